@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+// sbi: simulation-based inference for particle physics.
+// No Swift package dependencies: C libraries only, as system-library targets.
+import PackageDescription
+
+let package = Package(
+    name: "sbi",
+    products: [
+        .library(name: "SBI", targets: ["SBI"]),
+        .executable(name: "sbi", targets: ["SBICommand"]),
+    ],
+    targets: [
+        // C libraries. CGSL deliberately has no pkgConfig: `pkg-config --libs gsl`
+        // adds -lgslcblas, whose cblas symbols are ~100x slower than OpenBLAS's.
+        // Linking OpenBLAS directly puts it first in the symbol search order.
+        .systemLibrary(name: "CGSL", path: "Sources/CGSL",
+                       providers: [.apt(["libgsl-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+
+        .target(name: "SBICore", dependencies: ["CGSL", "COpenBLAS"]),
+        .target(name: "SBI", dependencies: ["SBICore"]),
+        .executableTarget(name: "SBICommand", dependencies: ["SBI"]),
+
+        .testTarget(name: "SBICoreTests", dependencies: ["SBICore"]),
+        .testTarget(name: "SBICommandTests", dependencies: ["SBICommand"]),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef SBI_COPENBLAS_SHIM_H
+#define SBI_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

@@ -1,0 +1,51 @@
+import SBICore
+
+/// `sbi bench`: performance figures as `name value unit` lines.
+enum BenchCommand {
+    static let suites = ["gemm"]
+
+    static let command = SubCommand(
+        name: "bench",
+        summary: "Measure performance; prints one 'name value unit' line per figure.",
+        synopsis: "[gemm|all] [--seconds S]",
+        discussion: """
+        Suites:
+          gemm   SGEMM GFLOP/s through OpenBLAS at the shapes of a 128-batch MLP
+                 layer and a 2048x2048 product: the ceiling for the other figures.
+          all    every suite (the default).
+        Run it from a release build (swift build -c release).
+        """,
+        options: [.value("seconds", "S", "Minimum measuring time per figure (default 0.5).")],
+        run: { parsed, console in
+            guard parsed.positionals.count <= 1 else {
+                throw SBIError.usage("expected at most one suite, got \(parsed.positionals.joined(separator: " "))")
+            }
+            let suite = parsed.positionals.first ?? "all"
+            guard suite == "all" || suites.contains(suite) else {
+                var message = "unknown suite '\(suite)'; expected one of \((suites + ["all"]).joined(separator: ", "))"
+                if let close = Suggestion.closest(to: suite, among: suites) { message += " (did you mean '\(close)'?)" }
+                throw SBIError.usage(message)
+            }
+            var seconds = 0.5
+            if let text = parsed.value("seconds") {
+                guard let s = Double(text), s > 0, s <= 600 else {
+                    throw SBIError.usage("option '--seconds' expects a number of seconds in (0, 600], got '\(text)'")
+                }
+                seconds = s
+            }
+            console.print("blas_threads \(BLASLibrary.threadCount) threads")
+            for shape in GEMMBenchmark.shapes {
+                let value = GEMMBenchmark.gflops(shape, minimumSeconds: seconds)
+                console.print("\(shape.name) \(formatFigure(value)) GFLOP/s")
+            }
+        })
+
+    /// Four significant figures, plain decimal.
+    static func formatFigure(_ x: Double) -> String {
+        let digits = x >= 1000 ? 0 : x >= 100 ? 1 : x >= 10 ? 2 : 3
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let v = (x * scale).rounded() / scale
+        return digits == 0 ? String(Int(v)) : String(v)
+    }
+}

@@ -1,0 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+var console = Console()
+exit(SBIMain.run(Array(CommandLine.arguments.dropFirst()), console: &console))
