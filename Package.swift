@@ -21,10 +21,14 @@ let package = Package(
                        providers: [.apt(["libyaml-dev"])]),
 
         .target(name: "SBICore", dependencies: ["CGSL", "COpenBLAS"]),
-        .target(name: "SBI", dependencies: ["SBICore"]),
+        .target(name: "SBISimulation", dependencies: ["SBICore", "CGSL"]),
+        .target(name: "SBINetworks", dependencies: ["SBICore", "COpenBLAS"]),
+        .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBINetworks"]),
         .executableTarget(name: "SBICommand", dependencies: ["SBI"]),
 
         .testTarget(name: "SBICoreTests", dependencies: ["SBICore"]),
+        .testTarget(name: "SBISimulationTests", dependencies: ["SBISimulation"]),
+        .testTarget(name: "SBINetworksTests", dependencies: ["SBINetworks"]),
         .testTarget(name: "SBICommandTests", dependencies: ["SBICommand"]),
     ]
 )

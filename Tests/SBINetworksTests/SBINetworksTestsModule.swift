@@ -1,0 +1,1 @@
+// Tests of SBINetworks; see the test files in this folder.

@@ -1,0 +1,1 @@
+// Tests of SBISimulation; see the test files in this folder.
