@@ -52,7 +52,9 @@ public final class ProgressReporter {
         self.isActive = isTerminal && !quiet
         self.sink = sink ?? { text in
             var copy = text
-            copy.withUTF8 { _ = systemWrite(2, $0.baseAddress!, $0.count) }
+            copy.withUTF8 { bytes in
+                if let base = bytes.baseAddress { _ = systemWrite(2, base, bytes.count) }
+            }
         }
         self.clock = clock
         self.startTime = clock()
