@@ -1,0 +1,84 @@
+import SBICore
+import XCTest
+@testable import SBISimulation
+
+final class GaussianSimulatorTests: XCTestCase {
+    let simulator = GaussianSimulator()
+
+    func testGaussianExactLikelihood_integratedOverX_isOne() throws {
+        let quadrature = Quadrature()
+        for theta in [-3.0, 0.7, 10.0] {
+            let integral = try quadrature.integrateOverRealLine { x in
+                exp((try? self.simulator.exactLogLikelihood(observables: Matrix(rows: 1, columns: 1, storage: [x]), at: [theta]))?[0] ?? .nan)
+            }
+            // Tolerance 1e-4 from the brief; QAGI reaches ~1e-10 on a Gaussian.
+            XCTAssertEqual(integral, 1, accuracy: 1e-4, "θ = \(theta)")
+        }
+    }
+
+    func testGaussianSimulate_histogramOfX_matchesExactLikelihood() throws {
+        // 10⁶ events per θ, 40 bins over θ ± 4√5 plus an outside bin. The model is right,
+        // so p is uniform on [0, 1]; we require p > 0.001 (a 0.1 % false-alarm rate per θ).
+        for (k, theta) in [-1.5, 4.0].enumerated() {
+            let batch = try simulator.simulate(at: [theta], count: 1_000_000, random: SeededRandom(seed: 11 + UInt64(k)))
+            let halfWidth = 4 * GaussianSimulator.totalVariance.squareRoot()
+            let test = try SimulatorTestSupport.chiSquareOneDimensional(
+                simulator: simulator, theta: [theta], events: batch.observables, bins: 40,
+                lower: theta - halfWidth, upper: theta + halfWidth)
+            XCTAssertGreaterThan(test.pValue, 1e-3, "θ = \(theta): \(test)")
+        }
+    }
+
+    func testGaussianJointScore_equalsCentralFiniteDifference() throws {
+        let z = Matrix<Double>(rows: 4, columns: 1, storage: [-7.5, -0.3, 1.2, 6.0])
+        let theta = 0.4, h = 1e-4
+        var gradient: Matrix<Double>? = Matrix(rows: 0, columns: 0)
+        _ = try simulator.jointLogLikelihood(latent: z, at: [theta], gradient: &gradient)
+        var none: Matrix<Double>? = nil
+        let plus = try simulator.jointLogLikelihood(latent: z, at: [theta + h], gradient: &none)
+        let minus = try simulator.jointLogLikelihood(latent: z, at: [theta - h], gradient: &none)
+        XCTAssertEqual(gradient?.shape, [4, 1])
+        for i in 0..<4 {
+            let fd = (plus[i] - minus[i]) / (2 * h)
+            // log p is quadratic in θ: the central difference is exact up to rounding,
+            // ~1e-16·|log p|/h ≈ 1e-11 absolute; 1e-6 relative is the brief's tolerance.
+            XCTAssertEqual(gradient![i, 0], fd, accuracy: 1e-6 * max(abs(fd), 1e-3))
+            XCTAssertEqual(gradient![i, 0], (z[i, 0] - theta) / 4, accuracy: 1e-15)
+        }
+    }
+
+    func testGaussianGold_binnedMeanJointScore_equalsExactScore() throws {
+        // E[t(x,z|θ) | x] = t(x|θ) = (x−θ)/5, since E[z|x] = θ + (4/5)(x−θ). We compare the
+        // per-bin mean of d = t(x,z) − t(x) with 0 within 3 standard errors (10 bins: a
+        // correct model fails by chance with probability ~2.7 %; the seed is fixed).
+        let theta = 1.3
+        let n = 200_000
+        let batch = try simulator.simulate(at: [theta], count: n, random: SeededRandom(seed: 21))
+        var gradient: Matrix<Double>? = Matrix(rows: 0, columns: 0)
+        _ = try simulator.jointLogLikelihood(latent: batch.latent, at: [theta], gradient: &gradient)
+        let exact = try simulator.exactScore(observables: batch.observables, at: [theta])
+        let t = gradient!.storage
+        let sd = GaussianSimulator.totalVariance.squareRoot()
+        let edges = stride(from: theta - 2.5 * sd, through: theta + 2.5 * sd, by: 0.5 * sd).map { $0 }
+        for b in 0..<(edges.count - 1) {
+            var d = [Double]()
+            for i in 0..<n where batch.observables[i, 0] >= edges[b] && batch.observables[i, 0] < edges[b + 1] {
+                d.append(t[i] - exact[i])
+            }
+            let (mean, se) = SimulatorTestSupport.meanAndStandardError(d)
+            XCTAssertLessThan(abs(mean), 3 * se, "bin [\(edges[b]), \(edges[b + 1])): \(d.count) events")
+        }
+        // Overall: E[t(x,z|θ)] = 0 (the score has mean zero), within 3 standard errors.
+        let (mean, se) = SimulatorTestSupport.meanAndStandardError(t)
+        XCTAssertLessThan(abs(mean), 3 * se)
+        XCTAssertEqual(se, (1.0 / 4 / Double(n)).squareRoot(), accuracy: 0.02 * se) // Var t = 4/16
+    }
+
+    func testGaussianSimulate_sameSeed_sameBytes() throws {
+        let a = try simulator.simulate(at: [0.5], count: 1000, random: SeededRandom(seed: 5))
+        let b = try simulator.simulate(at: [0.5], count: 1000, random: SeededRandom(seed: 5))
+        XCTAssertEqual(a.observables, b.observables)
+        XCTAssertEqual(a.latent, b.latent)
+        XCTAssertNil(a.weights)
+    }
+}
