@@ -1,0 +1,129 @@
+import Foundation
+import SBICore
+import XCTest
+@testable import SBINetworks
+
+/// An independent Double-precision implementation of `MLP` for checks: plain loops,
+/// libm activations, forward-mode tangents in raw θ. Not used by the library.
+struct ReferenceMLP {
+    let architecture: MLPArchitecture
+    let scaling: InputScaling
+
+    /// f `[outputSize]` and ∂f/∂θ `[outputSize·nParameters]` at one sample.
+    func evaluate(_ params: [Double], x: [Double], theta: [Double]) -> (f: [Double], dTheta: [Double]) {
+        let a = architecture, nObs = a.nObservables, nPar = a.nParameters
+        var u = [Double](repeating: 0, count: a.inputSize)
+        // tangents[k][j] = ∂u_j/∂θ_k
+        var ut = [Double](repeating: 0, count: nPar * a.inputSize)
+        for j in 0..<nObs { u[j] = (x[j] - scaling.observableMean[j]) / scaling.observableStd[j] }
+        for k in 0..<nPar {
+            u[nObs + k] = (theta[k] - scaling.parameterMean[k]) / scaling.parameterStd[k]
+            ut[k * a.inputSize + nObs + k] = 1 / scaling.parameterStd[k]
+        }
+        let widths = a.layerWidths
+        var offset = 0
+        for l in 0..<(widths.count - 1) {
+            let fanIn = widths[l], fanOut = widths[l + 1]
+            var z = [Double](repeating: 0, count: fanOut)
+            var zt = [Double](repeating: 0, count: nPar * fanOut)
+            for o in 0..<fanOut {
+                var s = params[offset + fanOut * fanIn + o]
+                for i in 0..<fanIn { s += params[offset + o * fanIn + i] * u[i] }
+                z[o] = s
+                for k in 0..<nPar {
+                    var t = 0.0
+                    for i in 0..<fanIn { t += params[offset + o * fanIn + i] * ut[k * fanIn + i] }
+                    zt[k * fanOut + o] = t
+                }
+            }
+            offset += fanOut * (fanIn + 1)
+            if l == widths.count - 2 {
+                var dTheta = [Double](repeating: 0, count: fanOut * nPar)
+                for o in 0..<fanOut { for k in 0..<nPar { dTheta[o * nPar + k] = zt[k * fanOut + o] } }
+                return (z, dTheta)
+            }
+            u = z.map { a.activation.value($0) }
+            ut = zt
+            for k in 0..<nPar { for o in 0..<fanOut { ut[k * fanOut + o] *= a.activation.derivative(z[o]) } }
+        }
+        fatalError("unreachable")
+    }
+}
+
+/// Builds a small random network and batch for tests (fixed seeds).
+struct NetworkFixture {
+    let network: MLP
+    let x: Matrix<Float>
+    let theta: Matrix<Float>?
+
+    init(activation: Activation, nObservables: Int = 3, nParameters: Int = 2, hidden: [Int] = [5, 4],
+         outputSize: Int = 1, batch: Int = 6, seed: UInt64 = 7) {
+        let arch = MLPArchitecture(nObservables: nObservables, nParameters: nParameters, hiddenSizes: hidden,
+                                   activation: activation, outputSize: outputSize)
+        let random = SeededRandom(seed: seed)
+        // A non-trivial scaling so the un-scaling of θ-derivatives is exercised.
+        let scaling = InputScaling(observableMean: (0..<nObservables).map { 0.1 * Double($0) },
+                                   observableStd: (0..<nObservables).map { 0.5 + 0.3 * Double($0) },
+                                   parameterMean: (0..<nParameters).map { -0.2 * Double($0) },
+                                   parameterStd: (0..<nParameters).map { 1.5 + 0.5 * Double($0) })
+        var net = MLP(architecture: arch, scaling: scaling, random: random.substream(1))
+        // Non-zero biases so every bias gradient is exercised away from symmetric points.
+        let data = random.substream(2)
+        for l in 0..<arch.layerCount {
+            let b = arch.biasOffset(layer: l)
+            for j in 0..<arch.layerWidths[l + 1] { net.parameters[b + j] = Float(data.uniform(-0.3, 0.3)) }
+        }
+        network = net
+        x = Matrix(rows: batch, columns: nObservables) { _, _ in Float(data.normal()) }
+        theta = nParameters > 0 ? Matrix(rows: batch, columns: nParameters) { _, _ in Float(data.normal(standardDeviation: 1.5)) } : nil
+    }
+
+    var reference: ReferenceMLP { ReferenceMLP(architecture: network.architecture, scaling: network.scaling) }
+    var doubleParameters: [Double] { network.parameters.map(Double.init) }
+    func xRow(_ i: Int) -> [Double] { x.row(i).map(Double.init) }
+    func thetaRow(_ i: Int) -> [Double] { theta?.row(i).map(Double.init) ?? [] }
+}
+
+final class MLPTests: XCTestCase {
+    func testForward_everyActivation_matchesDoubleReference() {
+        for activation in Activation.allCases {
+            let fx = NetworkFixture(activation: activation, outputSize: 2)
+            let net = fx.network
+            let ws = MLPWorkspace(architecture: net.architecture, batchCapacity: 8, thetaTangents: true)
+            fx.x.withUnsafeBufferPointer { xp in
+                fx.theta!.withUnsafeBufferPointer { tp in
+                    net.forward(x: xp, theta: tp, count: fx.x.rows, thetaTangents: true, workspace: ws)
+                }
+            }
+            var grad = [Float](repeating: 0, count: fx.x.rows * 2 * 2)
+            grad.withUnsafeMutableBufferPointer { net.thetaGradient(workspace: ws, into: $0) }
+            for i in 0..<fx.x.rows {
+                let r = fx.reference.evaluate(fx.doubleParameters, x: fx.xRow(i), theta: fx.thetaRow(i))
+                for o in 0..<2 {
+                    // Float32 forward of a 3-layer net with O(1) values: errors ~1e-6; 1e-5 absolute leaves margin.
+                    XCTAssertEqual(Double(ws.output[i * 2 + o]), r.f[o], accuracy: 1e-5, "\(activation) f[\(i),\(o)]")
+                    for k in 0..<2 {
+                        XCTAssertEqual(Double(grad[(i * 2 + o) * 2 + k]), r.dTheta[o * 2 + k], accuracy: 1e-5,
+                                       "\(activation) ∂f/∂θ[\(i),\(o),\(k)]")
+                    }
+                }
+            }
+        }
+    }
+
+    func testInitialParameters_sameSeed_sameValuesWithinGlorotOrHeBounds() {
+        let arch = MLPArchitecture(nObservables: 10, nParameters: 1, hiddenSizes: [100, 100], activation: .tanh)
+        let a = MLP(architecture: arch, random: SeededRandom(seed: 3))
+        let b = MLP(architecture: arch, random: SeededRandom(seed: 3))
+        XCTAssertEqual(a.parameters, b.parameters)
+        XCTAssertEqual(a.parameters.count, 100 * 12 + 100 * 101 + 101)
+        // Glorot: first layer |W| ≤ √(6/111); biases are zero.
+        let limit = Float((6.0 / 111.0).squareRoot())
+        XCTAssertLessThanOrEqual(a.parameters[0..<1100].map(abs).max()!, limit)
+        XCTAssertGreaterThan(a.parameters[0..<1100].map(abs).max()!, 0.9 * limit)  // 1100 uniform draws reach 90 % of the bound
+        XCTAssertEqual(a.parameters[1100..<1200].map(abs).max()!, 0)
+        let relu = MLP(architecture: MLPArchitecture(nObservables: 10, nParameters: 1, hiddenSizes: [100], activation: .relu),
+                       random: SeededRandom(seed: 3))
+        XCTAssertGreaterThan(relu.parameters[0..<1100].map(abs).max()!, Float((6.0 / 111.0).squareRoot()))  // He is wider
+    }
+}
