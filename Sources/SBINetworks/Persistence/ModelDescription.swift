@@ -1,0 +1,96 @@
+import SBICore
+
+/// What kind of function a saved network computes (MadMiner's estimator classes, arXiv:1907.10621).
+public enum ModelKind: String, CaseIterable, Codable, Sendable {
+    /// log r̂(x|θ, θ_ref) = f(x, θ): CARL, ROLR, ALICE, RASCAL, CASCAL, ALICES.
+    case parameterizedRatio = "parameterized-ratio"
+    /// log r̂(x|θ0, θ1) = f(x, θ0, θ1): the doubly parameterised variants.
+    case doublyParameterizedRatio = "doubly-parameterized-ratio"
+    /// t̂(x|θ_ref) = g(x): SALLY, SALLINO.
+    case score
+}
+
+/// The contents of a model folder's `model.json`: everything needed to rebuild and use a trained network.
+///
+/// ```json
+/// { "formatVersion": 1, "kind": "parameterized-ratio", "method": "alices",
+///   "architecture": { "nObservables": 10, "nParameters": 1, "hiddenSizes": [100, 100],
+///                     "activation": "tanh", "outputSize": 1 },
+///   "observableNames": [...], "parameterNames": [...], "inputScaling": {...},
+///   "training": {...}, "history": {...}, "programVersion": "0.1.0" }
+/// ```
+/// The activation is stored inside `architecture`. The weights live next to it in
+/// `weights.npy` as one flat `<f4` vector `[architecture.parameterCount]` (layer after
+/// layer, `W` `[out, in]` row-major then `b`), the layout of `TrainingObjective`.
+/// Following MadMiner's saved estimators (a settings JSON plus the weights), arXiv:1907.10621.
+public struct ModelDescription: Codable, Equatable, Sendable {
+    /// The `formatVersion` this build writes and the newest it reads.
+    public static let currentFormatVersion = 1
+
+    /// Version of this file layout.
+    public var formatVersion: Int
+    /// What the network computes.
+    public var kind: ModelKind
+    /// The training method by its paper acronym, lower case (`carl`, `alices`, `sally`, ...).
+    public var method: String
+    /// Layer sizes and activation.
+    public var architecture: MLPArchitecture
+    /// Names of the parameter inputs θ, `[architecture.nParameters]`.
+    public var parameterNames: [String]
+    /// Names of the observables x, `[architecture.nObservables]`.
+    public var observableNames: [String]
+    /// Input standardisation (training mean and standard deviation).
+    public var inputScaling: InputScaling
+    /// How it was trained (nil for an untrained network).
+    public var training: TrainingSettings?
+    /// Losses per epoch (nil for an untrained network).
+    public var history: TrainingHistory?
+    /// The sbi version that wrote the file.
+    public var programVersion: String
+
+    /// A description in the current format.
+    public init(kind: ModelKind, method: String, architecture: MLPArchitecture,
+                parameterNames: [String], observableNames: [String], inputScaling: InputScaling,
+                training: TrainingSettings? = nil, history: TrainingHistory? = nil) {
+        formatVersion = ModelDescription.currentFormatVersion
+        self.kind = kind
+        self.method = method
+        self.architecture = architecture
+        self.parameterNames = parameterNames
+        self.observableNames = observableNames
+        self.inputScaling = inputScaling
+        self.training = training
+        self.history = history
+        programVersion = SBIVersion.string
+    }
+
+    /// Checks that the parts fit together (architecture, names, scaling, training settings).
+    /// - Throws: `SBIError.data` naming the field (`architecture.hiddenSizes[0]`, `parameterNames`, ...).
+    public func validate() throws {
+        do {
+            try architecture.validate()
+        } catch let error as SBIError {
+            var copy = error
+            copy.field = "architecture." + (error.field ?? "")
+            throw copy
+        }
+        guard parameterNames.count == architecture.nParameters else {
+            throw SBIError.data("\(parameterNames.count) names for \(architecture.nParameters) parameter inputs",
+                                field: "parameterNames")
+        }
+        guard observableNames.count == architecture.nObservables else {
+            throw SBIError.data("\(observableNames.count) names for \(architecture.nObservables) observables",
+                                field: "observableNames")
+        }
+        try inputScaling.validate(for: architecture)
+        if let training {
+            do {
+                try training.validate()
+            } catch let error as SBIError {
+                var copy = error
+                copy.field = "training." + (error.field ?? "")
+                throw copy
+            }
+        }
+    }
+}
