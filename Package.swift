@@ -23,12 +23,16 @@ let package = Package(
         .target(name: "SBICore", dependencies: ["CGSL", "COpenBLAS"]),
         .target(name: "SBISimulation", dependencies: ["SBICore", "CGSL"]),
         .target(name: "SBINetworks", dependencies: ["SBICore", "COpenBLAS"]),
-        .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBINetworks"]),
+        .target(name: "SBIEstimators", dependencies: ["SBICore", "SBINetworks"]),
+        .target(name: "SBIInference", dependencies: ["SBICore", "SBISimulation", "SBIEstimators", "CGSL"]),
+        .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBINetworks", "SBIEstimators", "SBIInference"]),
         .executableTarget(name: "SBICommand", dependencies: ["SBI"]),
 
         .testTarget(name: "SBICoreTests", dependencies: ["SBICore"]),
         .testTarget(name: "SBISimulationTests", dependencies: ["SBISimulation"]),
         .testTarget(name: "SBINetworksTests", dependencies: ["SBINetworks"]),
+        .testTarget(name: "SBIEstimatorsTests", dependencies: ["SBIEstimators", "SBISimulation"]),
+        .testTarget(name: "SBIInferenceTests", dependencies: ["SBIInference"]),
         .testTarget(name: "SBICommandTests", dependencies: ["SBICommand"]),
     ]
 )

@@ -1,0 +1,1 @@
+// Tests of SBIEstimators; see the test files in this folder.

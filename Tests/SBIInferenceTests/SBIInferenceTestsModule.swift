@@ -1,0 +1,1 @@
+// Tests of SBIInference; see the test files in this folder.
