@@ -1,0 +1,304 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SBICore
+
+/// Draws training and evaluation samples with their "gold" (joint ratio r(x,z) and score t(x,z)).
+///
+/// ```
+/// ratio:   half the events x ~ p(x|θ0) (y = 0), half x ~ p(x|θ1) (y = 1);
+///          r_xz = p(z|θ0)/p(z|θ1),  t_xz = ∇θ log p(z|θ)|θ0
+/// local:   x ~ p(x|θ_ref), t_xz at θ_ref        density: x ~ p(x|θ), t_xz at θ
+/// test:    x ~ p(x|θ), log_p_x = log p(x|θ) when the simulator has the exact likelihood
+/// ```
+/// Plain simulators draw events at each θ and take the gold from `jointLogLikelihood`.
+/// `WeightedSimulator`s generate one pool of weighted events per split from a proposal,
+/// morph the pool's weights to each θ (`Morpher`; the basis is optimised with
+/// `MorphingBasisOptimizer` unless one is given), unweight by resampling (`Unweighting`) and
+/// take the gold from the morphed weights (`MorphedJointLikelihood`, exact σ_b).
+///
+/// Splits never share events: each split has its own random stream and, for weighted
+/// simulators, its own pool. Randomness: `SeededRandom(seed)`; split s ∈ {train 0, validation 1,
+/// test 2} uses `substream(s)`, within it stream 0 draws the prior points, 1 the pool, 2 + k the
+/// events of θ set k, and 1 000 000 the final shuffle; the basis optimiser uses `substream(100)`.
+///
+/// Shapes: see `SampleKind`. Complexity: O(n) simulator calls plus, for weighted simulators,
+/// O(n_θ · n_pool · n_benchmarks) for morphing the pool to each θ.
+///
+/// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020, arXiv:1805.12244;
+/// [2] MadMiner documentation, `SampleAugmenter`.
+public final class SampleAugmenter {
+    /// The simulator events come from.
+    public let simulator: any Simulator
+    /// The morphing basis for a weighted simulator, `[nBenchmarks, nParameters]`, when given explicitly.
+    public let basis: Matrix<Double>?
+
+    /// - Parameter basis: for a `WeightedSimulator`, the morphing benchmarks to use (nil: optimised per seed).
+    public init(simulator: any Simulator, basis: Matrix<Double>? = nil) {
+        self.simulator = simulator
+        self.basis = basis
+    }
+
+    /// The morphing set-up `augment` uses for `simulator`: components from its maximum powers and a
+    /// basis from `MorphingBasisOptimizer` over the parameter ranges, seeded with `seed`.
+    public static func optimizedMorpher(for simulator: any WeightedSimulator, seed: UInt64) throws -> Morpher {
+        let components = try MorphingComponents(maxPowers: simulator.morphingMaxPowers,
+                                                maxOverallPower: simulator.morphingMaxOverallPower)
+        let optimizer = try MorphingBasisOptimizer(components: components, ranges: simulator.parameterSpace.ranges,
+                                                   testPointCount: 200, seed: seed, starts: 3, maximumIterations: 1500)
+        return try Morpher(components: components, basis: optimizer.optimize().basis)
+    }
+
+    /// Produces the samples `request` describes, in memory (write them with `AugmentedSamples.write(to:)`).
+    /// - Throws: `SBIError.data` for an invalid request (θ outside the range, n ≤ 0, missing θ1, …),
+    ///   `SBIError.numerical` for a singular morphing basis or negative weights; nothing is written.
+    public func augment(_ request: AugmentationRequest, progress: ProgressReporter? = nil) throws -> AugmentedSamples {
+        let splits = try request.validatedSplits()
+        let space = simulator.parameterSpace
+        // Validate every θ before any simulation.
+        try request.theta0.validate(space, field: request.kind == .ratio ? "theta0" : "theta")
+        try request.theta1?.validate(space, field: "theta1")
+        if let p = request.proposal { try space.validate(p, field: "proposal") }
+        let root = SeededRandom(seed: request.seed)
+        var activeMorpher: Morpher?
+        if let weighted = simulator as? any WeightedSimulator {
+            if let basis {
+                let components = try MorphingComponents(maxPowers: weighted.morphingMaxPowers,
+                                                        maxOverallPower: weighted.morphingMaxOverallPower)
+                for b in 0..<basis.rows { try space.validate(basis.row(b), field: "basis[\(b)]") }
+                activeMorpher = try Morpher(components: components, basis: basis)
+            } else {
+                activeMorpher = try Self.optimizedMorpher(for: weighted, seed: root.substream(100).seed)
+            }
+        } else if request.theta0 == .benchmarks || request.theta1 == .benchmarks {
+            throw SBIError.data("simulator \(simulator.name) has no morphing benchmarks (it is not a weighted simulator); use point: or prior:",
+                                field: request.theta0 == .benchmarks ? "theta0" : "theta1")
+        }
+        var outSplits: [AugmentedSamples.Split] = []
+        var minimumESS: Double? = nil
+        var maximumPerTheta = 0
+        for split in splits {
+            let index: UInt64 = split.name == "train" ? 0 : split.name == "validation" ? 1 : 2
+            let stream = root.substream(index)
+            let source: EventSource
+            if let weighted = simulator as? any WeightedSimulator, let m = activeMorpher {
+                let poolSize = max(1000, Int((Double(split.count) * request.poolFactor).rounded(.up)))
+                let proposal = request.proposal ?? space.ranges.map { 0.5 * ($0.lowerBound + $0.upperBound) }
+                source = try WeightedPoolSource(simulator: weighted, morpher: m, proposal: proposal, poolSize: poolSize,
+                                                random: stream.substream(1))
+            } else {
+                source = SimulatorSource(simulator: simulator)
+            }
+            let result = try augmentSplit(request, count: split.count, name: split.name, source: source,
+                                          benchmarks: activeMorpher?.basis, stream: stream, progress: progress)
+            outSplits.append(result.split)
+            if let ess = result.minimumESS { minimumESS = min(minimumESS ?? .infinity, ess) }
+            maximumPerTheta = max(maximumPerTheta, result.maximumPerTheta)
+        }
+        progress?.finish()
+        return AugmentedSamples(kind: request.kind, splits: outSplits, minimumEffectiveSampleSize: minimumESS,
+                                maximumEventsPerTheta: maximumPerTheta)
+    }
+
+    /// One split: resolves the θ sets, draws events set by set, computes the gold, shuffles.
+    private func augmentSplit(_ request: AugmentationRequest, count: Int, name: String, source: EventSource,
+                              benchmarks: Matrix<Double>?, stream: SeededRandom, progress: ProgressReporter?)
+        throws -> (split: AugmentedSamples.Split, minimumESS: Double?, maximumPerTheta: Int) {
+        let space = simulator.parameterSpace
+        let np = space.count, nx = simulator.observableNames.count
+        let kind = request.kind
+        let priorPoints = request.priorPointCount ?? min(count, 1000)
+        let thetaStream = stream.substream(0)
+        let theta0 = try request.theta0.points(in: space, benchmarks: benchmarks, priorPointCount: priorPoints,
+                                               random: thetaStream.substream(0), field: kind == .ratio ? "theta0" : "theta")
+        let theta1 = try request.theta1.map {
+            try $0.points(in: space, benchmarks: benchmarks, priorPointCount: priorPoints, random: thetaStream.substream(1), field: "theta1")
+        }
+        let sets = max(theta0.rows, theta1?.rows ?? 0)
+        // Events per set: for ratio, ⌈n/2⌉ at θ0 and ⌊n/2⌋ at θ1, each spread evenly over the sets.
+        let n0 = kind == .ratio ? (count + 1) / 2 : count
+        let n1 = count - n0
+        func share(_ total: Int, _ k: Int) -> Int { total / sets + (k < total % sets ? 1 : 0) }
+
+        var x = Matrix<Float>(rows: count, columns: nx)
+        var thetaA = Matrix<Float>(rows: count, columns: np)
+        var thetaB = Matrix<Float>(rows: kind == .ratio ? count : 0, columns: np)
+        var y = Matrix<Float>(rows: kind == .ratio ? count : 0, columns: 1)
+        var r = Matrix<Float>(rows: kind == .ratio ? count : 0, columns: 1)
+        var t = Matrix<Float>(rows: kind == .test ? 0 : count, columns: np)
+        let exact = simulator as? any ExactLikelihoodSimulator
+        var logP = Matrix<Float>(rows: kind == .test && exact != nil ? count : 0, columns: 1)
+        var row = 0
+        var minimumESS: Double? = nil
+        var maximumPerTheta = 0
+
+        for k in 0..<sets {
+            let m0 = share(n0, k), m1 = share(n1, k)
+            if m0 + m1 == 0 { continue }
+            let th0 = theta0.row(k % theta0.rows)
+            let th1 = theta1.map { $0.row(k % $0.rows) }
+            let setStream = stream.substream(2 + UInt64(k))
+            var drawn = try source.draw(at: th0, count: m0, random: setStream.substream(0))
+            var labels = [Float](repeating: 0, count: m0)
+            if let th1, m1 > 0 {
+                let other = try source.draw(at: th1, count: m1, random: setStream.substream(1))
+                drawn = (Self.stack(drawn.x, other.x), Self.stack(drawn.events, other.events), min(drawn.ess, other.ess))
+                labels += [Float](repeating: 1, count: m1)
+            }
+            if source.isWeighted {
+                minimumESS = min(minimumESS ?? .infinity, drawn.ess)
+                maximumPerTheta = max(maximumPerTheta, max(m0, m1))
+            }
+            let rows = drawn.x.rows
+            Self.copy(drawn.x, into: &x, at: row)
+            Self.fill(&thetaA, rows: row ..< row + rows, with: th0)
+            switch kind {
+            case .ratio:
+                guard let th1 else { break }
+                Self.fill(&thetaB, rows: row ..< row + rows, with: th1)
+                let logR = try source.likelihood.logRatio(drawn.events, theta0: th0, theta1: th1)
+                for i in 0..<rows {
+                    let value = Float(exp(logR[i]))
+                    guard value.isFinite else {
+                        throw SBIError.numerical("r(x,z) = exp(\(logR[i])) overflows Float32 at θ0 = \(th0), θ1 = \(th1); narrow the θ range",
+                                                 field: "r_xz")
+                    }
+                    r[row + i, 0] = value
+                    y[row + i, 0] = labels[i]
+                }
+                Self.copy(try source.likelihood.score(drawn.events, at: th0), into: &t, at: row)
+            case .local, .density:
+                Self.copy(try source.likelihood.score(drawn.events, at: th0), into: &t, at: row)
+            case .test:
+                if let exact {
+                    let lp = try exact.exactLogLikelihood(observables: drawn.x, at: th0)
+                    for i in 0..<rows { logP[row + i, 0] = Float(lp[i]) }
+                }
+            }
+            row += rows
+            progress?.advance(by: rows)
+        }
+        precondition(row == count, "augmentSplit: filled \(row) rows of \(count)")
+
+        // Shuffle rows jointly (θ sets are contiguous until now).
+        let permutation = stream.substream(1_000_000).permutation(count)
+        var arrays: [AugmentedSamples.Array2D] = []
+        func add(_ name: String, _ m: Matrix<Float>) { arrays.append(.init(name: name, values: Self.permuted(m, permutation))) }
+        switch kind {
+        case .ratio:
+            add("x", x); add("theta0", thetaA); add("theta1", thetaB); add("y", y); add("r_xz", r); add("t_xz", t)
+        case .local, .density:
+            add("x", x); add("theta", thetaA); add("t_xz", t)
+        case .test:
+            add("x", x); add("theta", thetaA)
+            if exact != nil { add("log_p_x", logP) }
+        }
+        return (AugmentedSamples.Split(name: name, arrays: arrays), minimumESS, maximumPerTheta)
+    }
+
+    // MARK: row helpers (contiguous copies, no per-element allocation)
+
+    static func stack(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Matrix<Double> {
+        precondition(a.columns == b.columns, "stack: [\(a.rows), \(a.columns)] and [\(b.rows), \(b.columns)]")
+        return Matrix(rows: a.rows + b.rows, columns: a.columns, storage: a.storage + b.storage)
+    }
+
+    static func copy(_ source: Matrix<Double>, into target: inout Matrix<Float>, at row: Int) {
+        precondition(source.columns == target.columns && row + source.rows <= target.rows,
+                     "copy: [\(source.rows), \(source.columns)] into [\(target.rows), \(target.columns)] at row \(row)")
+        let offset = row * target.columns
+        source.withUnsafeBufferPointer { s in
+            target.withUnsafeMutableBufferPointer { t in
+                for i in 0..<s.count { t[offset + i] = Float(s[i]) }
+            }
+        }
+    }
+
+    static func fill(_ target: inout Matrix<Float>, rows: Range<Int>, with values: [Double]) {
+        let w = target.columns
+        target.withUnsafeMutableBufferPointer { t in
+            for i in rows { for j in 0..<w { t[i * w + j] = Float(values[j]) } }
+        }
+    }
+
+    static func permuted(_ m: Matrix<Float>, _ permutation: [Int]) -> Matrix<Float> {
+        var out = Matrix<Float>(rows: m.rows, columns: m.columns)
+        let w = m.columns
+        m.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                for i in 0..<permutation.count {
+                    let src = permutation[i] * w
+                    for j in 0..<w { o[i * w + j] = s[src + j] }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Where the events of one split come from.
+protocol EventSource {
+    /// The latent-level likelihood of the rows `draw` returns as `events`.
+    var likelihood: any JointLikelihood { get }
+    /// Whether events come from unweighting a weighted pool.
+    var isWeighted: Bool { get }
+    /// `count` events at θ: observables `[count, nObservables]`, the rows the likelihood reads,
+    /// and the effective sample size behind them.
+    func draw(at theta: [Double], count: Int, random: SeededRandom) throws -> (x: Matrix<Double>, events: Matrix<Double>, ess: Double)
+}
+
+/// Events drawn directly from a simulator; gold from its latent likelihood.
+struct SimulatorSource: EventSource {
+    let simulator: any Simulator
+    var likelihood: any JointLikelihood { SimulatorJointLikelihood(simulator: simulator) }
+    var isWeighted: Bool { false }
+
+    func draw(at theta: [Double], count: Int, random: SeededRandom) throws -> (x: Matrix<Double>, events: Matrix<Double>, ess: Double) {
+        let batch = try simulator.simulate(at: theta, count: count, random: random)
+        return (batch.observables, batch.latent, Double(count))
+    }
+}
+
+/// One pool of weighted events, morphed to each θ and unweighted by resampling.
+struct WeightedPoolSource: EventSource {
+    let observables: Matrix<Double>
+    let benchmarkWeights: Matrix<Double>
+    let morpher: Morpher
+    let likelihood: any JointLikelihood
+    var isWeighted: Bool { true }
+
+    init(simulator: any WeightedSimulator, morpher: Morpher, proposal: [Double], poolSize: Int, random: SeededRandom) throws {
+        let pool = try simulator.simulateWeighted(proposalAt: proposal, count: poolSize, random: random)
+        var w = Matrix<Double>(rows: pool.count, columns: morpher.benchmarkCount)
+        for b in 0..<morpher.benchmarkCount {
+            let wb = try simulator.weights(latent: pool.latent, at: morpher.basis.row(b))
+            guard wb.count == pool.count else {
+                throw SBIError(.internal, "simulator \(simulator.name) returned \(wb.count) weights for \(pool.count) events")
+            }
+            for e in 0..<pool.count { w[e, b] = wb[e] }
+        }
+        observables = pool.observables
+        benchmarkWeights = w
+        self.morpher = morpher
+        likelihood = try MorphedJointLikelihood.exact(simulator: simulator, morpher: morpher)
+    }
+
+    func draw(at theta: [Double], count: Int, random: SeededRandom) throws -> (x: Matrix<Double>, events: Matrix<Double>, ess: Double) {
+        let weights = morpher.eventWeights(benchmarkWeights: benchmarkWeights, at: theta)
+        let picks = try Unweighting.resample(weights: weights, count: count, random: random)
+        return (Self.gather(observables, picks), Self.gather(benchmarkWeights, picks), Unweighting.effectiveSampleSize(weights))
+    }
+
+    static func gather(_ m: Matrix<Double>, _ rows: [Int]) -> Matrix<Double> {
+        var out = Matrix<Double>(rows: rows.count, columns: m.columns)
+        let w = m.columns
+        m.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                for (i, r) in rows.enumerated() { for j in 0..<w { o[i * w + j] = s[r * w + j] } }
+            }
+        }
+        return out
+    }
+}
