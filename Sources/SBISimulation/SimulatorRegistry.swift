@@ -3,22 +3,24 @@ import SBICore
 /// The built-in simulators by their command-line / recipe name.
 ///
 /// ```
-/// make(name: "gaussian") → GaussianSimulator()
+/// make(name: "gaussian")  → GaussianSimulator()
+/// make(name: "drell-yan") → DrellYanSimulator()  (default beam and detector)
 /// ```
 /// Unknown names throw an error listing the known ones and the closest match.
 public enum SimulatorRegistry {
     /// Names of the built-in simulators, in the order `sbi --help` lists them.
     public static var names: [String] { entries.map(\.name) }
 
-    private static let entries: [(name: String, make: @Sendable () -> any Simulator)] = [
+    private static let entries: [(name: String, make: @Sendable () throws -> any Simulator)] = [
         ("gaussian", { GaussianSimulator() }),
+        ("drell-yan", { try DrellYanSimulator() }),
     ]
 
     /// A new instance of the simulator called `name` (exact, case-sensitive match).
     /// - Throws: `SBIError.data` with field `simulator` for an unknown name, listing the known
     ///   names and suggesting the nearest one (Levenshtein distance ≤ 3).
     public static func make(name: String) throws -> any Simulator {
-        if let entry = entries.first(where: { $0.name == name }) { return entry.make() }
+        if let entry = entries.first(where: { $0.name == name }) { return try entry.make() }
         var message = "unknown simulator \"\(name)\"; expected one of \(names.joined(separator: ", "))"
         if let suggestion = closestName(to: name) { message += " (did you mean \"\(suggestion)\"?)" }
         throw SBIError.data(message, field: "simulator")

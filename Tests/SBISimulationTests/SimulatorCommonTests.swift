@@ -115,6 +115,61 @@ enum SimulatorTestSupport {
         return (mean, (variance / n).squareRoot())
     }
 
+    /// Checks that `weights(θ)` is a polynomial of total degree ≤ 2 in two parameters: the six
+    /// monomials (1, θ₀, θ₁, θ₀², θ₀θ₁, θ₁²) fitted exactly at `basis` (6 points) must reproduce
+    /// the weights at `check`. Returns the largest relative deviation over events.
+    static func quadraticReproductionError(basis: [[Double]], check: [Double],
+                                           weights: ([Double]) throws -> [Double]) throws -> Double {
+        precondition(basis.count == 6, "quadraticReproductionError: \(basis.count) basis points, need 6")
+        func monomials(_ t: [Double]) -> [Double] { [1, t[0], t[1], t[0] * t[0], t[0] * t[1], t[1] * t[1]] }
+        let atBasis = try basis.map(weights)
+        let atCheck = try weights(check)
+        // Solve A^T c = m(check) for the Lagrange coefficients c (w(check) = Σ_b c_b w(θ_b)), A_bk = m_k(θ_b).
+        var a = [Double](repeating: 0, count: 36)
+        for b in 0..<6 { let m = monomials(basis[b]); for k in 0..<6 { a[k * 6 + b] = m[k] } }
+        var rhs = monomials(check)
+        for col in 0..<6 { // Gaussian elimination with partial pivoting
+            let pivot = (col..<6).max { abs(a[$0 * 6 + col]) < abs(a[$1 * 6 + col]) }!
+            if pivot != col { for j in 0..<6 { a.swapAt(col * 6 + j, pivot * 6 + j) }; rhs.swapAt(col, pivot) }
+            for r in (col + 1)..<6 {
+                let f = a[r * 6 + col] / a[col * 6 + col]
+                for j in col..<6 { a[r * 6 + j] -= f * a[col * 6 + j] }
+                rhs[r] -= f * rhs[col]
+            }
+        }
+        var c = [Double](repeating: 0, count: 6)
+        for r in stride(from: 5, through: 0, by: -1) {
+            var v = rhs[r]
+            for j in (r + 1)..<6 { v -= a[r * 6 + j] * c[j] }
+            c[r] = v / a[r * 6 + r]
+        }
+        var worst = 0.0
+        for e in 0..<atCheck.count {
+            var predicted = 0.0
+            for b in 0..<6 { predicted += c[b] * atBasis[b][e] }
+            let scale = atBasis.map { abs($0[e]) }.max()!
+            worst = max(worst, abs(predicted - atCheck[e]) / max(abs(atCheck[e]), scale))
+        }
+        return worst
+    }
+
+    /// ∫∫ exp(log p(x₀, x₁|θ)) over a box by nested GSL QAG (relative tolerance 1e-7).
+    static func integrateTwoDimensional(simulator: any ExactLikelihoodSimulator, theta: [Double],
+                                        range0: ClosedRange<Double>, range1: ClosedRange<Double>) throws -> Double {
+        let outer = Quadrature(), inner = Quadrature()
+        var failure: Error?
+        let result = try outer.integrate(from: range0.lowerBound, to: range0.upperBound, relativeTolerance: 1e-7) { a in
+            do {
+                return try inner.integrate(from: range1.lowerBound, to: range1.upperBound, relativeTolerance: 1e-7) { b in
+                    let logp = (try? simulator.exactLogLikelihood(observables: Matrix(rows: 1, columns: 2, storage: [a, b]), at: theta))?[0]
+                    return exp(logp ?? .nan)
+                }
+            } catch { failure = error; return .nan }
+        }
+        if let failure { throw failure }
+        return result
+    }
+
     /// Mean and standard error of the mean of the weights of a weighted batch.
     static func meanWeight(_ batch: EventBatch) -> (mean: Double, standardError: Double) {
         meanAndStandardError(batch.weights ?? [])
