@@ -7,6 +7,8 @@ import SBICore
 enum SBIMain {
     /// Every sub-command, in the order `sbi --help` lists them.
     static let commands: [SubCommand] = [
+        SimulateCommand.command,
+        AugmentCommand.command,
         BenchCommand.command,
     ]
 

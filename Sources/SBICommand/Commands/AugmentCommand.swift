@@ -1,0 +1,170 @@
+import SBICore
+import SBISimulation
+
+/// `sbi augment`: training and evaluation samples with their joint ratio and score.
+enum AugmentCommand {
+    static let command = SubCommand(
+        name: "augment",
+        summary: "Write augmented training/test samples (x, theta, y, r_xz, t_xz) as MadMiner .npy files.",
+        synopsis: "--simulator NAME --kind ratio|local|density|test --theta0 SPEC [--theta1 SPEC] --events N --output DIR [options]",
+        discussion: """
+        Sample kinds and the files they write (SPLIT = train, validation, test):
+          ratio    x, theta0, theta1, y, r_xz, t_xz    half the events from theta0 (y=0),
+                   half from theta1 (y=1); r_xz = p(z|theta0)/p(z|theta1), t_xz at theta0
+          local    x, theta, t_xz                     x and score at one reference point (SALLY)
+          density  x, theta, t_xz                     x and score at theta from a prior
+          test     x, theta, log_p_x                  one split 'test'; log_p_x only where the
+                   simulator has an exact likelihood
+        Each array is <name>_<SPLIT>.npy, float32, [n, width] (y, r_xz, log_p_x are [n, 1]).
+        The folder gets all files or none.
+
+        Parameter points (SPEC):
+          point:V[,V...]                 one point
+          benchmarks                     the morphing basis points (weighted simulators)
+          prior:flat                     flat over each parameter's range
+          prior:flat(LO;HI),gaussian(M;SD)  one term per parameter, or one for all
+        Weighted simulators generate one pool of weighted events per split, morph its
+        weights to each theta and unweight by sampling with replacement; the smallest
+        effective sample size (sum w)^2/sum w^2 is printed. Splits never share events.
+        Simulators: \(SimulatorRegistry.names.joined(separator: ", ")).
+        """,
+        options: [
+            .value("simulator", "NAME", "Simulator (\(SimulatorRegistry.names.joined(separator: ", ")))."),
+            .value("kind", "KIND", "Sample kind: ratio, local, density or test."),
+            .value("theta0", "SPEC", "theta0 for ratio samples; theta for the other kinds."),
+            .value("theta", "SPEC", "Same as --theta0."),
+            .value("theta1", "SPEC", "theta1 (ratio samples only)."),
+            .value("events", "N", "Total number of events over all splits (>= 1)."),
+            .value("output", "DIR", "Output folder."),
+            .value("seed", "S", "Random seed (default 1)."),
+            .value("validation", "F", "Fraction of events for validation (default 0)."),
+            .value("test", "F", "Fraction of events for the test split (default 0)."),
+            .value("thetas", "K", "Points drawn from a prior per split (default min(n, 1000))."),
+        ],
+        run: { parsed, console in
+            guard parsed.positionals.isEmpty else {
+                throw SBIError.usage("unexpected argument '\(parsed.positionals[0])'")
+            }
+            let simulator = try CommandInput.simulator(parsed)
+            let kindText = try CommandInput.required(parsed, "kind")
+            let kind: SampleKind
+            do { kind = try SampleKind.parse(kindText) } catch let e as SBIError { throw SBIError.usage(e.message, field: "--kind") }
+            if parsed.value("theta0") != nil && parsed.value("theta") != nil {
+                throw SBIError.usage("give --theta0 or --theta, not both", field: "--theta")
+            }
+            guard let theta0Text = parsed.value("theta0") ?? parsed.value("theta") else {
+                throw SBIError.usage("missing option --theta0 SPEC")
+            }
+            let theta0 = try CommandInput.thetaSpecification(theta0Text, option: parsed.value("theta0") != nil ? "theta0" : "theta")
+            let theta1 = try parsed.value("theta1").map { try CommandInput.thetaSpecification($0, option: "theta1") }
+            let count = try CommandInput.required(parsed, "events", parsed.integer("events", in: 1...1_000_000_000))
+            let output = try CommandInput.required(parsed, "output")
+            let seed = try CommandInput.seed(parsed)
+            let validation = try CommandInput.fraction(parsed, "validation")
+            let test = try CommandInput.fraction(parsed, "test")
+            let thetas = try parsed.integer("thetas", in: 1...10_000_000)
+            let request = AugmentationRequest(kind: kind, theta0: theta0, theta1: theta1, count: count,
+                                              validationFraction: validation, testFraction: test, seed: seed,
+                                              priorPointCount: thetas)
+            let progress = ProgressReporter(stage: "augment", total: count, unit: "events")
+            let start = ProgressReporter.monotonicSeconds()
+            let samples: AugmentedSamples
+            do {
+                samples = try SampleAugmenter(simulator: simulator).augment(request, progress: progress)
+            } catch var e as SBIError {
+                // Name the command-line option the problem came from.
+                let options = ["theta0": kind == .ratio ? "--theta0" : "--theta", "theta": "--theta", "theta1": "--theta1",
+                               "count": "--events", "validationFraction": "--validation", "testFraction": "--test"]
+                if let f = e.field, let option = options[f] { e.field = option }
+                throw e
+            }
+            let seconds = ProgressReporter.monotonicSeconds() - start
+            let paths = try samples.write(to: output)
+            console.print("simulator \(simulator.name) kind \(kind.rawValue) events \(count) seed \(seed)")
+            for split in samples.splits { console.print("split \(split.name) \(split.count) events") }
+            if let ess = samples.minimumEffectiveSampleSize {
+                console.print("effective_sample_size \(Int(ess.rounded(.down))) (smallest over theta; at most \(samples.maximumEventsPerTheta) events drawn at one theta)")
+                if ess < Double(samples.maximumEventsPerTheta) {
+                    console.error("sbi augment: warning: more events drawn at one theta than the effective sample size; events repeat\n")
+                }
+            }
+            console.print("rate \(BenchCommand.formatFigure(Double(count) / max(seconds, 1e-9))) events/s")
+            for path in paths { console.print("wrote \(path)") }
+        })
+}
+
+/// Parsing of the options `simulate` and `augment` share; bad values are usage errors (exit 2)
+/// naming the option.
+enum CommandInput {
+    static func required(_ parsed: ParsedOptions, _ name: String) throws -> String {
+        guard let v = parsed.value(name) else { throw SBIError.usage("missing option --\(name)") }
+        return v
+    }
+
+    static func required<T>(_ parsed: ParsedOptions, _ name: String, _ value: T?) throws -> T {
+        guard let v = value else { throw SBIError.usage("missing option --\(name)") }
+        return v
+    }
+
+    static func simulator(_ parsed: ParsedOptions) throws -> any Simulator {
+        let name = try required(parsed, "simulator")
+        do { return try SimulatorRegistry.make(name: name) } catch let e as SBIError {
+            throw SBIError.usage(e.message, field: "--simulator")
+        }
+    }
+
+    static func seed(_ parsed: ParsedOptions) throws -> UInt64 {
+        guard let text = parsed.value("seed") else { return 1 }
+        guard let s = UInt64(text) else {
+            throw SBIError.usage("option '--seed' expects a non-negative integer, got '\(text)'")
+        }
+        return s
+    }
+
+    static func fraction(_ parsed: ParsedOptions, _ name: String) throws -> Double {
+        guard let text = parsed.value(name) else { return 0 }
+        guard let f = Double(text), f >= 0, f < 1 else {
+            throw SBIError.usage("option '--\(name)' expects a fraction in [0, 1), got '\(text)'")
+        }
+        return f
+    }
+
+    static func numbers(_ text: String, option: String) throws -> [Double] {
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite }) else {
+            throw SBIError.usage("option '--\(option)' expects comma-separated numbers, got '\(text)'")
+        }
+        return values.map { $0! }
+    }
+
+    static func thetaSpecification(_ text: String, option: String) throws -> ThetaSpecification {
+        do { return try ThetaSpecification.parse(text, field: "--" + option) } catch let e as SBIError {
+            throw SBIError.usage(e.message, field: "--" + option)
+        }
+    }
+
+    /// Writes every array to `folder` (created if missing): all are written under temporary names
+    /// first, then renamed; a failed rename removes those already renamed.
+    static func writeAll(_ files: [(String, NPYArray)], to folder: String) throws {
+        try ensureFolder(folder)
+        var committed: [String] = []
+        var writers: [(String, AtomicFileWriter)] = []
+        for (name, array) in files {
+            let path = folder + "/" + name
+            let writer = try AtomicFileWriter(path: path)
+            try writer.write(NPYHeader.encode(dtype: array.dtype, shape: array.shape))
+            switch array.data {
+            case .float64(let v): try v.withUnsafeBytes { try writer.write($0) }
+            case .float32(let v): try v.withUnsafeBytes { try writer.write($0) }
+            default: throw SBIError(.internal, "simulate writes only float arrays")
+            }
+            writers.append((path, writer))
+        }
+        do {
+            for (path, writer) in writers { try writer.commit(); committed.append(path) }
+        } catch {
+            for path in committed { remove(path) }
+            throw error
+        }
+    }
+}
