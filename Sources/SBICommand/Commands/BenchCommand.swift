@@ -2,16 +2,20 @@ import SBICore
 
 /// `sbi bench`: performance figures as `name value unit` lines.
 enum BenchCommand {
-    static let suites = ["gemm"]
+    static let suites = ["gemm", "train"]
 
     static let command = SubCommand(
         name: "bench",
         summary: "Measure performance; prints one 'name value unit' line per figure.",
-        synopsis: "[gemm|all] [--seconds S]",
+        synopsis: "[gemm|train|all] [--seconds S]",
         discussion: """
         Suites:
           gemm   SGEMM GFLOP/s through OpenBLAS at the shapes of a 128-batch MLP
                  layer and a 2048x2048 product: the ceiling for the other figures.
+          train  samples/s of training the standard workload (2x100 tanh, 10
+                 observables + 1 parameter, batch 128) with the ALICES and CARL
+                 losses and Adam, and of evaluating log r for 1e5 x at 100 theta,
+                 also as a fraction of the SGEMM FLOP/s measured in the same run.
           all    every suite (the default).
         Run it from a release build (swift build -c release).
         """,
@@ -34,9 +38,16 @@ enum BenchCommand {
                 seconds = s
             }
             console.print("blas_threads \(BLASLibrary.threadCount) threads")
-            for shape in GEMMBenchmark.shapes {
-                let value = GEMMBenchmark.gflops(shape, minimumSeconds: seconds)
-                console.print("\(shape.name) \(formatFigure(value)) GFLOP/s")
+            if suite == "all" || suite == "gemm" {
+                for shape in GEMMBenchmark.shapes {
+                    let value = GEMMBenchmark.gflops(shape, minimumSeconds: seconds)
+                    console.print("\(shape.name) \(formatFigure(value)) GFLOP/s")
+                }
+            }
+            if suite == "all" || suite == "train" {
+                for figure in try TrainBenchmark.figures(minimumSeconds: seconds) {
+                    console.print("\(figure.name) \(formatFigure(figure.value)) \(figure.unit)")
+                }
             }
         })
 

@@ -1,0 +1,139 @@
+import Foundation
+import SBICore
+import SBINetworks
+
+/// Training and evaluation throughput of the standard workload (design.md §9):
+/// a 2×100 tanh network on 10 observables + 1 parameter, batch 128.
+///
+/// ```
+/// train rate = samples / seconds   (forward + backward + one Adam step per batch)
+/// eval rate  = (10⁵ x × 100 θ) / seconds,   eval FLOP = 2·Σ_l in_l·out_l per sample
+/// ```
+/// The eval FLOP/s is given as a fraction of the SGEMM FLOP/s measured in the same run
+/// (square 2048, the ceiling OpenBLAS reaches on this machine).
+/// Synthetic data from a fixed seed; the numbers measure speed, not learning.
+enum TrainBenchmark {
+    static let nObservables = 10
+    static let nParameters = 1
+    static let hidden = [100, 100]
+    static let batchSize = 128
+    static let evaluationSamples = 100_000
+    static let evaluationThetas = 100
+
+    static var architecture: MLPArchitecture {
+        MLPArchitecture(nObservables: nObservables, nParameters: nParameters, hiddenSizes: hidden, activation: .tanh)
+    }
+
+    /// Network FLOP per sample of one forward pass (multiply-adds of the weight matrices × 2).
+    static var forwardFLOPPerSample: Double {
+        let w = architecture.layerWidths
+        var n = 0
+        for l in 0..<(w.count - 1) { n += 2 * w[l] * w[l + 1] }
+        return Double(n)
+    }
+
+    /// One figure line.
+    struct Figure {
+        let name: String
+        let value: Double
+        let unit: String
+    }
+
+    /// 64 synthetic batches with every field a ratio loss reads.
+    static func batches(count: Int = 64) -> [TrainingBatch] {
+        let random = SeededRandom(seed: 2024)
+        return (0..<count).map { _ in
+            let b = batchSize
+            var x = Matrix<Float>(rows: b, columns: nObservables)
+            x.withUnsafeMutableBufferPointer { random.fillNormal($0) }
+            var theta = Matrix<Float>(rows: b, columns: nParameters)
+            theta.withUnsafeMutableBufferPointer { random.fillUniform($0, lower: -1, upper: 1) }
+            var t = Matrix<Float>(rows: b, columns: nParameters)
+            t.withUnsafeMutableBufferPointer { random.fillNormal($0) }
+            let y = (0..<b).map { Float($0 % 2) }
+            let r = (0..<b).map { _ in Float(exp(random.normal(standardDeviation: 0.5))) }
+            return TrainingBatch(x: x, theta: theta, y: y, rXZ: r, tXZ: t)
+        }
+    }
+
+    /// Samples per second of forward + backward + Adam over `loss`.
+    static func trainingRate(loss: any NetworkLoss, minimumSeconds: Double) throws -> Double {
+        let data = batches()
+        let network = MLP(architecture: architecture, scaling: InputScaling.identity(nObservables: nObservables, nParameters: nParameters),
+                          random: SeededRandom(seed: 5))
+        let objective = try MLPObjective(network: network, loss: loss)
+        let optimizer = Adam(parameterCount: objective.parameterCount, learningRate: 1e-4)
+        let gradient = UnsafeMutableBufferPointer<Float>.allocate(capacity: objective.parameterCount)
+        gradient.initialize(repeating: 0)
+        defer { gradient.deallocate() }
+        var sink = 0.0
+        func step(_ i: Int) {
+            sink += objective.lossAndGradient(data[i % data.count], gradient: gradient)
+            objective.withParameters { optimizer.step(parameters: $0, gradient: UnsafeBufferPointer(gradient)) }
+        }
+        for i in 0..<20 { step(i) }  // warm-up: buffers, caches, OpenBLAS threads
+        var best = 0.0
+        var steps = 50
+        let deadline = ProgressReporter.monotonicSeconds() + minimumSeconds
+        repeat {
+            let start = ProgressReporter.monotonicSeconds()
+            for i in 0..<steps { step(i) }
+            let seconds = ProgressReporter.monotonicSeconds() - start
+            best = max(best, Double(steps * batchSize) / seconds)
+            if seconds < 0.05 { steps *= 2 }
+        } while ProgressReporter.monotonicSeconds() < deadline
+        precondition(sink.isFinite, "TrainBenchmark: loss became \(sink)")
+        return best
+    }
+
+    /// Samples (x, θ pairs) per second of log r̂ over the grid of 10⁵ x × 100 θ.
+    /// With `minimumSeconds` below the time of one grid, fewer θ points are timed.
+    static func evaluationRate(minimumSeconds: Double) -> Double {
+        let random = SeededRandom(seed: 11)
+        let network = MLP(architecture: architecture, random: random.substream(0))
+        var x = Matrix<Float>(rows: evaluationSamples, columns: nObservables)
+        x.withUnsafeMutableBufferPointer { random.fillNormal($0) }
+        var thetas = Matrix<Float>(rows: evaluationThetas, columns: nParameters)
+        thetas.withUnsafeMutableBufferPointer { random.fillUniform($0, lower: -1, upper: 1) }
+        var output = Matrix<Float>(rows: evaluationThetas, columns: evaluationSamples)
+        // Warm-up on a small slice.
+        var warm = Matrix<Float>(rows: 1, columns: 1000)
+        network.logRatioGrid(x: x.rows(0..<1000), thetas: thetas.rows(0..<1), into: &warm)
+        let start = ProgressReporter.monotonicSeconds()
+        var done = 0
+        let step = 10
+        while done < evaluationThetas {
+            let rows = done..<min(evaluationThetas, done + step)
+            var slice = Matrix<Float>(rows: rows.count, columns: evaluationSamples)
+            network.logRatioGrid(x: x, thetas: thetas.rows(rows), into: &slice)
+            output.withUnsafeMutableBufferPointer { o in
+                slice.withUnsafeBufferPointer { s in
+                    (o.baseAddress! + rows.lowerBound * evaluationSamples).update(from: s.baseAddress!, count: s.count)
+                }
+            }
+            done = rows.upperBound
+            if ProgressReporter.monotonicSeconds() - start > minimumSeconds && minimumSeconds < 0.5 { break }
+        }
+        let seconds = ProgressReporter.monotonicSeconds() - start
+        precondition(output[0, 0].isFinite, "TrainBenchmark: log r̂ is \(output[0, 0])")
+        return Double(done * evaluationSamples) / seconds
+    }
+
+    /// All figures of the suite.
+    static func figures(minimumSeconds: Double) throws -> [Figure] {
+        let alices = try trainingRate(loss: ALICESLoss(alpha: 1), minimumSeconds: minimumSeconds)
+        let carl = try trainingRate(loss: CARLLoss(), minimumSeconds: minimumSeconds)
+        let evaluation = evaluationRate(minimumSeconds: minimumSeconds)
+        let sgemm = GEMMBenchmark.gflops(GEMMBenchmark.Shape(name: "sgemm_square_2048", m: 2048, n: 2048, k: 2048),
+                                         minimumSeconds: min(minimumSeconds, 0.5))
+        let evaluationGFLOPS = evaluation * forwardFLOPPerSample / 1e9
+        return [
+            Figure(name: "train_alices_adam_2x100_tanh_b128", value: alices, unit: "samples/s"),
+            Figure(name: "train_carl_adam_2x100_tanh_b128", value: carl, unit: "samples/s"),
+            Figure(name: "eval_logr_1e5x_100theta", value: evaluation, unit: "samples/s"),
+            Figure(name: "eval_logr_gflops", value: evaluationGFLOPS, unit: "GFLOP/s"),
+            Figure(name: "sgemm_square_2048", value: sgemm, unit: "GFLOP/s"),
+            Figure(name: "eval_logr_fraction_of_sgemm", value: 100 * evaluationGFLOPS / sgemm, unit: "%"),
+        ]
+    }
+}

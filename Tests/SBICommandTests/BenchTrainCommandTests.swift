@@ -1,0 +1,53 @@
+import Foundation
+import XCTest
+
+/// `sbi bench train`, run as a user would: well-formed `name value unit` lines.
+final class BenchTrainCommandTests: XCTestCase {
+    private func sbiExecutable() throws -> URL {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
+            let candidate = folder.appendingPathComponent("sbi")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    /// Every figure appears once, with a positive finite value and its unit; the fraction of
+    /// SGEMM is a percentage in (0, 100] (evaluation cannot beat the GEMM it is made of by much;
+    /// 100 % leaves no room for timing noise, so the bound is checked loosely at 150).
+    func testBenchTrain_shortRun_printsNameValueUnitLines() throws {
+        let process = Process()
+        process.executableURL = try sbiExecutable()
+        process.arguments = ["bench", "train", "--seconds", "0.05"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: e, as: UTF8.self))
+        let lines = String(decoding: o, as: UTF8.self).split(separator: "\n")
+        let expected: [(String, String)] = [
+            ("blas_threads", "threads"),
+            ("train_alices_adam_2x100_tanh_b128", "samples/s"),
+            ("train_carl_adam_2x100_tanh_b128", "samples/s"),
+            ("eval_logr_1e5x_100theta", "samples/s"),
+            ("eval_logr_gflops", "GFLOP/s"),
+            ("sgemm_square_2048", "GFLOP/s"),
+            ("eval_logr_fraction_of_sgemm", "%"),
+        ]
+        XCTAssertEqual(lines.count, expected.count, String(decoding: o, as: UTF8.self))
+        for (line, (name, unit)) in zip(lines, expected) {
+            let parts = line.split(separator: " ")
+            XCTAssertEqual(parts.count, 3, String(line))
+            guard parts.count == 3 else { continue }
+            XCTAssertEqual(String(parts[0]), name)
+            XCTAssertEqual(String(parts[2]), unit)
+            let value = Double(parts[1]) ?? -1
+            XCTAssertTrue(value > 0 && value.isFinite, String(line))
+            if unit == "%" { XCTAssertLessThan(value, 150, String(line)) }
+        }
+    }
+}
