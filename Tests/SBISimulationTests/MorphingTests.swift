@@ -135,4 +135,24 @@ final class MorphingTests: XCTestCase {
             for e in 0..<nEvents { XCTAssertEqual(grad[e, i], (wu[e] - wd[e]) / (2 * h), accuracy: 1e-7 * max(1, abs(grad[e, i]))) }
         }
     }
+
+    /// The same with the `drell-yan` simulator: its weights are exactly quadratic in (δg_V, δg_A), so the
+    /// morphed weights at a new θ equal `weights(latent:at:)` up to rounding amplified by the basis'
+    /// condition number (~1e3 for the optimised basis): 1e-10 relative.
+    func testEventWeights_drellYan_reproduceSimulatorWeightsTo1e10() throws {
+        let sim = try DrellYanSimulator()
+        let morpher = try SampleAugmenter.optimizedMorpher(for: sim, seed: 4)
+        let pool = try sim.simulateWeighted(proposalAt: [0, 0], count: 2000, random: SeededRandom(seed: 8))
+        var benchmarkWeights = Matrix<Double>(rows: pool.count, columns: morpher.benchmarkCount)
+        for b in 0..<morpher.benchmarkCount {
+            let w = try sim.weights(latent: pool.latent, at: morpher.basis.row(b))
+            for e in 0..<pool.count { benchmarkWeights[e, b] = w[e] }
+        }
+        for theta in [[0.03, -0.07], [-0.1, 0.1], [0.0, 0.0]] {
+            let morphed = morpher.eventWeights(benchmarkWeights: benchmarkWeights, at: theta)
+            let direct = try sim.weights(latent: pool.latent, at: theta)
+            for e in 0..<pool.count { XCTAssertEqual(morphed[e], direct[e], accuracy: 1e-10 * abs(direct[e]), "θ = \(theta), event \(e)") }
+        }
+        XCTAssertLessThan(morpher.conditionNumber, 1e6)
+    }
 }
