@@ -51,7 +51,7 @@ final class AugmentationTests: XCTestCase {
                                           validationFraction: 0.25, seed: 9, priorPointCount: 20)
         let samples = try SampleAugmenter(simulator: sim).augment(request)
         let ess = try XCTUnwrap(samples.minimumEffectiveSampleSize)
-        XCTAssertGreaterThan(ess, 500)   // pool ≥ 2000 events, weights vary by at most (2/1)² → ESS ≥ pool/4
+        XCTAssertGreaterThan(ess, 500)   // pools ≥ 4000 events; weights vary by at most a factor (2/1)² = 4, so ESS ≥ pool/4 ≥ 1000
         for split in samples.splits {
             let x = split.array("x")!, th0 = split.array("theta0")!, r = split.array("r_xz")!, t = split.array("t_xz")!
             let y = split.array("y")!

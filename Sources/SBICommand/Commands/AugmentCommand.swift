@@ -25,7 +25,9 @@ enum AugmentCommand {
           prior:flat(LO;HI),gaussian(M;SD)  one term per parameter, or one for all
         Weighted simulators generate one pool of weighted events per split, morph its
         weights to each theta and unweight by sampling with replacement; the smallest
-        effective sample size (sum w)^2/sum w^2 is printed. Splits never share events.
+        effective sample size (sum w)^2/sum w^2 is printed, with a warning when more
+        events are drawn at one theta than it (events then repeat: raise --pool-factor).
+        Splits never share events.
         Simulators: \(SimulatorRegistry.names.joined(separator: ", ")).
         """,
         options: [
@@ -40,6 +42,7 @@ enum AugmentCommand {
             .value("validation", "F", "Fraction of events for validation (default 0)."),
             .value("test", "F", "Fraction of events for the test split (default 0)."),
             .value("thetas", "K", "Points drawn from a prior per split (default min(n, 1000))."),
+            .value("pool-factor", "F", "Weighted simulators: pool size per split / events in it (default 4)."),
         ],
         run: { parsed, console in
             guard parsed.positionals.isEmpty else {
@@ -63,9 +66,16 @@ enum AugmentCommand {
             let validation = try CommandInput.fraction(parsed, "validation")
             let test = try CommandInput.fraction(parsed, "test")
             let thetas = try parsed.integer("thetas", in: 1...10_000_000)
+            var poolFactor = 4.0
+            if let text = parsed.value("pool-factor") {
+                guard let f = Double(text), f >= 1, f <= 1000 else {
+                    throw SBIError.usage("option '--pool-factor' expects a number in [1, 1000], got '\(text)'")
+                }
+                poolFactor = f
+            }
             let request = AugmentationRequest(kind: kind, theta0: theta0, theta1: theta1, count: count,
                                               validationFraction: validation, testFraction: test, seed: seed,
-                                              priorPointCount: thetas)
+                                              priorPointCount: thetas, poolFactor: poolFactor)
             let progress = ProgressReporter(stage: "augment", total: count, unit: "events")
             let start = ProgressReporter.monotonicSeconds()
             let samples: AugmentedSamples
@@ -85,7 +95,7 @@ enum AugmentCommand {
             if let ess = samples.minimumEffectiveSampleSize {
                 console.print("effective_sample_size \(Int(ess.rounded(.down))) (smallest over theta; at most \(samples.maximumEventsPerTheta) events drawn at one theta)")
                 if ess < Double(samples.maximumEventsPerTheta) {
-                    console.error("sbi augment: warning: more events drawn at one theta than the effective sample size; events repeat\n")
+                    console.error("sbi augment: warning: more events drawn at one theta than the effective sample size; events repeat (raise --pool-factor)\n")
                 }
             }
             console.print("rate \(BenchCommand.formatFigure(Double(count) / max(seconds, 1e-9))) events/s")

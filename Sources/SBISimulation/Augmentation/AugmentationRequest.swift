@@ -37,7 +37,7 @@ public struct AugmentationRequest: Sendable, Equatable {
 
     public init(kind: SampleKind, theta0: ThetaSpecification, theta1: ThetaSpecification? = nil, count: Int,
                 validationFraction: Double = 0, testFraction: Double = 0, seed: UInt64,
-                priorPointCount: Int? = nil, poolFactor: Double = 2, proposal: [Double]? = nil) {
+                priorPointCount: Int? = nil, poolFactor: Double = 4, proposal: [Double]? = nil) {
         self.kind = kind
         self.theta0 = theta0
         self.theta1 = theta1

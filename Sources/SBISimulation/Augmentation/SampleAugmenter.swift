@@ -261,13 +261,21 @@ struct SimulatorSource: EventSource {
     }
 }
 
-/// One pool of weighted events, morphed to each θ and unweighted by resampling.
+/// One pool of weighted events, morphed to each θ and unweighted by resampling. The inversion
+/// tables of the last few θ are kept, so a fixed θ1 or the benchmarks are morphed only once.
 struct WeightedPoolSource: EventSource {
     let observables: Matrix<Double>
     let benchmarkWeights: Matrix<Double>
     let morpher: Morpher
     let likelihood: any JointLikelihood
     var isWeighted: Bool { true }
+    private let cache = TableCache()
+
+    /// Inversion tables (cumulative weights) and ESS by θ, at most `capacity` of them.
+    final class TableCache {
+        var entries: [(theta: [Double], cumulative: [Double], ess: Double)] = []
+        let capacity = 16
+    }
 
     init(simulator: any WeightedSimulator, morpher: Morpher, proposal: [Double], poolSize: Int, random: SeededRandom) throws {
         let pool = try simulator.simulateWeighted(proposalAt: proposal, count: poolSize, random: random)
@@ -286,9 +294,54 @@ struct WeightedPoolSource: EventSource {
     }
 
     func draw(at theta: [Double], count: Int, random: SeededRandom) throws -> (x: Matrix<Double>, events: Matrix<Double>, ess: Double) {
-        let weights = morpher.eventWeights(benchmarkWeights: benchmarkWeights, at: theta)
-        let picks = try Unweighting.resample(weights: weights, count: count, random: random)
-        return (Self.gather(observables, picks), Self.gather(benchmarkWeights, picks), Unweighting.effectiveSampleSize(weights))
+        let table: (cumulative: [Double], ess: Double)
+        if let hit = cache.entries.first(where: { $0.theta == theta }) {
+            table = (hit.cumulative, hit.ess)
+        } else {
+            table = try morphedTable(at: theta)
+            if cache.entries.count >= cache.capacity { cache.entries.removeFirst() }
+            cache.entries.append((theta, table.cumulative, table.ess))
+        }
+        var picks = [Int](repeating: 0, count: count)
+        for i in 0..<count { picks[i] = Unweighting.draw(table.cumulative, random: random) }
+        return (Self.gather(observables, picks), Self.gather(benchmarkWeights, picks), table.ess)
+    }
+
+    /// Morphed weights w_e(θ) = Σ_b w_b(θ) W[e, b] turned into the inversion table in one pass over
+    /// the pool (the pool is tens of MB, so one read of it is the cost), with the ESS (Σw)²/Σw².
+    /// Checks as `Unweighting.cumulativeWeights`: clearly negative or non-finite weights throw.
+    func morphedTable(at theta: [Double]) throws -> (cumulative: [Double], ess: Double) {
+        let wb = morpher.weights(at: theta)
+        let n = benchmarkWeights.rows, nb = benchmarkWeights.columns
+        var cumulative = [Double](repeating: 0, count: n)
+        var total = 0.0, squares = 0.0, largest = 0.0
+        var badEvent = -1, badWeight = 0.0
+        benchmarkWeights.withUnsafeBufferPointer { wp in
+            wb.withUnsafeBufferPointer { bp in
+                cumulative.withUnsafeMutableBufferPointer { cp in
+                    for e in 0..<n {
+                        var w = 0.0
+                        let row = e * nb
+                        for b in 0..<nb { w += wp[row + b] * bp[b] }
+                        if !w.isFinite || w < 0 {
+                            if badEvent < 0 { badEvent = e; badWeight = w }
+                            w = 0
+                        }
+                        largest = max(largest, w)
+                        total += w
+                        squares += w * w
+                        cp[e] = total
+                    }
+                }
+            }
+        }
+        // Negative weights within rounding of the largest one (morphing cancellations) count as zero.
+        if badEvent >= 0, !(badWeight.isFinite && -badWeight <= 1e-12 * largest) {
+            throw SBIError.numerical("morphed event weight \(badWeight) at θ = \(theta) is negative or not finite; cannot unweight",
+                                     field: "event \(badEvent)")
+        }
+        guard total > 0 else { throw SBIError.numerical("all morphed event weights at θ = \(theta) are zero; cannot unweight", field: "weights") }
+        return (cumulative, total * total / squares)
     }
 
     static func gather(_ m: Matrix<Double>, _ rows: [Int]) -> Matrix<Double> {
