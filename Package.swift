@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "SBINetworks", dependencies: ["SBICore", "COpenBLAS"]),
         .target(name: "SBIEstimators", dependencies: ["SBICore", "SBINetworks"]),
         .target(name: "SBIInference", dependencies: ["SBICore", "SBISimulation", "SBIEstimators", "CGSL"]),
-        .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBINetworks", "SBIEstimators", "SBIInference"]),
+        .target(name: "SBIRecipes", dependencies: ["SBICore", "SBIInference", "CYAML"]),
+        .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBINetworks", "SBIEstimators", "SBIInference", "SBIRecipes"]),
         .executableTarget(name: "SBICommand", dependencies: ["SBI"]),
 
         .testTarget(name: "SBICoreTests", dependencies: ["SBICore"]),
@@ -33,6 +34,7 @@ let package = Package(
         .testTarget(name: "SBINetworksTests", dependencies: ["SBINetworks"]),
         .testTarget(name: "SBIEstimatorsTests", dependencies: ["SBIEstimators", "SBISimulation"]),
         .testTarget(name: "SBIInferenceTests", dependencies: ["SBIInference"]),
+        .testTarget(name: "SBIRecipesTests", dependencies: ["SBIRecipes"]),
         .testTarget(name: "SBICommandTests", dependencies: ["SBICommand"]),
     ]
 )

@@ -1,0 +1,1 @@
+// Tests of SBIRecipes; see the test files in this folder.
