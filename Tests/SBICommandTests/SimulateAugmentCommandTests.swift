@@ -110,6 +110,26 @@ final class SimulateAugmentCommandTests: XCTestCase {
         XCTAssertEqual(output, "ok\n")
     }
 
+    /// A weighted simulator end to end: drell-yan ratio sample with θ0 at the morphing benchmarks.
+    func testAugment_drellYanBenchmarks_numpyChecksShapesAndThetas() throws {
+        let folder = try temporaryFolder()
+        let r = try run(["augment", "--simulator", "drell-yan", "--kind", "ratio", "--theta0", "benchmarks", "--theta1", "point:0,0",
+                         "--events", "1200", "--seed", "3", "--output", folder, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("effective_sample_size"), r.stdout)
+        let output = try runPython("""
+        import numpy as np
+        t0 = np.load("theta0_train.npy"); y = np.load("y_train.npy"); r = np.load("r_xz_train.npy"); x = np.load("x_train.npy")
+        assert t0.shape == (1200, 2) and y.shape == (1200, 1) and r.shape == (1200, 1) and x.shape == (1200, 2), (t0.shape, x.shape)
+        assert len(np.unique(t0, axis=0)) == 6, np.unique(t0, axis=0)   # 6 components of a quadratic in 2 parameters
+        assert np.abs(t0).max() <= 0.1 + 1e-7
+        assert y.sum() == 600 and np.isfinite(r).all() and (r > 0).all()
+        assert (np.load("t_xz_train.npy").shape == (1200, 2))
+        print("ok")
+        """, in: folder)
+        XCTAssertEqual(output, "ok\n")
+    }
+
     /// Same seed, same bytes; simulate writes x.npy and z.npy in float64 that numpy reads.
     func testSimulate_gaussian_reproducibleFilesNumpyReads() throws {
         let folder = try temporaryFolder()

@@ -70,6 +70,35 @@ final class AugmentationTests: XCTestCase {
         }
     }
 
+    /// drell-yan through the weighted path: E[r(x,z) | x ~ θ1] = 1 and E[1/r(x,z) | x ~ θ0] = 1. Resampling
+    /// n events from a pool of effective size ESS has variance ≈ sd²·(1/n + 1/ESS), so the tolerance is
+    /// 4·sd·√(1/n + 1/ESS). Also E[t(x,z|θ0) | x ~ θ0] = 0 with the same tolerance. θ0 and θ1 are opposite
+    /// corners of the range so that swapping them (r ↔ 1/r) moves the means by 2–3 tolerances.
+    func testRatio_drellYanPoints_goldIdentitiesHold() throws {
+        let sim = try DrellYanSimulator()
+        let samples = try SampleAugmenter(simulator: sim)
+            .augment(AugmentationRequest(kind: .ratio, theta0: .point([0.1, 0.1]), theta1: .point([-0.1, -0.1]), count: 20000, seed: 12))
+        let ess = try XCTUnwrap(samples.minimumEffectiveSampleSize)
+        let split = samples.splits[0]
+        let y = split.array("y")!, r = split.array("r_xz")!, t = split.array("t_xz")!
+        func check(_ values: [Double], _ expected: Double, _ label: String) {
+            let n = Double(values.count), mean = values.reduce(0, +) / n
+            let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
+            XCTAssertEqual(mean, expected, accuracy: 4 * sd * (1 / n + 1 / ess).squareRoot(), label)
+        }
+        var r1: [Double] = [], inverse0: [Double] = [], t0: [Double] = [], t1: [Double] = []
+        for i in 0..<split.count {
+            if y[i, 0] == 1 { r1.append(Double(r[i, 0])) } else {
+                inverse0.append(1 / Double(r[i, 0])); t0.append(Double(t[i, 0])); t1.append(Double(t[i, 1]))
+            }
+        }
+        XCTAssertEqual(r1.count, 10000)
+        check(r1, 1, "E[r | θ1]")
+        check(inverse0, 1, "E[1/r | θ0]")
+        check(t0, 0, "E[t_0 | θ0]")
+        check(t1, 0, "E[t_1 | θ0]")
+    }
+
     func testBenchmarks_weightedToy_thetasAreBasisPoints() throws {
         let sim = QuadraticToyWeightedSimulator()
         let basis = Matrix<Double>(rows: 3, columns: 1, storage: [-1, 0, 1])
