@@ -126,4 +126,75 @@ final class MLPTests: XCTestCase {
                        random: SeededRandom(seed: 3))
         XCTAssertGreaterThan(relu.parameters[0..<1100].map(abs).max()!, Float((6.0 / 111.0).squareRoot()))  // He is wider
     }
+
+    /// `evaluate`, `thetaGradient` and `inputGradient` on matrices larger than one chunk agree with
+    /// the Double reference row by row (chunk boundaries must not shift rows).
+    /// Tolerance 1e-5 absolute: Float32 forward of O(1) values.
+    func testMatrixAPIs_severalChunks_matchReference() {
+        let fx = NetworkFixture(activation: .softplus, outputSize: 1, batch: MLP.evaluationChunk + 37)
+        let net = fx.network
+        let f = net.evaluate(x: fx.x, theta: fx.theta)
+        let t = net.thetaGradient(x: fx.x, theta: fx.theta!)
+        let g = net.inputGradient(x: fx.x, theta: fx.theta)
+        for i in [0, 1, MLP.evaluationChunk - 1, MLP.evaluationChunk, MLP.evaluationChunk + 36] {
+            let r = fx.reference.evaluate(fx.doubleParameters, x: fx.xRow(i), theta: fx.thetaRow(i))
+            XCTAssertEqual(Double(f[i, 0]), r.f[0], accuracy: 1e-5, "row \(i)")
+            for k in 0..<2 {
+                XCTAssertEqual(Double(t[i, k]), r.dTheta[k], accuracy: 1e-5, "row \(i) ∂f/∂θ_\(k)")
+                XCTAssertEqual(g[i, 3 + k], t[i, k], accuracy: 1e-5, "row \(i): reverse vs forward mode")
+            }
+        }
+    }
+
+    /// `logRatioGrid` (split first layer, SGEMV output, 1 or 3 workers) equals `evaluate` at each θ
+    /// broadcast over x; a network without hidden layers takes the plain path.
+    /// Tolerance 2e-6 absolute: the split sums the first layer in another order (Float32 rounding).
+    func testLogRatioGrid_splitLayerAndWorkers_matchesEvaluate() {
+        for hidden in [[7, 5], []] {
+            let fx = NetworkFixture(activation: .tanh, hidden: hidden, batch: 2 * MLP.evaluationChunk + 11)
+            let net = fx.network
+            let thetas = Matrix<Float>(rows: 3, columns: 2, storage: [0.5, -1, 2, 0.25, -1.5, 1])
+            for workers in [1, 3] {
+                var grid = Matrix<Float>(rows: 3, columns: fx.x.rows, repeating: .nan)
+                net.logRatioGrid(x: fx.x, thetas: thetas, into: &grid, workers: workers)
+                for j in 0..<3 {
+                    let theta = Matrix<Float>(rows: fx.x.rows, columns: 2) { _, k in thetas[j, k] }
+                    let f = net.evaluate(x: fx.x, theta: theta)
+                    var worst: Float = 0
+                    for i in 0..<fx.x.rows { worst = max(worst, abs(grid[j, i] - f[i, 0])) }
+                    XCTAssertLessThan(worst, 2e-6, "hidden \(hidden) workers \(workers) θ_\(j)")
+                }
+            }
+        }
+    }
+
+    /// Bad stored models are refused with the field named, not trapped on.
+    func testInitFromStoredParameters_wrongCount_throwsNamingWeights() {
+        let arch = MLPArchitecture(nObservables: 2, nParameters: 1, hiddenSizes: [3], activation: .tanh)
+        let scaling = InputScaling.identity(nObservables: 2, nParameters: 1)
+        XCTAssertThrowsError(try MLP(architecture: arch, scaling: scaling, parameters: [1, 2, 3])) { error in
+            XCTAssertEqual((error as? SBIError)?.field, "weights")
+        }
+        var badScaling = scaling
+        badScaling.parameterStd = [0]
+        XCTAssertThrowsError(try MLP(architecture: arch, scaling: badScaling, parameters: .init(repeating: 0, count: arch.parameterCount))) { error in
+            XCTAssertEqual((error as? SBIError)?.field, "inputScaling.parameterStd[0]")
+        }
+        XCTAssertThrowsError(try MLPArchitecture(nObservables: 2, nParameters: 1, hiddenSizes: [3, 0], activation: .tanh).validate()) { error in
+            XCTAssertEqual((error as? SBIError)?.field, "hiddenSizes[1]")
+        }
+        XCTAssertNoThrow(try MLP(architecture: arch, scaling: scaling, parameters: .init(repeating: 0, count: arch.parameterCount)))
+    }
+
+    /// InputScaling.fit gives the column mean and population std in Double; a constant column gets σ = 1.
+    func testInputScalingFit_columns_meanStdAndConstantColumn() {
+        let x = Matrix<Float>(rows: 4, columns: 2, storage: [1, 5, 2, 5, 3, 5, 4, 5])
+        let theta = Matrix<Float>(rows: 4, columns: 1, storage: [0, 0, 2, 2])
+        let s = InputScaling.fit(x: x, theta: theta)
+        XCTAssertEqual(s.observableMean, [2.5, 5])
+        XCTAssertEqual(s.observableStd[0], (1.25).squareRoot(), accuracy: 1e-15)  // √(Σ(x−2.5)²/4)
+        XCTAssertEqual(s.observableStd[1], 1)
+        XCTAssertEqual(s.parameterMean, [1])
+        XCTAssertEqual(s.parameterStd, [1])
+    }
 }

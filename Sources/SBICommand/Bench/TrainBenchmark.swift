@@ -88,7 +88,12 @@ enum TrainBenchmark {
 
     /// Samples (x, θ pairs) per second of log r̂ over the grid of 10⁵ x × 100 θ.
     /// With `minimumSeconds` below the time of one grid, fewer θ points are timed.
-    static func evaluationRate(minimumSeconds: Double) -> Double {
+    /// Runs `workers` threads over disjoint x ranges with OpenBLAS single-threaded in each
+    /// (restored afterwards), so the activation loops use every core, not only the GEMMs.
+    static func evaluationRate(minimumSeconds: Double, workers: Int) -> Double {
+        let savedThreads = BLASLibrary.threadCount
+        if workers > 1 { BLASLibrary.setThreadCount(1) }
+        defer { BLASLibrary.setThreadCount(savedThreads) }
         let random = SeededRandom(seed: 11)
         let network = MLP(architecture: architecture, random: random.substream(0))
         var x = Matrix<Float>(rows: evaluationSamples, columns: nObservables)
@@ -98,14 +103,14 @@ enum TrainBenchmark {
         var output = Matrix<Float>(rows: evaluationThetas, columns: evaluationSamples)
         // Warm-up on a small slice.
         var warm = Matrix<Float>(rows: 1, columns: 1000)
-        network.logRatioGrid(x: x.rows(0..<1000), thetas: thetas.rows(0..<1), into: &warm)
+        network.logRatioGrid(x: x.rows(0..<1000), thetas: thetas.rows(0..<1), into: &warm, workers: workers)
         let start = ProgressReporter.monotonicSeconds()
         var done = 0
         let step = 10
         while done < evaluationThetas {
             let rows = done..<min(evaluationThetas, done + step)
             var slice = Matrix<Float>(rows: rows.count, columns: evaluationSamples)
-            network.logRatioGrid(x: x, thetas: thetas.rows(rows), into: &slice)
+            network.logRatioGrid(x: x, thetas: thetas.rows(rows), into: &slice, workers: workers)
             output.withUnsafeMutableBufferPointer { o in
                 slice.withUnsafeBufferPointer { s in
                     (o.baseAddress! + rows.lowerBound * evaluationSamples).update(from: s.baseAddress!, count: s.count)
@@ -123,7 +128,7 @@ enum TrainBenchmark {
     static func figures(minimumSeconds: Double) throws -> [Figure] {
         let alices = try trainingRate(loss: ALICESLoss(alpha: 1), minimumSeconds: minimumSeconds)
         let carl = try trainingRate(loss: CARLLoss(), minimumSeconds: minimumSeconds)
-        let evaluation = evaluationRate(minimumSeconds: minimumSeconds)
+        let evaluation = evaluationRate(minimumSeconds: minimumSeconds, workers: BLASLibrary.threadCount)
         let sgemm = GEMMBenchmark.gflops(GEMMBenchmark.Shape(name: "sgemm_square_2048", m: 2048, n: 2048, k: 2048),
                                          minimumSeconds: min(minimumSeconds, 0.5))
         let evaluationGFLOPS = evaluation * forwardFLOPPerSample / 1e9

@@ -53,43 +53,6 @@ extension MLP {
         return result
     }
 
-    /// f(x_i, θ_j) of the first output for every x and every θ: `result[j, i]`, shape `[nθ, n]`.
-    ///
-    /// The workload of a likelihood scan (arXiv:1805.00020): each θ point is broadcast over all x.
-    /// Shapes: `x` `[n, nObservables]`, `thetas` `[nθ, nParameters]`, `result` `[nθ, n]`.
-    /// - Precondition: nParameters > 0 and the shapes match.
-    public func logRatioGrid(x: Matrix<Float>, thetas: Matrix<Float>, into result: inout Matrix<Float>) {
-        let nPar = architecture.nParameters, nOut = architecture.outputSize
-        precondition(nPar > 0 && thetas.columns == nPar, "MLP.logRatioGrid: thetas [\(thetas.rows), \(thetas.columns)] for \(nPar) parameter inputs")
-        precondition(x.columns == architecture.nObservables, "MLP.logRatioGrid: x has \(x.columns) columns, need \(architecture.nObservables)")
-        precondition(result.rows == thetas.rows && result.columns == x.rows,
-                     "MLP.logRatioGrid: result [\(result.rows), \(result.columns)], need [\(thetas.rows), \(x.rows)]")
-        let chunk = MLP.evaluationChunk
-        let ws = MLPWorkspace(architecture: architecture, batchCapacity: chunk, thetaTangents: false)
-        var thetaBuffer = [Float](repeating: 0, count: chunk * nPar)
-        let n = x.rows
-        x.withUnsafeBufferPointer { xp in
-            thetas.withUnsafeBufferPointer { tp in
-                result.withUnsafeMutableBufferPointer { rp in
-                    thetaBuffer.withUnsafeMutableBufferPointer { tb in
-                        for j in 0..<thetas.rows {
-                            for i in 0..<chunk { for k in 0..<nPar { tb[i * nPar + k] = tp[j * nPar + k] } }
-                            var start = 0
-                            while start < n {
-                                let count = min(chunk, n - start)
-                                forward(x: UnsafeBufferPointer(rebasing: xp[(start * architecture.nObservables)...]),
-                                        theta: UnsafeBufferPointer(tb), count: count, workspace: ws)
-                                let out = ws.output.baseAddress!, dst = rp.baseAddress! + j * n + start
-                                for i in 0..<count { dst[i] = out[i * nOut] }
-                                start += count
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// Runs forward passes over `x` in chunks of `evaluationChunk` rows, calling `body` after each.
     private func forEachChunk(x: Matrix<Float>, theta: Matrix<Float>?, tangents: Bool, backward: Bool = false,
                               _ body: (Range<Int>, MLPWorkspace) -> Void) {
