@@ -69,3 +69,34 @@ func temporaryFolder(_ test: XCTestCase) -> String {
     return path
 }
 
+
+/// A weighted toy whose weights turn negative inside the range, to test the refusal:
+/// w(z|θ) = 1 + 3θ(z − ½) on z ~ U(0, 1), θ ∈ [−1, 1]; negative for θ = 1 and z < 1/6.
+struct NegativeWeightToySimulator: WeightedSimulator {
+    let name = "negative-toy"
+    let parameterSpace = ParameterSpace(names: ["theta"], ranges: [-1.0...1.0])
+    let observableNames = ["x"]
+    let latentNames = ["z"]
+    let morphingMaxPowers = [1]
+    let morphingMaxOverallPower = 1
+
+    func simulate(at theta: [Double], count: Int, random: SeededRandom) throws -> EventBatch {
+        throw SBIError.data("unweighted events are not available", field: "simulator")
+    }
+
+    func jointLogLikelihood(latent: Matrix<Double>, at theta: [Double], gradient: inout Matrix<Double>?) throws -> [Double] {
+        throw SBIError.data("not available", field: "simulator")
+    }
+
+    func simulateWeighted(proposalAt theta: [Double], count: Int, random: SeededRandom) throws -> EventBatch {
+        var z = Matrix<Double>(rows: count, columns: 1)
+        z.withUnsafeMutableBufferPointer { random.fillUniform($0) }
+        return EventBatch(observables: z, latent: z, weights: try weights(latent: z, at: theta))
+    }
+
+    func weights(latent: Matrix<Double>, at theta: [Double]) throws -> [Double] {
+        latent.storage.map { 1 + 3 * theta[0] * ($0 - 0.5) }
+    }
+
+    func crossSection(at theta: [Double]) throws -> Double { 1 }
+}

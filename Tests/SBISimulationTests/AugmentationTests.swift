@@ -99,6 +99,19 @@ final class AugmentationTests: XCTestCase {
         check(t1, 0, "E[t_1 | θ0]")
     }
 
+    /// Unweighting the toy's uniform pool to θ = 1 must give p(z|1) = (1+z)²/(7/3), whose mean is
+    /// (1/2 + 2/3 + 1/4)/(7/3) = 17/28 and variance E[z²] − (17/28)² = (31/30)/(7/3) − (17/28)².
+    /// Tolerance 4·sd·√(1/n + 1/ESS) (resampling from a finite pool, see the drell-yan test).
+    func testLocal_weightedToyAtOne_followsTargetDensity() throws {
+        let samples = try SampleAugmenter(simulator: QuadraticToyWeightedSimulator())
+            .augment(AugmentationRequest(kind: .local, theta0: .point([1]), count: 20000, seed: 21))
+        let ess = try XCTUnwrap(samples.minimumEffectiveSampleSize)
+        let x = samples.splits[0].array("x")!.storage.map(Double.init)
+        let mean = x.reduce(0, +) / Double(x.count)
+        let variance = (1.0 / 3 + 2.0 / 4 + 1.0 / 5) / (7.0 / 3) - (17.0 / 28) * (17.0 / 28)
+        XCTAssertEqual(mean, 17.0 / 28, accuracy: 4 * variance.squareRoot() * (1 / Double(x.count) + 1 / ess).squareRoot())
+    }
+
     func testBenchmarks_weightedToy_thetasAreBasisPoints() throws {
         let sim = QuadraticToyWeightedSimulator()
         let basis = Matrix<Double>(rows: 3, columns: 1, storage: [-1, 0, 1])
@@ -192,12 +205,13 @@ final class AugmentationTests: XCTestCase {
     func testBadInput_clearErrorsAndNothingWritten() throws {
         let folder = temporaryFolder(self)
         func expectError(_ simulator: any Simulator, basis: Matrix<Double>? = nil, _ request: AugmentationRequest,
-                         kind: SBIError.Kind, field: String, line: UInt = #line) {
+                         kind: SBIError.Kind, field: String?, line: UInt = #line) {
             XCTAssertThrowsError(try SampleAugmenter(simulator: simulator, basis: basis).augment(request).write(to: folder),
                                  line: line) { error in
                 let e = error as? SBIError
                 XCTAssertEqual(e?.kind, kind, "\(error)", line: line)
-                XCTAssertEqual(e?.field, field, "\(error)", line: line)
+                if let field { XCTAssertEqual(e?.field, field, "\(error)", line: line) }
+                if kind == .numerical { XCTAssertTrue(e?.message.contains("negative") ?? false || field == "basis", "\(error)", line: line) }
             }
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "something was written", line: line)
         }
@@ -215,6 +229,8 @@ final class AugmentationTests: XCTestCase {
         let singular = Matrix<Double>(rows: 3, columns: 1, storage: [0.5, 0.5, 0.1])
         expectError(QuadraticToyWeightedSimulator(), basis: singular,
                     AugmentationRequest(kind: .density, theta0: .point([0]), count: 10, seed: 1), kind: .numerical, field: "basis")
+        expectError(NegativeWeightToySimulator(), AugmentationRequest(kind: .test, theta0: .point([1]), count: 10, seed: 1),
+                    kind: .numerical, field: nil)
         XCTAssertThrowsError(try SampleKind.parse("ration")) { error in
             XCTAssertEqual("\(error)", "kind: unknown sample kind \"ration\"; expected one of ratio, local, density, test")
         }

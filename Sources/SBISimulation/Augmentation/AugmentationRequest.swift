@@ -35,6 +35,7 @@ public struct AugmentationRequest: Sendable, Equatable {
     /// centre of the parameter ranges).
     public var proposal: [Double]?
 
+    /// A request; see the properties for the meaning of each argument.
     public init(kind: SampleKind, theta0: ThetaSpecification, theta1: ThetaSpecification? = nil, count: Int,
                 validationFraction: Double = 0, testFraction: Double = 0, seed: UInt64,
                 priorPointCount: Int? = nil, poolFactor: Double = 4, proposal: [Double]? = nil) {

@@ -134,18 +134,42 @@ public final class SampleAugmenter {
         var minimumESS: Double? = nil
         var maximumPerTheta = 0
 
+        // All draws of the split at once, so a weighted pool is read once for every θ together.
+        var requests: [DrawRequest] = []
+        var requestIndex: [(first: Int, second: Int?)] = []
+        for k in 0..<sets {
+            let m0 = share(n0, k), m1 = share(n1, k)
+            let setStream = stream.substream(2 + UInt64(k))
+            var second: Int? = nil
+            if m0 > 0 { requests.append(DrawRequest(theta: theta0.row(k % theta0.rows), count: m0, random: setStream.substream(0))) }
+            let first = requests.count - 1
+            if let theta1, m1 > 0 {
+                requests.append(DrawRequest(theta: theta1.row(k % theta1.rows), count: m1, random: setStream.substream(1)))
+                second = requests.count - 1
+            }
+            requestIndex.append((m0 > 0 ? first : -1, second))
+        }
+        let results = try source.drawAll(requests)
+
         for k in 0..<sets {
             let m0 = share(n0, k), m1 = share(n1, k)
             if m0 + m1 == 0 { continue }
             let th0 = theta0.row(k % theta0.rows)
             let th1 = theta1.map { $0.row(k % $0.rows) }
-            let setStream = stream.substream(2 + UInt64(k))
-            var drawn = try source.draw(at: th0, count: m0, random: setStream.substream(0))
+            var drawn: DrawnEvents
             var labels = [Float](repeating: 0, count: m0)
-            if let th1, m1 > 0 {
-                let other = try source.draw(at: th1, count: m1, random: setStream.substream(1))
-                drawn = (Self.stack(drawn.x, other.x), Self.stack(drawn.events, other.events), min(drawn.ess, other.ess))
-                labels += [Float](repeating: 1, count: m1)
+            if requestIndex[k].first >= 0 {
+                drawn = results[requestIndex[k].first]
+                if let second = requestIndex[k].second {
+                    let other = results[second]
+                    drawn = DrawnEvents(x: Self.stack(drawn.x, other.x), events: Self.stack(drawn.events, other.events),
+                                        ess: min(drawn.ess, other.ess))
+                    labels += [Float](repeating: 1, count: m1)
+                }
+            } else {
+                // Only θ1 events in this set (n odd and fewer θ0 events than sets).
+                drawn = results[requestIndex[k].second!]
+                labels = [Float](repeating: 1, count: m1)
             }
             if source.isWeighted {
                 minimumESS = min(minimumESS ?? .infinity, drawn.ess)
@@ -232,124 +256,6 @@ public final class SampleAugmenter {
                     let src = permutation[i] * w
                     for j in 0..<w { o[i * w + j] = s[src + j] }
                 }
-            }
-        }
-        return out
-    }
-}
-
-/// Where the events of one split come from.
-protocol EventSource {
-    /// The latent-level likelihood of the rows `draw` returns as `events`.
-    var likelihood: any JointLikelihood { get }
-    /// Whether events come from unweighting a weighted pool.
-    var isWeighted: Bool { get }
-    /// `count` events at θ: observables `[count, nObservables]`, the rows the likelihood reads,
-    /// and the effective sample size behind them.
-    func draw(at theta: [Double], count: Int, random: SeededRandom) throws -> (x: Matrix<Double>, events: Matrix<Double>, ess: Double)
-}
-
-/// Events drawn directly from a simulator; gold from its latent likelihood.
-struct SimulatorSource: EventSource {
-    let simulator: any Simulator
-    var likelihood: any JointLikelihood { SimulatorJointLikelihood(simulator: simulator) }
-    var isWeighted: Bool { false }
-
-    func draw(at theta: [Double], count: Int, random: SeededRandom) throws -> (x: Matrix<Double>, events: Matrix<Double>, ess: Double) {
-        let batch = try simulator.simulate(at: theta, count: count, random: random)
-        return (batch.observables, batch.latent, Double(count))
-    }
-}
-
-/// One pool of weighted events, morphed to each θ and unweighted by resampling. The inversion
-/// tables of the last few θ are kept, so a fixed θ1 or the benchmarks are morphed only once.
-struct WeightedPoolSource: EventSource {
-    let observables: Matrix<Double>
-    let benchmarkWeights: Matrix<Double>
-    let morpher: Morpher
-    let likelihood: any JointLikelihood
-    var isWeighted: Bool { true }
-    private let cache = TableCache()
-
-    /// Inversion tables (cumulative weights) and ESS by θ, at most `capacity` of them.
-    final class TableCache {
-        var entries: [(theta: [Double], cumulative: [Double], ess: Double)] = []
-        let capacity = 16
-    }
-
-    init(simulator: any WeightedSimulator, morpher: Morpher, proposal: [Double], poolSize: Int, random: SeededRandom) throws {
-        let pool = try simulator.simulateWeighted(proposalAt: proposal, count: poolSize, random: random)
-        var w = Matrix<Double>(rows: pool.count, columns: morpher.benchmarkCount)
-        for b in 0..<morpher.benchmarkCount {
-            let wb = try simulator.weights(latent: pool.latent, at: morpher.basis.row(b))
-            guard wb.count == pool.count else {
-                throw SBIError(.internal, "simulator \(simulator.name) returned \(wb.count) weights for \(pool.count) events")
-            }
-            for e in 0..<pool.count { w[e, b] = wb[e] }
-        }
-        observables = pool.observables
-        benchmarkWeights = w
-        self.morpher = morpher
-        likelihood = try MorphedJointLikelihood.exact(simulator: simulator, morpher: morpher)
-    }
-
-    func draw(at theta: [Double], count: Int, random: SeededRandom) throws -> (x: Matrix<Double>, events: Matrix<Double>, ess: Double) {
-        let table: (cumulative: [Double], ess: Double)
-        if let hit = cache.entries.first(where: { $0.theta == theta }) {
-            table = (hit.cumulative, hit.ess)
-        } else {
-            table = try morphedTable(at: theta)
-            if cache.entries.count >= cache.capacity { cache.entries.removeFirst() }
-            cache.entries.append((theta, table.cumulative, table.ess))
-        }
-        var picks = [Int](repeating: 0, count: count)
-        for i in 0..<count { picks[i] = Unweighting.draw(table.cumulative, random: random) }
-        return (Self.gather(observables, picks), Self.gather(benchmarkWeights, picks), table.ess)
-    }
-
-    /// Morphed weights w_e(θ) = Σ_b w_b(θ) W[e, b] turned into the inversion table in one pass over
-    /// the pool (the pool is tens of MB, so one read of it is the cost), with the ESS (Σw)²/Σw².
-    /// Checks as `Unweighting.cumulativeWeights`: clearly negative or non-finite weights throw.
-    func morphedTable(at theta: [Double]) throws -> (cumulative: [Double], ess: Double) {
-        let wb = morpher.weights(at: theta)
-        let n = benchmarkWeights.rows, nb = benchmarkWeights.columns
-        var cumulative = [Double](repeating: 0, count: n)
-        var total = 0.0, squares = 0.0, largest = 0.0
-        var badEvent = -1, badWeight = 0.0
-        benchmarkWeights.withUnsafeBufferPointer { wp in
-            wb.withUnsafeBufferPointer { bp in
-                cumulative.withUnsafeMutableBufferPointer { cp in
-                    for e in 0..<n {
-                        var w = 0.0
-                        let row = e * nb
-                        for b in 0..<nb { w += wp[row + b] * bp[b] }
-                        if !w.isFinite || w < 0 {
-                            if badEvent < 0 { badEvent = e; badWeight = w }
-                            w = 0
-                        }
-                        largest = max(largest, w)
-                        total += w
-                        squares += w * w
-                        cp[e] = total
-                    }
-                }
-            }
-        }
-        // Negative weights within rounding of the largest one (morphing cancellations) count as zero.
-        if badEvent >= 0, !(badWeight.isFinite && -badWeight <= 1e-12 * largest) {
-            throw SBIError.numerical("morphed event weight \(badWeight) at θ = \(theta) is negative or not finite; cannot unweight",
-                                     field: "event \(badEvent)")
-        }
-        guard total > 0 else { throw SBIError.numerical("all morphed event weights at θ = \(theta) are zero; cannot unweight", field: "weights") }
-        return (cumulative, total * total / squares)
-    }
-
-    static func gather(_ m: Matrix<Double>, _ rows: [Int]) -> Matrix<Double> {
-        var out = Matrix<Double>(rows: rows.count, columns: m.columns)
-        let w = m.columns
-        m.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { o in
-                for (i, r) in rows.enumerated() { for j in 0..<w { o[i * w + j] = s[r * w + j] } }
             }
         }
         return out

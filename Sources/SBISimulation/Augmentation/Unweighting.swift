@@ -14,7 +14,8 @@ import SBICore
 /// events repeat when more are drawn than the ESS: the ESS is reported so callers can warn.
 /// Inversion costs O(n_pool) once per θ plus O(log n_pool) per draw; an alias table
 /// (`CategoricalSampler`) would draw in O(1) but costs several times more to build, and
-/// augmentation typically draws few events at each of many θ.
+/// augmentation typically draws few events at each of many θ. (`SampleAugmenter` goes further:
+/// it inverts the running sums of all θ of a split in one pass over the pool.)
 ///
 /// [1] MadMiner documentation, `SampleAugmenter` (unweighting by sampling with replacement);
 /// [2] L. Kish, Survey Sampling (1965) (effective sample size).
