@@ -28,7 +28,9 @@ protocol ActivationKernel {
 enum TanhKernel: ActivationKernel {
     @inline(__always)
     static func tanhApproximation(_ z: Float) -> Float {
-        let x = Swift.min(Swift.max(z, -9), 9)
+        // Written as compares so LLVM emits one minps and one maxps (Swift.min/max add a NaN blend).
+        let upper: Float = z > 9 ? 9 : z
+        let x: Float = upper < -9 ? -9 : upper
         let x2 = x * x
         var p: Float = -2.76076847742355e-16
         p = p * x2 + 2.00018790482477e-13
