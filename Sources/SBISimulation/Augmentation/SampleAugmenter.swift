@@ -25,7 +25,7 @@ import SBICore
 /// events of θ set k, and 1 000 000 the final shuffle; the basis optimiser uses `substream(100)`.
 ///
 /// Shapes: see `SampleKind`. Complexity: O(n) simulator calls plus, for weighted simulators,
-/// O(n_θ · n_pool · n_benchmarks) for morphing the pool to each θ.
+/// O(n_θ · n_pool/64 + n · 64) morphing operations (see `WeightedPoolSource`).
 ///
 /// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020, arXiv:1805.12244;
 /// [2] MadMiner documentation, `SampleAugmenter`.

@@ -1,19 +1,23 @@
 import SBICore
 
 /// One pool of weighted events per split, morphed to every requested θ and unweighted by
-/// sampling with replacement (see `Unweighting` for why), all θ in one streaming pass.
+/// sampling with replacement (see `Unweighting` for why).
 ///
 /// ```
-/// w_e(θ_j) = Σ_b W[e, b] w_b(θ_j)            (DGEMM on blocks of events × all distinct θ_j)
-/// total_j  = Σ_b (Σ_e W[e, b]) w_b(θ_j)       (known before the pass, from column sums)
-/// u ~ U(0, total_j), sorted; event e is picked for every u in [S_{e−1}, S_e)
-/// ESS_j    = (Σ_e w_e(θ_j))² / Σ_e w_e(θ_j)²
+/// w_e(θ) = Σ_b W[e, b] w_b(θ)                    (morphing)
+/// T_B(θ) = Σ_b (Σ_{e∈B} W[e, b]) w_b(θ)          (total of block B of 64 events, from block sums)
+/// Σ_e w_e(θ)² = w(θ)ᵀ G w(θ),   G = WᵀW          (Gram matrix, once per pool)
+/// ESS(θ) = (Σ_e w_e)² / Σ_e w_e²
+/// u ~ U(0, Σ_B T_B), sorted; event e is picked for every u in [S_{e−1}, S_e)
 /// ```
-/// with S the running sum of the weights: inversion sampling of the cumulative sum, for every θ
-/// during one read of the pool instead of one read per θ (the pool is tens of MB, so reading it
-/// is the cost). Requests at the same θ (a fixed θ1, the benchmarks) share one column.
-/// Morphed weights that are negative beyond rounding (1e-12 of the largest) or not finite throw
-/// `SBIError.numerical`; tinier negative ones count as zero.
+/// with S the running sum of the weights: inversion sampling of the cumulative sum. The running
+/// sum advances a block at a time through the block totals (one GEMV per θ over n_pool/64
+/// blocks); only the blocks that contain a draw are morphed event by event. Drawing m events at
+/// each of K points therefore costs O(K·n_pool/64 + K·m·64) instead of O(K·n_pool).
+/// Requests at the same θ (a fixed θ1, the benchmarks) share one table.
+/// Morphed weights in the blocks visited that are negative beyond rounding (1e-12 of the largest)
+/// or not finite throw `SBIError.numerical` (and the gold refuses any drawn event whose weight at
+/// θ0 or θ1 is not positive); tinier negative ones count as zero.
 ///
 /// Shapes: pool observables `[nPool, nObservables]`, benchmark weights `[nPool, nBenchmarks]`.
 ///
@@ -26,6 +30,12 @@ struct WeightedPoolSource: EventSource {
     var isWeighted: Bool { true }
     /// Σ_e W[e, b], one per benchmark.
     let columnSums: [Double]
+    /// Σ_{e ∈ block} W[e, b], `[nBlocks, nBenchmarks]`.
+    let blockSums: Matrix<Double>
+    /// G = WᵀW, `[nBenchmarks, nBenchmarks]`.
+    let gram: Matrix<Double>
+    /// Events per block.
+    static let blockSize = 64
 
     init(simulator: any WeightedSimulator, morpher: Morpher, proposal: [Double], poolSize: Int, random: SeededRandom) throws {
         let pool = try simulator.simulateWeighted(proposalAt: proposal, count: poolSize, random: random)
@@ -40,9 +50,18 @@ struct WeightedPoolSource: EventSource {
         }
         var sums = [Double](repeating: 0, count: nb)
         Matrix.gemv(w, transpose: true, [Double](repeating: 1, count: pool.count), into: &sums)
+        let blocks = (pool.count + Self.blockSize - 1) / Self.blockSize
+        var bs = Matrix<Double>(rows: blocks, columns: nb)
+        w.withUnsafeBufferPointer { wp in
+            bs.withUnsafeMutableBufferPointer { sp in
+                for e in 0..<pool.count { for b in 0..<nb { sp[(e / Self.blockSize) * nb + b] += wp[e * nb + b] } }
+            }
+        }
         observables = pool.observables
         benchmarkWeights = w
         columnSums = sums
+        blockSums = bs
+        gram = Matrix.product(w, transposeA: true, w)
         self.morpher = morpher
         likelihood = try MorphedJointLikelihood.exact(simulator: simulator, morpher: morpher)
     }
@@ -91,60 +110,65 @@ struct WeightedPoolSource: EventSource {
         for j in 0..<k { targets[columnStart[j] ..< columnStart[j + 1]].sort { $0.value < $1.value } }
 
         var picks = [Int](repeating: -1, count: offsets[requests.count])
-        var running = [Double](repeating: 0, count: k), squares = running, largest = running
-        var next = Array(columnStart[0..<k]), lastPositive = [Int](repeating: -1, count: k)
-        var mostNegativeEvent = [Int](repeating: -1, count: k), mostNegativeWeight = [Double](repeating: 0, count: k)
-        let block = max(16, min(1024, (1 << 18) / max(k, 1)))
-        var c = [Double](repeating: 0, count: k * block)
-        try benchmarkWeights.withUnsafeBufferPointer { wp in
-            try wb.withUnsafeBufferPointer { bp in
-                try c.withUnsafeMutableBufferPointer { cp in
-                    var start = 0
-                    while start < n {
-                        let size = min(block, n - start)
-                        // C[j, e] = Σ_b wb[b, j] · W[start + e, b]   ([K, size], row-major)
-                        Double.gemm(transposeA: true, transposeB: true, m: k, n: size, k: nb, alpha: 1,
-                                    a: bp.baseAddress!, lda: k, b: wp.baseAddress! + start * nb, ldb: nb,
-                                    beta: 0, c: cp.baseAddress!, ldc: size)
-                        for j in 0..<k {
-                            var run = running[j], sq = squares[j], big = largest[j], p = next[j], last = lastPositive[j]
-                            let row = j * size
-                            let end = columnStart[j + 1]
-                            try targets.withUnsafeBufferPointer { tp in
-                                for e in 0..<size {
-                                    var w = cp[row + e]
-                                    if !(w >= 0) {
-                                        if w < mostNegativeWeight[j] { mostNegativeEvent[j] = start + e; mostNegativeWeight[j] = w }
-                                        guard w.isFinite else {
-                                            throw SBIError.numerical("morphed event weight \(w) at θ = \(thetas.row(j)) is not finite", field: "event \(start + e)")
-                                        }
-                                        w = 0
-                                    }
-                                    if w > 0 { last = start + e; big = max(big, w) }
-                                    run += w
-                                    sq += w * w
-                                    while p < end && tp[p].value < run { picks[tp[p].slot] = start + e; p += 1 }
+        let blocks = blockSums.rows, size = Self.blockSize
+        var blockTotals = [Double](repeating: 0, count: blocks)
+        var weight = [Double](repeating: 0, count: nb)
+        var ess = [Double](repeating: 0, count: k)
+        for j in 0..<k {
+            for b in 0..<nb { weight[b] = wb[b * k + j] }
+            // Σ_e w_e² = wᵀ G w
+            var squares = 0.0
+            for a in 0..<nb { for b in 0..<nb { squares += weight[a] * gram[a, b] * weight[b] } }
+            ess[j] = squares > 0 ? totals[j] * totals[j] / squares : 0
+            Matrix.gemv(blockSums, weight, into: &blockTotals)
+            var run = 0.0, p = columnStart[j], largest = 0.0
+            var lastPicked = -1, mostNegative = 0.0, mostNegativeEvent = -1
+            let end = columnStart[j + 1]
+            try benchmarkWeights.withUnsafeBufferPointer { wp in
+                try targets.withUnsafeBufferPointer { tp in
+                    try picks.withUnsafeMutableBufferPointer { pp in
+                        for block in 0..<blocks where p < end {
+                            let blockEnd = run + blockTotals[block]
+                            if tp[p].value >= blockEnd { run = blockEnd; continue }
+                            // A draw falls in this block: morph its events one by one.
+                            let first = block * size, last = min(first + size, n)
+                            for e in first..<last {
+                                var w = 0.0
+                                for b in 0..<nb { w += wp[e * nb + b] * weight[b] }
+                                guard w.isFinite else {
+                                    throw SBIError.numerical("morphed event weight \(w) at θ = \(thetas.row(j)) is not finite", field: "event \(e)")
                                 }
+                                if w < 0 {
+                                    if w < mostNegative { mostNegative = w; mostNegativeEvent = e }
+                                    w = 0
+                                }
+                                largest = max(largest, w)
+                                run += w
+                                while p < end && tp[p].value < run { pp[tp[p].slot] = e; lastPicked = e; p += 1 }
                             }
-                            running[j] = run; squares[j] = sq; largest[j] = big; next[j] = p; lastPositive[j] = last
                         }
-                        start += size
                     }
                 }
             }
-        }
-        var ess = [Double](repeating: 0, count: k)
-        for j in 0..<k {
-            if mostNegativeEvent[j] >= 0, -mostNegativeWeight[j] > 1e-12 * largest[j] {
-                throw SBIError.numerical("morphed event weight \(mostNegativeWeight[j]) at θ = \(thetas.row(j)) is negative; cannot unweight",
-                                         field: "event \(mostNegativeEvent[j])")
+            if mostNegativeEvent >= 0, -mostNegative > 1e-12 * largest {
+                throw SBIError.numerical("morphed event weight \(mostNegative) at θ = \(thetas.row(j)) is negative; cannot unweight",
+                                         field: "event \(mostNegativeEvent)")
             }
-            guard lastPositive[j] >= 0 else {
-                throw SBIError.numerical("all morphed event weights at θ = \(thetas.row(j)) are zero; cannot unweight", field: "weights")
+            if p < end {
+                // Draws beyond the running sum (it differs from the column-sum total by rounding) take the
+                // last event with a positive weight.
+                var e = n - 1, fallback = lastPicked
+                while e >= 0 {
+                    var w = 0.0
+                    for b in 0..<nb { w += benchmarkWeights[e, b] * weight[b] }
+                    if w > 0 { fallback = e; break }
+                    e -= 1
+                }
+                guard fallback >= 0 else {
+                    throw SBIError.numerical("all morphed event weights at θ = \(thetas.row(j)) are zero; cannot unweight", field: "weights")
+                }
+                while p < end { picks[targets[p].slot] = fallback; p += 1 }
             }
-            // Draws beyond the streamed sum (it differs from the column-sum total by rounding) take the last event.
-            for p in next[j] ..< columnStart[j + 1] { picks[targets[p].slot] = lastPositive[j] }
-            ess[j] = running[j] * running[j] / squares[j]
         }
         return requests.indices.map { r in
             let slice = Array(picks[offsets[r] ..< offsets[r + 1]])
