@@ -5,6 +5,7 @@ import SBICore
 /// ```
 /// make(name: "gaussian")  → GaussianSimulator()
 /// make(name: "drell-yan") → DrellYanSimulator()  (default beam and detector)
+/// make(name: "wbf-higgs") → WBFHiggsSimulator()  (300 fb⁻¹, 36 SM events)
 /// ```
 /// Unknown names throw an error listing the known ones and the closest match.
 public enum SimulatorRegistry {
@@ -14,6 +15,7 @@ public enum SimulatorRegistry {
     private static let entries: [(name: String, make: @Sendable () throws -> any Simulator)] = [
         ("gaussian", { GaussianSimulator() }),
         ("drell-yan", { try DrellYanSimulator() }),
+        ("wbf-higgs", { WBFHiggsSimulator() }),
     ]
 
     /// A new instance of the simulator called `name` (exact, case-sensitive match).

@@ -53,8 +53,9 @@ extension DrellYanSimulator {
         let amplitudes = self.amplitudes
         func kernel(_ r: Double) -> Double { density(r) * gsl_ran_gaussian_pdf(eObs - 0.5 * r, sigma) }
         let k1 = try quadrature.integrate(from: lo, to: hi) { r in kernel(r) * amplitudes.basis(s: r * r).0 }
-        let k2 = try quadrature.integrate(from: lo, to: hi) { r in kernel(r) * amplitudes.basis(s: r * r).1 }
         let k3 = try quadrature.integrate(from: lo, to: hi) { r in kernel(r) * amplitudes.basis(s: r * r).2 }
+        // b₂ = Re P changes sign at the pole, so K₂ can be ~0; |b₂| ≤ b₃ makes 1e-12·K₃ its natural absolute scale.
+        let k2 = try quadrature.integrate(from: lo, to: hi, absoluteTolerance: 1e-12 * k3) { r in kernel(r) * amplitudes.basis(s: r * r).1 }
         return (k1, k2, k3)
     }
 }

@@ -121,8 +121,11 @@ public struct DrellYanSimulator: WeightedSimulator, ExactLikelihoodSimulator, Se
             let (lo, hi) = (nominalSqrtS - Self.truncation * beamSpread, nominalSqrtS + Self.truncation * beamSpread)
             let density = BeamDensity(centre: nominalSqrtS, spread: beamSpread, truncation: Self.truncation)
             let g1 = try quadrature.integrate(from: lo, to: hi) { r in density(r) * amplitudes.basis(s: r * r).0 }
-            let g2 = try quadrature.integrate(from: lo, to: hi) { r in density(r) * amplitudes.basis(s: r * r).1 }
             let g3 = try quadrature.integrate(from: lo, to: hi) { r in density(r) * amplitudes.basis(s: r * r).2 }
+            // Re P changes sign at the pole; |b₂| ≤ b₃ gives G₂ the absolute scale 1e-12·G₃.
+            let g2 = try quadrature.integrate(from: lo, to: hi, absoluteTolerance: 1e-12 * g3) { r in
+                density(r) * amplitudes.basis(s: r * r).1
+            }
             beamAveragedBasis = (g1, g2, g3)
         }
     }
