@@ -63,12 +63,11 @@ extension MLP {
             }
         }
 
-        let widths = arch.layerWidths
         parameters.withUnsafeBufferPointer { pp in
             let params = pp.baseAddress!
             for l in stride(from: widths.count - 2, through: 0, by: -1) {
                 let fanIn = widths[l], fanOut = widths[l + 1]
-                let wOffset = arch.weightOffset(layer: l)
+                let wOffset = weightOffsets[l]
                 let w = params + wOffset
                 let previous = l == 0 ? UnsafePointer(ws.input) : UnsafePointer(ws.activation[l - 1])
                 if let grad = parameterGradient?.baseAddress {

@@ -69,7 +69,7 @@ extension MLP {
         let nObs = arch.nObservables, nPar = arch.nParameters, nIn = arch.inputSize, nOut = arch.outputSize
         let chunk = MLP.evaluationChunk
         let ws = MLPWorkspace(architecture: arch, batchCapacity: chunk, thetaTangents: false)
-        let h1 = arch.layerWidths[1]
+        let h1 = widths[1]
         // A [chunk, h1] (x part of layer 1) and c [h1] live in the spare gradient buffers.
         let a = ws.gradientA, c = ws.gradientB
         let scaledX = ws.input  // [chunk, nObs] packed, scaled x
@@ -114,7 +114,6 @@ extension MLP {
     /// Layers 2 … L on the activations of layer 1 in `ws.activation[0]`; returns the output rows
     /// (`[count, outputSize]`). A single output is one SGEMV instead of an SGEMM with n = 1.
     private func gridLayers(params: UnsafePointer<Float>, count: Int, ws: MLPWorkspace) -> UnsafePointer<Float> {
-        let widths = architecture.layerWidths
         let last = widths.count - 2
         var previous = UnsafePointer(ws.activation[0])
         var offset = widths[1] * (widths[0] + 1)

@@ -34,6 +34,10 @@ public struct MLP: Sendable {
     private(set) var inputMean: [Float]
     /// `[1/σ_x…, 1/σ_θ…]` in Float.
     private(set) var inputInverseStd: [Float]
+    /// `architecture.layerWidths` and each layer's weight offset, computed once so the
+    /// per-batch passes allocate nothing.
+    let widths: [Int]
+    let weightOffsets: [Int]
 
     /// A network with freshly initialised weights (see `initializeWeights`).
     /// - Precondition: `architecture.validate()` passes and the scaling has matching lengths.
@@ -45,6 +49,8 @@ public struct MLP: Sendable {
         self.architecture = architecture
         self.scaling = scaling
         (inputMean, inputInverseStd) = scaling.floatTables
+        widths = architecture.layerWidths
+        weightOffsets = (0..<architecture.layerCount).map { architecture.weightOffset(layer: $0) }
         parameters = MLP.initialParameters(architecture, random: random)
     }
 
@@ -60,6 +66,8 @@ public struct MLP: Sendable {
         self.architecture = architecture
         self.scaling = scaling
         (inputMean, inputInverseStd) = scaling.floatTables
+        widths = architecture.layerWidths
+        weightOffsets = (0..<architecture.layerCount).map { architecture.weightOffset(layer: $0) }
         self.parameters = parameters
     }
 
@@ -152,7 +160,6 @@ extension MLP {
             }
         }
 
-        let widths = arch.layerWidths
         let lastLayer = widths.count - 2
         parameters.withUnsafeBufferPointer { pp in
             let params = pp.baseAddress!
