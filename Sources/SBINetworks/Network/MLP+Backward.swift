@@ -71,10 +71,15 @@ extension MLP {
                 let w = params + wOffset
                 let previous = l == 0 ? UnsafePointer(ws.input) : UnsafePointer(ws.activation[l - 1])
                 if let grad = parameterGradient?.baseAddress {
-                    // ∂L/∂W [out, in] = Gᵀ[out, rows] · U[rows, in]
-                    Float.gemm(transposeA: true, transposeB: false, m: fanOut, n: fanIn, k: rows,
-                               alpha: 1, a: g, lda: fanOut, b: previous, ldb: fanIn,
-                               beta: 0, c: grad + wOffset, ldc: fanIn)
+                    // ∂L/∂W [out, in] = Gᵀ[out, rows] · U[rows, in]  (one output: Uᵀg, an SGEMV)
+                    if fanOut == 1 {
+                        Float.gemv(transpose: true, m: rows, n: fanIn, alpha: 1, a: previous, lda: fanIn,
+                                   x: g, incx: 1, beta: 0, y: grad + wOffset, incy: 1)
+                    } else {
+                        Float.gemm(transposeA: true, transposeB: false, m: fanOut, n: fanIn, k: rows,
+                                   alpha: 1, a: g, lda: fanOut, b: previous, ldb: fanIn,
+                                   beta: 0, c: grad + wOffset, ldc: fanIn)
+                    }
                     let gb = grad + wOffset + fanOut * fanIn
                     gb.update(repeating: 0, count: fanOut)
                     for i in 0..<count {
@@ -83,9 +88,16 @@ extension MLP {
                     }
                 }
                 if l == 0 && inputGradient == nil { break }
-                // Ĝ[rows, in] = G[rows, out] · W[out, in]
-                Float.gemm(transposeA: false, transposeB: false, m: rows, n: fanIn, k: fanOut,
-                           alpha: 1, a: g, lda: fanOut, b: w, ldb: fanIn, beta: 0, c: spare, ldc: fanIn)
+                // Ĝ[rows, in] = G[rows, out] · W[out, in]  (one output: the outer product g wᵀ, a plain loop)
+                if fanOut == 1 {
+                    for r in 0..<rows {
+                        let gr = g[r], row = spare + r * fanIn
+                        for j in 0..<fanIn { row[j] = gr * w[j] }
+                    }
+                } else {
+                    Float.gemm(transposeA: false, transposeB: false, m: rows, n: fanIn, k: fanOut,
+                               alpha: 1, a: g, lda: fanOut, b: w, ldb: fanIn, beta: 0, c: spare, ldc: fanIn)
+                }
                 swap(&g, &spare)
                 if l > 0 {
                     MLP.activationBackward(g: g, z: ws.preActivation[l - 1], d1: ws.firstDerivative[l - 1],

@@ -169,9 +169,14 @@ extension MLP {
                 let fanIn = widths[l], fanOut = widths[l + 1]
                 let w = params + weightOffset, b = w + fanOut * fanIn
                 let z = ws.preActivation[l]
-                // z[rows, out] = u[rows, in] · Wᵀ
-                Float.gemm(transposeA: false, transposeB: true, m: rows, n: fanOut, k: fanIn,
-                           alpha: 1, a: previous, lda: fanIn, b: w, ldb: fanIn, beta: 0, c: z, ldc: fanOut)
+                // z[rows, out] = u[rows, in] · Wᵀ (one output: an SGEMV, which OpenBLAS runs faster than an n = 1 SGEMM)
+                if fanOut == 1 {
+                    Float.gemv(transpose: false, m: rows, n: fanIn, alpha: 1, a: previous, lda: fanIn,
+                               x: w, incx: 1, beta: 0, y: z, incy: 1)
+                } else {
+                    Float.gemm(transposeA: false, transposeB: true, m: rows, n: fanOut, k: fanIn,
+                               alpha: 1, a: previous, lda: fanIn, b: w, ldb: fanIn, beta: 0, c: z, ldc: fanOut)
+                }
                 if l == lastLayer {
                     for i in 0..<count {
                         let zr = z + i * fanOut
