@@ -197,4 +197,27 @@ final class MLPTests: XCTestCase {
         XCTAssertEqual(s.parameterMean, [1])
         XCTAssertEqual(s.parameterStd, [1])
     }
+
+    /// One objective reused across batch sizes (workspace kept, tangent input rows re-laid out)
+    /// gives bit-identical losses and gradients to fresh objectives: same arithmetic, same order.
+    func testObjective_reusedAcrossBatchSizes_matchesFreshObjective() throws {
+        let g = GradientFixture(kind: .alices, activation: .tanh, batch: 8)
+        let small = TrainingBatch(x: g.batch.x.rows(0..<5), theta: g.batch.theta!.rows(0..<5), y: Array(g.batch.y![0..<5]),
+                                  rXZ: Array(g.batch.rXZ![0..<5]), tXZ: g.batch.tXZ!.rows(0..<5))
+        func run(_ objective: MLPObjective, _ batch: TrainingBatch) -> (Double, [Float]) {
+            var gradient = [Float](repeating: 0, count: objective.parameterCount)
+            let loss = gradient.withUnsafeMutableBufferPointer { objective.lossAndGradient(batch, gradient: $0) }
+            return (loss, gradient)
+        }
+        let reused = try MLPObjective(network: g.fixture.network, loss: ALICESLoss(alpha: 0.7))
+        let first = run(reused, g.batch)
+        let second = run(reused, small)
+        let third = run(reused, g.batch)
+        let freshSmall = run(try MLPObjective(network: g.fixture.network, loss: ALICESLoss(alpha: 0.7)), small)
+        XCTAssertEqual(first.0, third.0)
+        XCTAssertEqual(first.1, third.1)
+        XCTAssertEqual(second.0, freshSmall.0)
+        XCTAssertEqual(second.1, freshSmall.1)
+        XCTAssertNotEqual(first.0, second.0)
+    }
 }

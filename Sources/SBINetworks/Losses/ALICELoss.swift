@@ -11,6 +11,7 @@ import SBICore
 /// Shapes: output `[B, 1]`, r_xz `[B]`.
 /// [1] arXiv:1808.00973 (Stoye et al., ALICE); [2] arXiv:1805.12244.
 public struct ALICELoss: NetworkLoss {
+    /// The loss (it has no settings).
     public init() {}
     public var usesScore: Bool { false }
 

@@ -14,6 +14,7 @@ import SBICore
 public struct ALICESLoss: NetworkLoss {
     /// Weight α of the score term.
     public var alpha: Double
+    /// The loss with score weight `alpha` (MadMiner's default 1).
     public init(alpha: Double = 1) { self.alpha = alpha }
     public var usesScore: Bool { true }
 

@@ -9,6 +9,7 @@ import SBICore
 /// Shapes: output `[B, 1]`, y `[B]` (0: x from θ0, 1: from θ1).
 /// [1] arXiv:1506.02169 (Cranmer, Pavez, Louppe); [2] arXiv:1805.12244 (MadMiner's losses).
 public struct CARLLoss: NetworkLoss {
+    /// The loss (it has no settings).
     public init() {}
     public var usesScore: Bool { false }
 

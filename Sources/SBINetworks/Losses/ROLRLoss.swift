@@ -19,6 +19,7 @@ import SBICore
 /// Shapes: output `[B, 1]`, y `[B]`, r_xz `[B]`.
 /// [1] arXiv:1805.00020, arXiv:1805.12244.
 public struct ROLRLoss: NetworkLoss {
+    /// The loss (it has no settings).
     public init() {}
     public var usesScore: Bool { false }
 

@@ -11,6 +11,7 @@ import SBICore
 /// Shapes: output `[B, P]`, t_xz `[B, P]`.
 /// [1] arXiv:1805.00020, arXiv:1805.12244.
 public struct SALLYLoss: NetworkLoss {
+    /// The loss (it has no settings).
     public init() {}
     public var usesScore: Bool { false }
 

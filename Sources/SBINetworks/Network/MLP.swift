@@ -152,7 +152,10 @@ extension MLP {
                 }
             }
         }
-        if nT > 0 {
+        if nT > 0 && (ws.inputTangentCount != count || ws.inputTangentBlocks != nT) {
+            // The unit rows depend only on (count, T): written once, kept while the layout repeats.
+            ws.inputTangentCount = count
+            ws.inputTangentBlocks = nT
             let tangentRows = u + count * nIn
             tangentRows.update(repeating: 0, count: nT * count * nIn)
             for k in 0..<nT {

@@ -23,6 +23,9 @@ public final class MLPWorkspace {
     public internal(set) var tangentCount = 0
     /// Whether the last forward pass stored what backpropagation needs.
     var preparedForBackward = false
+    /// Batch size and tangent blocks for which the unit tangent rows of `input` are in place.
+    var inputTangentCount = -1
+    var inputTangentBlocks = -1
 
     let storage: UnsafeMutablePointer<Float>
     let storageCount: Int
