@@ -307,3 +307,24 @@ final class RecordingObjective: TrainingObjective {
         return 0
     }
 }
+
+/// The chunk-order permutation.
+final class IndexPermutationTests: XCTestCase {
+    func testIndexPermutation_variousCounts_isBijection() {
+        for count in [1, 2, 3, 7, 64, 1000, 1025, 4099] {
+            let p = IndexPermutation(count: count, random: SeededRandom(seed: UInt64(count)))
+            let image = (0..<count).map { p($0) }
+            XCTAssertEqual(Set(image), Set(0..<count), "count \(count)")
+        }
+    }
+
+    func testIndexPermutation_seed_decidesOrder() {
+        let a = (0..<500).map(IndexPermutation(count: 500, random: SeededRandom(seed: 1)).callAsFunction)
+        let b = (0..<500).map(IndexPermutation(count: 500, random: SeededRandom(seed: 1)).callAsFunction)
+        let c = (0..<500).map(IndexPermutation(count: 500, random: SeededRandom(seed: 2)).callAsFunction)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        // Not the identity, and not a rotation: fewer than 5 of 500 fixed points expected (mean 1).
+        XCTAssertLessThan(zip(a, 0..<500).filter { $0 == $1 }.count, 5)
+    }
+}

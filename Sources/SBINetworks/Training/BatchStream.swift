@@ -6,19 +6,23 @@ import SBICore
 /// The rows are split into fixed chunks of `chunkRows` consecutive rows. In each
 /// epoch, with the epoch's generator:
 /// ```
-/// order  = permutation of the chunk numbers 0..<C          (C = ⌈n / chunkRows⌉)
+/// order  = pseudo-random permutation of the chunk numbers 0..<C, C = ⌈n / chunkRows⌉
+///          (`IndexPermutation`, a keyed Feistel network: no table of C indices)
 /// window w = chunks order[w·K ..< (w+1)·K]                 (K = chunksPerWindow)
 /// for each window: read its K chunks, keep the rows of the subset (training or
 ///   validation), shuffle those rows (Fisher–Yates), emit them in that order;
 ///   batches run on across window boundaries, and the last batch of the epoch may be short.
 /// ```
-/// Every selected row is emitted exactly once per epoch. Each batch mixes rows of K
-/// chunks drawn from anywhere in the file, so files sorted by label (all y = 0 rows,
-/// then all y = 1) still give mixed batches; when the data fit in one window
-/// (n ≤ K·chunkRows, 131 072 rows by default) this is a full uniform shuffle.
-/// Memory: one window (K·chunkRows rows of every field), one batch, the row-index
-/// list of one window, and the chunk order (C integers) — independent of n up to
-/// the C integers.
+/// Every selected row is emitted exactly once per epoch. When the data fit in one window
+/// (n ≤ K·chunkRows, 256 × 512 = 131 072 rows by default) this is a full uniform shuffle.
+/// Larger files are shuffled in windows of K small chunks drawn from anywhere in the
+/// file; the defaults (256-row chunks: ≥ 10 kB contiguous reads per field for 10
+/// observables, so a memory-mapped read stays sequential within a chunk) put 512 chunks
+/// in a window, so even a file sorted by label (all y = 0 rows, then all y = 1) gives
+/// windows whose class fractions differ from the file's by ≈ 1/√512 ≈ 4 % — shuffle such
+/// files once beforehand for best results.
+/// Memory: one window (K·chunkRows rows of every field), one batch and the row-index
+/// list of one window — independent of n.
 ///
 /// Shapes: batches follow `TrainingBatch` (`x` `[B, nObservables]`, ...).
 final class BatchStream {
@@ -92,7 +96,7 @@ final class BatchStream {
     /// in-window order are shuffled (see the type's documentation), otherwise rows come in file order.
     func forEachBatch(subset: Subset, random: SeededRandom?,
                       _ body: (TrainingBatch, Int) throws -> Void) rethrows {
-        let order: [Int]? = random.map { $0.permutation(chunkCount) }
+        let order: IndexPermutation? = random.map { IndexPermutation(count: chunkCount, random: $0) }
         var filled = 0
         var batchIndex = 0
         var chunk = 0
@@ -102,7 +106,7 @@ final class BatchStream {
             var windowRow = 0
             var slot = 0
             while slot < chunksPerWindow && chunk < chunkCount {
-                let c = order?[chunk] ?? chunk
+                let c = order?(chunk) ?? chunk
                 let start = c * chunkRows, end = min(start + chunkRows, dataset.count)
                 let rows = end - start
                 window.withUnsafeMutableBufferPointer { w in

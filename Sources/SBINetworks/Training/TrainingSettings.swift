@@ -33,7 +33,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var momentum: Double
     /// Seed of the shuffles and of the validation split.
     public var seed: UInt64
-    /// Rows per chunk read from disk (the unit of the chunk-order shuffle).
+    /// Rows per chunk read from disk (the unit of the chunk-order shuffle; see `BatchStream`).
     public var chunkRows: Int
     /// Chunks held in memory together and shuffled as one window.
     public var chunksPerWindow: Int
@@ -43,7 +43,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
                 finalLearningRate: Double = 1e-4, batchSize: Int = 128, epochs: Int = 50,
                 validationFraction: Double = 0.25, earlyStopping: Bool = true, patience: Int? = nil,
                 clipGradientNorm: Double? = nil, momentum: Double = 0.9,
-                chunkRows: Int = 16384, chunksPerWindow: Int = 8) {
+                chunkRows: Int = 256, chunksPerWindow: Int = 512) {
         self.seed = seed
         self.optimizer = optimizer
         self.initialLearningRate = initialLearningRate
