@@ -1,0 +1,191 @@
+import Foundation
+import SBICore
+
+/// The contents of `contours.json`: everything needed to redraw and report the confidence regions.
+///
+/// ```
+/// { "version", "recipeHash"?, "parameters": [{name, unit, label, range}], "gridShape",
+///   "confidenceLevels", "thetaTrue"?, "estimators": [{name, mode, bestFit,
+///   "contours": [{confidenceLevel, paths: [{closed, points: [[x, y], …]}]}],
+///   "intervals": [{confidenceLevel, intervals: [{lower, upper, lowerClipped, upperClipped}]}]}] }
+/// ```
+/// Two parameters give `contours`, one gives `intervals` (design.md §6).
+public struct ContoursFile: Codable, Sendable, Equatable {
+    /// One parameter axis.
+    public struct Parameter: Codable, Sendable, Equatable {
+        public var name: String
+        public var unit: String
+        public var label: String
+        /// [lower, upper] of the scanned grid.
+        public var range: [Double]
+        public init(name: String, unit: String = "", label: String? = nil, range: ClosedRange<Double>) {
+            self.name = name
+            self.unit = unit
+            self.label = label ?? name
+            self.range = [range.lowerBound, range.upperBound]
+        }
+    }
+
+    /// Contour paths at one confidence level.
+    public struct ContourSet: Codable, Sendable, Equatable {
+        public var confidenceLevel: Double
+        public var paths: [ContourPath]
+        public init(confidenceLevel: Double, paths: [ContourPath]) {
+            self.confidenceLevel = confidenceLevel
+            self.paths = paths
+        }
+    }
+
+    /// 1-D intervals at one confidence level.
+    public struct IntervalSet: Codable, Sendable, Equatable {
+        public var confidenceLevel: Double
+        public var intervals: [ConfidenceInterval]
+        public init(confidenceLevel: Double, intervals: [ConfidenceInterval]) {
+            self.confidenceLevel = confidenceLevel
+            self.intervals = intervals
+        }
+    }
+
+    /// The result of one estimator (or mode).
+    public struct Estimator: Codable, Sendable, Equatable {
+        public var name: String
+        public var mode: String
+        public var bestFit: [Double]
+        public var contours: [ContourSet]
+        public var intervals: [IntervalSet]
+        public init(name: String, mode: String, bestFit: [Double], contours: [ContourSet] = [], intervals: [IntervalSet] = []) {
+            self.name = name
+            self.mode = mode
+            self.bestFit = bestFit
+            self.contours = contours
+            self.intervals = intervals
+        }
+    }
+
+    /// Program version (`SBIVersion.string`).
+    public var version: String
+    /// Hash of the recipe that produced the result, if any.
+    public var recipeHash: String?
+    public var parameters: [Parameter]
+    public var gridShape: [Int]
+    public var confidenceLevels: [Double]
+    /// θ used for Asimov data, if any.
+    public var thetaTrue: [Double]?
+    public var estimators: [Estimator]
+
+    public init(parameters: [Parameter], gridShape: [Int], confidenceLevels: [Double], thetaTrue: [Double]?,
+                estimators: [Estimator], recipeHash: String? = nil) {
+        self.version = SBIVersion.string
+        self.recipeHash = recipeHash
+        self.parameters = parameters
+        self.gridShape = gridShape
+        self.confidenceLevels = confidenceLevels
+        self.thetaTrue = thetaTrue
+        self.estimators = estimators
+    }
+
+    /// Builds the file from scan results on one regular grid: intervals (1 parameter) or contours (2).
+    /// - Throws: `SBIError.data` for CLs outside (0, 1), a grid that is not regular or has more than
+    ///   2 parameters, or a result on a different grid.
+    public static func make(space: [Parameter], grid: ParameterGrid, results: [(name: String, mode: String, result: LikelihoodScanResult)],
+                            confidenceLevels: [Double], thetaTrue: [Double]?, refinement: Int = 1,
+                            recipeHash: String? = nil) throws -> ContoursFile {
+        try ConfidenceLevels.check(confidenceLevels)
+        guard let axes = grid.axes, (1...2).contains(axes.count) else {
+            throw SBIError.data("contours need a regular grid of 1 or 2 parameters; have \(grid.parameterCount)\(grid.isRegular ? "" : " (a point list)")",
+                                field: "grid")
+        }
+        var estimators: [Estimator] = []
+        for (name, mode, result) in results {
+            guard result.grid == grid else { throw SBIError.data("result \(name) is on a different grid", field: "grid") }
+            var e = Estimator(name: name, mode: mode, bestFit: result.bestFit)
+            for cl in confidenceLevels {
+                if axes.count == 1 {
+                    e.intervals.append(IntervalSet(confidenceLevel: cl,
+                                                   intervals: ConfidenceRegion.intervals(xs: axes[0], values: result.pValues, level: 1 - cl)))
+                } else {
+                    e.contours.append(ContourSet(confidenceLevel: cl,
+                                                 paths: try ConfidenceRegion.contours(xs: axes[0], ys: axes[1], pValues: result.pValues,
+                                                                                      confidenceLevel: cl, refinement: refinement)))
+                }
+            }
+            estimators.append(e)
+        }
+        return ContoursFile(parameters: space, gridShape: grid.shape, confidenceLevels: confidenceLevels,
+                            thetaTrue: thetaTrue, estimators: estimators, recipeHash: recipeHash)
+    }
+
+    /// Pretty-printed, key-sorted JSON.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do { return try encoder.encode(self) } catch {
+            throw SBIError.numerical("cannot encode contours.json: \(error)", field: "contours.json")
+        }
+    }
+
+    /// Reads and checks a `contours.json`.
+    /// - Throws: `SBIError.io` if unreadable, `SBIError.data` naming the file and the key path if malformed.
+    public static func read(_ path: String) throws -> ContoursFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw SBIError.io("cannot read the file", file: path) }
+        let file: ContoursFile
+        do { file = try JSONDecoder().decode(ContoursFile.self, from: data) } catch let DecodingError.keyNotFound(key, context) {
+            throw SBIError.data("missing key \"\(key.stringValue)\"", file: path, field: Self.keyPath(context.codingPath))
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw SBIError.data(context.debugDescription, file: path, field: Self.keyPath(context.codingPath))
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw SBIError.data(context.debugDescription, file: path, field: Self.keyPath(context.codingPath))
+        } catch let DecodingError.dataCorrupted(context) {
+            throw SBIError.data("not valid JSON: \(context.debugDescription)", file: path, field: Self.keyPath(context.codingPath))
+        } catch {
+            throw SBIError.data("not a contours file: \(error)", file: path)
+        }
+        guard (1...2).contains(file.parameters.count) else {
+            throw SBIError.data("\(file.parameters.count) parameters; expected 1 or 2", file: path, field: "parameters")
+        }
+        for (i, p) in file.parameters.enumerated() where p.range.count != 2 || !(p.range[0] < p.range[1]) {
+            throw SBIError.data("range must be [lower, upper] with lower < upper", file: path, field: "parameters[\(i)].range")
+        }
+        return file
+    }
+
+    static func keyPath(_ path: [any CodingKey]) -> String {
+        var out = ""
+        for key in path {
+            if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
+        }
+        return out.isEmpty ? "(top level)" : out
+    }
+}
+
+extension ContourPath {
+    private enum Keys: String, CodingKey { case closed, points }
+
+    /// `{"closed": Bool, "points": [[x, y], …]}`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(closed, forKey: .closed)
+        var points = c.nestedUnkeyedContainer(forKey: .points)
+        for k in 0..<count {
+            var p = points.nestedUnkeyedContainer()
+            try p.encode(xs[k])
+            try p.encode(ys[k])
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        let closed = try c.decode(Bool.self, forKey: .closed)
+        var points = try c.nestedUnkeyedContainer(forKey: .points)
+        var xs: [Double] = [], ys: [Double] = []
+        while !points.isAtEnd {
+            var p = try points.nestedUnkeyedContainer()
+            xs.append(try p.decode(Double.self))
+            ys.append(try p.decode(Double.self))
+            guard p.isAtEnd else {
+                throw DecodingError.dataCorruptedError(in: p, debugDescription: "a point has more than two coordinates")
+            }
+        }
+        self.init(xs: xs, ys: ys, closed: closed)
+    }
+}

@@ -1,0 +1,181 @@
+import CGSL
+import SBICore
+import SBIEstimators
+import SBISimulation
+
+/// The inference methods that turn data into a likelihood on a θ grid.
+public enum InferenceMode: String, CaseIterable, Sendable {
+    /// Exact likelihood of an `ExactLikelihoodSimulator`.
+    case truth
+    /// Counts only: log Pois(n|ν(θ)).
+    case rate
+    /// Histogram of chosen observables.
+    case histogram
+    /// Any `LogRatioEstimator` (CARL, ALICES, …).
+    case ml
+    /// Histogram of the estimated score t̂(x) of a `ScoreEstimator`.
+    case sally
+
+    /// Parses a user-supplied name.
+    /// - Throws: `SBIError.data` listing the valid names.
+    public static func parse(_ text: String, field: String = "mode") throws -> InferenceMode {
+        guard let mode = InferenceMode(rawValue: text) else {
+            throw SBIError.data("unknown mode \"\(text)\"; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))", field: field)
+        }
+        return mode
+    }
+}
+
+/// A log-likelihood on a parameter grid with its test statistic, p-values and best fit.
+///
+/// ```
+/// q(θ) = −2 [log L(θ) − max log L],   p(θ) = Q_χ²(q(θ); k = number of parameters)
+/// ```
+/// max log L is the maximum of the quadratic interpolant around the best grid point (so that a
+/// best fit between grid points is not penalised); q is clamped at 0.
+/// Shapes: `logLikelihood`, `q`, `pValues` `[nPoints]` in the grid's order.
+///
+/// [1] S. S. Wilks, Ann. Math. Statist. 9 (1938) 60; [2] arXiv:1805.00020 §5.
+public struct LikelihoodScanResult: Sendable {
+    /// The grid the likelihood was evaluated on.
+    public let grid: ParameterGrid
+    /// log L(θ_j) up to a θ-independent constant.
+    public let logLikelihood: [Double]
+    /// Index of the grid point with the largest log L.
+    public let bestIndex: Int
+    /// Best-fit point, refined between grid points on a regular grid.
+    public let bestFit: [Double]
+    /// max log L used in q (refined).
+    public let maxLogLikelihood: Double
+    /// q(θ_j) = −2 [log L(θ_j) − max log L] ≥ 0.
+    public let q: [Double]
+    /// p(θ_j) = gsl_cdf_chisq_Q(q, k).
+    public let pValues: [Double]
+
+    /// Builds q, p and the refined best fit from log L on `grid`.
+    /// - Throws: `SBIError.numerical` if log L is NaN somewhere or nowhere finite.
+    public init(grid: ParameterGrid, logLikelihood: [Double]) throws {
+        precondition(logLikelihood.count == grid.count, "LikelihoodScanResult: \(logLikelihood.count) values for \(grid.count) grid points")
+        if let bad = logLikelihood.firstIndex(where: { $0.isNaN }) {
+            throw SBIError.numerical("log L is NaN at grid point \(bad) (θ = \(grid.point(bad)))", field: "logLikelihood")
+        }
+        var best = -1
+        for j in 0..<logLikelihood.count where logLikelihood[j].isFinite && (best < 0 || logLikelihood[j] > logLikelihood[best]) { best = j }
+        guard best >= 0 else { throw SBIError.numerical("log L is not finite at any grid point", field: "logLikelihood") }
+        let (fit, peak) = Self.refine(grid: grid, logLikelihood: logLikelihood, best: best)
+        let k = Double(grid.parameterCount)
+        self.grid = grid
+        self.logLikelihood = logLikelihood
+        self.bestIndex = best
+        self.bestFit = fit
+        self.maxLogLikelihood = peak
+        self.q = logLikelihood.map { $0.isFinite ? max(0, -2 * ($0 - peak)) : .infinity }
+        self.pValues = q.map { $0.isFinite ? gsl_cdf_chisq_Q($0, k) : 0 }
+    }
+
+    /// Per-axis parabola through the best point and its two neighbours:
+    /// ```
+    /// δ = (h/2)(L₋ − L₊)/(L₋ − 2L₀ + L₊),   peak gain = (L₋ − L₊)²/(8(2L₀ − L₋ − L₊))
+    /// ```
+    /// δ is clamped to one grid step; skipped at the grid edge or where the curvature is not negative.
+    static func refine(grid: ParameterGrid, logLikelihood l: [Double], best: Int) -> ([Double], Double) {
+        var fit = grid.point(best)
+        var peak = l[best]
+        guard let axes = grid.axes else { return (fit, peak) }
+        let shape = axes.map(\.count)
+        var stride = [Int](repeating: 1, count: shape.count)
+        for i in stride.indices.reversed().dropFirst() { stride[i] = stride[i + 1] * shape[i + 1] }
+        for i in 0..<shape.count {
+            let k = (best / stride[i]) % shape[i]
+            guard k > 0, k < shape[i] - 1 else { continue }
+            let lm = l[best - stride[i]], l0 = l[best], lp = l[best + stride[i]]
+            let curvature = lm - 2 * l0 + lp
+            guard lm.isFinite, lp.isFinite, curvature < 0 else { continue }
+            let hm = axes[i][k] - axes[i][k - 1], hp = axes[i][k + 1] - axes[i][k]
+            let h = 0.5 * (hm + hp)
+            let delta = max(-hm, min(hp, 0.5 * h * (lm - lp) / curvature))
+            fit[i] = axes[i][k] + delta
+            peak += (lm - lp) * (lm - lp) / (-8 * curvature)
+        }
+        return (fit, peak)
+    }
+}
+
+/// Likelihood scans on a parameter grid for the modes that take per-event log ratios.
+///
+/// ```
+/// log L(θ) = log Pois(n|ν(θ)) + Σ_i log r̂(x_i|θ, θ_ref)        (observed)
+/// log L(θ) = log Pois(N|ν(θ)) + N·(1/M) Σ_m log r̂(x_m|θ, θ_ref)  (Asimov, x_m ~ θ_true)
+/// ```
+/// The rate term is left out when `rate` is nil (shape-only models).
+///
+/// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020 eq. (8) and §5.
+public enum LikelihoodScan {
+    /// Events handed to the estimator at once (bounds the `[nTheta, chunk]` buffer).
+    static let eventChunk = 4096
+
+    /// `ml` mode: log L from any ratio estimator.
+    /// - Throws: `SBIError.data` if the estimator's parameter or observable count does not match
+    ///   the grid or the data; errors from the estimator and the rate.
+    public static func ml(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid,
+                          rate: EventRate? = nil) throws -> LikelihoodScanResult {
+        guard estimator.parameterCount == grid.parameterCount else {
+            throw SBIError.data("the model has \(estimator.parameterCount) parameters, the grid \(grid.parameterCount)", field: "model")
+        }
+        guard estimator.observableCount == data.x.columns else {
+            throw SBIError.data("the model expects \(estimator.observableCount) observables, the data have \(data.x.columns)", field: "model")
+        }
+        var logL = try eventSums(estimator: estimator, data: data, grid: grid)
+        if let rate { try addRateTerm(&logL, rate: rate, observed: data.eventCount, grid: grid) }
+        return try LikelihoodScanResult(grid: grid, logLikelihood: logL)
+    }
+
+    /// `truth` mode: the exact likelihood ratio against `reference` (default: the grid's first point).
+    public static func truth(simulator: any ExactLikelihoodSimulator, data: ScanData, grid: ParameterGrid,
+                             rate: EventRate? = nil, reference: [Double]? = nil) throws -> LikelihoodScanResult {
+        try grid.validate(against: simulator.parameterSpace)
+        let estimator = try ExactLogRatio(simulator: simulator, reference: reference ?? grid.point(0))
+        return try ml(estimator: estimator, data: data, grid: grid, rate: rate)
+    }
+
+    /// `rate` mode: log L(θ) = log Pois(n|ν(θ)) only.
+    public static func rateOnly(rate: EventRate, observedEvents n: Double, grid: ParameterGrid) throws -> LikelihoodScanResult {
+        guard n.isFinite, n >= 0 else { throw SBIError.data("observed events \(n); expected a finite number ≥ 0", field: "n") }
+        var logL = [Double](repeating: 0, count: grid.count)
+        try addRateTerm(&logL, rate: rate, observed: n, grid: grid)
+        return try LikelihoodScanResult(grid: grid, logLikelihood: logL)
+    }
+
+    /// Σ_i w·log r̂(x_i|θ_j) for every grid point, in event chunks; w = `data.rowWeight`.
+    /// Summation order is fixed (chunk by chunk, events in order) so equal inputs give equal bits.
+    public static func eventSums(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid) throws -> [Double] {
+        var sums = [Double](repeating: 0, count: grid.count)
+        let n = data.x.rows
+        var start = 0
+        while start < n {
+            let end = min(n, start + eventChunk)
+            let chunk = data.x.rows(start..<end)
+            let r = try estimator.logRatio(x: chunk, thetas: grid.points)
+            guard r.rows == grid.count, r.columns == end - start else {
+                throw SBIError(.internal, field: "logRatio", "estimator returned [\(r.rows), \(r.columns)]; expected [\(grid.count), \(end - start)]")
+            }
+            r.withUnsafeBufferPointer { rp in
+                let m = end - start
+                for j in 0..<grid.count {
+                    var s = 0.0
+                    for i in 0..<m { s += rp[j * m + i] }
+                    sums[j] += s
+                }
+            }
+            start = end
+        }
+        let w = data.rowWeight
+        if data.kind == .asimov { for j in sums.indices { sums[j] *= w } }
+        return sums
+    }
+
+    /// Adds log Pois(n|ν(θ_j)) to every entry.
+    public static func addRateTerm(_ logL: inout [Double], rate: EventRate, observed n: Double, grid: ParameterGrid) throws {
+        for j in 0..<grid.count { logL[j] += try rate.logPoisson(observed: n, at: grid.point(j)) }
+    }
+}

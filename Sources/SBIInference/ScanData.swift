@@ -1,0 +1,116 @@
+import CGSL
+import SBICore
+
+/// The data a likelihood is evaluated on: observed events, or the Asimov expectation at θ_true.
+///
+/// ```
+/// observed:  Σ_i f(x_i),                         n = count ?? number of rows
+/// asimov:    N · (1/M) Σ_{m=1..M} f(x_m),  x_m ~ p(x|θ_true),   n = N = ν(θ_true) or the event count
+/// ```
+/// Shapes: `x` `[nEvents, nObservables]`.
+///
+/// [1] G. Cowan, K. Cranmer, E. Gross, O. Vitells, arXiv:1007.1727 (the Asimov data set);
+/// [2] J. Brehmer et al., arXiv:1805.00020 §5 (expected limits from Asimov data).
+public struct ScanData: Sendable {
+    /// How the event sum is formed.
+    public enum Kind: Sendable, Equatable {
+        /// Every row is one observed event.
+        case observed
+        /// The rows are a large sample at θ_true; sums become `expectedEvents` × the sample mean.
+        case asimov
+    }
+
+    /// Observed events or the Asimov sample, `[nEvents, nObservables]`.
+    public let x: Matrix<Double>
+    /// Observed or Asimov.
+    public let kind: Kind
+    /// The number of events n entering the Poisson term and (Asimov) scaling the mean.
+    public let eventCount: Double
+
+    /// Observed events; `count` (default: the number of rows) is the n of the Poisson term.
+    /// - Throws: `SBIError.data` naming `x` for no events or a non-finite value.
+    public static func observed(_ x: Matrix<Double>, count: Int? = nil) throws -> ScanData {
+        try check(x)
+        let n = count ?? x.rows
+        guard n >= 0 else { throw SBIError.data("event count \(n) is negative", field: "n") }
+        return ScanData(x: x, kind: .observed, eventCount: Double(n))
+    }
+
+    /// Asimov data: `sample` drawn at θ_true stands for `expectedEvents` events.
+    /// - Throws: `SBIError.data` naming `x` or `expectedEvents`.
+    public static func asimov(sample: Matrix<Double>, expectedEvents: Double) throws -> ScanData {
+        try check(sample)
+        guard expectedEvents.isFinite, expectedEvents > 0 else {
+            throw SBIError.data("expected number of events \(expectedEvents); expected a positive finite number", field: "expectedEvents")
+        }
+        return ScanData(x: sample, kind: .asimov, eventCount: expectedEvents)
+    }
+
+    /// The weight each row gets in the event sum: 1 (observed) or N/M (Asimov).
+    public var rowWeight: Double { kind == .observed ? 1 : eventCount / Double(x.rows) }
+
+    private static func check(_ x: Matrix<Double>) throws {
+        guard x.rows >= 1, x.columns >= 1 else {
+            throw SBIError.data("\(x.rows) events with \(x.columns) observables; expected at least one of each", field: "x")
+        }
+        if let bad = x.storage.firstIndex(where: { !$0.isFinite }) {
+            throw SBIError.data("event \(bad / x.columns), observable \(bad % x.columns) is not finite", field: "x")
+        }
+    }
+}
+
+/// The expected number of events ν(θ) = σ(θ)·L of a rate (Poisson) term.
+///
+/// ```
+/// log Pois(n|ν) = n log ν − ν − log Γ(n+1)
+/// ∂_i ν = L ∂_i σ  (central differences, step h_i = 1e-4·max(1, |θ_i|))
+/// ```
+/// [1] J. Brehmer et al., arXiv:1805.00020 eq. (8) (extended likelihood).
+public struct EventRate {
+    /// σ(θ) in pb.
+    public let crossSection: ([Double]) throws -> Double
+    /// Integrated luminosity in pb⁻¹.
+    public let luminosityInversePicobarn: Double
+
+    /// - Precondition: the luminosity is positive (checked by callers against user input).
+    public init(luminosityInversePicobarn: Double, crossSection: @escaping ([Double]) throws -> Double) {
+        precondition(luminosityInversePicobarn > 0, "EventRate: luminosity \(luminosityInversePicobarn) must be positive")
+        self.crossSection = crossSection
+        self.luminosityInversePicobarn = luminosityInversePicobarn
+    }
+
+    /// ν(θ) = σ(θ)·L.
+    /// - Throws: `SBIError.numerical` if σ(θ) is not positive and finite.
+    public func expectedEvents(at theta: [Double]) throws -> Double {
+        let nu = try crossSection(theta) * luminosityInversePicobarn
+        guard nu.isFinite, nu > 0 else {
+            throw SBIError.numerical("expected events \(nu) at θ = \(theta); expected a positive finite number", field: "rate")
+        }
+        return nu
+    }
+
+    /// ∇_θ ν by central differences, `[nParameters]`.
+    public func gradient(at theta: [Double]) throws -> [Double] {
+        var g = [Double](repeating: 0, count: theta.count)
+        for i in 0..<theta.count {
+            let h = 1e-4 * max(1, abs(theta[i]))
+            var up = theta, down = theta
+            up[i] += h
+            down[i] -= h
+            g[i] = (try expectedEvents(at: up) - expectedEvents(at: down)) / (2 * h)
+        }
+        return g
+    }
+
+    /// log Pois(n|ν(θ)) with a real-valued n (Asimov counts need not be integers).
+    public func logPoisson(observed n: Double, at theta: [Double]) throws -> Double {
+        let nu = try expectedEvents(at: theta)
+        return Self.logPoisson(n, nu)
+    }
+
+    /// n log ν − ν − log Γ(n+1).
+    public static func logPoisson(_ n: Double, _ nu: Double) -> Double {
+        (n > 0 ? n * log(nu) : 0) - nu - gsl_sf_lngamma(n + 1)
+    }
+}
+
