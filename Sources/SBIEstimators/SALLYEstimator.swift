@@ -89,8 +89,10 @@ public final class SALLYEstimator: ScoreEstimator, @unchecked Sendable {
     // MARK: Persistence
 
     /// The model folder contents (`model.json` + `weights.npy`), kind `score`, method `sally`.
+    /// `model.json`'s `parameterNames` lists the network's θ inputs, of which SALLY has none, so the
+    /// score components are named `theta0, theta1, …` again on loading.
     public var modelFolder: ModelFolder {
-        ModelFolder(mlp: network, kind: .score, method: EstimatorMethod.sally.rawValue, parameterNames: parameterNames,
+        ModelFolder(mlp: network, kind: .score, method: EstimatorMethod.sally.rawValue, parameterNames: [],
                     observableNames: observableNames, training: training, history: history)
     }
 
@@ -111,7 +113,7 @@ public final class SALLYEstimator: ScoreEstimator, @unchecked Sendable {
             throw SBIError.data("kind \(d.kind.rawValue); expected \(ModelKind.score.rawValue)", file: file, field: "kind")
         }
         do {
-            try self.init(network: folder.mlp(), parameterNames: d.parameterNames, observableNames: d.observableNames,
+            try self.init(network: folder.mlp(), observableNames: d.observableNames,
                           training: d.training, history: d.history)
         } catch let e as SBIError { throw e.inFile(file) }
     }

@@ -25,6 +25,11 @@ final class SALLYEstimatorTests: XCTestCase {
         for i in 0..<x.rows { mse += (t[i, 0] - exact[i]) * (t[i, 0] - exact[i]) }
         mse /= Double(x.rows)
         print("SALLY MSE \(mse)")
+        // The model folder round-trips (SALLY has no θ inputs; model.json lists none).
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sbi-est-\(getpid())-sally").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try estimator.save(to: folder)
+        XCTAssertEqual(try SALLYEstimator.load(from: folder).score(x: x), t)
         // Var t(x) = 1/5 = 0.2; the regression target's noise Var[t_xz|x] = 1/20 per sample averages out
         // over 37,500 training rows. Measured 6e-5 (seed 3); bound 0.005 = 2.5 % of Var t(x).
         XCTAssertLessThan(mse, 0.005)

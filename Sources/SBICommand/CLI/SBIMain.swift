@@ -9,7 +9,11 @@ enum SBIMain {
     static let commands: [SubCommand] = [
         SimulateCommand.command,
         AugmentCommand.command,
+        TrainCommand.command,
+        EvaluateCommand.command,
         BenchCommand.command,
+        ValidateCommand.command,
+        InitCommand.command,
     ]
 
     static let usage = "Usage: sbi [--version] [--help] <command> [options]"

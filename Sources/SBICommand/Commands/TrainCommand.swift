@@ -1,0 +1,220 @@
+import Foundation
+import SBICore
+import SBINetworks
+import SBIEstimators
+
+/// `sbi train`: a sample folder (MadMiner's file names) + a method + hyper-parameters → a model folder.
+enum TrainCommand {
+    static let command = SubCommand(
+        name: "train",
+        summary: "Train a ratio or score estimator on MadMiner-style .npy samples; writes a model folder.",
+        synopsis: "--samples DIR --method METHOD --output DIR [options]",
+        discussion: """
+        Methods (files read from DIR, each <name>_SUFFIX.npy, SUFFIX = train by default):
+          carl                    x theta0 y
+          rolr alice              x theta0 y r_xz
+          cascal                  x theta0 y t_xz
+          rascal alices           x theta0 y r_xz t_xz
+          carl2                   x theta0 theta1 y                (doubly parameterized)
+          rolr2 alice2            x theta0 theta1 y r_xz
+          cascal2                 x theta0 theta1 y t_xz0 t_xz1
+          rascal2 alices2         x theta0 theta1 y r_xz t_xz0 t_xz1
+          sally                   x t_xz                           (score at the reference point)
+        These are the files MadMiner's SampleAugmenter and 'sbi augment' write. Every file must
+        have one row per sample and only finite values; nothing is written otherwise.
+        With --members N > 1 the output is an ensemble folder: member-0 ... member-(N-1) side
+        by side, member k trained with the seed derived as substream k of --seed.
+        Defaults are MadMiner's: 2 tanh layers of 100, AMSGrad, learning rate 1e-3 -> 1e-4,
+        batch 128, 50 epochs, 25 % validation with early stopping, alpha 1.
+        """,
+        options: [
+            .value("samples", "DIR", "Folder with the training .npy files."),
+            .value("method", "METHOD", "Training method (carl, rolr, alice, alices, cascal, rascal, their '2' variants, sally)."),
+            .value("output", "DIR", "Model folder to write (replaced atomically if it exists)."),
+            .value("suffix", "NAME", "File-name suffix of the training split (default train)."),
+            .value("hidden", "N[,N...]", "Hidden-layer widths (default 100,100)."),
+            .value("activation", "NAME", "Hidden activation (\(Activation.allCases.map(\.rawValue).joined(separator: ", ")); default tanh)."),
+            .value("alpha", "A", "Weight of the score term (default 1)."),
+            .value("epochs", "N", "Epochs (default 50)."),
+            .value("batch-size", "N", "Samples per step (default 128)."),
+            .value("learning-rate", "LR[,LR_END]", "Initial and final learning rate (default 1e-3,1e-4)."),
+            .value("optimizer", "NAME", "adam, amsgrad or sgd (default amsgrad)."),
+            .value("validation", "F", "Fraction held out for validation/early stopping (default 0.25)."),
+            .value("seed", "S", "Random seed (default 1)."),
+            .value("members", "N", "Train an ensemble of N members (default 1)."),
+        ],
+        run: { parsed, console in
+            guard parsed.positionals.isEmpty else { throw SBIError.usage("unexpected argument '\(parsed.positionals[0])'") }
+            let folder = try CommandInput.required(parsed, "samples")
+            let methodText = try CommandInput.required(parsed, "method")
+            let method: EstimatorMethod
+            do { method = try EstimatorMethod.parse(methodText) } catch let e as SBIError { throw SBIError.usage(e.message, field: "--method") }
+            let output = try CommandInput.required(parsed, "output")
+            let suffix = parsed.value("suffix") ?? "train"
+            let network = try networkSettings(parsed)
+            let training = try trainingSettings(parsed)
+            let members = try parsed.integer("members", in: 1...1000) ?? 1
+
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SBIError.io("no sample folder here", file: folder)
+            }
+            let start = ProgressReporter.monotonicSeconds()
+            let summary: (history: TrainingHistory?, samples: Int)
+            switch method.kind {
+            case .parameterizedRatio:
+                let data = try TrainingDataset(files: try files(method, folder: folder, suffix: suffix))
+                if members == 1 {
+                    let e = try ParameterizedRatioEstimator.train(method: method, data: data, network: network, training: training)
+                    try e.save(to: output)
+                    summary = (e.history, data.count)
+                } else {
+                    let ensemble = try RatioEnsemble.train(count: members, seed: training.seed, method: method, data: data,
+                                                           network: network, training: training)
+                    try ensemble.save(to: output)
+                    summary = (ensemble.members.last?.history, data.count)
+                }
+            case .doublyParameterizedRatio:
+                let data = try doublyDataset(method, folder: folder, suffix: suffix)
+                guard members == 1 else { throw SBIError.usage("--members is not supported for doubly parameterized methods yet", field: "--members") }
+                let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, network: network, training: training)
+                try e.save(to: output)
+                summary = (e.history, data.count)
+            case .score:
+                let data = try TrainingDataset(files: try files(method, folder: folder, suffix: suffix))
+                if members == 1 {
+                    let e = try SALLYEstimator.train(data: data, network: network, training: training)
+                    try e.save(to: output)
+                    summary = (e.history, data.count)
+                } else {
+                    let ensemble = try ScoreEnsemble.train(count: members, seed: training.seed, data: data, network: network, training: training)
+                    try ensemble.save(to: output)
+                    summary = (ensemble.members.last?.history, data.count)
+                }
+            }
+            let seconds = ProgressReporter.monotonicSeconds() - start
+            console.print("method \(method.rawValue) kind \(method.kind.rawValue) samples \(summary.samples) members \(members) seed \(training.seed)")
+            if let h = summary.history {
+                var line = "epochs \(h.epochCount) training_loss \(BenchCommand.formatFigure(h.trainingLoss.last ?? .nan))"
+                if let v = h.validationLoss.last { line += " validation_loss \(BenchCommand.formatFigure(v))" }
+                if let b = h.bestEpoch { line += " best_epoch \(b + 1)" }
+                console.print(line)
+            }
+            console.print("time \(BenchCommand.formatFigure(seconds)) s")
+            console.print("wrote \(output)")
+        })
+
+    /// MadMiner's file for each field the method reads; a missing file is a data error naming it.
+    static func files(_ method: EstimatorMethod, folder: String, suffix: String) throws -> [TrainingDataset.Field: String] {
+        var fields: [TrainingDataset.Field] = [.x]
+        if method.kind != .score { fields += [.theta, .y] }
+        if method.needsJointRatio { fields.append(.rXZ) }
+        if method.usesScore { fields.append(.tXZ) }
+        var result: [TrainingDataset.Field: String] = [:]
+        for field in fields {
+            result[field] = try existing(folder, field.fileStem, suffix, method: method, what: describe(field))
+        }
+        return result
+    }
+
+    static func existing(_ folder: String, _ stem: String, _ suffix: String, method: EstimatorMethod, what: String) throws -> String {
+        let path = folder + "/" + stem + "_" + suffix + ".npy"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SBIError.data("missing; method \(method.rawValue) needs \(stem)_\(suffix).npy (\(what))", file: path)
+        }
+        return path
+    }
+
+    static func describe(_ field: TrainingDataset.Field) -> String {
+        switch field {
+        case .x: return "observables"
+        case .theta: return "parameter points theta0"
+        case .theta1: return "parameter points theta1"
+        case .y: return "labels: 0 for x from theta0, 1 for x from theta1"
+        case .rXZ: return "joint likelihood ratios"
+        case .tXZ: return "joint scores"
+        }
+    }
+
+    /// The doubly parameterised layout, read into memory: theta = [θ0 | θ1], t_xz = [t_xz0 | t_xz1].
+    static func doublyDataset(_ method: EstimatorMethod, folder: String, suffix: String) throws -> TrainingDataset {
+        func read(_ stem: String, _ what: String) throws -> (Matrix<Float>, String) {
+            let path = try existing(folder, stem, suffix, method: method, what: what)
+            let a = try NPYFile.read(path)
+            guard a.shape.count == 1 || a.shape.count == 2, let rows = a.shape.first else {
+                throw SBIError.data("shape \(a.shape); expected [n] or [n, k]", file: path, field: "shape")
+            }
+            let m: Matrix<Float> = try NPYFile.readMatrix(path)
+            return (m.reshaped(rows: rows, columns: a.shape.count == 1 ? 1 : a.shape[1]), path)
+        }
+        let (x, xPath) = try read("x", "observables")
+        var matrices: [(String, Matrix<Float>)] = []
+        func load(_ stem: String, _ what: String) throws -> Matrix<Float> {
+            let (m, path) = try read(stem, what)
+            guard m.rows == x.rows else {
+                throw SBIError.data("\(m.rows) rows, but \(xPath) has \(x.rows); every training file must have one row per sample", file: path, field: "shape")
+            }
+            if let bad = m.firstNonFinite() {
+                throw SBIError.data("non-finite value \(m[bad.row, bad.column]); training inputs must be finite", file: path, field: "row \(bad.row), column \(bad.column)")
+            }
+            matrices.append((path, m))
+            return m
+        }
+        let theta0 = try load("theta0", "parameter points theta0")
+        let theta1 = try load("theta1", "parameter points theta1")
+        let y = try load("y", "labels")
+        let r = method.needsJointRatio ? try load("r_xz", "joint likelihood ratios") : nil
+        let t0 = method.usesScore ? try load("t_xz0", "joint scores at theta0") : nil
+        let t1 = method.usesScore ? try load("t_xz1", "joint scores at theta1") : nil
+        do {
+            return try DoublyParameterizedRatioEstimator.dataset(x: x, theta0: theta0, theta1: theta1, y: y.storage,
+                                                                 rXZ: r?.storage, tXZ0: t0, tXZ1: t1)
+        } catch let e as SBIError { throw e.inFile(xPath) }
+    }
+
+    static func networkSettings(_ parsed: ParsedOptions) throws -> NetworkSettings {
+        var s = NetworkSettings()
+        if let text = parsed.value("hidden") {
+            let widths = text.split(separator: ",").map { Int($0) }
+            guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+                throw SBIError.usage("option '--hidden' expects comma-separated positive widths, got '\(text)'")
+            }
+            s.hiddenSizes = widths.map { $0! }
+        }
+        if let text = parsed.value("activation") {
+            guard let a = Activation(rawValue: text) else {
+                throw SBIError.usage("option '--activation': unknown '\(text)'; expected one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            s.activation = a
+        }
+        if let text = parsed.value("alpha") {
+            guard let a = Double(text), a >= 0, a.isFinite else {
+                throw SBIError.usage("option '--alpha' expects a number >= 0, got '\(text)'")
+            }
+            s.alpha = a
+        }
+        return s
+    }
+
+    static func trainingSettings(_ parsed: ParsedOptions) throws -> TrainingSettings {
+        var s = TrainingSettings(seed: try CommandInput.seed(parsed))
+        if let e = try parsed.integer("epochs", in: 1...1_000_000) { s.epochs = e }
+        if let b = try parsed.integer("batch-size", in: 1...10_000_000) { s.batchSize = b }
+        if let text = parsed.value("learning-rate") {
+            let rates = try CommandInput.numbers(text, option: "learning-rate")
+            guard rates.count <= 2, rates.allSatisfy({ $0 > 0 }) else {
+                throw SBIError.usage("option '--learning-rate' expects LR or LR,LR_END with positive numbers, got '\(text)'")
+            }
+            s.initialLearningRate = rates[0]
+            s.finalLearningRate = rates.count == 2 ? rates[1] : rates[0]
+        }
+        if let text = parsed.value("optimizer") {
+            guard let o = OptimizerKind(rawValue: text) else {
+                throw SBIError.usage("option '--optimizer': unknown '\(text)'; expected one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            s.optimizer = o
+        }
+        if parsed.value("validation") != nil { s.validationFraction = try CommandInput.fraction(parsed, "validation") }
+        return s
+    }
+}
