@@ -12,8 +12,6 @@ enum SBIMain {
         TrainCommand.command,
         EvaluateCommand.command,
         BenchCommand.command,
-        ValidateCommand.command,
-        InitCommand.command,
     ]
 
     static let usage = "Usage: sbi [--version] [--help] <command> [options]"
