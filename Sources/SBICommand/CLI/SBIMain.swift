@@ -12,6 +12,8 @@ enum SBIMain {
         TrainCommand.command,
         EvaluateCommand.command,
         BenchCommand.command,
+        ValidateCommand.command,
+        InitCommand.command,
     ]
 
     static let usage = "Usage: sbi [--version] [--help] <command> [options]"

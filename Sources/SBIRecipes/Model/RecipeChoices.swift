@@ -1,0 +1,86 @@
+/// The names a recipe may choose from, as `CaseIterable` enums so that an error can list the
+/// valid values. Raw values are the spellings used in YAML.
+///
+/// ```
+/// simulator   gaussian | drell-yan | wbf-higgs
+/// kind        ratio | local | density | test
+/// method      carl | rolr | alice | alices | cascal | rascal | sally | sallino
+/// activation  tanh | relu | sigmoid | elu | softplus | leaky_relu
+/// optimizer   adam | amsgrad | sgd
+/// mode        ml | sally | sallino | histogram | rate | truth
+/// ```
+/// [1] arXiv:1805.00013, 1805.00020, 1805.12244 (methods); MadMiner documentation (names).
+public protocol RecipeChoice: RawRepresentable, CaseIterable, Codable, Sendable, Hashable where RawValue == String {}
+
+extension RecipeChoice {
+    /// `a, b, c` for error messages.
+    static var spellings: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// A built-in simulator (design.md §7).
+public enum BuiltInSimulator: String, RecipeChoice {
+    /// z ~ N(θ, 2²), x ~ N(z, 1²); one parameter, exact likelihood, no rate.
+    case gaussian
+    /// e⁺e⁻ → μ⁺μ⁻ near the Z pole with shifted muon couplings; weighted, morphable.
+    case drellYan = "drell-yan"
+    /// Weak-boson-fusion-like Higgs toy with two dimension-six couplings; weighted, morphable.
+    case wbfHiggs = "wbf-higgs"
+
+    /// Whether the simulator writes weighted events with morphing (benchmarks apply).
+    public var isWeighted: Bool { self != .gaussian }
+    /// Whether the simulator predicts an event rate (σ(θ)·luminosity).
+    public var hasRate: Bool { self != .gaussian }
+}
+
+/// The kind of an augmented sample (MadMiner's `sample_train_ratio/local/density`, `sample_test`).
+public enum RecipeSampleKind: String, RecipeChoice {
+    case ratio, local, density, test
+}
+
+/// A training method, by its paper acronym.
+public enum RecipeMethod: String, RecipeChoice {
+    case carl, rolr, alice, alices, cascal, rascal, sally, sallino
+
+    /// Whether the method trains a parameterised ratio estimator log r̂(x|θ) (ml mode).
+    public var isRatio: Bool { self != .sally && self != .sallino }
+    /// Whether the loss has a score term weighted by α.
+    public var usesAlpha: Bool { self == .alices || self == .cascal || self == .rascal }
+    /// The sample kind the method trains on.
+    public var sampleKind: RecipeSampleKind { isRatio ? .ratio : .local }
+}
+
+/// The nonlinearity of hidden layers.
+public enum RecipeActivation: String, RecipeChoice {
+    case tanh, relu, sigmoid, elu, softplus
+    case leakyRelu = "leaky_relu"
+}
+
+/// The optimiser (MadMiner's default is AMSGrad).
+public enum RecipeOptimizer: String, RecipeChoice {
+    case adam, amsgrad, sgd
+}
+
+/// An inference mode (design.md §5).
+public enum RecipeInferenceMode: String, RecipeChoice {
+    /// Likelihood ratio from every ratio estimator (carl … rascal).
+    case ml
+    /// Histogram of the estimated score of every sally estimator.
+    case sally
+    /// One-dimensional density of the projected score of every sallino estimator.
+    case sallino
+    /// Histogram of chosen observables.
+    case histogram
+    /// Event counts only.
+    case rate
+    /// The simulator's exact likelihood.
+    case truth
+}
+
+/// A file the last stage writes into the output folder (design.md §6).
+public enum RecipeOutputFile: String, RecipeChoice {
+    case contoursJSON = "contours.json"
+    case contoursSVG = "contours.svg"
+    case hepdata = "hepdata.yaml"
+    case pValues = "pvalues.npy"
+    case grid = "grid.npy"
+}

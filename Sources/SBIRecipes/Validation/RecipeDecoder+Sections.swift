@@ -1,0 +1,291 @@
+import Foundation
+import SBICore
+
+extension RecipeDecoder {
+    // MARK: Estimators
+
+    func decodeEstimators(_ node: YAMLNode, samples: [RecipeSample], sampleNode: YAMLNode?, seed: UInt64) -> [RecipeEstimator]? {
+        guard let list = reader.list(node, "estimators") else { return nil }
+        var out: [RecipeEstimator] = []
+        var seen: [String: Int] = [:]
+        let keys = ["name", "method", "sample", "hidden_layers", "activation", "alpha", "ensemble", "training"]
+        for (i, item) in list.enumerated() {
+            let path = "estimators[\(i)]"
+            guard let m = reader.mapping(item, path, keys: keys, required: ["name", "method", "sample"]) else { continue }
+            let name = m["name"].flatMap { reader.name($0, path + ".name") }
+            if let name, let first = seen[name], let n = m["name"] {
+                reader.report(n, path + ".name", "estimator \"\(name)\" is already defined at estimators[\(first)]")
+                continue
+            }
+            if let name { seen[name] = i }
+            let method = m["method"].flatMap { reader.choice($0, path + ".method", RecipeMethod.self) }
+            var sampleName = m["sample"].flatMap { reader.string($0, path + ".sample") }
+            if let s = sampleName, let n = m["sample"] {
+                if let sample = samples.first(where: { $0.name == s }) {
+                    if let method, sample.kind != method.sampleKind {
+                        reader.report(n, path + ".sample", "sample \"\(s)\" is a \(sample.kind.rawValue) sample; method \(method.rawValue) trains on a \(method.sampleKind.rawValue) sample")
+                        sampleName = nil
+                    }
+                } else if reader.problems.contains(where: { ($0.field ?? "").hasPrefix("samples") }) == false {
+                    let names = samples.map(\.name)
+                    reader.report(n, path + ".sample", names.isEmpty ? "unknown sample \"\(s)\"; the recipe defines no samples"
+                                                                     : "unknown sample \"\(s)\"; expected one of \(names.joined(separator: ", "))")
+                    sampleName = nil
+                }
+            }
+            var hidden = [100]
+            if let n = m["hidden_layers"], let l = reader.list(n, path + ".hidden_layers") {
+                var widths: [Int] = []
+                for (k, w) in l.enumerated() { if let v = reader.integer(w, path + ".hidden_layers[\(k)]", minimum: 1, maximum: 100_000) { widths.append(v) } }
+                if widths.count == l.count { hidden = widths }
+            }
+            let activation = m["activation"].flatMap { reader.choice($0, path + ".activation", RecipeActivation.self) } ?? .tanh
+            var alpha = 1.0
+            if let n = m["alpha"], let a = reader.number(n, path + ".alpha", "a number ≥ 0", { $0 >= 0 }) {
+                alpha = a
+                if let method, !method.usesAlpha {
+                    reader.report(n, path + ".alpha", "alpha weights the score term of alices, cascal and rascal; method \(method.rawValue) has none")
+                }
+            }
+            let ensemble = m["ensemble"].flatMap { reader.integer($0, path + ".ensemble", minimum: 1, maximum: 100) } ?? 1
+            var training = RecipeTraining()
+            training.seed = seed &+ 1001 &+ UInt64(i)
+            if let n = m["training"] { decodeTraining(n, path + ".training", into: &training) }
+            guard let name, let method, let sampleName else { continue }
+            out.append(RecipeEstimator(name: name, method: method, sample: sampleName, hiddenLayers: hidden, activation: activation,
+                                       alpha: alpha, ensemble: ensemble, training: training))
+        }
+        return out
+    }
+
+    func decodeTraining(_ node: YAMLNode, _ path: String, into t: inout RecipeTraining) {
+        let keys = ["optimizer", "epochs", "batch_size", "initial_learning_rate", "final_learning_rate", "validation_split",
+                    "early_stopping", "patience", "clip_gradient_norm", "momentum", "seed"]
+        guard let m = reader.mapping(node, path, keys: keys) else { return }
+        if let n = m["optimizer"], let o = reader.choice(n, path + ".optimizer", RecipeOptimizer.self) { t.optimizer = o }
+        if let n = m["epochs"], let v = reader.integer(n, path + ".epochs", minimum: 1, maximum: 100_000) { t.epochs = v }
+        if let n = m["batch_size"], let v = reader.integer(n, path + ".batch_size", minimum: 1, maximum: 10_000_000) { t.batchSize = v }
+        if let n = m["initial_learning_rate"], let v = reader.number(n, path + ".initial_learning_rate", "a number > 0", { $0 > 0 }) { t.initialLearningRate = v }
+        if let n = m["final_learning_rate"], let v = reader.number(n, path + ".final_learning_rate", "a number > 0", { $0 > 0 }) { t.finalLearningRate = v }
+        if let n = m["validation_split"], let v = reader.number(n, path + ".validation_split", "a number in [0, 1)", { $0 >= 0 && $0 < 1 }) { t.validationSplit = v }
+        if let n = m["early_stopping"], let v = reader.bool(n, path + ".early_stopping") { t.earlyStopping = v }
+        if let n = m["patience"], !n.isNull { t.patience = reader.integer(n, path + ".patience", minimum: 1) }
+        if let n = m["clip_gradient_norm"], !n.isNull { t.clipGradientNorm = reader.number(n, path + ".clip_gradient_norm", "a number > 0", { $0 > 0 }) }
+        if let n = m["momentum"], let v = reader.number(n, path + ".momentum", "a number in [0, 1)", { $0 >= 0 && $0 < 1 }) {
+            t.momentum = v
+            if t.optimizer != .sgd { reader.report(n, path + ".momentum", "momentum applies only to optimizer sgd, not \(t.optimizer.rawValue)") }
+        }
+        if let n = m["seed"], let v = reader.seed(n, path + ".seed") { t.seed = v }
+        if let n = m["patience"], t.patience != nil, !t.earlyStopping {
+            reader.report(n, path + ".patience", "patience needs early_stopping: true")
+        }
+    }
+
+    // MARK: Inference
+
+    func decodeInference(_ node: YAMLNode, estimators: [RecipeEstimator]) -> RecipeInference? {
+        let keys = ["modes", "estimators", "grid", "theta_true", "observed", "asimov_events", "luminosity_inverse_femtobarn",
+                    "include_rate", "confidence_levels", "fisher_information", "histogram"]
+        guard let m = reader.mapping(node, "inference", keys: keys, required: ["modes"]) else { return nil }
+        var modes: [RecipeInferenceMode] = []
+        var modeNodes: [RecipeInferenceMode: YAMLNode] = [:]
+        if let n = m["modes"], let list = reader.list(n, "inference.modes", nonEmpty: true) {
+            for (i, item) in list.enumerated() {
+                guard let mode = reader.choice(item, "inference.modes[\(i)]", RecipeInferenceMode.self) else { continue }
+                if modeNodes[mode] != nil {
+                    reader.report(item, "inference.modes[\(i)]", "mode \(mode.rawValue) is listed twice")
+                    continue
+                }
+                modes.append(mode)
+                modeNodes[mode] = item
+            }
+        }
+        let sim = simulatorChoice
+        // Estimators used by the modes.
+        var selected = estimators
+        if let n = m["estimators"], let list = reader.list(n, "inference.estimators") {
+            selected = []
+            for (i, item) in list.enumerated() {
+                guard let name = reader.string(item, "inference.estimators[\(i)]") else { continue }
+                if let e = estimators.first(where: { $0.name == name }) {
+                    let mode: RecipeInferenceMode = e.method.isRatio ? .ml : (e.method == .sally ? .sally : .sallino)
+                    if !modes.contains(mode) {
+                        reader.report(item, "inference.estimators[\(i)]", "estimator \"\(name)\" (\(e.method.rawValue)) is used by mode \(mode.rawValue), which is not in modes")
+                    }
+                    selected.append(e)
+                } else {
+                    let names = estimators.map(\.name)
+                    reader.report(item, "inference.estimators[\(i)]", names.isEmpty ? "unknown estimator \"\(name)\"; the recipe defines no estimators"
+                                                                                    : "unknown estimator \"\(name)\"; expected one of \(names.joined(separator: ", "))")
+                }
+            }
+        }
+        // Estimators that failed to decode would make these checks report follow-on problems.
+        let estimatorsOK = !reader.problems.contains { ($0.field ?? "").hasPrefix("estimators") || ($0.field ?? "").hasPrefix("samples") }
+        for (mode, n) in modeNodes where estimatorsOK || mode == .rate {
+            let path = "inference.modes[\(modes.firstIndex(of: mode) ?? 0)]"
+            switch mode {
+            case .ml where !selected.contains { $0.method.isRatio }:
+                reader.report(n, path, "mode ml needs an estimator with a ratio method (carl, rolr, alice, alices, cascal, rascal)")
+            case .sally where !selected.contains { $0.method == .sally }:
+                reader.report(n, path, "mode sally needs an estimator with method sally")
+            case .sallino where !selected.contains { $0.method == .sallino }:
+                reader.report(n, path, "mode sallino needs an estimator with method sallino")
+            case .rate where sim?.hasRate == false:
+                reader.report(n, path, "mode rate needs a simulator with an event rate; \(sim!.rawValue) is shape-only")
+            default: break
+            }
+        }
+        let grid = decodeGrid(m["grid"], node: node)
+        // Data.
+        var data: RecipeData?
+        if let t = m["theta_true"], let o = m["observed"] {
+            reader.report(o, "inference.observed", "give either theta_true (expected data) or observed (a file), not both")
+            _ = t
+        } else if let o = m["observed"] {
+            if let path = reader.string(o, "inference.observed") {
+                let resolved = path.hasPrefix("/") ? path : (folder.isEmpty ? path : folder + "/" + path)
+                var isDirectory: ObjCBool = false
+                if !FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) {
+                    reader.report(o, "inference.observed", "file \"\(path)\" does not exist (paths are relative to the recipe's folder)")
+                } else if isDirectory.boolValue {
+                    reader.report(o, "inference.observed", "\"\(path)\" is a folder; expected an .npy file of observed events")
+                } else if !path.hasSuffix(".npy") {
+                    reader.report(o, "inference.observed", "\"\(path)\" is not an .npy file; expected observed events as [nEvents, nObservables] .npy")
+                } else {
+                    data = .observed(RecipeFile(path: path, resolvedPath: resolved))
+                }
+            }
+        } else if let t = m["theta_true"] {
+            if case .scalar(let name, _) = t.value, !t.isNull, RecipeFieldReader.parseNumber(t) == nil {
+                if let b = benchmarks.first(where: { $0.name == name }) { data = .asimov(thetaTrue: b.theta) }
+                else { reader.report(t, "inference.theta_true", "unknown benchmark \"\(name)\"; expected a list of numbers or one of the benchmarks\(benchmarks.isEmpty ? " (none defined)" : " " + benchmarks.map(\.name).joined(separator: ", "))") }
+            } else if let p = point(t, "inference.theta_true") {
+                data = .asimov(thetaTrue: p)
+            }
+        } else if let params = parameters {
+            if let outside = params.first(where: { !$0.range.contains(0) }) {
+                reader.report(node, "inference", "theta_true is not given and its default 0 is outside the range of \(outside.name); give theta_true")
+            } else {
+                data = .asimov(thetaTrue: Array(repeating: 0, count: params.count))
+            }
+        }
+        let asimovEvents = m["asimov_events"].flatMap { reader.integer($0, "inference.asimov_events", minimum: 1, maximum: 1_000_000_000) } ?? 100_000
+        var luminosity: Double?
+        if let n = m["luminosity_inverse_femtobarn"] {
+            luminosity = reader.number(n, "inference.luminosity_inverse_femtobarn", "a number > 0", { $0 > 0 })
+            if let sim, !sim.hasRate { reader.report(n, "inference.luminosity_inverse_femtobarn", "the \(sim.rawValue) simulator has no event rate; luminosity does not apply") }
+        }
+        var includeRate = sim?.hasRate ?? false
+        if let n = m["include_rate"], let v = reader.bool(n, "inference.include_rate") {
+            includeRate = v
+            if v, let sim, !sim.hasRate { reader.report(n, "inference.include_rate", "the \(sim.rawValue) simulator has no event rate") }
+        }
+        var levels = [0.68, 0.95]
+        if let n = m["confidence_levels"], let list = reader.list(n, "inference.confidence_levels", nonEmpty: true) {
+            var values: [Double] = []
+            for (i, item) in list.enumerated() {
+                guard let cl = reader.number(item, "inference.confidence_levels[\(i)]", "a number in (0, 1)", { $0 > 0 && $0 < 1 }) else { continue }
+                if let last = values.last, cl <= last {
+                    reader.report(item, "inference.confidence_levels[\(i)]", "confidence levels must increase; \(item.scalarText ?? "") follows \(Self.format(last))")
+                }
+                values.append(cl)
+            }
+            if values.count == list.count { levels = values }
+        }
+        let fisher = m["fisher_information"].flatMap { reader.bool($0, "inference.fisher_information") } ?? true
+        var histogram: RecipeHistogram?
+        if let n = m["histogram"] {
+            if !modes.contains(.histogram) {
+                let at = reader.keyPosition(node, "histogram")
+                reader.report(line: at.line, column: at.column, "inference.histogram", "histogram settings apply only with mode histogram")
+            }
+            histogram = decodeHistogram(n)
+        } else if modes.contains(.histogram) {
+            histogram = RecipeHistogram(observables: observableNames, bins: 20)
+        }
+        guard let grid, let data else { return nil }
+        return RecipeInference(modes: modes, estimators: selected.map(\.name), grid: grid, data: data, asimovEvents: asimovEvents,
+                               luminosityInverseFemtobarn: luminosity, includeRate: includeRate, confidenceLevels: levels,
+                               fisherInformation: fisher, histogram: histogram)
+    }
+
+    func decodeHistogram(_ node: YAMLNode) -> RecipeHistogram? {
+        guard let m = reader.mapping(node, "inference.histogram", keys: ["observables", "bins"]) else { return nil }
+        var observables = observableNames
+        if let n = m["observables"], let list = reader.list(n, "inference.histogram.observables", nonEmpty: true) {
+            observables = []
+            for (i, item) in list.enumerated() {
+                guard let name = reader.string(item, "inference.histogram.observables[\(i)]") else { continue }
+                if !observableNames.isEmpty && !observableNames.contains(name) {
+                    reader.report(item, "inference.histogram.observables[\(i)]", "unknown observable \"\(name)\"; expected one of \(observableNames.joined(separator: ", "))")
+                }
+                observables.append(name)
+            }
+        }
+        let bins = m["bins"].flatMap { reader.integer($0, "inference.histogram.bins", minimum: 1, maximum: 10_000) } ?? 20
+        return RecipeHistogram(observables: observables, bins: bins)
+    }
+
+    func decodeGrid(_ gridNode: YAMLNode?, node: YAMLNode) -> RecipeGrid? {
+        guard let params = parameters else { return nil }
+        var points = Array(repeating: params.count == 1 ? 41 : 21, count: params.count)
+        var ranges = params.map(\.range)
+        guard let gridNode, let m = reader.mapping(gridNode, "inference.grid", keys: ["points", "ranges"]) else {
+            return gridNode == nil ? RecipeGrid(points: points, ranges: ranges) : nil
+        }
+        var ok = true
+        if let n = m["points"] {
+            if n.elements != nil {
+                guard let list = reader.list(n, "inference.grid.points") else { return nil }
+                if list.count != params.count {
+                    reader.report(n, "inference.grid.points", "expected \(params.count) point counts (\(params.map(\.name).joined(separator: ", "))), got \(list.count)")
+                    ok = false
+                } else {
+                    for (i, item) in list.enumerated() {
+                        if let v = reader.integer(item, "inference.grid.points[\(i)]", minimum: 2, maximum: 10_001) { points[i] = v } else { ok = false }
+                    }
+                }
+            } else if let v = reader.integer(n, "inference.grid.points", minimum: 2, maximum: 10_001) {
+                points = Array(repeating: v, count: params.count)
+            } else { ok = false }
+            let total = points.reduce(1.0) { $0 * Double($1) }
+            if ok && total > 1e7 {
+                reader.report(n, "inference.grid.points", "the grid has \(Int(total)) points; at most 10000000 are allowed")
+                ok = false
+            }
+        }
+        if let n = m["ranges"], let r = reader.mapping(n, "inference.grid.ranges", keys: params.map(\.name)) {
+            for (i, p) in params.enumerated() {
+                guard let rn = r[p.name] else { continue }
+                let path = "inference.grid.ranges." + p.name
+                guard let range = reader.range(rn, path) else { ok = false; continue }
+                if !(p.range.contains(range.lowerBound) && p.range.contains(range.upperBound)) {
+                    reader.report(rn, path, "[\(Self.format(range.lowerBound)), \(Self.format(range.upperBound))] leaves the range [\(Self.format(p.range.lowerBound)), \(Self.format(p.range.upperBound))] of \(p.name)")
+                    ok = false
+                }
+                ranges[i] = range
+            }
+        } else if m["ranges"] != nil { ok = false }
+        return ok ? RecipeGrid(points: points, ranges: ranges) : nil
+    }
+
+    // MARK: Outputs
+
+    func decodeOutputs(_ node: YAMLNode?, name: String) -> RecipeOutputs? {
+        var result = RecipeOutputs(folder: "sbi-output/" + name, files: RecipeOutputFile.allCases)
+        guard let node else { return result }
+        guard let m = reader.mapping(node, "outputs", keys: ["folder", "files"]) else { return nil }
+        if let n = m["folder"], let f = reader.string(n, "outputs.folder") { result.folder = f }
+        if let n = m["files"], let list = reader.list(n, "outputs.files", nonEmpty: true) {
+            var files: [RecipeOutputFile] = []
+            for (i, item) in list.enumerated() {
+                guard let f = reader.choice(item, "outputs.files[\(i)]", RecipeOutputFile.self) else { continue }
+                if files.contains(f) { reader.report(item, "outputs.files[\(i)]", "\(f.rawValue) is listed twice"); continue }
+                files.append(f)
+            }
+            result.files = files
+        }
+        return result
+    }
+}
