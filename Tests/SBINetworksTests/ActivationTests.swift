@@ -1,4 +1,5 @@
 import Foundation
+import SBICore
 import XCTest
 @testable import SBINetworks
 
@@ -62,5 +63,11 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(String(decoding: data, as: UTF8.self), #"["leaky_relu"]"#)
         XCTAssertEqual(try JSONDecoder().decode([Activation].self, from: data), [.leakyRelu])
         XCTAssertNil(Activation(rawValue: "lrelu"))
+        XCTAssertEqual(try Activation.parse("Leaky-ReLU"), .leakyRelu)
+        XCTAssertEqual(try Activation.parse("TANH"), .tanh)
+        XCTAssertThrowsError(try Activation.parse("tanhh", field: "activation")) { error in
+            XCTAssertEqual((error as? SBIError)?.field, "activation")
+            XCTAssertTrue("\(error)".contains("expected one of tanh, relu, sigmoid, elu, softplus, leaky_relu"), "\(error)")
+        }
     }
 }

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SBICore
 
 /// `tanh` from the C library (the enum's own `tanh` case hides the free function inside `Activation`).
 private func libmTanh(_ z: Double) -> Double { tanh(z) }
@@ -36,6 +37,16 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
 
     /// Slope of `leakyRelu` for z ≤ 0 (PyTorch's default).
     public static let leakySlope: Float = 0.01
+
+    /// Parses a recipe or command-line name (case-insensitive; `leakyrelu` and `leaky-relu` also
+    /// accepted), or throws `SBIError.data` listing the valid names.
+    public static func parse(_ text: String, field: String? = nil) throws -> Activation {
+        let key = String(text.lowercased().map { $0 == "-" ? "_" : $0 })
+        if let a = Activation(rawValue: key) { return a }
+        if key == "leakyrelu" { return .leakyRelu }
+        throw SBIError.data("unknown activation \"\(text)\"; expected one of "
+                            + allCases.map(\.rawValue).joined(separator: ", "), field: field)
+    }
 
     /// σ(z), in Double (the reference for tests and for anything outside the hot loop).
     public func value(_ z: Double) -> Double {
