@@ -180,6 +180,29 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    func testTrainer_progressOnTerminal_reportsStageEpochLossAndBestEpoch() throws {
+        final class Lines { var text = "" }
+        let lines = Lines()
+        let train = try TrainingDataset(x: Matrix<Float>(rows: 100, columns: 1))
+        let validation = try TrainingDataset(x: Matrix<Float>(rows: 10, columns: 1))
+        let settings = TrainingSettings(seed: 1, optimizer: .sgd, initialLearningRate: 0.01, finalLearningRate: 0.01,
+                                        batchSize: 10, epochs: 4, momentum: 0)
+        // A fake clock advancing 1 s per reading, so every update is due for a redraw.
+        final class Clock { var now = 0.0 }
+        let clock = Clock()
+        let reporter = ProgressReporter(stage: "train", total: 400, unit: "samples", quiet: false, isTerminal: true,
+                                        sink: { lines.text += $0 }, clock: { clock.now += 1; return clock.now })
+        _ = try Trainer(settings: settings).train(RampObjective(target: 0.32), data: train, validation: validation,
+                                                  progress: reporter)
+        XCTAssertTrue(lines.text.contains("[train]  400/400  100%"), lines.text)
+        XCTAssertTrue(lines.text.contains("epoch 1/4  loss "), lines.text)
+        // Final line: epoch 4 trains θ from 0.3 to 0.4, so the mean training loss −θ is −0.345 and the
+        // validation loss (0.4 − 0.32)² = 0.0064 (4 significant figures hide the Float32 rounding);
+        // the best epoch, counted from 1, is 3 (θ = 0.3).
+        XCTAssertTrue(lines.text.contains("epoch 4/4  loss -0.345  val 0.0064  best epoch 3\n"), lines.text)
+        XCTAssertTrue(lines.text.hasSuffix("\n"))
+    }
+
     func testTrainer_invalidSettings_throwsNamingField() throws {
         let train = try TrainingDataset(x: Matrix<Float>(rows: 10, columns: 1))
         let settings = TrainingSettings(seed: 1, batchSize: 0)
