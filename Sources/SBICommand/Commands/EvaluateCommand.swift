@@ -43,9 +43,10 @@ enum EvaluateCommand {
             }
             let start = ProgressReporter.monotonicSeconds()
             let model = try LoadedModel.load(modelPath)
-            let x = try readX(xPath, observables: model.observableCount)
+            let xFile = try openX(xPath, observables: model.observableCount)
             switch model {
             case .score(let estimator):
+                let x = try readX(xFile, rows: 0..<xFile.rowCount)
                 let t = try estimator.score(x: x)
                 try NPYFile.write(t, to: output)
                 console.print("events \(x.rows) parameters \(estimator.parameterCount)")
@@ -64,27 +65,40 @@ enum EvaluateCommand {
                     }
                 default: preconditionFailure("handled above")
                 }
-                // Stream over θ: one row [n] of log r̂ per grid point, appended to the output file.
-                let writer = try NPYStreamWriter<Double>(path: output, shape: [thetas.rows, x.rows])
+                var isSingleRatio = false, isEnsemble = false
+                if case .ratio = model { isSingleRatio = true }
+                if case .ratioEnsemble = model { isEnsemble = true }
+                if parsed.value("score") != nil && !isSingleRatio {
+                    throw SBIError.usage("--score needs a single parameterized ratio model", field: "--score")
+                }
+                if parsed.value("variance") != nil && !isEnsemble {
+                    throw SBIError.usage("--variance needs an ensemble model", field: "--variance")
+                }
+                // Stream: θ outer, chunks of x from the memory map inner; one output row [n] per θ.
+                let n = xFile.rowCount
+                let writer = try NPYStreamWriter<Double>(path: output, shape: [thetas.rows, n])
+                var row = [Double](repeating: 0, count: n)
                 for j in 0..<thetas.rows {
-                    let row = try ratio.logRatio(x: x, thetas: thetas.rows(j..<(j + 1)))
-                    try writer.append(row)
-                }
-                if let scorePath = parsed.value("score") {
-                    guard case .ratio(let e) = model else {
-                        throw SBIError.usage("--score needs a single parameterized ratio model", field: "--score")
+                    let theta = thetas.rows(j..<(j + 1))
+                    var start = 0
+                    while start < n {
+                        let rows = start..<min(n, start + streamRows)
+                        let chunk = try readX(xFile, rows: rows)
+                        let r = try ratio.logRatio(x: chunk, thetas: theta)
+                        for (k, i) in rows.enumerated() { row[i] = r[0, k] }
+                        start = rows.upperBound
                     }
-                    let (_, t) = try e.logRatioAndScore(x: x, thetas: thetas)
-                    try NPYFile.write(NPYArray(shape: [thetas.rows, x.rows, e.parameterCount], data: .float64(t.storage)), to: scorePath)
+                    try row.withUnsafeBufferPointer { try writer.append($0) }
                 }
-                if let variancePath = parsed.value("variance") {
-                    guard case .ratioEnsemble(let e) = model else {
-                        throw SBIError.usage("--variance needs an ensemble model", field: "--variance")
-                    }
-                    try NPYFile.write(try e.logRatioMeanAndVariance(x: x, thetas: thetas).variance, to: variancePath)
+                if let scorePath = parsed.value("score"), case .ratio(let e) = model {
+                    let (_, t) = try e.logRatioAndScore(x: try readX(xFile, rows: 0..<n), thetas: thetas)
+                    try NPYFile.write(NPYArray(shape: [thetas.rows, n, e.parameterCount], data: .float64(t.storage)), to: scorePath)
+                }
+                if let variancePath = parsed.value("variance"), case .ratioEnsemble(let e) = model {
+                    try NPYFile.write(try e.logRatioMeanAndVariance(x: try readX(xFile, rows: 0..<n), thetas: thetas).variance, to: variancePath)
                 }
                 try writer.commit()
-                console.print("events \(x.rows) thetas \(thetas.rows)")
+                console.print("events \(n) thetas \(thetas.rows)")
             }
             console.print("time \(BenchCommand.formatFigure(ProgressReporter.monotonicSeconds() - start)) s")
             console.print("wrote \(output)")
@@ -129,8 +143,11 @@ enum EvaluateCommand {
         }
     }
 
-    /// Reads an .npy of observables; shape [n] or [n, observables], finite values.
-    static func readX(_ path: String, observables: Int) throws -> Matrix<Double> {
+    /// Events read per chunk when streaming log r̂ over x.
+    static let streamRows = 65_536
+
+    /// Opens an .npy of observables and checks its shape: [n] or [n, observables].
+    static func openX(_ path: String, observables: Int) throws -> NPYMappedFile {
         let file = try NPYMappedFile(path: path)
         let shape = file.header.shape
         let width = shape.count == 1 ? 1 : (shape.count == 2 ? shape[1] : -1)
@@ -138,10 +155,16 @@ enum EvaluateCommand {
             throw SBIError.data("shape \(shape); the model takes \(observables) observable\(observables == 1 ? "" : "s"), expected [n, \(observables)]",
                                 file: path, field: "shape")
         }
-        let x = file.readRows(0..<file.rowCount, as: Double.self).reshaped(rows: file.rowCount, columns: observables)
+        return file
+    }
+
+    /// Rows of the observables as Double; a non-finite value is a data error naming file, row and column.
+    static func readX(_ file: NPYMappedFile, rows: Range<Int>) throws -> Matrix<Double> {
+        let width = file.rowElementCount
+        let x = file.readRows(rows, as: Double.self).reshaped(rows: rows.count, columns: width)
         if let bad = x.firstNonFinite() {
-            throw SBIError.data("non-finite value \(x[bad.row, bad.column]); observables must be finite", file: path,
-                                field: "row \(bad.row), column \(bad.column)")
+            throw SBIError.data("non-finite value \(x[bad.row, bad.column]); observables must be finite", file: file.path,
+                                field: "row \(rows.lowerBound + bad.row), column \(bad.column)")
         }
         return x
     }
