@@ -1,6 +1,7 @@
 // The umbrella module: `import SBI` gives library users the whole public API.
 @_exported import SBICore
 @_exported import SBISimulation
+@_exported import SBIEvents
 @_exported import SBINetworks
 @_exported import SBIEstimators
 @_exported import SBIInference

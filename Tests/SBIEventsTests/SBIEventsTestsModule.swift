@@ -1,0 +1,1 @@
+// Tests of SBIEvents; see the test files in this folder.
