@@ -33,7 +33,7 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(Activation.relu.value(-2.0), 0)
     }
 
-    /// The Float kernels the network runs (rational tanh, sigmoid through tanh, expf) against
+    /// The Float kernels the network runs (exp2-based tanh, sigmoid through tanh, expf) against
     /// libm in Double on a dense grid over [−12, 12], including saturation.
     /// Tolerance: σ to 3e-7 relative (≤ 5 Float32 ulp of O(1) values); σ' = 1 − σ² inherits
     /// 2|σ|·δσ ≤ 6e-7, σ'' = −2σσ' about twice that, hence 8e-7 and 1.6e-6.

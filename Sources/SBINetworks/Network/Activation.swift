@@ -94,7 +94,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     }
 
     /// σ(z) in Float, exactly as the network's forward pass computes it
-    /// (for `tanh` and `sigmoid` the rational approximation of `ActivationKernels`).
+    /// (for `tanh` and `sigmoid` the vectorisable exp2-based kernel of `ActivationKernels`).
     public func value(_ z: Float) -> Float { evaluate(z).value }
 
     /// σ'(z) in Float, as the network computes it.
