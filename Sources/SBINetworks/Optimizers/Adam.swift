@@ -20,7 +20,9 @@ import Darwin
 ///
 /// [1] Kingma & Ba, arXiv:1412.6980; [2] Reddi, Kale & Kumar, arXiv:1904.09237.
 public final class Adam: Optimizer {
+    /// Number of parameters the state was sized for.
     public let parameterCount: Int
+    /// Step size of the next `step`.
     public var learningRate: Float
     /// Decay of the first moment.
     public let beta1: Float
@@ -30,6 +32,7 @@ public final class Adam: Optimizer {
     public let epsilon: Float
     /// True for AMSGrad (running maximum of the second moment).
     public let amsgrad: Bool
+    /// Steps taken since creation or `reset()`.
     public private(set) var stepCount = 0
     private var m: [Float]
     private var v: [Float]
@@ -59,6 +62,7 @@ public final class Adam: Optimizer {
     /// The second moment `v`. For tests.
     public var secondMoment: [Float] { v }
 
+    /// One update of `parameters` from `gradient` (see the type's formula); allocates nothing.
     public func step(parameters: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>) {
         precondition(parameters.count == parameterCount && gradient.count == parameterCount,
                      "Adam.step: parameters [\(parameters.count)] and gradient [\(gradient.count)] must both be [\(parameterCount)]")
@@ -100,6 +104,7 @@ public final class Adam: Optimizer {
         }
     }
 
+    /// Zeroes the state and the step count.
     public func reset() {
         stepCount = 0
         for i in 0..<parameterCount { m[i] = 0; v[i] = 0 }

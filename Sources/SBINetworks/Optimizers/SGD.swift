@@ -11,10 +11,13 @@
 ///
 /// [1] Polyak, USSR Comp. Math. & Math. Phys. 4 (1964) 1; Sutskever et al., ICML 2013.
 public final class SGD: Optimizer {
+    /// Number of parameters the state was sized for.
     public let parameterCount: Int
+    /// Step size of the next `step`.
     public var learningRate: Float
     /// The momentum coefficient μ.
     public let momentum: Float
+    /// Steps taken since creation or `reset()`.
     public private(set) var stepCount = 0
     private var velocity: [Float]
 
@@ -29,6 +32,7 @@ public final class SGD: Optimizer {
         velocity = [Float](repeating: 0, count: parameterCount)
     }
 
+    /// One update of `parameters` from `gradient` (see the type's formula); allocates nothing.
     public func step(parameters: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>) {
         precondition(parameters.count == parameterCount && gradient.count == parameterCount,
                      "SGD.step: parameters [\(parameters.count)] and gradient [\(gradient.count)] must both be [\(parameterCount)]")
@@ -47,6 +51,7 @@ public final class SGD: Optimizer {
         }
     }
 
+    /// Zeroes the state and the step count.
     public func reset() {
         stepCount = 0
         for i in 0..<parameterCount { velocity[i] = 0 }
