@@ -181,6 +181,17 @@ final class AugmentationTests: XCTestCase {
         }
     }
 
+    /// Progress advances by exactly the number of events, over all splits, for both event sources.
+    func testAugment_progress_countsEveryEvent() throws {
+        for simulator in [GaussianSimulator() as any Simulator, QuadraticToyWeightedSimulator()] {
+            let reporter = ProgressReporter(stage: "augment", total: 1000, unit: "events", quiet: true, isTerminal: false)
+            _ = try SampleAugmenter(simulator: simulator).augment(
+                AugmentationRequest(kind: .ratio, theta0: .prior([.flat(nil)]), theta1: .point([0]), count: 1000,
+                                    validationFraction: 0.3, seed: 1, priorPointCount: 30), progress: reporter)
+            XCTAssertEqual(reporter.step, 1000, simulator.name)
+        }
+    }
+
     // MARK: files
 
     func testWrite_ratioSplits_madMinerNamesShapesFloat32() throws {

@@ -21,8 +21,8 @@ protocol EventSource {
     var likelihood: any JointLikelihood { get }
     /// Whether events come from unweighting a weighted pool.
     var isWeighted: Bool { get }
-    /// The events of every request, in order.
-    func drawAll(_ requests: [DrawRequest]) throws -> [DrawnEvents]
+    /// The events of every request, in order; `progress` advances by the events drawn.
+    func drawAll(_ requests: [DrawRequest], progress: ProgressReporter?) throws -> [DrawnEvents]
 }
 
 /// Events drawn directly from a simulator; gold from its latent likelihood.
@@ -31,9 +31,10 @@ struct SimulatorSource: EventSource {
     var likelihood: any JointLikelihood { SimulatorJointLikelihood(simulator: simulator) }
     var isWeighted: Bool { false }
 
-    func drawAll(_ requests: [DrawRequest]) throws -> [DrawnEvents] {
+    func drawAll(_ requests: [DrawRequest], progress: ProgressReporter?) throws -> [DrawnEvents] {
         try requests.map { r in
             let batch = try simulator.simulate(at: r.theta, count: r.count, random: r.random)
+            progress?.advance(by: r.count)
             return DrawnEvents(x: batch.observables, events: batch.latent, ess: Double(r.count))
         }
     }

@@ -149,7 +149,7 @@ public final class SampleAugmenter {
             }
             requestIndex.append((m0 > 0 ? first : -1, second))
         }
-        let results = try source.drawAll(requests)
+        let results = try source.drawAll(requests, progress: progress)
 
         for k in 0..<sets {
             let m0 = share(n0, k), m1 = share(n1, k)
@@ -202,7 +202,6 @@ public final class SampleAugmenter {
                 }
             }
             row += rows
-            progress?.advance(by: rows)
         }
         precondition(row == count, "augmentSplit: filled \(row) rows of \(count)")
 

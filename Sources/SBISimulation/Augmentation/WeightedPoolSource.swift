@@ -66,7 +66,7 @@ struct WeightedPoolSource: EventSource {
         likelihood = try MorphedJointLikelihood.exact(simulator: simulator, morpher: morpher)
     }
 
-    func drawAll(_ requests: [DrawRequest]) throws -> [DrawnEvents] {
+    func drawAll(_ requests: [DrawRequest], progress: ProgressReporter?) throws -> [DrawnEvents] {
         let nb = morpher.benchmarkCount, n = benchmarkWeights.rows
         // Distinct θ → columns.
         var columnIndex: [[Double]: Int] = [:]
@@ -169,6 +169,7 @@ struct WeightedPoolSource: EventSource {
                 }
                 while p < end { picks[targets[p].slot] = fallback; p += 1 }
             }
+            progress?.advance(by: end - columnStart[j])
         }
         return requests.indices.map { r in
             let slice = Array(picks[offsets[r] ..< offsets[r + 1]])
