@@ -19,7 +19,6 @@ public enum HEPDataWriter {
     public static func yaml(_ file: ContoursFile) -> String {
         var out = "---\n"
         out += "comment: \(quote("Confidence regions from sbi \(file.version) (simulation-based inference; arXiv:1805.00013, 1805.00020)."))\n"
-        out += "additional_resources:\n- {description: \(quote("Contours in JSON")), location: contours.json}\n"
         let p = file.parameters
         for e in file.estimators {
             for cl in file.confidenceLevels {

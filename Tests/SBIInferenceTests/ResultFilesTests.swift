@@ -1,0 +1,144 @@
+import Foundation
+import XCTest
+import SBICore
+import SBISimulation
+@testable import SBIInference
+
+final class ResultFilesTests: XCTestCase {
+    var folder = ""
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "sbi-inference-\(getpid())-\(name.filter { $0.isLetter })"
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// A 2-D result with two estimators (truth and a perfect ML) on the correlated Gaussian model.
+    func twoParameterResult() throws -> (ContoursFile, ParameterGrid, Matrix<Double>) {
+        let model = CorrelatedGaussianSimulator()
+        let sample = try model.simulate(at: [0, 0], count: 5000, random: SeededRandom(seed: 1)).observables
+        let data = try ScanData.asimov(sample: sample, expectedEvents: 40)
+        let grid = try ParameterGrid(names: ["a", "b"], ranges: [-1...1, -1...1], counts: [41, 41])
+        let truth = try LikelihoodScan.truth(simulator: model, data: data, grid: grid)
+        let ml = try LikelihoodScan.ml(estimator: PerfectLogRatio(simulator: model, reference: [0, 0]), data: data, grid: grid)
+        let params = [ContoursFile.Parameter(name: "a", unit: "GeV", range: -1...1), ContoursFile.Parameter(name: "b", range: -1...1)]
+        let file = try ContoursFile.make(space: params, grid: grid, results: [("truth", "truth", truth), ("alices", "ml", ml)],
+                                         confidenceLevels: [0.68, 0.95], thetaTrue: [0, 0], recipeHash: "abc123")
+        let p = Matrix<Double>(rows: 2, columns: grid.count, storage: truth.pValues + ml.pValues)
+        return (file, grid, p)
+    }
+
+    func testResultFiles_twoParameters_roundTripAndShapes() throws {
+        let (file, grid, p) = try twoParameterResult()
+        try ResultWriter.write(file, grid: grid, pValues: p, to: folder)
+        for name in ResultWriter.fileNames { XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/" + name), name) }
+        let back = try ContoursFile.read(folder + "/contours.json")
+        XCTAssertEqual(back, file)
+        XCTAssertEqual(back.version, SBIVersion.string)
+        XCTAssertEqual(back.gridShape, [41, 41])
+        XCTAssertEqual(back.estimators.map(\.contours.count), [2, 2])
+        XCTAssertEqual(try NPYFile.readMatrix(folder + "/pvalues.npy", as: Double.self), p)
+        XCTAssertEqual(try NPYFile.readMatrix(folder + "/grid.npy", as: Double.self), grid.points)
+        // The 68 % contour of Asimov data at (0,0) is one closed loop around the origin.
+        let loop = back.estimators[0].contours[0].paths
+        XCTAssertEqual(loop.count, 1)
+        XCTAssertTrue(loop[0].closed)
+        // No temporary files are left behind.
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }
+        XCTAssertEqual(left, [])
+    }
+
+    func testContoursFile_malformed_errorNamesKeyPath() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/contours.json"
+        try AtomicFileWriter.write("{\"version\": \"0.1.0\", \"parameters\": [{\"name\": \"a\", \"unit\": \"\", \"label\": \"a\", \"range\": [0, 1]}], \"gridShape\": [3], \"confidenceLevels\": [0.68], \"estimators\": [{\"name\": \"x\", \"mode\": \"truth\", \"bestFit\": \"zero\", \"contours\": [], \"intervals\": []}]}", to: path)
+        XCTAssertThrowsError(try ContoursFile.read(path)) { error in
+            let e = error as? SBIError
+            XCTAssertEqual(e?.file, path)
+            XCTAssertEqual(e?.field, "estimators[0].bestFit")
+        }
+        XCTAssertThrowsError(try ContoursFile.read(folder + "/missing.json")) { XCTAssertEqual(($0 as? SBIError)?.kind, .io) }
+    }
+
+    /// Runs `script` with python (SBI_PYTHON or python3) and returns (exit status, output).
+    func python(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A venv with hepdata-validator under the package's .build folder (created once, reused).
+    func hepdataPython() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let venv = root + "/.build/pyenv-hepdata"
+        let python = venv + "/bin/python"
+        if FileManager.default.fileExists(atPath: python),
+           (try? self.python(python, ["-c", "import hepdata_validator"]))?.0 == 0 { return python }
+        let base = ProcessInfo.processInfo.environment["SBI_PYTHON"] ?? "python3"
+        let (status, output) = try self.python(base, ["-m", "venv", venv])
+        guard status == 0 else { throw XCTSkip("cannot create a venv with \(base): \(output)") }
+        let (pip, pipOutput) = try self.python(python, ["-m", "pip", "install", "--quiet", "hepdata-validator"])
+        guard pip == 0 else { throw XCTSkip("pip install hepdata-validator failed (offline?): \(pipOutput.suffix(400))") }
+        return python
+    }
+
+    /// The official validator accepts hepdata.yaml (a single-file submission); 1-D and 2-D results.
+    func testHEPData_officialValidator_accepts() throws {
+        let python = try hepdataPython()
+        let (file, grid, p) = try twoParameterResult()
+        try ResultWriter.write(file, grid: grid, pValues: p, to: folder)
+        // And a 1-D file with two disjoint intervals.
+        let oneD = ContoursFile(parameters: [.init(name: "theta", range: -2...2)], gridShape: [5], confidenceLevels: [0.68, 0.95],
+                                thetaTrue: nil, estimators: [.init(name: "truth", mode: "truth", bestFit: [0.1], intervals: [
+                                    .init(confidenceLevel: 0.68, intervals: [.init(lower: -1, upper: -0.5), .init(lower: 0.5, upper: 1)]),
+                                    .init(confidenceLevel: 0.95, intervals: [])])])
+        try HEPDataWriter.write(oneD, to: folder + "/hepdata-1d.yaml")
+        let script = """
+        import sys
+        from hepdata_validator.full_submission_validator import FullSubmissionValidator
+        bad = 0
+        for path in sys.argv[1:]:
+            v = FullSubmissionValidator()
+            ok = v.validate(file=path)
+            for f, messages in v.get_messages().items():
+                for m in messages:
+                    print(f, m.level, m.message)
+            print(path, "valid" if ok else "INVALID")
+            bad += 0 if ok else 1
+        sys.exit(bad)
+        """
+        let (status, output) = try self.python(python, ["-c", script, folder + "/hepdata.yaml", folder + "/hepdata-1d.yaml"])
+        XCTAssertEqual(status, 0, output)
+    }
+
+    /// contours.svg parses as XML (python's xml.etree) and has the expected elements.
+    func testSVG_parsesAsXMLWithExpectedElements() throws {
+        let (file, grid, p) = try twoParameterResult()
+        try ResultWriter.write(file, grid: grid, pValues: p, to: folder)
+        let script = """
+        import sys, xml.etree.ElementTree as ET
+        ns = {"s": "http://www.w3.org/2000/svg"}
+        root = ET.parse(sys.argv[1]).getroot()
+        assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
+        contours = [e for e in root.iter("{http://www.w3.org/2000/svg}path") if e.get("class") == "contour"]
+        best = [e for e in root.iter("{http://www.w3.org/2000/svg}circle") if e.get("class") == "best-fit"]
+        texts = " | ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+        print(len(contours), len(best), len({(c.get("stroke"), c.get("stroke-dasharray")) for c in contours}),
+              root.find(".//*[@id='theta-true']") is not None, "a [GeV]" in texts, "68% CL" in texts, "95% CL" in texts,
+              "alices (ml)" in texts, root.find("s:title", ns) is not None)
+        """
+        let base = ProcessInfo.processInfo.environment["SBI_PYTHON"] ?? "python3"
+        let (status, output) = try self.python(base, ["-c", script, folder + "/contours.svg"])
+        XCTAssertEqual(status, 0, output)
+        // 2 estimators × 2 CLs × 1 loop; 2 best fits; 4 colour/dash combinations; θ_true, labels, legend, title.
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "4 2 4 True True True True True True")
+    }
+}
