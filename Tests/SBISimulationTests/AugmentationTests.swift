@@ -18,7 +18,7 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(train.arrays.map(\.name), ["x", "theta0", "theta1", "y", "r_xz", "t_xz"])
         for a in train.arrays { XCTAssertEqual(a.values.columns, 1, a.name) }
 
-        let setStream = SeededRandom(seed: 42).substream(0).substream(2)
+        let setStream = SeededRandom(seed: 42).substream(0).substream(2).substream(0)
         let e0 = try sim.simulate(at: [1], count: 350, random: setStream.substream(0))
         let e1 = try sim.simulate(at: [0], count: 350, random: setStream.substream(1))
         var byX: [Float: (z: Double, y: Float)] = [:]

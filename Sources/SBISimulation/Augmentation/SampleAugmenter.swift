@@ -21,8 +21,9 @@ import SBICore
 ///
 /// Splits never share events: each split has its own random stream and, for weighted
 /// simulators, its own pool. Randomness: `SeededRandom(seed)`; split s ∈ {train 0, validation 1,
-/// test 2} uses `substream(s)`, within it stream 0 draws the prior points, 1 the pool, 2 + k the
-/// events of θ set k, and 1 000 000 the final shuffle; the basis optimiser uses `substream(100)`.
+/// test 2} uses `substream(s)`, within it stream 0 draws the prior points, 1 the pool,
+/// `substream(2).substream(k)` the events of θ set k, and 3 the final shuffle; the basis
+/// optimiser uses `substream(100)`.
 ///
 /// Shapes: see `SampleKind`. Complexity: O(n) simulator calls plus, for weighted simulators,
 /// O(n_θ · n_pool/64 + n · 64) morphing operations (see `WeightedPoolSource`).
@@ -137,9 +138,10 @@ public final class SampleAugmenter {
         // All draws of the split at once, so a weighted pool is read once for every θ together.
         var requests: [DrawRequest] = []
         var requestIndex: [(first: Int, second: Int?)] = []
+        let setsStream = stream.substream(2)
         for k in 0..<sets {
             let m0 = share(n0, k), m1 = share(n1, k)
-            let setStream = stream.substream(2 + UInt64(k))
+            let setStream = setsStream.substream(UInt64(k))
             var second: Int? = nil
             if m0 > 0 { requests.append(DrawRequest(theta: theta0.row(k % theta0.rows), count: m0, random: setStream.substream(0))) }
             let first = requests.count - 1
@@ -206,7 +208,7 @@ public final class SampleAugmenter {
         precondition(row == count, "augmentSplit: filled \(row) rows of \(count)")
 
         // Shuffle rows jointly (θ sets are contiguous until now).
-        let permutation = stream.substream(1_000_000).permutation(count)
+        let permutation = stream.substream(3).permutation(count)
         var arrays: [AugmentedSamples.Array2D] = []
         func add(_ name: String, _ m: Matrix<Float>) { arrays.append(.init(name: name, values: Self.permuted(m, permutation))) }
         switch kind {
