@@ -55,8 +55,10 @@ public struct SimulatorJointLikelihood: JointLikelihood {
     /// The simulator whose latent likelihood is used.
     public let simulator: any Simulator
 
+    /// The joint likelihood of `simulator`'s latent histories.
     public init(simulator: any Simulator) { self.simulator = simulator }
 
+    /// Number of parameters of the simulator.
     public var parameterCount: Int { simulator.parameterSpace.count }
 
     /// log p(z|θ) and ∇θ log p(z|θ) from the simulator.

@@ -28,6 +28,7 @@ public struct MorphedJointLikelihood: JointLikelihood {
     /// σ_b, one per benchmark.
     public let benchmarkCrossSections: [Double]
 
+    /// The joint likelihood for the given morphing set-up and benchmark cross sections σ_b.
     /// - Throws: `SBIError.data` (field `crossSections`) unless there is one finite σ_b per benchmark.
     public init(morpher: Morpher, benchmarkCrossSections: [Double]) throws {
         guard benchmarkCrossSections.count == morpher.benchmarkCount else {
@@ -57,6 +58,7 @@ public struct MorphedJointLikelihood: JointLikelihood {
         return try MorphedJointLikelihood(morpher: morpher, benchmarkCrossSections: sums)
     }
 
+    /// Number of parameters of the morphing set-up.
     public var parameterCount: Int { morpher.parameterCount }
 
     /// σ(θ) = Σ_b w_b(θ) σ_b.

@@ -41,8 +41,11 @@ public struct MorphingBasisOptimizer {
 
     /// The best basis found, its objective value and the number of objective evaluations spent.
     public struct Result: Sendable {
+        /// The benchmarks, `[nComponents, nParameters]`.
         public var basis: Matrix<Double>
+        /// L(basis), the mean of Σ_b w_b(θ)² over the test points.
         public var objective: Double
+        /// Number of objective evaluations spent finding it.
         public var evaluations: Int
     }
 
