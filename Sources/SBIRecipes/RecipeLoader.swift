@@ -22,18 +22,22 @@ public enum RecipeLoader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SBIError.io("cannot read the file (permission?)", file: path)
         }
-        let text = String(decoding: data, as: UTF8.self)
         let url = URL(fileURLWithPath: path)
         let folder = (path as NSString).deletingLastPathComponent
-        return try parse(text, file: path, folder: folder, defaultName: url.deletingPathExtension().lastPathComponent)
+        return try parse(bytes: Array(data), file: path, folder: folder, defaultName: url.deletingPathExtension().lastPathComponent)
     }
 
     /// Validates recipe `text`; `file` names it in errors, relative paths resolve against `folder`.
     /// - Throws: `RecipeErrors` listing every problem.
     public static func parse(_ text: String, file: String, folder: String = "", defaultName: String = "recipe") throws -> Recipe {
+        try parse(bytes: Array(text.utf8), file: file, folder: folder, defaultName: defaultName)
+    }
+
+    /// Validates recipe bytes (UTF-8); as `parse(_:file:folder:defaultName:)`.
+    public static func parse(bytes: [UInt8], file: String, folder: String = "", defaultName: String = "recipe") throws -> Recipe {
         let document: YAMLReader.Document
         do {
-            document = try YAMLReader().read(text, file: file)
+            document = try YAMLReader().read(bytes: bytes, file: file)
         } catch let error as SBIError {
             throw RecipeErrors([error])
         }

@@ -26,8 +26,9 @@ extension RecipeDecoder {
                         reader.report(n, path + ".sample", "sample \"\(s)\" is a \(sample.kind.rawValue) sample; method \(method.rawValue) trains on a \(method.sampleKind.rawValue) sample")
                         sampleName = nil
                     }
-                } else if reader.problems.contains(where: { ($0.field ?? "").hasPrefix("samples") }) == false {
-                    let names = samples.map(\.name)
+                } else if !declaredSampleNames.contains(s) {
+                    // A sample that is declared but failed to decode has reported its own problems.
+                    let names = declaredSampleNames
                     reader.report(n, path + ".sample", names.isEmpty ? "unknown sample \"\(s)\"; the recipe defines no samples"
                                                                      : "unknown sample \"\(s)\"; expected one of \(names.joined(separator: ", "))")
                     sampleName = nil

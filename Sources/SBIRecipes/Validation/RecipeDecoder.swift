@@ -28,6 +28,8 @@ final class RecipeDecoder {
     var morphingComponentCount: Int?
     var parameters: [RecipeParameter]?
     var benchmarks: [RecipeBenchmark] = []
+    /// Names of the samples as written, including samples that failed to decode.
+    var declaredSampleNames: [String] = []
 
     init(file: String, folder: String, defaultName: String) {
         reader = RecipeFieldReader(file: file)
@@ -240,6 +242,7 @@ final class RecipeDecoder {
         for (i, item) in list.enumerated() {
             let path = "samples[\(i)]"
             guard let m = reader.mapping(item, path, keys: keys, required: ["name", "kind", "events"]) else { continue }
+            if let text = m["name"]?.scalarText, !declaredSampleNames.contains(text) { declaredSampleNames.append(text) }
             let name = m["name"].flatMap { reader.name($0, path + ".name") }
             if let name, let first = seen[name], let n = m["name"] {
                 reader.report(n, path + ".name", "sample \"\(name)\" is already defined at samples[\(first)]")

@@ -43,7 +43,12 @@ public struct YAMLReader: Sendable {
     ///   expansion beyond `maximumNodes`, nesting beyond `maximumDepth`, a second document,
     ///   a complex key or an unsupported tag.
     public func read(_ text: String, file: String) throws -> Document {
-        let bytes = Array(text.utf8)
+        try read(bytes: Array(text.utf8), file: file)
+    }
+
+    /// Parses UTF-8 `bytes` as one YAML document (invalid UTF-8 is reported with its position).
+    /// - Throws: as `read(_:file:)`.
+    public func read(bytes: [UInt8], file: String) throws -> Document {
         guard bytes.count <= maximumBytes else {
             throw SBIError.data("the file is \(bytes.count) bytes; a recipe may have at most \(maximumBytes)", file: file)
         }

@@ -1,0 +1,156 @@
+import SBICore
+import SBIEstimators
+import SBIInference
+import SBINetworks
+import SBISimulation
+
+/// Conversions from the validated recipe to the library's own types, so the pipeline of
+/// `sbi fit` consumes a `Recipe` directly:
+///
+/// ```
+/// recipe.simulator.make()                      → any Simulator
+/// recipe.parameterSpace                        → ParameterSpace (recipe ranges, units, labels)
+/// recipe.samples[i].augmentationRequest(...)   → AugmentationRequest
+/// recipe.estimators[j].networkMethod           → EstimatorMethod (sallino trains a SALLY network)
+/// recipe.estimators[j].architecture(...)       → MLPArchitecture
+/// recipe.estimators[j].training.settings       → TrainingSettings
+/// recipe.inference.parameterGrid(names:)       → ParameterGrid
+/// recipe.inference.modes[k].inferenceMode      → InferenceMode (nil for sallino)
+/// ```
+/// Every value was validated by `RecipeLoader`; the throwing conversions only repeat the
+/// library's own checks.
+extension Recipe {
+    /// The parameters with the recipe's ranges, units and LaTeX labels.
+    public var parameterSpace: ParameterSpace {
+        ParameterSpace(names: parameters.map(\.name), ranges: parameters.map(\.range),
+                       units: parameters.map(\.unit), latexLabels: parameters.map(\.latex))
+    }
+}
+
+extension RecipeSimulator {
+    /// A new instance of the simulator with the recipe's options; `luminosityInversePicobarn`
+    /// sets the rate of `wbf-higgs` (nil: its default, 300 fb⁻¹).
+    /// - Throws: `SBIError.data` from the simulator's initialiser.
+    public func make(luminosityInversePicobarn: Double? = nil) throws -> any Simulator {
+        switch name {
+        case .gaussian: return GaussianSimulator()
+        case .wbfHiggs:
+            return WBFHiggsSimulator(luminosityInversePicobarn: luminosityInversePicobarn ?? WBFHiggsSimulator.defaultLuminosityInversePicobarn)
+        case .drellYan:
+            let o = drellYan ?? DrellYanOptions()
+            return try DrellYanSimulator(nominalSqrtS: o.sqrtS, beamSpread: o.beamSpread,
+                                         cosThetaResolution: o.cosThetaResolution, energyResolution: o.energyResolution)
+        }
+    }
+}
+
+extension RecipeTheta {
+    /// The augmenter's θ specification.
+    /// - Throws: `SBIError.data` for `points` (the augmenter takes one point, the benchmarks or a prior).
+    public func thetaSpecification(field: String) throws -> ThetaSpecification {
+        switch self {
+        case .benchmarks: return .benchmarks
+        case .benchmark(_, let theta), .point(let theta): return .point(theta)
+        case .points: throw SBIError.data("explicit point lists are not supported by the augmenter yet; use one point, benchmarks or a prior", field: field)
+        case .prior(let terms):
+            return .prior(terms.map {
+                switch $0 {
+                case .flat(let lo, let hi): return .flat(lo...hi)
+                case .gaussian(let mean, let std): return .gaussian(mean: mean, standardDeviation: std)
+                }
+            })
+        }
+    }
+}
+
+extension RecipeSample {
+    /// The request for `SampleAugmenter`.
+    /// - Throws: `SBIError.data` for θ forms the augmenter does not take (see `RecipeTheta`).
+    public func augmentationRequest(morphing: RecipeMorphing?) throws -> AugmentationRequest {
+        let sampleKind: SampleKind
+        switch kind {
+        case .ratio: sampleKind = .ratio
+        case .local: sampleKind = .local
+        case .density: sampleKind = .density
+        case .test: sampleKind = .test
+        }
+        return AugmentationRequest(kind: sampleKind, theta0: try theta0.thetaSpecification(field: "samples.\(name).theta0"),
+                                   theta1: try theta1?.thetaSpecification(field: "samples.\(name).theta1"),
+                                   count: events, validationFraction: validationSplit, testFraction: testSplit, seed: seed,
+                                   priorPointCount: priorPoints, poolFactor: morphing?.poolFactor ?? 4, proposal: morphing?.proposal)
+    }
+}
+
+extension RecipeEstimator {
+    /// The network's training method; `sallino` trains a SALLY network (its density comes after).
+    public var networkMethod: EstimatorMethod {
+        switch method {
+        case .carl: return .carl
+        case .rolr: return .rolr
+        case .alice: return .alice
+        case .alices: return .alices
+        case .cascal: return .cascal
+        case .rascal: return .rascal
+        case .sally, .sallino: return .sally
+        }
+    }
+
+    /// The hidden-layer activation.
+    public var networkActivation: Activation {
+        switch activation {
+        case .tanh: return .tanh
+        case .relu: return .relu
+        case .sigmoid: return .sigmoid
+        case .elu: return .elu
+        case .softplus: return .softplus
+        case .leakyRelu: return .leakyRelu
+        }
+    }
+
+    /// The network shape for `nObservables` inputs: f(x, θ) → 1 for ratio methods, g(x) →
+    /// nParameters for sally and sallino.
+    public func architecture(nObservables: Int, nParameters: Int) -> MLPArchitecture {
+        method.isRatio
+            ? MLPArchitecture(nObservables: nObservables, nParameters: nParameters, hiddenSizes: hiddenLayers, activation: networkActivation, outputSize: 1)
+            : MLPArchitecture(nObservables: nObservables, nParameters: 0, hiddenSizes: hiddenLayers, activation: networkActivation, outputSize: nParameters)
+    }
+}
+
+extension RecipeTraining {
+    /// The trainer's settings (the trainer's chunking defaults are kept).
+    public var settings: TrainingSettings {
+        let kind: OptimizerKind
+        switch optimizer {
+        case .adam: kind = .adam
+        case .amsgrad: kind = .amsgrad
+        case .sgd: kind = .sgd
+        }
+        return TrainingSettings(seed: seed, optimizer: kind, initialLearningRate: initialLearningRate,
+                                finalLearningRate: finalLearningRate, batchSize: batchSize, epochs: epochs,
+                                validationFraction: validationSplit, earlyStopping: earlyStopping, patience: patience,
+                                clipGradientNorm: clipGradientNorm, momentum: momentum)
+    }
+}
+
+extension RecipeInferenceMode {
+    /// The scan's mode; nil for `sallino`, which the pipeline evaluates through the
+    /// projected-score density of its estimator.
+    public var inferenceMode: InferenceMode? {
+        switch self {
+        case .ml: return .ml
+        case .sally: return .sally
+        case .histogram: return .histogram
+        case .rate: return .rate
+        case .truth: return .truth
+        case .sallino: return nil
+        }
+    }
+}
+
+extension RecipeInference {
+    /// The regular θ grid.
+    /// - Throws: `SBIError.data` from `ParameterGrid`.
+    public func parameterGrid(names: [String]) throws -> ParameterGrid {
+        try ParameterGrid(names: names, ranges: grid.ranges, counts: grid.points)
+    }
+}

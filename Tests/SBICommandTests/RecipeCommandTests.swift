@@ -1,0 +1,132 @@
+import Foundation
+import XCTest
+
+/// `sbi validate` and `sbi init` run as a user would: exit codes, standard output and error.
+final class RecipeCommandTests: XCTestCase {
+    /// The built `sbi` next to this test bundle (SwiftPM puts products in one folder).
+    private func sbiExecutable() throws -> URL {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
+            let candidate = folder.appendingPathComponent("sbi")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    private func run(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try sbiExecutable()
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    private func temporaryFolder() throws -> String {
+        let path = NSTemporaryDirectory() + "sbi-recipe-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// Recipes/ of this package, found from this source file's path.
+    private var recipesFolder: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Recipes").path
+    }
+
+    func testValidate_shippedRecipes_exit0AndPrintOK() throws {
+        let folder = try temporaryFolder()
+        for name in ["gaussian-quickstart", "drell-yan", "wbf-higgs"] {
+            let path = recipesFolder + "/\(name).yaml"
+            let r = try run(["validate", path], in: folder)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stderr, "")
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            XCTAssertEqual(lines.first, "\(path): OK")
+            XCTAssertEqual(lines.dropFirst().first, "  name        \(name)")
+            XCTAssertTrue(lines.last?.hasPrefix("  hash        ") ?? false, r.stdout)
+            XCTAssertEqual(lines.last?.count, 14 + 64, "a SHA-256 hex digest has 64 characters")
+        }
+    }
+
+    func testValidate_badRecipe_exit1WithEveryProblemInFileOrder() throws {
+        let folder = try temporaryFolder()
+        let text = """
+        parameters:
+          - name: theta
+            range: [3, -3]
+        simulator:
+          name: gaussian
+        samples:
+          - name: train
+            kind: ratio
+            theta0: {prior: flat}
+            theta1: {point: [0]}
+            events: 1000
+        estimators:
+          - name: a
+            method: alicse
+            sample: train
+        inference:
+          modes: [truth]
+          observed: missing.npy
+
+        """
+        try text.write(toFile: folder + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let r = try run(["validate", "recipe.yaml"], in: folder)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertEqual(r.stderr, """
+        recipe.yaml:3:12: parameters[0].range: range [3, -3] is reversed; expected [low, high] with low < high
+        recipe.yaml:14:13: estimators[0].method: unknown "alicse"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino
+        recipe.yaml:18:13: inference.observed: file "missing.npy" does not exist (paths are relative to the recipe's folder)
+        sbi validate: error: recipe.yaml: 3 problems found
+
+        """)
+    }
+
+    func testValidate_missingFileOrArgument_exitCodes() throws {
+        let folder = try temporaryFolder()
+        let missing = try run(["validate", "nothere.yaml"], in: folder)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stderr, "sbi validate: error: nothere.yaml: no such file\n")
+        let none = try run(["validate"], in: folder)
+        XCTAssertEqual(none.status, 2)
+        XCTAssertTrue(none.stderr.hasPrefix("sbi validate: error: expected a recipe file\nUsage: sbi validate RECIPE"), none.stderr)
+    }
+
+    func testInit_writesStarterThatValidates_refusesOverwriteWithoutForce() throws {
+        let folder = try temporaryFolder()
+        let first = try run(["init"], in: folder)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stdout, "wrote recipe.yaml\nnext: sbi validate recipe.yaml   then: sbi fit recipe.yaml\n")
+        let validate = try run(["validate", "recipe.yaml"], in: folder)
+        XCTAssertEqual(validate.status, 0, validate.stderr)
+        XCTAssertTrue(validate.stdout.hasPrefix("recipe.yaml: OK\n"), validate.stdout)
+
+        // A changed file must survive a second init without --force, byte for byte.
+        try "# mine\n".write(toFile: folder + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let again = try run(["init"], in: folder)
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(again.stderr, "sbi init: error: recipe.yaml: already exists; use --force to overwrite it\n")
+        XCTAssertEqual(try String(contentsOfFile: folder + "/recipe.yaml", encoding: .utf8), "# mine\n")
+
+        let forced = try run(["init", "recipe.yaml", "--force"], in: folder)
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(try String(contentsOfFile: folder + "/recipe.yaml", encoding: .utf8).hasPrefix("# sbi recipe"))
+        // The atomic write leaves no temporary file behind.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["recipe.yaml"])
+
+        let other = try run(["init", "sub/analysis.yaml"], in: folder)
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("cannot create a file in folder sub/"), other.stderr)
+    }
+}

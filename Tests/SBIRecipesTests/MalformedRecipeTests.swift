@@ -1,0 +1,234 @@
+import Foundation
+import SBICore
+import XCTest
+@testable import SBIRecipes
+
+/// A table of malformed recipes, each a small edit of one valid base recipe, with the exact
+/// `file:line:column: key.path: message` lines the validator must print. Positions are
+/// 1-based and were checked by hand against the base text below (line numbers in comments).
+final class MalformedRecipeTests: XCTestCase {
+    /// The valid base recipe; every case edits it with one or more textual replacements.
+    static let base = """
+    version: 1
+    name: base
+    seed: 7
+    parameters:
+      - name: theta
+        range: [-3, 3]
+    simulator:
+      name: gaussian
+    samples:
+      - name: train
+        kind: ratio
+        theta0: {prior: flat}
+        theta1: {point: [0]}
+        events: 1000
+    estimators:
+      - name: carl
+        method: carl
+        sample: train
+        training:
+          epochs: 5
+    inference:
+      modes: [truth, ml]
+      theta_true: [1]
+      grid:
+        points: 11
+    outputs:
+      folder: out
+
+    """
+    // Line numbers of the base: 1 version, 4 parameters, 6 range, 8 simulator name, 10–14 the
+    // sample, 16–20 the estimator, 22 modes, 23 theta_true, 25 grid points, 27 outputs folder.
+
+    struct Case {
+        let name: String
+        let edits: [(String, String)]
+        let expected: [String]
+    }
+
+    static let cases: [Case] = [
+        // YAML syntax and structure
+        Case(name: "unclosed flow sequence", edits: [("range: [-3, 3]", "range: [-3, 3")],
+             expected: ["recipe.yaml:7:10: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line 6, column 12)"]),
+        Case(name: "tab indentation", edits: [("  name: gaussian", "\tname: gaussian")],
+             expected: ["recipe.yaml:8:1: YAML syntax error: found character that cannot start any token (while scanning for the next token at line 8, column 1)"]),
+        Case(name: "mapping value in plain scalar", edits: [("name: base", "name: base: x")],
+             expected: ["recipe.yaml:2:11: YAML syntax error: mapping values are not allowed in this context"]),
+        Case(name: "second document", edits: [("outputs:\n  folder: out\n", "outputs:\n  folder: out\n---\nname: x\n")],
+             expected: ["recipe.yaml:28:1: a second YAML document starts here; a recipe is one document (remove the '---' line and what follows)"]),
+        Case(name: "top level is a list", edits: [("version: 1\nname: base\nseed: 7\nparameters:", "- 1\n- 2\n- 3\n- 4\nparameters:")],
+             expected: ["recipe.yaml:5:1: YAML syntax error: did not find expected '-' indicator (while parsing a block collection at line 1, column 1)"]),
+        Case(name: "unknown alias", edits: [("seed: 7", "seed: *s")],
+             expected: ["recipe.yaml:3:7: alias *s refers to no anchor &s defined before it"]),
+        Case(name: "custom tag", edits: [("seed: 7", "seed: !python/object 7")],
+             expected: ["recipe.yaml:3:7: unsupported YAML tag \"!python/object\"; recipes use plain values (only !!str, !!int, !!float, !!bool, !!null, !!seq, !!map)"]),
+        Case(name: "duplicate top-level key", edits: [("seed: 7", "seed: 7\nseed: 8")],
+             expected: ["recipe.yaml:4:1: seed: duplicate key \"seed\"; it is already given at line 3, column 1"]),
+        Case(name: "duplicate nested key", edits: [("    epochs: 5", "    epochs: 5\n      epochs: 6")],
+             expected: ["recipe.yaml:21:7: estimators[0].training.epochs: duplicate key \"epochs\"; it is already given at line 20, column 7"]),
+        Case(name: "duplicate key in flow mapping", edits: [("theta0: {prior: flat}", "theta0: {prior: flat, prior: flat}")],
+             expected: ["recipe.yaml:12:27: samples[0].theta0.prior: duplicate key \"prior\"; it is already given at line 12, column 14"]),
+        Case(name: "empty recipe", edits: [(base, "# nothing here\n")],
+             expected: ["recipe.yaml:1:1: the recipe is empty; expected a mapping with keys version, name, seed, parameters, simulator, benchmarks, morphing, samples, estimators, inference, outputs"]),
+
+        // Unknown and missing keys
+        Case(name: "unknown top-level key with suggestion", edits: [("seed: 7", "sead: 7")],
+             expected: ["recipe.yaml:3:1: sead: unknown key \"sead\"; did you mean \"seed\"?"]),
+        Case(name: "unknown key without suggestion", edits: [("seed: 7", "colour: blue")],
+             expected: ["recipe.yaml:3:1: colour: unknown key \"colour\"; expected one of version, name, seed, parameters, simulator, benchmarks, morphing, samples, estimators, inference, outputs"]),
+        Case(name: "unknown training key", edits: [("    epochs: 5", "    epoch: 5")],
+             expected: ["recipe.yaml:20:7: estimators[0].training.epoch: unknown key \"epoch\"; did you mean \"epochs\"?"]),
+        Case(name: "missing simulator", edits: [("simulator:\n  name: gaussian\n", "")],
+             expected: ["recipe.yaml:1:1: missing required key \"simulator\""]),
+        Case(name: "missing simulator name", edits: [("  name: gaussian", "  options: {}")],
+             expected: ["recipe.yaml:8:3: simulator: missing required key \"name\""]),
+        Case(name: "missing estimator method", edits: [("    method: carl\n", "")],
+             expected: ["recipe.yaml:16:5: estimators[0]: missing required key \"method\""]),
+        Case(name: "missing sample events", edits: [("    events: 1000\n", "")],
+             expected: ["recipe.yaml:10:5: samples[0]: missing required key \"events\""]),
+        Case(name: "missing theta1 of a ratio sample", edits: [("    theta1: {point: [0]}\n", "")],
+             expected: ["recipe.yaml:10:5: samples[0]: missing required key \"theta1\" (ratio samples need theta0 and theta1)"]),
+        Case(name: "missing modes", edits: [("  modes: [truth, ml]\n", "")],
+             expected: ["recipe.yaml:22:3: inference: missing required key \"modes\""]),
+        Case(name: "missing parameter range", edits: [("    range: [-3, 3]\n", "")],
+             expected: ["recipe.yaml:5:5: parameters[0]: missing required key \"range\""]),
+
+        // Wrong types
+        Case(name: "quoted number is a string", edits: [("events: 1000", "events: \"1000\"")],
+             expected: ["recipe.yaml:14:13: samples[0].events: expected an integer, got the string \"1000\""]),
+        Case(name: "fractional integer", edits: [("epochs: 5", "epochs: 2.5")],
+             expected: ["recipe.yaml:20:15: estimators[0].training.epochs: expected an integer, got 2.5"]),
+        Case(name: "seed is text", edits: [("seed: 7", "seed: seven")],
+             expected: ["recipe.yaml:3:7: seed: expected a seed (an integer in 0...18446744073709551615), got seven"]),
+        Case(name: "parameters is a mapping", edits: [("  - name: theta\n    range: [-3, 3]", "  theta: [-3, 3]")],
+             expected: ["recipe.yaml:5:3: parameters: expected a list, got a mapping"]),
+        Case(name: "range is a scalar", edits: [("range: [-3, 3]", "range: 3")],
+             expected: ["recipe.yaml:6:12: parameters[0].range: expected a list, got 3"]),
+        Case(name: "boolean spelled yes", edits: [("  grid:", "  fisher_information: yes\n  grid:")],
+             expected: ["recipe.yaml:24:23: inference.fisher_information: expected true or false, got yes"]),
+        Case(name: "training is a list", edits: [("    training:\n      epochs: 5", "    training: [5]")],
+             expected: ["recipe.yaml:19:15: estimators[0].training: expected a mapping with keys optimizer, epochs, batch_size, initial_learning_rate, final_learning_rate, validation_split, early_stopping, patience, clip_gradient_norm, momentum, seed, got a list"]),
+
+        // Ranges, NaN, sizes
+        Case(name: "reversed range", edits: [("range: [-3, 3]", "range: [3, -3]")],
+             expected: ["recipe.yaml:6:12: parameters[0].range: range [3, -3] is reversed; expected [low, high] with low < high"]),
+        Case(name: "empty range", edits: [("range: [-3, 3]", "range: [1, 1]")],
+             expected: ["recipe.yaml:6:12: parameters[0].range: range [1, 1] is empty; expected [low, high] with low < high"]),
+        Case(name: "range outside the simulator's", edits: [("range: [-3, 3]", "range: [-30, 3]")],
+             expected: ["recipe.yaml:6:12: parameters[0].range: range [-30, 3] leaves the simulator's range [-10, 10] of theta"]),
+        Case(name: "NaN in range", edits: [("range: [-3, 3]", "range: [.nan, 3]")],
+             expected: ["recipe.yaml:6:13: parameters[0].range[0]: expected a finite number, got .nan"]),
+        Case(name: "infinite theta_true", edits: [("theta_true: [1]", "theta_true: [.inf]")],
+             expected: ["recipe.yaml:23:16: inference.theta_true[0]: expected a finite number, got .inf"]),
+        Case(name: "theta_true outside range", edits: [("theta_true: [1]", "theta_true: [5]")],
+             expected: ["recipe.yaml:23:16: inference.theta_true[0]: theta = 5 is outside its range [-3, 3]"]),
+        Case(name: "negative events", edits: [("events: 1000", "events: -5")],
+             expected: ["recipe.yaml:14:13: samples[0].events: expected an integer ≥ 1, got -5"]),
+        Case(name: "zero batch size", edits: [("    epochs: 5", "    batch_size: 0")],
+             expected: ["recipe.yaml:20:19: estimators[0].training.batch_size: expected an integer in 1...10000000, got 0"]),
+        Case(name: "negative learning rate", edits: [("    epochs: 5", "    initial_learning_rate: -1e-3")],
+             expected: ["recipe.yaml:20:30: estimators[0].training.initial_learning_rate: expected a number > 0, got -1e-3"]),
+        Case(name: "confidence level 1", edits: [("  grid:", "  confidence_levels: [0.68, 1]\n  grid:")],
+             expected: ["recipe.yaml:24:29: inference.confidence_levels[1]: expected a number in (0, 1), got 1"]),
+        Case(name: "confidence levels not increasing", edits: [("  grid:", "  confidence_levels: [0.95, 0.68]\n  grid:")],
+             expected: ["recipe.yaml:24:29: inference.confidence_levels[1]: confidence levels must increase; 0.68 follows 0.95"]),
+        Case(name: "validation split 1", edits: [("events: 1000", "events: 1000\n    validation_split: 1")],
+             expected: ["recipe.yaml:15:23: samples[0].validation_split: expected a number in [0, 1), got 1"]),
+        Case(name: "splits leave no training events", edits: [("events: 1000", "events: 1000\n    validation_split: 0.5\n    test_split: 0.5")],
+             expected: ["recipe.yaml:14:13: samples[0].events: validation (500) and test (500) events leave no training events of 1000"]),
+        Case(name: "grid with one point", edits: [("points: 11", "points: 1")],
+             expected: ["recipe.yaml:25:13: inference.grid.points: expected an integer in 2...10001, got 1"]),
+
+        // Unknown names and broken links
+        Case(name: "unknown simulator", edits: [("name: gaussian", "name: gausian")],
+             expected: ["recipe.yaml:8:9: simulator.name: unknown \"gausian\"; expected one of gaussian, drell-yan, wbf-higgs"]),
+        Case(name: "unknown method", edits: [("method: carl", "method: alicse")],
+             expected: ["recipe.yaml:17:13: estimators[0].method: unknown \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino"]),
+        Case(name: "unknown activation", edits: [("    training:", "    activation: swish\n    training:")],
+             expected: ["recipe.yaml:19:17: estimators[0].activation: unknown \"swish\"; expected one of tanh, relu, sigmoid, elu, softplus, leaky_relu"]),
+        Case(name: "unknown optimizer", edits: [("    epochs: 5", "    optimizer: adamw")],
+             expected: ["recipe.yaml:20:18: estimators[0].training.optimizer: unknown \"adamw\"; expected one of adam, amsgrad, sgd"]),
+        Case(name: "unknown mode", edits: [("modes: [truth, ml]", "modes: [truth, ml, bayes]")],
+             expected: ["recipe.yaml:22:22: inference.modes[2]: unknown \"bayes\"; expected one of ml, sally, sallino, histogram, rate, truth"]),
+        Case(name: "unknown sample kind", edits: [("kind: ratio", "kind: ratios")],
+             expected: ["recipe.yaml:11:11: samples[0].kind: unknown \"ratios\"; expected one of ratio, local, density, test"]),
+        Case(name: "unknown output file", edits: [("folder: out", "folder: out\n  files: [contours.pdf]")],
+             expected: ["recipe.yaml:28:11: outputs.files[0]: unknown \"contours.pdf\"; expected one of contours.json, contours.svg, hepdata.yaml, pvalues.npy, grid.npy"]),
+        Case(name: "unknown parameter name", edits: [("  - name: theta", "  - name: mu")],
+             expected: ["recipe.yaml:5:11: parameters[0].name: unknown parameter \"mu\" at position 1 of gaussian; expected theta (its parameters are theta)"]),
+        Case(name: "too many parameters", edits: [("    range: [-3, 3]", "    range: [-3, 3]\n  - name: phi\n    range: [0, 1]")],
+             expected: ["recipe.yaml:5:3: parameters: the gaussian simulator has 1 parameter (theta), got 2"]),
+        Case(name: "unknown sample of an estimator", edits: [("sample: train", "sample: trian")],
+             expected: ["recipe.yaml:18:13: estimators[0].sample: unknown sample \"trian\"; expected one of train"]),
+        Case(name: "sally on a ratio sample", edits: [("method: carl", "method: sally"), ("modes: [truth, ml]", "modes: [truth, sally]")],
+             expected: ["recipe.yaml:18:13: estimators[0].sample: sample \"train\" is a ratio sample; method sally trains on a local sample"]),
+        Case(name: "alpha for carl", edits: [("    training:", "    alpha: 2\n    training:")],
+             expected: ["recipe.yaml:19:12: estimators[0].alpha: alpha weights the score term of alices, cascal and rascal; method carl has none"]),
+        Case(name: "ml without ratio estimator", edits: [("estimators:\n  - name: carl\n    method: carl\n    sample: train\n    training:\n      epochs: 5\n", "")],
+             expected: ["recipe.yaml:16:18: inference.modes[1]: mode ml needs an estimator with a ratio method (carl, rolr, alice, alices, cascal, rascal)"]),
+        Case(name: "rate mode on a shape-only simulator", edits: [("modes: [truth, ml]", "modes: [truth, ml, rate]")],
+             expected: ["recipe.yaml:22:22: inference.modes[2]: mode rate needs a simulator with an event rate; gaussian is shape-only"]),
+        Case(name: "mode listed twice", edits: [("modes: [truth, ml]", "modes: [truth, ml, truth]")],
+             expected: ["recipe.yaml:22:22: inference.modes[2]: mode truth is listed twice"]),
+        Case(name: "morphing for the gaussian", edits: [("samples:", "morphing:\n  basis: optimized\nsamples:")],
+             expected: ["recipe.yaml:9:1: morphing: the gaussian simulator is not weighted; morphing does not apply"]),
+        Case(name: "unknown benchmark", edits: [("theta1: {point: [0]}", "theta1: {benchmark: sm}")],
+             expected: ["recipe.yaml:13:25: samples[0].theta1.benchmark: unknown benchmark \"sm\"; the recipe defines no benchmarks"]),
+        Case(name: "unknown theta form", edits: [("theta1: {point: [0]}", "theta1: {piont: [0]}")],
+             expected: ["recipe.yaml:13:14: samples[0].theta1.piont: unknown key \"piont\"; did you mean \"point\"?"]),
+        Case(name: "point with two values for one parameter", edits: [("theta1: {point: [0]}", "theta1: {point: [0, 1]}")],
+             expected: ["recipe.yaml:13:21: samples[0].theta1.point: expected 1 number (theta), got 2"]),
+        Case(name: "gaussian prior without std", edits: [("theta0: {prior: flat}", "theta0: {prior: {theta: {gaussian: {mean: 0}}}}")],
+             expected: ["recipe.yaml:12:40: samples[0].theta0.prior.theta.gaussian: missing required key \"std\""]),
+        Case(name: "gaussian prior with zero std", edits: [("theta0: {prior: flat}", "theta0: {prior: {theta: {gaussian: {mean: 0, std: 0}}}}")],
+             expected: ["recipe.yaml:12:55: samples[0].theta0.prior.theta.gaussian.std: expected a number > 0, got 0"]),
+        Case(name: "observed file that does not exist", edits: [("theta_true: [1]", "observed: data/missing.npy")],
+             expected: ["recipe.yaml:23:13: inference.observed: file \"data/missing.npy\" does not exist (paths are relative to the recipe's folder)"]),
+        Case(name: "both theta_true and observed", edits: [("theta_true: [1]", "theta_true: [1]\n  observed: x.npy")],
+             expected: ["recipe.yaml:24:13: inference.observed: give either theta_true (expected data) or observed (a file), not both"]),
+        Case(name: "unsupported version", edits: [("version: 1", "version: 2")],
+             expected: ["recipe.yaml:1:10: version: unsupported recipe version 2; this sbi reads version 1"]),
+        Case(name: "invalid sample name", edits: [("  - name: train", "  - name: my sample")],
+             expected: ["recipe.yaml:10:11: samples[0].name: \"my sample\" is not a valid name; use letters, digits, '_', '-' and '.' (at most 64, not starting with '.')",
+                        "recipe.yaml:18:13: estimators[0].sample: unknown sample \"train\"; expected one of my sample"]),
+
+        // Several problems at once, reported in file order
+        Case(name: "three problems at once", edits: [("seed: 7", "seed: -1"), ("method: carl", "method: alicse"), ("points: 11", "points: 0")],
+             expected: ["recipe.yaml:3:7: seed: expected a seed (an integer in 0...18446744073709551615), got -1",
+                        "recipe.yaml:17:13: estimators[0].method: unknown \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino",
+                        "recipe.yaml:25:13: inference.grid.points: expected an integer in 2...10001, got 0"]),
+    ]
+
+    /// Applies a case's edits to the base text.
+    static func text(of c: Case) -> String {
+        var text = base
+        for (old, new) in c.edits {
+            precondition(text.contains(old), "case \(c.name): the base recipe has no \"\(old)\"")
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        return text
+    }
+
+    func testBaseRecipe_isValid() throws {
+        let recipe = try RecipeLoader.parse(Self.base, file: "recipe.yaml", folder: NSTemporaryDirectory())
+        XCTAssertEqual(recipe.name, "base")
+        XCTAssertEqual(recipe.estimators.first?.method, .carl)
+    }
+
+    func testMalformedRecipes_eachReportsItsExactLines() {
+        XCTAssertGreaterThanOrEqual(Self.cases.count, 40)
+        for c in Self.cases {
+            do {
+                _ = try RecipeLoader.parse(Self.text(of: c), file: "recipe.yaml", folder: NSTemporaryDirectory())
+                XCTFail("case \(c.name): accepted")
+            } catch let errors as RecipeErrors {
+                XCTAssertEqual(errors.errors.map(\.description), c.expected, "case \(c.name)")
+                XCTAssertEqual(errors.exitCode, 1)
+                XCTAssertTrue(errors.errors.allSatisfy { $0.kind == .data }, "case \(c.name)")
+            } catch {
+                XCTFail("case \(c.name): unexpected error \(error)")
+            }
+        }
+    }
+}
