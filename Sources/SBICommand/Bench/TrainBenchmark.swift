@@ -57,7 +57,15 @@ enum TrainBenchmark {
     }
 
     /// Samples per second of forward + backward + Adam over `loss`.
+    ///
+    /// OpenBLAS runs on one thread here (restored afterwards): the products of a batch of 128
+    /// (at most 256×100×100) are too small to split, and with two threads OpenBLAS's
+    /// hand-offs cost more than they save (measured: 1 thread is ~15 % faster on an idle
+    /// machine and several times faster on a busy one, where the spinning threads stall).
     static func trainingRate(loss: any NetworkLoss, minimumSeconds: Double) throws -> Double {
+        let savedThreads = BLASLibrary.threadCount
+        BLASLibrary.setThreadCount(1)
+        defer { BLASLibrary.setThreadCount(savedThreads) }
         let data = batches()
         let network = MLP(architecture: architecture, scaling: InputScaling.identity(nObservables: nObservables, nParameters: nParameters),
                           random: SeededRandom(seed: 5))

@@ -14,8 +14,10 @@ enum BenchCommand {
                  layer and a 2048x2048 product: the ceiling for the other figures.
           train  samples/s of training the standard workload (2x100 tanh, 10
                  observables + 1 parameter, batch 128) with the ALICES and CARL
-                 losses and Adam, and of evaluating log r for 1e5 x at 100 theta,
-                 also as a fraction of the SGEMM FLOP/s measured in the same run.
+                 losses and Adam (OpenBLAS on one thread: batch-128 products are
+                 too small to split), and of evaluating log r for 1e5 x at 100
+                 theta (one worker per BLAS thread), also as a fraction of the
+                 SGEMM FLOP/s measured in the same run.
           all    every suite (the default).
         Run it from a release build (swift build -c release).
         """,
