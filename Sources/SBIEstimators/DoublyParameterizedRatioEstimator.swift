@@ -21,10 +21,13 @@ public final class DoublyParameterizedRatioEstimator: @unchecked Sendable {
 
     /// The network g(x, θ0, θ1), 2P θ inputs, one output.
     public let network: MLP
+    /// How it was trained (carl2 … alices2).
     public let method: EstimatorMethod
     /// Names of θ's components, `[P]`.
     public let parameterNames: [String]
+    /// Names of the observables, `[nObservables]`.
     public let observableNames: [String]
+    /// Training settings and loss history (nil for a network built in code).
     public let training: TrainingSettings?
     public let history: TrainingHistory?
 
@@ -32,6 +35,7 @@ public final class DoublyParameterizedRatioEstimator: @unchecked Sendable {
     public var parameterCount: Int { network.architecture.nParameters / 2 }
     public var observableCount: Int { network.architecture.nObservables }
 
+    /// An estimator around a network g(x, θ0, θ1) with 2P θ inputs and one output.
     /// - Throws: `SBIError.data` for a method of another family, an odd number of θ inputs,
     ///   more than one output, or names that do not fit.
     public init(network: MLP, method: EstimatorMethod, parameterNames: [String]? = nil, observableNames: [String]? = nil,
@@ -171,6 +175,7 @@ public final class DoublyParameterizedRatioEstimator: @unchecked Sendable {
 
     // MARK: Persistence
 
+    /// The model folder contents (`model.json` + `weights.npy`), kind `doubly-parameterized-ratio`.
     public var modelFolder: ModelFolder {
         ModelFolder(mlp: network, kind: .doublyParameterizedRatio, method: method.rawValue,
                     parameterNames: parameterNames + parameterNames.map { $0 + "_1" },
@@ -180,6 +185,8 @@ public final class DoublyParameterizedRatioEstimator: @unchecked Sendable {
     /// Writes the model folder atomically. `model.json` lists the 2P θ inputs as `name…`, `name_1…`.
     public func save(to path: String) throws { try modelFolder.save(to: path) }
 
+    /// Reads a model folder written by `save`.
+    /// - Throws: `ModelFolder.load`'s errors; `SBIError.data` naming `model.json` for another kind or method.
     public static func load(from path: String) throws -> DoublyParameterizedRatioEstimator {
         try DoublyParameterizedRatioEstimator(folder: ModelFolder.load(from: path), path: path)
     }
@@ -206,12 +213,15 @@ public final class DoublyParameterizedRatioEstimator: @unchecked Sendable {
 /// ```
 /// Shapes as `LogRatioEstimator`. [1] arXiv:1805.12244.
 public struct FixedReferenceRatioEstimator: LogRatioEstimator, Sendable {
+    /// The doubly parameterised estimator.
     public let estimator: DoublyParameterizedRatioEstimator
     /// θ_ref, `[P]`.
     public let reference: [Double]
     public var parameterCount: Int { estimator.parameterCount }
     public var observableCount: Int { estimator.observableCount }
 
+    /// log r̂(x_i|θ_j, θ_ref) `[nTheta, nEvents]`.
+    /// - Throws: `SBIError.data` for wrong widths or non-finite inputs.
     public func logRatio(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
         let p = estimator.parameterCount
         guard thetas.columns == p else {

@@ -21,8 +21,10 @@ import SBINetworks
 public struct EnsembleFolder: Codable, Equatable, Sendable {
     /// File name of the index.
     public static let indexFile = "ensemble.json"
+    /// The index format this build writes and reads.
     public static let currentFormatVersion = 1
 
+    /// Version of the index layout.
     public var formatVersion: Int
     /// The kind every member has.
     public var kind: ModelKind

@@ -15,8 +15,11 @@ import SBINetworks
 /// [1] arXiv:1805.00013, 1805.00020, 1805.12244 (CARL, ROLR, CASCAL, RASCAL, SALLY);
 /// [2] arXiv:1808.00973 (ALICE, ALICES); [3] arXiv:1907.10621 (MadMiner).
 public enum EstimatorMethod: String, CaseIterable, Codable, Sendable {
+    /// Parameterised ratio methods (MadMiner's names).
     case carl, rolr, alice, alices, cascal, rascal
+    /// Doubly parameterised ratio methods (MadMiner's "2" names; cascal2 is ours, by analogy).
     case carl2, rolr2, alice2, alices2, cascal2, rascal2
+    /// The local score estimator.
     case sally
 
     /// Parses a method name (case-insensitive).

@@ -19,15 +19,20 @@ public final class RatioEnsemble: LogRatioEstimator, @unchecked Sendable {
 
     /// How one member is trained.
     public struct MemberConfiguration: Sendable {
+        /// Training method of the member.
         public var method: EstimatorMethod
+        /// Network shape and α.
         public var network: NetworkSettings
+        /// Optimiser, schedule, epochs and the member's derived seed.
         public var training: TrainingSettings
     }
 
+    /// The members, in training order.
     public let members: [ParameterizedRatioEstimator]
     public var parameterCount: Int { members[0].parameterCount }
     public var observableCount: Int { members[0].observableCount }
 
+    /// An ensemble of trained members.
     /// - Throws: `SBIError.data` for no members or members with different input counts.
     public init(members: [ParameterizedRatioEstimator]) throws {
         guard let first = members.first else { throw SBIError.data("an ensemble needs at least one member", field: "members") }

@@ -20,6 +20,7 @@ public final class SALLYEstimator: ScoreEstimator, @unchecked Sendable {
     public let parameterNames: [String]
     /// Names of the observables, `[nObservables]`.
     public let observableNames: [String]
+    /// Training settings and loss history (nil for a network built in code).
     public let training: TrainingSettings?
     public let history: TrainingHistory?
 

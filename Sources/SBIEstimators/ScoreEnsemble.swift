@@ -12,10 +12,12 @@ import SBINetworks
 public final class ScoreEnsemble: ScoreEstimator, @unchecked Sendable {
     // @unchecked: `members` is an immutable array of immutable estimators.
 
+    /// The members, in training order.
     public let members: [SALLYEstimator]
     public var parameterCount: Int { members[0].parameterCount }
     public var observableCount: Int { members[0].observableCount }
 
+    /// An ensemble of trained members.
     /// - Throws: `SBIError.data` for no members or members with different shapes.
     public init(members: [SALLYEstimator]) throws {
         guard let first = members.first else { throw SBIError.data("an ensemble needs at least one member", field: "members") }
