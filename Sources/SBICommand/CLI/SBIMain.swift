@@ -11,6 +11,8 @@ enum SBIMain {
         AugmentCommand.command,
         TrainCommand.command,
         EvaluateCommand.command,
+        LimitsCommand.command,
+        PlotCommand.command,
         BenchCommand.command,
         ValidateCommand.command,
         InitCommand.command,

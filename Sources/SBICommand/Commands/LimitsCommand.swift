@@ -1,0 +1,264 @@
+import Foundation
+import SBICore
+import SBIEstimators
+import SBIInference
+import SBISimulation
+
+/// `sbi limits`: likelihood scans on a θ grid for one or more inference modes, written as
+/// contours.json, hepdata.yaml, contours.svg, pvalues.npy and grid.npy (design.md §5, §6).
+enum LimitsCommand {
+    static let command = SubCommand(
+        name: "limits",
+        summary: "Expected or observed limits on a parameter grid; writes contours, HEPData and a plot.",
+        synopsis: "--simulator NAME --mode M[,M...] --grid LO:HI:N[,LO:HI:N] (--theta-true V[,V] | --observed X.npy) (--events N | --luminosity L) --output DIR [options]",
+        discussion: """
+        Modes: \(InferenceMode.allCases.map(\.rawValue).joined(separator: ", ")).
+          truth      exact likelihood (simulators with one)
+          rate       Poisson counts only (weighted simulators, needs --luminosity)
+          histogram  histogram of --observables (1 or 2), --bins per axis, --binning adaptive|fixed
+          ml         ratio estimator folders given by --model DIR[,DIR...]
+          sally      histogram of the estimated score of --score-model DIR
+        Asimov data (--theta-true): a sample of --asimov-events events at theta_true standing for N
+        events, N = --events or sigma(theta_true) x --luminosity. Observed data (--observed): an .npy
+        of shape [n, observables]. With --luminosity (weighted simulators) every mode adds the rate
+        term log Pois(n | sigma(theta) L). q = -2 (log L - max log L), p from chi2 with k = number of
+        parameters; contours at p = 1 - CL (--cl, default 0.68,0.95).
+        Writes DIR/contours.json, hepdata.yaml, contours.svg, pvalues.npy [modes, points], grid.npy.
+        """,
+        options: [
+            .value("simulator", "NAME", "Simulator (\(SimulatorRegistry.names.joined(separator: ", ")))."),
+            .value("mode", "M[,M...]", "Inference modes (default truth)."),
+            .value("grid", "LO:HI:N[,...]", "Regular grid, one LO:HI:N per parameter."),
+            .value("theta-true", "V[,V...]", "Asimov data at this parameter point."),
+            .value("observed", "PATH", "Observed events, .npy [n, observables]."),
+            .value("events", "N", "Number of events (Asimov, without --luminosity)."),
+            .value("luminosity", "L", "Integrated luminosity in pb^-1 (weighted simulators)."),
+            .value("cl", "CL[,CL...]", "Confidence levels in (0, 1) (default 0.68,0.95)."),
+            .value("observables", "I[,I]", "Histogram observables, by index or name (default the first)."),
+            .value("bins", "B[,B]", "Histogram bins per axis (default 20)."),
+            .value("binning", "KIND", "adaptive (equal population, default) or fixed."),
+            .value("model", "DIR[,DIR...]", "Ratio estimator (or ensemble) folders for mode ml."),
+            .value("score-model", "DIR", "Score estimator folder for mode sally."),
+            .value("asimov-events", "M", "Size of the Asimov sample (default 100000)."),
+            .value("mc-events", "M", "Simulated events per grid point for histograms (default 20000)."),
+            .value("refine", "K", "Bicubic refinement factor for 2-D contours (default 1: none)."),
+            .value("output", "DIR", "Output folder."),
+            .value("seed", "S", "Random seed (default 1)."),
+        ],
+        run: { parsed, console in
+            guard parsed.positionals.isEmpty else { throw SBIError.usage("unexpected argument '\(parsed.positionals[0])'") }
+            let start = ProgressReporter.monotonicSeconds()
+            let simulator = try CommandInput.simulator(parsed)
+            let space = simulator.parameterSpace
+            let modes = try (parsed.value("mode") ?? "truth").split(separator: ",").map { text -> InferenceMode in
+                do { return try InferenceMode.parse(String(text)) } catch let e as SBIError { throw SBIError.usage(e.message, field: "--mode") }
+            }
+            let grid = try limitsGrid(parsed, space: space)
+            let cls = try CommandInput.numbers(parsed.value("cl") ?? "0.68,0.95", option: "cl")
+            do { try ConfidenceLevels.check(cls) } catch let e as SBIError { throw SBIError.usage(e.message, field: "--cl") }
+            let output = try CommandInput.required(parsed, "output")
+            let seed = try CommandInput.seed(parsed)
+            let asimovEvents = try parsed.integer("asimov-events", in: 1...100_000_000) ?? 100_000
+            let mcEvents = try parsed.integer("mc-events", in: 1...100_000_000) ?? 20_000
+            let refine = try parsed.integer("refine", in: 1...64) ?? 1
+
+            var rate: EventRate?
+            if let text = parsed.value("luminosity") {
+                guard let l = Double(text), l.isFinite, l > 0 else {
+                    throw SBIError.usage("option '--luminosity' expects a positive number (pb^-1), got '\(text)'")
+                }
+                guard let weighted = simulator as? any WeightedSimulator else {
+                    throw SBIError.usage("simulator \(simulator.name) has no cross section; use --events", field: "--luminosity")
+                }
+                rate = EventRate(luminosityInversePicobarn: l) { try weighted.crossSection(at: $0) }
+            }
+            let events = try parsed.integer("events", in: 1...1_000_000_000)
+
+            // Data: Asimov at θ_true, or observed events.
+            let data: ScanData
+            var thetaTrue: [Double]?
+            switch (parsed.value("theta-true"), parsed.value("observed")) {
+            case (let t?, nil):
+                let theta = try CommandInput.numbers(t, option: "theta-true")
+                try space.validate(theta, field: "--theta-true")
+                thetaTrue = theta
+                let n: Double
+                if let rate { n = try rate.expectedEvents(at: theta) } else if let events { n = Double(events) } else {
+                    throw SBIError.usage("Asimov data need --events N or --luminosity L")
+                }
+                let sample = try simulator.simulate(at: theta, count: asimovEvents, random: SeededRandom(seed: seed).substream(1))
+                data = try ScanData.asimov(sample: sample.observables, expectedEvents: n)
+            case (nil, let path?):
+                let x = try readObserved(path, observables: simulator.observableNames.count)
+                data = try ScanData.observed(x)
+            default:
+                throw SBIError.usage("give exactly one of --theta-true (Asimov data) and --observed (an events file)")
+            }
+
+            var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
+            for mode in modes {
+                let modeStart = ProgressReporter.monotonicSeconds()
+                switch mode {
+                case .truth:
+                    guard let exact = simulator as? any ExactLikelihoodSimulator else {
+                        throw SBIError.usage("simulator \(simulator.name) has no exact likelihood", field: "--mode")
+                    }
+                    results.append(("truth", "truth", try LikelihoodScan.truth(simulator: exact, data: data, grid: grid, rate: rate)))
+                case .rate:
+                    guard let rate else { throw SBIError.usage("mode rate needs --luminosity and a weighted simulator", field: "--mode") }
+                    results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid)))
+                case .histogram:
+                    let columns = try observableColumns(parsed, names: simulator.observableNames)
+                    let features = HistogramFeatures.observables(columns)
+                    let likelihood = HistogramLikelihood(histogram: try histogram(parsed, features: features, data: data, axes: columns.count),
+                                                         features: features,
+                                                         expectation: try expectation(simulator, grid: grid, count: mcEvents, seed: seed))
+                    let name = "histogram(" + columns.map { simulator.observableNames[$0] }.joined(separator: ",") + ")"
+                    results.append((name, "histogram", try likelihood.scan(data: data, grid: grid, rate: rate)))
+                case .ml:
+                    let folders = try CommandInput.required(parsed, "model").split(separator: ",").map(String.init)
+                    for folder in folders {
+                        let estimator: any LogRatioEstimator
+                        switch try EvaluateCommand.LoadedModel.load(folder) {
+                        case .ratio(let e): estimator = e
+                        case .ratioEnsemble(let e): estimator = e
+                        default: throw SBIError.data("not a parameterized ratio estimator (or ensemble) folder", file: folder, field: "--model")
+                        }
+                        let name = URL(fileURLWithPath: folder).lastPathComponent
+                        do {
+                            results.append((name, "ml", try LikelihoodScan.ml(estimator: estimator, data: data, grid: grid, rate: rate)))
+                        } catch let e as SBIError { throw e.inFile(folder) }
+                    }
+                case .sally:
+                    let folder = try CommandInput.required(parsed, "score-model")
+                    guard case .score(let score) = try EvaluateCommand.LoadedModel.load(folder) else {
+                        throw SBIError.data("not a score estimator folder", file: folder, field: "--score-model")
+                    }
+                    let features = HistogramFeatures.score(score)
+                    let likelihood = HistogramLikelihood(histogram: try histogram(parsed, features: features, data: data, axes: score.parameterCount),
+                                                         features: features,
+                                                         expectation: try expectation(simulator, grid: grid, count: mcEvents, seed: seed))
+                    results.append((URL(fileURLWithPath: folder).lastPathComponent, "sally", try likelihood.scan(data: data, grid: grid, rate: rate)))
+                }
+                let r = results[results.count - 1]
+                console.print("\(r.name): best fit \(r.result.bestFit.map { format($0) }.joined(separator: ", ")) (\(format(ProgressReporter.monotonicSeconds() - modeStart)) s)")
+            }
+
+            let parameters = (0..<space.count).map { i in
+                ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i],
+                                       range: grid.axes![i][0]...grid.axes![i][grid.axes![i].count - 1])
+            }
+            let file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: cls,
+                                             thetaTrue: thetaTrue, refinement: refine)
+            let p = Matrix<Double>(rows: results.count, columns: grid.count, storage: results.flatMap(\.result.pValues))
+            try ResultWriter.write(file, grid: grid, pValues: p, to: output)
+            if space.count == 1 {
+                for e in file.estimators {
+                    for set in e.intervals {
+                        let text = set.intervals.map { "[\(format($0.lower)), \(format($0.upper))]" }.joined(separator: " ∪ ")
+                        console.print("\(e.name) \(percent(set.confidenceLevel))% CL: \(text.isEmpty ? "empty" : text)")
+                    }
+                }
+            }
+            console.print("time \(format(ProgressReporter.monotonicSeconds() - start)) s")
+            for name in ResultWriter.fileNames { console.print("wrote \(output)/\(name)") }
+        })
+
+    static func format(_ x: Double) -> String { BenchCommand.formatFigure(x) }
+
+    /// 0.68 → "68", 0.6827 → "68.27".
+    static func percent(_ cl: Double) -> String {
+        let p = (cl * 1e4).rounded() / 100
+        return p == p.rounded() ? String(Int(p)) : "\(p)"
+    }
+
+    /// `--grid LO:HI:N[,LO:HI:N...]`, one entry per parameter, inside the model's ranges.
+    static func limitsGrid(_ parsed: ParsedOptions, space: ParameterSpace) throws -> ParameterGrid {
+        let text = try CommandInput.required(parsed, "grid")
+        let parts = text.split(separator: ",").map { $0.split(separator: ":", omittingEmptySubsequences: false) }
+        guard parts.count == space.count else {
+            throw SBIError.usage("option '--grid' needs one LO:HI:N per parameter (\(space.names.joined(separator: ", "))), got '\(text)'")
+        }
+        var ranges: [ClosedRange<Double>] = [], counts: [Int] = []
+        for (i, p) in parts.enumerated() {
+            guard p.count == 3, let lo = Double(p[0]), let hi = Double(p[1]), let n = Int(p[2]), lo.isFinite, hi.isFinite else {
+                throw SBIError.usage("option '--grid' expects LO:HI:N for \(space.names[i]), got '\(p.joined(separator: ":"))'")
+            }
+            guard lo <= hi else { throw SBIError.usage("range \(lo):\(hi) is reversed; expected LO < HI", field: "--grid \(space.names[i])") }
+            ranges.append(lo...hi)
+            counts.append(n)
+        }
+        do {
+            let grid = try ParameterGrid(names: space.names, ranges: ranges, counts: counts)
+            guard grid.shape.allSatisfy({ $0 >= 2 }), grid.parameterCount <= 2 else {
+                throw SBIError.data("limits need 1 or 2 parameters with at least 2 points each", field: "grid")
+            }
+            try grid.validate(against: space)
+            return grid
+        } catch let e as SBIError { throw SBIError.usage(e.message, field: "--" + (e.field ?? "grid")) }
+    }
+
+    /// Observed events as `[n, observables]` Double.
+    static func readObserved(_ path: String, observables: Int) throws -> Matrix<Double> {
+        let array = try NPYFile.read(path)
+        let width = array.shape.count == 1 ? 1 : (array.shape.count == 2 ? array.shape[1] : -1)
+        guard width == observables, let n = array.shape.first, n >= 1 else {
+            throw SBIError.data("shape \(array.shape); expected [n, \(observables)] with n ≥ 1", file: path, field: "shape")
+        }
+        let values: [Double]
+        switch array.data {
+        case .float64(let v): values = v
+        case .float32(let v): values = v.map(Double.init)
+        default: throw SBIError.data("dtype \(array.dtype); expected float32 or float64", file: path, field: "dtype")
+        }
+        return Matrix(rows: n, columns: observables, storage: values)
+    }
+
+    /// `--observables` as column indices (indices or names).
+    static func observableColumns(_ parsed: ParsedOptions, names: [String]) throws -> [Int] {
+        guard let text = parsed.value("observables") else { return [0] }
+        let columns = try text.split(separator: ",").map { word -> Int in
+            if let i = Int(word), names.indices.contains(i) { return i }
+            if let i = names.firstIndex(of: String(word)) { return i }
+            throw SBIError.usage("unknown observable '\(word)'; expected an index 0..<\(names.count) or one of \(names.joined(separator: ", "))",
+                                 field: "--observables")
+        }
+        guard (1...2).contains(columns.count) else { throw SBIError.usage("histograms take 1 or 2 observables", field: "--observables") }
+        return columns
+    }
+
+    /// The binning from `--bins` / `--binning`, built on the data's features.
+    static func histogram(_ parsed: ParsedOptions, features: HistogramFeatures, data: ScanData, axes: Int) throws -> Histogram {
+        let bins: [Int]
+        if let text = parsed.value("bins") {
+            let b = text.split(separator: ",").map { Int($0) }
+            guard b.allSatisfy({ $0 != nil && $0! >= 1 }), b.count == 1 || b.count == axes else {
+                throw SBIError.usage("option '--bins' expects 1 or \(axes) positive integers, got '\(text)'")
+            }
+            bins = b.count == axes ? b.map { $0! } : Array(repeating: b[0]!, count: axes)
+        } else { bins = Array(repeating: 20, count: axes) }
+        guard axes <= 2 else { throw SBIError.usage("histograms take 1 or 2 features; the score model has \(axes)", field: "--score-model") }
+        let reference = try features.evaluate(data.x)
+        switch parsed.value("binning") ?? "adaptive" {
+        case "adaptive": return try Histogram.adaptive(sample: reference, bins: bins)
+        case "fixed":
+            let ranges = (0..<axes).map { a -> ClosedRange<Double> in
+                let c = reference.column(a)
+                let lo = c.min() ?? 0, hi = c.max() ?? 1
+                return lo...(hi > lo ? hi : lo + 1)
+            }
+            return try Histogram.fixed(ranges: ranges, bins: bins)
+        case let other: throw SBIError.usage("unknown binning '\(other)'; expected adaptive or fixed", field: "--binning")
+        }
+    }
+
+    /// Reweighting of one weighted sample for weighted simulators, else simulation at every θ.
+    static func expectation(_ simulator: any Simulator, grid: ParameterGrid, count: Int, seed: UInt64) throws -> BinExpectation {
+        if let weighted = simulator as? any WeightedSimulator {
+            let centre = (0..<grid.parameterCount).map { i in 0.5 * (grid.axes![i][0] + grid.axes![i][grid.axes![i].count - 1]) }
+            let sample = try weighted.simulateWeighted(proposalAt: centre, count: count, random: SeededRandom(seed: seed).substream(2))
+            return .reweighted(weighted, sample: sample)
+        }
+        return .simulated(simulator, eventsPerPoint: count, seed: SeededRandom.splitmix64(seed &+ 2))
+    }
+}
