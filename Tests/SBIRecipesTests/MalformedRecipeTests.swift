@@ -193,6 +193,23 @@ final class MalformedRecipeTests: XCTestCase {
              expected: ["recipe.yaml:10:11: samples[0].name: \"my sample\" is not a valid name; use letters, digits, '_', '-' and '.' (at most 64, not starting with '.')",
                         "recipe.yaml:18:13: estimators[0].sample: unknown sample \"train\"; expected one of my sample"]),
 
+        Case(name: "merge key", edits: [("seed: 7", "seed: 7\n<<: {a: 1}")],
+             expected: ["recipe.yaml:4:1: <<: YAML merge keys (<<) are not supported; write the keys out"]),
+        Case(name: "histogram settings without the mode", edits: [("  grid:", "  histogram: {bins: 10}\n  grid:")],
+             expected: ["recipe.yaml:24:3: inference.histogram: histogram settings apply only with mode histogram"]),
+        Case(name: "unknown histogram observable", edits: [("modes: [truth, ml]", "modes: [truth, ml, histogram]"), ("  grid:", "  histogram: {observables: [y]}\n  grid:")],
+             expected: ["recipe.yaml:24:29: inference.histogram.observables[0]: unknown observable \"y\"; expected one of x"]),
+        Case(name: "local sample with a prior", edits: [("kind: ratio\n    theta0: {prior: flat}\n    theta1: {point: [0]}", "kind: local\n    theta: {prior: flat}")],
+             expected: ["recipe.yaml:12:12: samples[0].theta: local (SALLY) samples need one reference point ({point: [...]} or {benchmark: name})"]),
+        Case(name: "unknown estimator in inference", edits: [("  theta_true: [1]", "  theta_true: [1]\n  estimators: [carl, sally]")],
+             expected: ["recipe.yaml:24:22: inference.estimators[1]: unknown estimator \"sally\"; expected one of carl"]),
+        Case(name: "benchmarks for the gaussian", edits: [("samples:", "benchmarks:\n  - name: sm\n    theta: [0]\nsamples:")],
+             expected: ["recipe.yaml:10:3: benchmarks: the gaussian simulator is not weighted; give parameter points with point: or points: instead"]),
+        Case(name: "theta benchmarks for the gaussian", edits: [("theta1: {point: [0]}", "theta1: benchmarks")],
+             expected: ["recipe.yaml:13:13: samples[0].theta1: the gaussian simulator is not weighted; it has no benchmarks"]),
+        Case(name: "options for the gaussian", edits: [("  name: gaussian", "  name: gaussian\n  options: {seed: 1}")],
+             expected: ["recipe.yaml:9:12: simulator.options: the gaussian simulator takes no options"]),
+
         // Several problems at once, reported in file order
         Case(name: "three problems at once", edits: [("seed: 7", "seed: -1"), ("method: carl", "method: alicse"), ("points: 11", "points: 0")],
              expected: ["recipe.yaml:3:7: seed: expected a seed (an integer in 0...18446744073709551615), got -1",

@@ -9,7 +9,7 @@
 public struct RecipeInference: Codable, Sendable, Equatable {
     /// Modes to run, in order, without repeats.
     public var modes: [RecipeInferenceMode]
-    /// Estimators to use in ml/sally/sallino modes (default: every estimator of a matching method).
+    /// Estimators the modes evaluate (default: every estimator whose mode is listed).
     public var estimators: [String]
     /// The θ grid.
     public var grid: RecipeGrid
@@ -64,6 +64,7 @@ public struct RecipeFile: Codable, Sendable, Equatable {
         self.resolvedPath = resolvedPath
     }
 
+    /// Reads the path as written; `resolvedPath` equals it (the folder is not stored).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         path = try c.decode(String.self, forKey: .path)

@@ -103,13 +103,14 @@ extension RecipeDecoder {
         }
         let sim = simulatorChoice
         // Estimators used by the modes.
-        var selected = estimators
+        func modeOf(_ e: RecipeEstimator) -> RecipeInferenceMode { e.method.isRatio ? .ml : (e.method == .sally ? .sally : .sallino) }
+        var selected = estimators.filter { modes.contains(modeOf($0)) }
         if let n = m["estimators"], let list = reader.list(n, "inference.estimators") {
             selected = []
             for (i, item) in list.enumerated() {
                 guard let name = reader.string(item, "inference.estimators[\(i)]") else { continue }
                 if let e = estimators.first(where: { $0.name == name }) {
-                    let mode: RecipeInferenceMode = e.method.isRatio ? .ml : (e.method == .sally ? .sally : .sallino)
+                    let mode = modeOf(e)
                     if !modes.contains(mode) {
                         reader.report(item, "inference.estimators[\(i)]", "estimator \"\(name)\" (\(e.method.rawValue)) is used by mode \(mode.rawValue), which is not in modes")
                     }

@@ -54,7 +54,9 @@ final class RecipeFieldReader {
                 out[entry.key] = entry.value
             } else {
                 var message = "unknown key \"\(entry.key)\""
-                if let close = RecipeFieldReader.closest(to: entry.key, among: keys) {
+                if entry.key == "<<" {
+                    message = "YAML merge keys (<<) are not supported; write the keys out"
+                } else if let close = RecipeFieldReader.closest(to: entry.key, among: keys) {
                     message += "; did you mean \"\(close)\"?"
                 } else {
                     message += "; expected one of \(keys.joined(separator: ", "))"

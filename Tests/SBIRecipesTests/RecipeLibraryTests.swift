@@ -1,0 +1,63 @@
+import Foundation
+import SBICore
+import SBIInference
+import SBINetworks
+import SBISimulation
+import XCTest
+@testable import SBIRecipes
+
+/// The conversions the pipeline uses, on the shipped wbf-higgs recipe.
+final class RecipeLibraryTests: XCTestCase {
+    private func wbf() throws -> Recipe {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Recipes").path
+        return try RecipeLoader.load(path: folder + "/wbf-higgs.yaml")
+    }
+
+    /// 500 000 events with validation 0.2 and test 0: 400 000 train + 100 000 validation
+    /// (AugmentationRequest's rounding rule, exact in integers).
+    func testAugmentationRequest_ratioSample_splitsAndThetaSpecs() throws {
+        let r = try wbf()
+        let request = try r.samples[0].augmentationRequest(morphing: r.morphing)
+        XCTAssertEqual(request.kind, .ratio)
+        XCTAssertEqual(request.theta0, .prior([.flat(-1.0...1.0), .flat(-1.0...1.0)]))
+        XCTAssertEqual(request.theta1, .point([0, 0]))
+        XCTAssertEqual(request.poolFactor, 4)
+        let splits = try request.validatedSplits()
+        XCTAssertEqual(splits.map(\.name), ["train", "validation"])
+        XCTAssertEqual(splits.map(\.count), [400_000, 100_000])
+        XCTAssertEqual(request.seed, 1805 + 1)
+    }
+
+    func testEstimatorConversions_architectureAndTrainingSettings() throws {
+        let r = try wbf()
+        let alices = r.estimators[0], sally = r.estimators[1]
+        XCTAssertEqual(alices.networkMethod, .alices)
+        let a = alices.architecture(nObservables: 2, nParameters: 2)
+        XCTAssertEqual(a.layerWidths, [4, 100, 100, 1])
+        XCTAssertEqual(a.activation, .tanh)
+        let s = sally.architecture(nObservables: 2, nParameters: 2)
+        XCTAssertEqual(s.layerWidths, [2, 100, 100, 2])
+        let settings = alices.training.settings
+        XCTAssertNoThrow(try settings.validate())
+        XCTAssertEqual(settings.optimizer, .amsgrad)
+        XCTAssertEqual(settings.epochs, 50)
+        XCTAssertEqual(settings.batchSize, 128)
+        XCTAssertEqual(settings.initialLearningRate, 1e-3)
+        XCTAssertEqual(settings.finalLearningRate, 1e-4)
+        XCTAssertEqual(settings.validationFraction, 0.25)
+    }
+
+    /// The SM expects 36 events at 300 fb⁻¹ (design.md §7); 1e-9 relative is rounding only.
+    func testSimulatorAndGrid_wbfExpects36SMEvents_gridHas41x41Points() throws {
+        let r = try wbf()
+        let simulator = try r.simulator.make(luminosityInversePicobarn: r.inference.luminosityInversePicobarn)
+        let wbf = try XCTUnwrap(simulator as? WBFHiggsSimulator)
+        XCTAssertEqual(try wbf.expectedEvents(at: [0, 0]), 36, accuracy: 36e-9)
+        XCTAssertEqual(r.parameterSpace.names, ["fW", "fWW"])
+        XCTAssertEqual(r.parameterSpace.latexLabels, ["f_W", "f_{WW}"])
+        let grid = try r.inference.parameterGrid(names: r.parameterNames)
+        XCTAssertEqual(grid.count, 41 * 41)
+        XCTAssertEqual(r.inference.modes.compactMap(\.inferenceMode), [.truth, .ml, .sally])
+    }
+}
