@@ -160,6 +160,20 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(samples.splits.map(\.count), [1800, 600, 600])
     }
 
+    /// Explicit points: events spread evenly over them, and a point outside the range is refused.
+    func testDensity_gaussianExplicitPoints_evenlySpread() throws {
+        let spec = try ThetaSpecification.parse("points:-1;0.5;2", field: "theta")
+        let samples = try SampleAugmenter(simulator: GaussianSimulator())
+            .augment(AugmentationRequest(kind: .density, theta0: spec, count: 301, seed: 4))
+        var seen: [Float: Int] = [:]
+        for v in samples.splits[0].array("theta")!.storage { seen[v, default: 0] += 1 }
+        XCTAssertEqual(seen, [-1: 101, 0.5: 100, 2: 100])
+        XCTAssertThrowsError(try SampleAugmenter(simulator: GaussianSimulator()).augment(
+            AugmentationRequest(kind: .density, theta0: .parse("points:0;11", field: "theta"), count: 10, seed: 1))) { error in
+            XCTAssertEqual((error as? SBIError)?.field, "theta")
+        }
+    }
+
     /// For weighted simulators each split has its own pool: no latent event appears in two splits.
     func testSplits_weightedToy_disjointPools() throws {
         let samples = try SampleAugmenter(simulator: QuadraticToyWeightedSimulator())
@@ -250,9 +264,11 @@ final class AugmentationTests: XCTestCase {
     func testThetaSpecification_parse_formsAndErrors() throws {
         XCTAssertEqual(try ThetaSpecification.parse("point:1.5,-2", field: "t"), .point([1.5, -2]))
         XCTAssertEqual(try ThetaSpecification.parse("benchmarks", field: "t"), .benchmarks)
+        XCTAssertEqual(try ThetaSpecification.parse("points:0,1;2,3", field: "t"),
+                       .points(Matrix(rows: 2, columns: 2, storage: [0, 1, 2, 3])))
         XCTAssertEqual(try ThetaSpecification.parse("prior:flat,gaussian(0;0.5)", field: "t"),
                        .prior([.flat(nil), .gaussian(mean: 0, standardDeviation: 0.5)]))
-        for bad in ["point:", "point:a", "prior:gauss(0;1)", "prior:gaussian(0;-1)", "prior:flat(2;1)", "bench"] {
+        for bad in ["point:", "point:a", "points:1;2,3", "points:", "prior:gauss(0;1)", "prior:gaussian(0;-1)", "prior:flat(2;1)", "bench"] {
             XCTAssertThrowsError(try ThetaSpecification.parse(bad, field: "--theta0")) { error in
                 XCTAssertEqual((error as? SBIError)?.field, "--theta0", bad)
             }

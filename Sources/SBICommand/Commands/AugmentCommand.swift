@@ -20,6 +20,7 @@ enum AugmentCommand {
 
         Parameter points (SPEC):
           point:V[,V...]                 one point
+          points:V[,V...];V[,V...]       several points (events spread evenly)
           benchmarks                     the morphing basis points (weighted simulators)
           prior:flat                     flat over each parameter's range
           prior:flat(LO;HI),gaussian(M;SD)  one term per parameter, or one for all

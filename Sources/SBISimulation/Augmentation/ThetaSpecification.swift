@@ -6,6 +6,7 @@ import SBICore
 /// Text form (command line and recipes):
 /// ```
 /// point:1.0            point:0.5,-0.2          one point, one value per parameter
+/// points:0,0;0.1,-0.1                          several points, separated by ';'
 /// benchmarks                                   the morphing basis points (weighted simulators)
 /// prior:flat                                   flat over each parameter's range
 /// prior:flat(-1;1),gaussian(0;0.5)             per parameter: flat(lo;hi) or gaussian(mean;sd)
@@ -19,6 +20,8 @@ import SBICore
 public enum ThetaSpecification: Sendable, Equatable {
     /// One parameter point.
     case point([Double])
+    /// Several explicit points, `[nPoints, nParameters]`.
+    case points(Matrix<Double>)
     /// The benchmarks of the morphing basis.
     case benchmarks
     /// Draws from a product prior; one term per parameter, or one term for all.
@@ -32,7 +35,7 @@ public enum ThetaSpecification: Sendable, Equatable {
         case gaussian(mean: Double, standardDeviation: Double)
     }
 
-    static let forms = "point:V[,V...], benchmarks, prior:flat, prior:flat(LO;HI), prior:gaussian(MEAN;SD) (one term per parameter, comma-separated)"
+    static let forms = "point:V[,V...], points:V[,V...][;V[,V...]...], benchmarks, prior:flat, prior:flat(LO;HI), prior:gaussian(MEAN;SD) (one term per parameter, comma-separated)"
 
     /// Parses the text form.
     /// - Throws: `SBIError.data` naming `field` and listing the accepted forms.
@@ -43,6 +46,18 @@ public enum ThetaSpecification: Sendable, Equatable {
             let values = text.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingSpaces) }
             guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite }) else { throw bad("not a list of numbers") }
             return .point(values.map { $0! })
+        }
+        if text.hasPrefix("points:") {
+            var storage: [Double] = []
+            var width = -1
+            for point in text.dropFirst(7).split(separator: ";", omittingEmptySubsequences: false) {
+                let values = point.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingSpaces) }
+                guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite }) else { throw bad("not a list of points") }
+                guard width < 0 || values.count == width else { throw bad("points with different numbers of values") }
+                width = values.count
+                storage += values.map { $0! }
+            }
+            return .points(Matrix(rows: storage.count / width, columns: width, storage: storage))
         }
         if text.hasPrefix("prior:") {
             var terms: [Prior] = []
@@ -77,6 +92,8 @@ public enum ThetaSpecification: Sendable, Equatable {
     public func validate(_ space: ParameterSpace, field: String) throws {
         switch self {
         case .point(let theta): try space.validate(theta, field: field)
+        case .points(let list):
+            for k in 0..<list.rows { try space.validate(list.row(k), field: field) }
         case .benchmarks: break
         case .prior(let terms):
             guard terms.count == 1 || terms.count == space.count else {
@@ -103,6 +120,7 @@ public enum ThetaSpecification: Sendable, Equatable {
         try validate(space, field: field)
         switch self {
         case .point(let theta): return Matrix(rows: 1, columns: theta.count, storage: theta)
+        case .points(let list): return list
         case .benchmarks:
             guard let benchmarks else {
                 throw SBIError.data("this simulator has no morphing benchmarks (it is not a weighted simulator); use point: or prior:",
