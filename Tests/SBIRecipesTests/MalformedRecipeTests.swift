@@ -217,8 +217,81 @@ final class MalformedRecipeTests: XCTestCase {
                         "recipe.yaml:25:13: inference.grid.points: expected an integer in 2...10001, got 0"]),
     ]
 
+    /// A valid base recipe with a weighted simulator (benchmarks, morphing, rate).
+    static let weightedBase = """
+    parameters:
+      - name: fW
+        range: [-1, 1]
+      - name: fWW
+        range: [-1, 1]
+    simulator:
+      name: wbf-higgs
+    benchmarks:
+      - name: sm
+        theta: [0, 0]
+    morphing:
+      basis: optimized
+    samples:
+      - name: local
+        kind: local
+        theta: {benchmark: sm}
+        events: 1000
+    estimators:
+      - name: sally
+        method: sally
+        sample: local
+    inference:
+      modes: [truth, sally, rate]
+      theta_true: sm
+      luminosity_inverse_femtobarn: 300
+
+    """
+
+    static let weightedCases: [Case] = [
+        Case(name: "parameter name not the simulator's", edits: [("name: fW\n", "name: fX\n")],
+             expected: ["recipe.yaml:2:11: parameters[0].name: unknown parameter \"fX\" at position 1 of wbf-higgs; expected fW (its parameters are fW, fWW)"]),
+        Case(name: "benchmark outside the range, no follow-on errors", edits: [("theta: [0, 0]", "theta: [0, 2]")],
+             expected: ["recipe.yaml:10:16: benchmarks[0].theta[1]: fWW = 2 is outside its range [-1, 1]"]),
+        Case(name: "duplicate benchmark name", edits: [("    theta: [0, 0]\n", "    theta: [0, 0]\n  - name: sm\n    theta: [0.5, 0]\n")],
+             expected: ["recipe.yaml:11:11: benchmarks[1].name: benchmark \"sm\" is already defined at benchmarks[0]"]),
+        Case(name: "benchmark basis with too few benchmarks", edits: [("basis: optimized", "basis: benchmarks")],
+             expected: ["recipe.yaml:12:10: morphing.basis: a benchmark basis for wbf-higgs needs 6 benchmarks (one per morphing component), got 1"]),
+        Case(name: "pool factor below 1", edits: [("basis: optimized", "basis: optimized\n  pool_factor: 0.5")],
+             expected: ["recipe.yaml:13:16: morphing.pool_factor: expected a number ≥ 1, got 0.5"]),
+        Case(name: "proposal outside the range", edits: [("basis: optimized", "basis: optimized\n  proposal: [0, 5]")],
+             expected: ["recipe.yaml:13:17: morphing.proposal[1]: fWW = 5 is outside its range [-1, 1]"]),
+        Case(name: "drell-yan beam window below 1 GeV", edits: [("name: wbf-higgs", "name: drell-yan\n  options: {beam_spread: 30}")],
+             expected: ["recipe.yaml:8:26: simulator.options.beam_spread: the beam window sqrt_s ± 5·beam_spread reaches √s ≤ 1 GeV; reduce beam_spread"]),
+        Case(name: "unknown drell-yan option", edits: [("name: wbf-higgs", "name: drell-yan\n  options: {sqrts: 91}"), ("name: fW\n", "name: dgV\n"),
+                                                       ("name: fWW\n", "name: dgA\n"), ("range: [-1, 1]", "range: [-0.1, 0.1]")],
+             expected: ["recipe.yaml:8:13: simulator.options.sqrts: unknown key \"sqrts\"; did you mean \"sqrt_s\"?"]),
+        Case(name: "negative luminosity", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: -300")],
+             expected: ["recipe.yaml:25:33: inference.luminosity_inverse_femtobarn: expected a number > 0, got -300"]),
+        Case(name: "unknown theta_true benchmark", edits: [("theta_true: sm", "theta_true: bsm")],
+             expected: ["recipe.yaml:24:15: inference.theta_true: unknown benchmark \"bsm\"; expected a list of numbers or one of the benchmarks sm"]),
+    ]
+
+    func testWeightedBase_isValid() throws {
+        let recipe = try RecipeLoader.parse(Self.weightedBase, file: "recipe.yaml")
+        XCTAssertEqual(recipe.morphing, RecipeMorphing(basis: .optimized, poolFactor: 4, proposal: nil))
+        XCTAssertTrue(recipe.inference.includeRate)
+    }
+
+    func testMalformedWeightedRecipes_eachReportsItsExactLines() {
+        for c in Self.weightedCases {
+            do {
+                _ = try RecipeLoader.parse(Self.text(of: c, base: Self.weightedBase), file: "recipe.yaml")
+                XCTFail("case \(c.name): accepted")
+            } catch let errors as RecipeErrors {
+                XCTAssertEqual(errors.errors.map(\.description), c.expected, "case \(c.name)")
+            } catch {
+                XCTFail("case \(c.name): unexpected error \(error)")
+            }
+        }
+    }
+
     /// Applies a case's edits to the base text.
-    static func text(of c: Case) -> String {
+    static func text(of c: Case, base: String = base) -> String {
         var text = base
         for (old, new) in c.edits {
             precondition(text.contains(old), "case \(c.name): the base recipe has no \"\(old)\"")
@@ -234,7 +307,7 @@ final class MalformedRecipeTests: XCTestCase {
     }
 
     func testMalformedRecipes_eachReportsItsExactLines() {
-        XCTAssertGreaterThanOrEqual(Self.cases.count, 40)
+        XCTAssertGreaterThanOrEqual(Self.cases.count + Self.weightedCases.count, 40)
         for c in Self.cases {
             do {
                 _ = try RecipeLoader.parse(Self.text(of: c), file: "recipe.yaml", folder: NSTemporaryDirectory())

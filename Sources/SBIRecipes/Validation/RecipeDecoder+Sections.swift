@@ -122,8 +122,9 @@ extension RecipeDecoder {
                 }
             }
         }
-        // Estimators that failed to decode would make these checks report follow-on problems.
-        let estimatorsOK = !reader.problems.contains { ($0.field ?? "").hasPrefix("estimators") || ($0.field ?? "").hasPrefix("samples") }
+        // Anything that failed to decode before (a sample, a benchmark it uses, an estimator) may
+        // have dropped an estimator, so the mode ↔ estimator links are checked only on a clean slate.
+        let estimatorsOK = reader.problems.isEmpty
         for (mode, n) in modeNodes where estimatorsOK || mode == .rate {
             let path = "inference.modes[\(modes.firstIndex(of: mode) ?? 0)]"
             switch mode {
@@ -161,7 +162,7 @@ extension RecipeDecoder {
         } else if let t = m["theta_true"] {
             if case .scalar(let name, _) = t.value, !t.isNull, RecipeFieldReader.parseNumber(t) == nil {
                 if let b = benchmarks.first(where: { $0.name == name }) { data = .asimov(thetaTrue: b.theta) }
-                else { reader.report(t, "inference.theta_true", "unknown benchmark \"\(name)\"; expected a list of numbers or one of the benchmarks\(benchmarks.isEmpty ? " (none defined)" : " " + benchmarks.map(\.name).joined(separator: ", "))") }
+                else if !declaredBenchmarkNames.contains(name) { reader.report(t, "inference.theta_true", "unknown benchmark \"\(name)\"; expected a list of numbers or one of the benchmarks\(benchmarks.isEmpty ? " (none defined)" : " " + benchmarks.map(\.name).joined(separator: ", "))") }
             } else if let p = point(t, "inference.theta_true") {
                 data = .asimov(thetaTrue: p)
             }

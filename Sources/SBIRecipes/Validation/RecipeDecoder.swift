@@ -30,6 +30,8 @@ final class RecipeDecoder {
     var benchmarks: [RecipeBenchmark] = []
     /// Names of the samples as written, including samples that failed to decode.
     var declaredSampleNames: [String] = []
+    /// Names of the benchmarks as written, including benchmarks that failed to decode.
+    var declaredBenchmarkNames: [String] = []
 
     init(file: String, folder: String, defaultName: String) {
         reader = RecipeFieldReader(file: file)
@@ -196,6 +198,7 @@ final class RecipeDecoder {
         for (i, item) in list.enumerated() {
             let path = "benchmarks[\(i)]"
             guard let m = reader.mapping(item, path, keys: ["name", "theta"], required: ["name", "theta"]) else { continue }
+            if let text = m["name"]?.scalarText { declaredBenchmarkNames.append(text) }
             let name = m["name"].flatMap { reader.name($0, path + ".name") }
             let theta = m["theta"].flatMap { point($0, path + ".theta") }
             if let name, let first = seen[name], let n = m["name"] {
@@ -329,6 +332,8 @@ final class RecipeDecoder {
         case "benchmark":
             guard let name = reader.string(entry.value, sub) else { return nil }
             guard let b = benchmarks.first(where: { $0.name == name }) else {
+                // A benchmark that is declared but failed to decode has reported its own problems.
+                if declaredBenchmarkNames.contains(name) { return nil }
                 let names = benchmarks.map(\.name)
                 reader.report(entry.value, sub, names.isEmpty ? "unknown benchmark \"\(name)\"; the recipe defines no benchmarks"
                                                              : "unknown benchmark \"\(name)\"; expected one of \(names.joined(separator: ", "))")
