@@ -61,3 +61,28 @@ final class RecipeLibraryTests: XCTestCase {
         XCTAssertEqual(r.inference.modes.compactMap(\.inferenceMode), [.truth, .ml, .sally])
     }
 }
+
+/// Stage input hashes: a change reaches exactly the stages from the first one that reads it.
+final class RecipeStageHashTests: XCTestCase {
+    private func recipe(_ edit: (String, String)? = nil) throws -> Recipe {
+        var text = MalformedRecipeTests.base
+        if let edit { text = text.replacingOccurrences(of: edit.0, with: edit.1) }
+        return try RecipeLoader.parse(text, file: "recipe.yaml")
+    }
+
+    /// Which stages' hashes differ between the base and an edited recipe.
+    private func changedStages(_ edit: (String, String)) throws -> [RecipeStage] {
+        let a = try recipe(), b = try recipe(edit)
+        return RecipeStage.allCases.filter { a.inputHash(for: $0) != b.inputHash(for: $0) }
+    }
+
+    func testInputHash_changeReachesOnlyLaterStages() throws {
+        XCTAssertEqual(try changedStages(("events: 1000", "events: 2000")), RecipeStage.allCases)
+        XCTAssertEqual(try changedStages(("epochs: 5", "epochs: 6")), [.train, .limits, .plot])
+        XCTAssertEqual(try changedStages(("points: 11", "points: 21")), [.limits, .plot])
+        XCTAssertEqual(try changedStages(("folder: out", "folder: out\n  files: [contours.json]")), [.plot])
+        XCTAssertEqual(try changedStages(("folder: out", "folder: elsewhere")), [])
+        let base = try recipe()
+        XCTAssertEqual(Set(RecipeStage.allCases.map { base.inputHash(for: $0) }).count, 5, "each stage hashes its own name too")
+    }
+}

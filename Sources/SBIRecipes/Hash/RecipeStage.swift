@@ -1,0 +1,45 @@
+/// The stages of `sbi fit` in order, and the hash of the recipe sections each one depends on,
+/// so a re-run can skip a stage whose inputs did not change (design.md §2).
+///
+/// ```
+/// simulate, augment: version, seed, parameters, simulator, benchmarks, morphing, samples
+/// train:             … + estimators
+/// limits:            … + inference          (the pipeline adds the observed file's content hash)
+/// plot:              … + outputs.files      (outputs.folder is where results go, not an input)
+/// ```
+/// Each stage's inputs include all earlier stages', so a change invalidates everything after it.
+public enum RecipeStage: String, CaseIterable, Codable, Sendable, Comparable {
+    case simulate, augment, train, limits, plot
+
+    /// Position in the pipeline.
+    public var order: Int { RecipeStage.allCases.firstIndex(of: self) ?? 0 }
+
+    public static func < (a: RecipeStage, b: RecipeStage) -> Bool { a.order < b.order }
+}
+
+extension Recipe {
+    /// The sections a stage reads, encoded canonically (later sections nil for early stages).
+    private struct StageInputs: Encodable {
+        var stage: RecipeStage
+        var version: Int
+        var seed: UInt64
+        var parameters: [RecipeParameter]
+        var simulator: RecipeSimulator
+        var benchmarks: [RecipeBenchmark]
+        var morphing: RecipeMorphing?
+        var samples: [RecipeSample]
+        var estimators: [RecipeEstimator]?
+        var inference: RecipeInference?
+        var outputFiles: [RecipeOutputFile]?
+    }
+
+    /// Lowercase hex SHA-256 of the sections `stage` depends on (see `RecipeStage`).
+    public func inputHash(for stage: RecipeStage) -> String {
+        let inputs = StageInputs(stage: stage, version: version, seed: seed, parameters: parameters, simulator: simulator,
+                                 benchmarks: benchmarks, morphing: morphing, samples: samples,
+                                 estimators: stage >= .train ? estimators : nil,
+                                 inference: stage >= .limits ? inference : nil,
+                                 outputFiles: stage >= .plot ? outputs.files : nil)
+        return RecipeHash.hex(of: inputs)
+    }
+}
