@@ -174,6 +174,17 @@ final class AugmentationTests: XCTestCase {
         }
     }
 
+    /// A single θ with many events: with pool factor 1 the pool's ESS (≈ 0.86 of its size for drell-yan
+    /// at the SM) is below the 5000 events, so the pool is regenerated once, larger, until it covers them.
+    func testLocal_drellYan_poolGrowsToCoverEvents() throws {
+        let samples = try SampleAugmenter(simulator: try DrellYanSimulator())
+            .augment(AugmentationRequest(kind: .local, theta0: .point([0, 0]), count: 5000, seed: 2, poolFactor: 1))
+        let ess = try XCTUnwrap(samples.minimumEffectiveSampleSize)
+        XCTAssertGreaterThanOrEqual(ess, 5000)
+        XCTAssertLessThan(ess, 5000 * 1.3)   // grown once with a 5 % margin, not needlessly large
+        XCTAssertLessThanOrEqual(try XCTUnwrap(samples.maximumDrawsPerEffectiveEvent), 1)
+    }
+
     /// For weighted simulators each split has its own pool: no latent event appears in two splits.
     func testSplits_weightedToy_disjointPools() throws {
         let samples = try SampleAugmenter(simulator: QuadraticToyWeightedSimulator())

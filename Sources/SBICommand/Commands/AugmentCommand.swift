@@ -94,9 +94,9 @@ enum AugmentCommand {
             console.print("simulator \(simulator.name) kind \(kind.rawValue) events \(count) seed \(seed)")
             for split in samples.splits { console.print("split \(split.name) \(split.count) events") }
             if let ess = samples.minimumEffectiveSampleSize {
-                console.print("effective_sample_size \(Int(ess.rounded(.down))) (smallest over theta; at most \(samples.maximumEventsPerTheta) events drawn at one theta)")
-                if ess < Double(samples.maximumEventsPerTheta) {
-                    console.error("sbi augment: warning: more events drawn at one theta than the effective sample size; events repeat (raise --pool-factor)\n")
+                console.print("effective_sample_size \(Int(ess.rounded(.down))) (smallest over theta)")
+                if let ratio = samples.maximumDrawsPerEffectiveEvent, ratio > 1 {
+                    console.error("sbi augment: warning: at some theta \(BenchCommand.formatFigure(ratio)) times more events are drawn than the effective sample size; events repeat (raise --pool-factor)\n")
                 }
             }
             console.print("rate \(BenchCommand.formatFigure(Double(count) / max(seconds, 1e-9))) events/s")

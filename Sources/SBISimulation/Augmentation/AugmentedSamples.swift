@@ -33,9 +33,10 @@ public struct AugmentedSamples: Sendable {
     /// Weighted simulators: the smallest Kish effective sample size (Σw)²/Σw² of the weighted
     /// events over every θ they were unweighted to; nil for unweighted simulators.
     public let minimumEffectiveSampleSize: Double?
-    /// Weighted simulators: the largest number of events drawn at one θ from one pool, to compare
-    /// with `minimumEffectiveSampleSize`.
-    public let maximumEventsPerTheta: Int
+    /// Weighted simulators: the largest ratio, over the θ of every split, of the events drawn at θ
+    /// to the pool's effective sample size there; above 1, events repeat more than the pool's
+    /// information warrants. nil for unweighted simulators.
+    public let maximumDrawsPerEffectiveEvent: Double?
 
     /// The file names that `write(to:)` creates.
     public var fileNames: [String] {

@@ -14,7 +14,9 @@ import SBICore
 /// test:    x ~ p(x|θ), log_p_x = log p(x|θ) when the simulator has the exact likelihood
 /// ```
 /// Plain simulators draw events at each θ and take the gold from `jointLogLikelihood`.
-/// `WeightedSimulator`s generate one pool of weighted events per split from a proposal,
+/// `WeightedSimulator`s generate one pool of weighted events per split from a proposal
+/// (`poolFactor` × the split's events; regenerated once, larger — up to `maximumPoolFactor` ×,
+/// at most `maximumPoolSize` — when some θ would get more events than its effective sample size),
 /// morph the pool's weights to each θ (`Morpher`; the basis is optimised with
 /// `MorphingBasisOptimizer` unless one is given), unweight by resampling (`Unweighting`) and
 /// take the gold from the morphed weights (`MorphedJointLikelihood`, exact σ_b).
@@ -41,6 +43,11 @@ public final class SampleAugmenter {
         self.simulator = simulator
         self.basis = basis
     }
+
+    /// Weighted pools grow to at most this many times the events of their split …
+    public static let maximumPoolFactor = 50
+    /// … and never beyond this many events.
+    public static let maximumPoolSize = 20_000_000
 
     /// The morphing set-up `augment` uses for `simulator`: components from its maximum powers and a
     /// basis from `MorphingBasisOptimizer` over the parameter ranges, seeded with `seed`.
@@ -79,34 +86,47 @@ public final class SampleAugmenter {
         }
         var outSplits: [AugmentedSamples.Split] = []
         var minimumESS: Double? = nil
-        var maximumPerTheta = 0
+        var worstRatio: Double? = nil
         for split in splits {
             let index: UInt64 = split.name == "train" ? 0 : split.name == "validation" ? 1 : 2
             let stream = root.substream(index)
-            let source: EventSource
+            let makeSource: ([DrawRequest]) throws -> EventSource
             if let weighted = simulator as? any WeightedSimulator, let m = activeMorpher {
                 let poolSize = max(1000, Int((Double(split.count) * request.poolFactor).rounded(.up)))
+                let largestPool = max(poolSize, min(Self.maximumPoolFactor * split.count, Self.maximumPoolSize))
                 let proposal = request.proposal ?? space.ranges.map { 0.5 * ($0.lowerBound + $0.upperBound) }
-                source = try WeightedPoolSource(simulator: weighted, morpher: m, proposal: proposal, poolSize: poolSize,
-                                                random: stream.substream(1))
+                makeSource = { requests in
+                    // The pool is regenerated once, larger, if some θ would get more events than its ESS
+                    // (ESS grows linearly with the pool); the same stream keeps it reproducible.
+                    let pool = try WeightedPoolSource(simulator: weighted, morpher: m, proposal: proposal, poolSize: poolSize,
+                                                      random: stream.substream(1))
+                    let growth = pool.requiredGrowth(for: requests)
+                    guard growth > 1 else { return pool }
+                    let target = Double(poolSize) * growth * 1.05   // 5 % margin; growth may be infinite
+                    let grown = target >= Double(largestPool) ? largestPool : Int(target.rounded(.up))
+                    guard grown > poolSize else { return pool }
+                    return try WeightedPoolSource(simulator: weighted, morpher: m, proposal: proposal, poolSize: grown,
+                                                  random: stream.substream(1))
+                }
             } else {
-                source = SimulatorSource(simulator: simulator)
+                makeSource = { _ in SimulatorSource(simulator: self.simulator) }
             }
-            let result = try augmentSplit(request, count: split.count, name: split.name, source: source,
+            let result = try augmentSplit(request, count: split.count, name: split.name, makeSource: makeSource,
                                           benchmarks: activeMorpher?.basis, stream: stream, progress: progress)
             outSplits.append(result.split)
             if let ess = result.minimumESS { minimumESS = min(minimumESS ?? .infinity, ess) }
-            maximumPerTheta = max(maximumPerTheta, result.maximumPerTheta)
+            if let r = result.worstRatio { worstRatio = max(worstRatio ?? 0, r) }
         }
         progress?.finish()
         return AugmentedSamples(kind: request.kind, splits: outSplits, minimumEffectiveSampleSize: minimumESS,
-                                maximumEventsPerTheta: maximumPerTheta)
+                                maximumDrawsPerEffectiveEvent: worstRatio)
     }
 
     /// One split: resolves the θ sets, draws events set by set, computes the gold, shuffles.
-    private func augmentSplit(_ request: AugmentationRequest, count: Int, name: String, source: EventSource,
+    private func augmentSplit(_ request: AugmentationRequest, count: Int, name: String,
+                              makeSource: ([DrawRequest]) throws -> EventSource,
                               benchmarks: Matrix<Double>?, stream: SeededRandom, progress: ProgressReporter?)
-        throws -> (split: AugmentedSamples.Split, minimumESS: Double?, maximumPerTheta: Int) {
+        throws -> (split: AugmentedSamples.Split, minimumESS: Double?, worstRatio: Double?) {
         let space = simulator.parameterSpace
         let np = space.count, nx = simulator.observableNames.count
         let kind = request.kind
@@ -133,7 +153,7 @@ public final class SampleAugmenter {
         var logP = Matrix<Float>(rows: kind == .test && exact != nil ? count : 0, columns: 1)
         var row = 0
         var minimumESS: Double? = nil
-        var maximumPerTheta = 0
+        var worstRatio: Double? = nil
 
         // All draws of the split at once, so a weighted pool is read once for every θ together.
         var requests: [DrawRequest] = []
@@ -151,7 +171,15 @@ public final class SampleAugmenter {
             }
             requestIndex.append((m0 > 0 ? first : -1, second))
         }
+        let source = try makeSource(requests)
         let results = try source.drawAll(requests, progress: progress)
+        if source.isWeighted {
+            var drawsAtTheta: [[Double]: (count: Int, ess: Double)] = [:]
+            for (r, request) in requests.enumerated() {
+                drawsAtTheta[request.theta, default: (0, results[r].ess)].count += request.count
+            }
+            worstRatio = drawsAtTheta.values.map { Double($0.count) / max($0.ess, .leastNonzeroMagnitude) }.max()
+        }
 
         for k in 0..<sets {
             let m0 = share(n0, k), m1 = share(n1, k)
@@ -175,7 +203,6 @@ public final class SampleAugmenter {
             }
             if source.isWeighted {
                 minimumESS = min(minimumESS ?? .infinity, drawn.ess)
-                maximumPerTheta = max(maximumPerTheta, max(m0, m1))
             }
             let rows = drawn.x.rows
             Self.copy(drawn.x, into: &x, at: row)
@@ -220,7 +247,7 @@ public final class SampleAugmenter {
             add("x", x); add("theta", thetaA)
             if exact != nil { add("log_p_x", logP) }
         }
-        return (AugmentedSamples.Split(name: name, arrays: arrays), minimumESS, maximumPerTheta)
+        return (AugmentedSamples.Split(name: name, arrays: arrays), minimumESS, worstRatio)
     }
 
     // MARK: row helpers (contiguous copies, no per-element allocation)

@@ -66,6 +66,31 @@ struct WeightedPoolSource: EventSource {
         likelihood = try MorphedJointLikelihood.exact(simulator: simulator, morpher: morpher)
     }
 
+    /// ESS(θ) = (Σ_e w_e)² / wᵀGw of the pool at θ.
+    func effectiveSampleSize(at theta: [Double]) -> Double {
+        let w = morpher.weights(at: theta)
+        let nb = w.count
+        var total = 0.0, squares = 0.0
+        for a in 0..<nb {
+            total += columnSums[a] * w[a]
+            for b in 0..<nb { squares += w[a] * gram[a, b] * w[b] }
+        }
+        return squares > 0 ? total * total / squares : 0
+    }
+
+    /// max over the distinct θ of the requests of (events requested at θ) / ESS(θ): the factor by
+    /// which the pool must grow for no θ to draw more events than its effective sample size.
+    func requiredGrowth(for requests: [DrawRequest]) -> Double {
+        var counts: [[Double]: Int] = [:]
+        for r in requests { counts[r.theta, default: 0] += r.count }
+        var growth = 0.0
+        for (theta, count) in counts {
+            let ess = effectiveSampleSize(at: theta)
+            growth = max(growth, ess > 0 ? Double(count) / ess : .infinity)
+        }
+        return growth
+    }
+
     func drawAll(_ requests: [DrawRequest], progress: ProgressReporter?) throws -> [DrawnEvents] {
         let nb = morpher.benchmarkCount, n = benchmarkWeights.rows
         // Distinct θ → columns.
