@@ -1,1 +1,0 @@
-// Tests of SBIEvents; see the test files in this folder.
