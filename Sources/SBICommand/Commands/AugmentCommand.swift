@@ -26,8 +26,9 @@ enum AugmentCommand {
           prior:flat(LO;HI),gaussian(M;SD)  one term per parameter, or one for all
         Weighted simulators generate one pool of weighted events per split, morph its
         weights to each theta and unweight by sampling with replacement; the smallest
-        effective sample size (sum w)^2/sum w^2 is printed, with a warning when more
-        events are drawn at one theta than it (events then repeat: raise --pool-factor).
+        effective sample size (sum w)^2/sum w^2 is printed. A pool whose ESS at some
+        theta is below the events drawn there is regenerated once, larger (at most 50x
+        the split, 20M events); if that is still not enough a warning says so.
         Splits never share events.
         Simulators: \(SimulatorRegistry.names.joined(separator: ", ")).
         """,
@@ -43,7 +44,7 @@ enum AugmentCommand {
             .value("validation", "F", "Fraction of events for validation (default 0)."),
             .value("test", "F", "Fraction of events for the test split (default 0)."),
             .value("thetas", "K", "Points drawn from a prior per split (default min(n, 1000))."),
-            .value("pool-factor", "F", "Weighted simulators: pool size per split / events in it (default 4)."),
+            .value("pool-factor", "F", "Weighted simulators: initial pool size / events of the split (default 4)."),
         ],
         run: { parsed, console in
             guard parsed.positionals.isEmpty else {
