@@ -107,9 +107,17 @@ public struct HistogramLikelihood {
         return counts
     }
 
-    /// log L on every grid point.
-    public func scan(data: ScanData, grid: ParameterGrid, rate: EventRate? = nil) throws -> LikelihoodScanResult {
-        let n = try observedCounts(data)
+    /// log L on every grid point. With `asimovTheta` (Asimov data only) the counts are the exact
+    /// Asimov expectation of this model, n_b = N·p_b(θ_true), so that the best fit is θ_true and the
+    /// Monte-Carlo noise of the data sample does not enter; otherwise they are filled from `data`.
+    public func scan(data: ScanData, grid: ParameterGrid, rate: EventRate? = nil, asimovTheta: [Double]? = nil) throws -> LikelihoodScanResult {
+        var n: [Double]
+        if let asimovTheta, data.kind == .asimov {
+            n = try binProbabilities(at: asimovTheta)
+            for b in n.indices { n[b] *= data.eventCount }
+        } else {
+            n = try observedCounts(data)
+        }
         var logL = [Double](repeating: 0, count: grid.count)
         for j in 0..<grid.count {
             let p = try binProbabilities(at: grid.point(j))

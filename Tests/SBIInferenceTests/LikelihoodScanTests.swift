@@ -100,6 +100,10 @@ final class LikelihoodScanTests: XCTestCase {
         let ratio = (h[0].upper - h[0].lower) / (t[0].upper - t[0].lower)
         XCTAssertGreaterThan(ratio, 0.97)
         XCTAssertLessThan(ratio, 1.05)
+        // Model-consistent Asimov counts n_b = N·p_b(θ_true): the best fit is θ_true up to the parabola's
+        // error over ±one grid step (0.025) on a likelihood that is quadratic to MC precision.
+        let asimov = try model.scan(data: data, grid: grid, asimovTheta: [0.2])
+        XCTAssertEqual(asimov.bestFit[0], 0.2, accuracy: 0.005)
     }
 
     /// Adaptive binning gives (nearly) equal populations on the reference sample.

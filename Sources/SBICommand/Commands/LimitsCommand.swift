@@ -114,7 +114,7 @@ enum LimitsCommand {
                                                          features: features,
                                                          expectation: try expectation(simulator, grid: grid, count: mcEvents, seed: seed))
                     let name = "histogram(" + columns.map { simulator.observableNames[$0] }.joined(separator: ",") + ")"
-                    results.append((name, "histogram", try likelihood.scan(data: data, grid: grid, rate: rate)))
+                    results.append((name, "histogram", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
                 case .ml:
                     let folders = try CommandInput.required(parsed, "model").split(separator: ",").map(String.init)
                     for folder in folders {
@@ -138,7 +138,7 @@ enum LimitsCommand {
                     let likelihood = HistogramLikelihood(histogram: try histogram(parsed, features: features, data: data, axes: score.parameterCount),
                                                          features: features,
                                                          expectation: try expectation(simulator, grid: grid, count: mcEvents, seed: seed))
-                    results.append((URL(fileURLWithPath: folder).lastPathComponent, "sally", try likelihood.scan(data: data, grid: grid, rate: rate)))
+                    results.append((URL(fileURLWithPath: folder).lastPathComponent, "sally", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
                 }
                 let r = results[results.count - 1]
                 console.print("\(r.name): best fit \(r.result.bestFit.map { format($0) }.joined(separator: ", ")) (\(format(ProgressReporter.monotonicSeconds() - modeStart)) s)")
