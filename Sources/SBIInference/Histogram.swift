@@ -13,7 +13,7 @@ import SBICore
 /// [1] J. Brehmer et al., arXiv:1805.00020 §4.1 (histograms of observables and of t̂).
 public struct Histogram: Sendable, Equatable {
     /// Bin edges per axis, strictly increasing.
-    public let edges: [[Double]]
+    public let edges: [Axis]
     /// Bins per axis.
     public var binCounts: [Int] { edges.map { $0.count - 1 } }
     /// Total number of bins.
@@ -24,11 +24,12 @@ public struct Histogram: Sendable, Equatable {
     /// A histogram with the given edges.
     /// - Throws: `SBIError.data` naming `histogram.edges[a]` for fewer than two or unsorted edges,
     ///   or for more than two axes.
-    public init(edges: [[Double]]) throws {
+    public init(edges: [Axis]) throws {
         guard (1...2).contains(edges.count) else {
             throw SBIError.data("\(edges.count) axes; histograms have 1 or 2", field: "histogram.observables")
         }
-        for (a, e) in edges.enumerated() {
+        for (a, axis) in edges.enumerated() {
+            let e = axis.values
             guard e.count >= 2 else { throw SBIError.data("\(e.count) edges; expected at least 2 (one bin)", field: "histogram.edges[\(a)]") }
             guard e.allSatisfy(\.isFinite) else { throw SBIError.data("non-finite edge", field: "histogram.edges[\(a)]") }
             for k in 1..<e.count where e[k] <= e[k - 1] {
@@ -44,12 +45,12 @@ public struct Histogram: Sendable, Equatable {
         guard ranges.count == bins.count else {
             throw SBIError.data("\(ranges.count) ranges, \(bins.count) bin counts", field: "histogram.bins")
         }
-        var edges: [[Double]] = []
+        var edges: [Axis] = []
         for a in 0..<bins.count {
             guard bins[a] >= 1 else { throw SBIError.data("\(bins[a]) bins; expected at least 1", field: "histogram.bins[\(a)]") }
             let lo = ranges[a].lowerBound, hi = ranges[a].upperBound
             guard hi > lo else { throw SBIError.data("range [\(lo), \(hi)] is empty", field: "histogram.range[\(a)]") }
-            edges.append((0...bins[a]).map { lo + (hi - lo) * Double($0) / Double(bins[a]) })
+            edges.append(Axis((0...bins[a]).map { lo + (hi - lo) * Double($0) / Double(bins[a]) }))
         }
         return try Histogram(edges: edges)
     }
@@ -61,7 +62,7 @@ public struct Histogram: Sendable, Equatable {
         guard sample.columns == bins.count else {
             throw SBIError.data("\(sample.columns) features, \(bins.count) bin counts", field: "histogram.bins")
         }
-        var edges: [[Double]] = []
+        var edges: [Axis] = []
         for a in 0..<bins.count {
             guard bins[a] >= 1 else { throw SBIError.data("\(bins[a]) bins; expected at least 1", field: "histogram.bins[\(a)]") }
             guard sample.rows >= bins[a] else {
@@ -76,7 +77,7 @@ public struct Histogram: Sendable, Equatable {
             }
             let top = column[column.count - 1]
             e.append(top > e[e.count - 1] ? top : e[e.count - 1] + 1)
-            edges.append(e)
+            edges.append(Axis(e))
         }
         return try Histogram(edges: edges)
     }
@@ -87,7 +88,7 @@ public struct Histogram: Sendable, Equatable {
         var index = 0
         for a in 0..<edges.count {
             let v = features[row * edges.count + a]
-            let e = edges[a]
+            let e = edges[a].values
             // Binary search for the last interior edge ≤ v.
             var lo = 0, hi = e.count - 2
             while lo < hi {

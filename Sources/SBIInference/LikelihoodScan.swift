@@ -91,10 +91,11 @@ public struct LikelihoodScanResult: Sendable {
             let lm = l[best - stride[i]], l0 = l[best], lp = l[best + stride[i]]
             let curvature = lm - 2 * l0 + lp
             guard lm.isFinite, lp.isFinite, curvature < 0 else { continue }
-            let hm = axes[i][k] - axes[i][k - 1], hp = axes[i][k + 1] - axes[i][k]
+            let v = axes[i].values
+            let hm = v[k] - v[k - 1], hp = v[k + 1] - v[k]
             let h = 0.5 * (hm + hp)
             let delta = max(-hm, min(hp, 0.5 * h * (lm - lp) / curvature))
-            fit[i] = axes[i][k] + delta
+            fit[i] = v[k] + delta
             peak += (lm - lp) * (lm - lp) / (-8 * curvature)
         }
         return (fit, peak)

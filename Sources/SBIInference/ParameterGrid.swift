@@ -16,7 +16,7 @@ public struct ParameterGrid: Sendable, Equatable {
     /// Parameter names, one per column of `points`.
     public let names: [String]
     /// Coordinates of each axis for a regular grid (`axes[i]` has `shape[i]` values); nil for a list.
-    public let axes: [[Double]]?
+    public let axes: [Axis]?
     /// All points, `[nPoints, nParameters]`, last axis fastest.
     public let points: Matrix<Double>
 
@@ -38,7 +38,7 @@ public struct ParameterGrid: Sendable, Equatable {
             throw SBIError.data("\(names.count) parameter names, \(ranges.count) ranges and \(counts.count) point counts; expected one of each per parameter",
                                 field: "grid")
         }
-        var axes: [[Double]] = []
+        var axes: [Axis] = []
         for i in 0..<names.count {
             let field = "grid.\(names[i])"
             let (a, b, m) = (ranges[i].lowerBound, ranges[i].upperBound, counts[i])
@@ -47,18 +47,19 @@ public struct ParameterGrid: Sendable, Equatable {
             guard m == 1 || b > a else {
                 throw SBIError.data("range [\(a), \(b)] is empty or reversed; expected lower < upper for \(m) points", field: field)
             }
-            axes.append(m == 1 ? [a] : (0..<m).map { k in k == m - 1 ? b : a + (b - a) * Double(k) / Double(m - 1) })
+            axes.append(Axis(m == 1 ? [a] : (0..<m).map { k in k == m - 1 ? b : a + (b - a) * Double(k) / Double(m - 1) }))
         }
         try self.init(names: names, axes: axes)
     }
 
     /// A regular grid from explicit strictly increasing axis coordinates.
     /// - Throws: `SBIError.data` naming `grid.<name>` for an empty, non-finite or unsorted axis.
-    public init(names: [String], axes: [[Double]]) throws {
+    public init(names: [String], axes: [Axis]) throws {
         guard !names.isEmpty, names.count == axes.count else {
             throw SBIError.data("\(names.count) names and \(axes.count) axes; expected one axis per parameter", field: "grid")
         }
-        for (i, axis) in axes.enumerated() {
+        for (i, column) in axes.enumerated() {
+            let axis = column.values
             let field = "grid.\(names[i])"
             guard !axis.isEmpty else { throw SBIError.data("0 points; expected at least 1", field: field) }
             guard axis.allSatisfy(\.isFinite) else { throw SBIError.data("axis contains a non-finite value", field: field) }
@@ -72,7 +73,7 @@ public struct ParameterGrid: Sendable, Equatable {
         var storage = [Double](repeating: 0, count: total * d)
         var index = [Int](repeating: 0, count: d)
         for j in 0..<total {
-            for i in 0..<d { storage[j * d + i] = axes[i][index[i]] }
+            for i in 0..<d { storage[j * d + i] = axes[i].values[index[i]] }
             var i = d - 1
             while i >= 0 {
                 index[i] += 1

@@ -19,7 +19,7 @@ final class LikelihoodScanTests: XCTestCase {
         XCTAssertEqual(result.bestFit[0], mean, accuracy: 1e-9)
         for cl in [0.68, 0.95] {
             let half = (gsl_cdf_chisq_Qinv(1 - cl, 1) * 5 / Double(n)).squareRoot()
-            let intervals = ConfidenceRegion.intervals(xs: grid.axes![0], values: result.pValues, level: 1 - cl)
+            let intervals = ConfidenceRegion.intervals(xs: grid.axes![0].values, values: result.pValues, level: 1 - cl)
             XCTAssertEqual(intervals.count, 1)
             // Grid precision: one grid step (0.01); linear interpolation of p is far better.
             XCTAssertEqual(intervals[0].lower, mean - half, accuracy: 0.01)
@@ -36,7 +36,7 @@ final class LikelihoodScanTests: XCTestCase {
         let mean = sample.storage.reduce(0, +) / Double(sample.rows)
         let half = (5 / n).squareRoot()   // 68.27 % = 1σ
         let cl = gsl_cdf_chisq_P(1, 1)
-        let interval = ConfidenceRegion.intervals(xs: grid.axes![0], values: result.pValues, level: 1 - cl)
+        let interval = ConfidenceRegion.intervals(xs: grid.axes![0].values, values: result.pValues, level: 1 - cl)
         XCTAssertEqual(interval.count, 1)
         XCTAssertEqual(interval[0].lower, mean - half, accuracy: 0.01)   // grid step 0.01
         XCTAssertEqual(interval[0].upper, mean + half, accuracy: 0.01)
@@ -55,8 +55,8 @@ final class LikelihoodScanTests: XCTestCase {
         XCTAssertEqual(truth.pValues, ml.pValues)
         XCTAssertEqual(truth.bestFit, ml.bestFit)
         for cl in [0.68, 0.95] {
-            let a = try ConfidenceRegion.contours(xs: grid.axes![0], ys: grid.axes![1], pValues: truth.pValues, confidenceLevel: cl)
-            let b = try ConfidenceRegion.contours(xs: grid.axes![0], ys: grid.axes![1], pValues: ml.pValues, confidenceLevel: cl)
+            let a = try ConfidenceRegion.contours(xs: grid.axes![0].values, ys: grid.axes![1].values, pValues: truth.pValues, confidenceLevel: cl)
+            let b = try ConfidenceRegion.contours(xs: grid.axes![0].values, ys: grid.axes![1].values, pValues: ml.pValues, confidenceLevel: cl)
             XCTAssertFalse(a.isEmpty)
             XCTAssertEqual(a, b)
         }
@@ -94,8 +94,8 @@ final class LikelihoodScanTests: XCTestCase {
         let hist = try model.scan(data: data, grid: grid)
         let truth = try LikelihoodScan.truth(simulator: gaussian, data: data, grid: grid)
         let level = 1 - 0.68
-        let h = ConfidenceRegion.intervals(xs: grid.axes![0], values: hist.pValues, level: level)
-        let t = ConfidenceRegion.intervals(xs: grid.axes![0], values: truth.pValues, level: level)
+        let h = ConfidenceRegion.intervals(xs: grid.axes![0].values, values: hist.pValues, level: level)
+        let t = ConfidenceRegion.intervals(xs: grid.axes![0].values, values: truth.pValues, level: level)
         XCTAssertEqual(h.count, 1)
         let ratio = (h[0].upper - h[0].lower) / (t[0].upper - t[0].lower)
         XCTAssertGreaterThan(ratio, 0.97)
@@ -127,8 +127,8 @@ final class LikelihoodScanTests: XCTestCase {
                                         expectation: .simulated(gaussian, eventsPerPoint: 200_000, seed: 9))
         let sally = try model.scan(data: data, grid: grid)
         let truth = try LikelihoodScan.truth(simulator: gaussian, data: data, grid: grid)
-        let s = ConfidenceRegion.intervals(xs: grid.axes![0], values: sally.pValues, level: 0.32)
-        let t = ConfidenceRegion.intervals(xs: grid.axes![0], values: truth.pValues, level: 0.32)
+        let s = ConfidenceRegion.intervals(xs: grid.axes![0].values, values: sally.pValues, level: 0.32)
+        let t = ConfidenceRegion.intervals(xs: grid.axes![0].values, values: truth.pValues, level: 0.32)
         let ratio = (s[0].upper - s[0].lower) / (t[0].upper - t[0].lower)
         XCTAssertGreaterThan(ratio, 0.97)
         XCTAssertLessThan(ratio, 1.05)
@@ -144,7 +144,7 @@ final class LikelihoodScanTests: XCTestCase {
         assertThrowsSBIError(try ParameterGrid(names: ["theta"], ranges: [0...1], counts: [0]), field: "grid.theta")
         assertThrowsSBIError(try ParameterGrid(names: ["theta"], ranges: [1...1], counts: [5]), field: "grid.theta")
         assertThrowsSBIError(try ParameterGrid(names: ["theta"], ranges: [(-Double.infinity)...1], counts: [5]), field: "grid.theta")
-        assertThrowsSBIError(try ParameterGrid(names: ["theta"], axes: [[0, 2, 1]]), field: "grid.theta")
+        assertThrowsSBIError(try ParameterGrid(names: ["theta"], axes: [Axis([0, 2, 1])]), field: "grid.theta")
         assertThrowsSBIError(try ParameterGrid(names: ["theta"], points: Matrix(rows: 2, columns: 1, storage: [0, .nan])), field: "grid.points")
         assertThrowsSBIError(try ParameterGrid(names: ["theta"], points: Matrix(rows: 0, columns: 1)), field: "grid.points")
         assertThrowsSBIError(try ConfidenceLevels.check([0.68, 1.0]), field: "confidence-levels")

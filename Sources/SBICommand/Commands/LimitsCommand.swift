@@ -146,7 +146,7 @@ enum LimitsCommand {
 
             let parameters = (0..<space.count).map { i in
                 ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i],
-                                       range: grid.axes![i][0]...grid.axes![i][grid.axes![i].count - 1])
+                                       range: grid.axes![i].values[0]...grid.axes![i].values[grid.axes![i].count - 1])
             }
             let file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: cls,
                                              thetaTrue: thetaTrue, refinement: refine)
@@ -255,7 +255,7 @@ enum LimitsCommand {
     /// Reweighting of one weighted sample for weighted simulators, else simulation at every θ.
     static func expectation(_ simulator: any Simulator, grid: ParameterGrid, count: Int, seed: UInt64) throws -> BinExpectation {
         if let weighted = simulator as? any WeightedSimulator {
-            let centre = (0..<grid.parameterCount).map { i in 0.5 * (grid.axes![i][0] + grid.axes![i][grid.axes![i].count - 1]) }
+            let centre = (0..<grid.parameterCount).map { i in 0.5 * (grid.axes![i].values[0] + grid.axes![i].values[grid.axes![i].count - 1]) }
             let sample = try weighted.simulateWeighted(proposalAt: centre, count: count, random: SeededRandom(seed: seed).substream(2))
             return .reweighted(weighted, sample: sample)
         }
