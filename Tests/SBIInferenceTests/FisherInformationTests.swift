@@ -19,6 +19,15 @@ final class FisherInformationTests: XCTestCase {
         let sally = try FisherInformation.sally(estimator: PerfectScore(simulator: gaussian, reference: [0.5]), names: ["theta"],
                                                 sample: sample, at: [0.5], events: n)
         XCTAssertEqual(sally.matrix[0, 0], n / 5, accuracy: 0.01 * n / 5)
+        let ml = try FisherInformation.ml(estimator: PerfectLogRatio(simulator: gaussian, reference: [0]), names: ["theta"],
+                                          sample: sample, at: [0.5], events: n)
+        XCTAssertEqual(ml.matrix[0, 0], n / 5, accuracy: 0.01 * n / 5)
+        // Two parameters: the correlated model's per-event information [[1.25, 0.75], [0.75, 1.25]] (1 % MC).
+        let model = CorrelatedGaussianSimulator()
+        let x2 = try model.simulate(at: [0.1, 0.2], count: 200_000, random: SeededRandom(seed: 7)).observables
+        let ml2 = try FisherInformation.ml(estimator: PerfectLogRatio(simulator: model, reference: [0, 0]), names: ["a", "b"],
+                                           sample: x2, at: [0.1, 0.2], events: 1)
+        for k in 0..<4 { XCTAssertEqual(ml2.matrix.storage[k], CorrelatedGaussianSimulator.perEventInformation[k], accuracy: 0.015) }
     }
 
     /// Histogram information is at most the exact one and, with 40 bins of width 0.4 ≪ σ = √5, within 3 %
