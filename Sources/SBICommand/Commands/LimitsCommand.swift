@@ -40,7 +40,7 @@ enum LimitsCommand {
             .value("model", "DIR[,DIR...]", "Ratio estimator (or ensemble) folders for mode ml."),
             .value("score-model", "DIR", "Score estimator folder for mode sally."),
             .value("asimov-events", "M", "Size of the Asimov sample (default 100000)."),
-            .value("mc-events", "M", "Simulated events per grid point for histograms (default 20000)."),
+            .value("mc-events", "M", "Simulated events per grid point for histograms (default 100000)."),
             .value("refine", "K", "Bicubic refinement factor for 2-D contours (default 1: none)."),
             .value("output", "DIR", "Output folder."),
             .value("seed", "S", "Random seed (default 1)."),
@@ -59,7 +59,7 @@ enum LimitsCommand {
             let output = try CommandInput.required(parsed, "output")
             let seed = try CommandInput.seed(parsed)
             let asimovEvents = try parsed.integer("asimov-events", in: 1...100_000_000) ?? 100_000
-            let mcEvents = try parsed.integer("mc-events", in: 1...100_000_000) ?? 20_000
+            let mcEvents = try parsed.integer("mc-events", in: 1...100_000_000) ?? 100_000
             let refine = try parsed.integer("refine", in: 1...64) ?? 1
 
             var rate: EventRate?
