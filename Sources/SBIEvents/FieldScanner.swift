@@ -177,10 +177,14 @@ enum LHEBytes {
     static func find(_ line: UnsafeBufferPointer<UInt8>, _ text: StaticString, from: Int = 0) -> Int? {
         let count = text.utf8CodeUnitCount
         guard count > 0, line.count >= count else { return nil }
+        guard let base = line.baseAddress else { return nil }
         let first = text.utf8Start[0]
         var i = max(from, 0)
         while i + count <= line.count {
-            if line[i] == first, matches(line, at: i, text) { return i }
+            // memchr finds the candidate first byte with vector instructions.
+            guard let hit = memchr(base + i, Int32(first), line.count - count + 1 - i) else { return nil }
+            i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if matches(line, at: i, text) { return i }
             i += 1
         }
         return nil

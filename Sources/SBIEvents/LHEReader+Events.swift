@@ -113,8 +113,13 @@ extension LHEReader {
             event.weights.removeAll(keepingCapacity: true)
             event.weights.append(contentsOf: repeatElement(0, count: benchmarkCount))
         }
-        filledCount = 0
-        ids.resetHint()
+        guard var state = weightState else {
+            throw SBIError(.internal, file: path, "reader used after an error")
+        }
+        weightState = nil
+        defer { weightState = state }
+        state.filledCount = 0
+        state.ids.resetHint()
         var sawRwgt = false
         var sawBlock = false
         var inRwgt = false
@@ -124,7 +129,7 @@ extension LHEReader {
             guard let line = try lines.nextLine() else { throw truncated(number) }
             var i = LHEBytes.firstNonSpace(line)
             if inRwgt {
-                if try readWeightTags(line, from: i, event: &event) { inRwgt = false }
+                if try readWeightTags(line, from: i, event: &event, state: &state) { inRwgt = false }
                 continue
             }
             if inBlock {
@@ -138,7 +143,7 @@ extension LHEReader {
                     sawRwgt = true
                     if mapping == .nominalOnly {
                         try skipElement(line, from: i, number)
-                    } else if try !readWeightTags(line, from: i + 5, event: &event) {
+                    } else if try !readWeightTags(line, from: i + 5, event: &event, state: &state) {
                         inRwgt = true
                     }
                     continue
@@ -173,41 +178,45 @@ extension LHEReader {
         }
         if mapping == .nominalOnly { return }
         if !sawRwgt, sawBlock {
-            try mapBlock(event: &event, number: number)
+            try mapBlock(event: &event, number: number, state: &state)
         }
         if learningIDs {
             learningIDs = false
         }
-        if filledCount != benchmarkNames.count {
+        if state.filledCount != benchmarkNames.count {
             var missing: [String] = []
-            for (slot, name) in benchmarkNames.enumerated() where filledInEvent[slot] != number {
-                missing.append(weightID(ofSlot: slot) ?? name)
+            for (slot, name) in benchmarkNames.enumerated() where state.filledInEvent[slot] != number {
+                missing.append(weightID(ofSlot: slot, state.ids) ?? name)
             }
             throw eventError("weight id(s) \(LHEReader.list(missing.map { "'\($0)'" })) missing; every event must carry all \(benchmarkNames.count) benchmark weights", number)
         }
     }
 
-    func weightID(ofSlot slot: Int) -> String? {
+    func weightID(ofSlot slot: Int, _ ids: WeightIDTable) -> String? {
         for entry in 0..<ids.count where ids.slots[entry] == slot { return ids.id(entry) }
         return nil
     }
 
     /// Parses `<wgt id='…'> value </wgt>` tags from `line[from...]`; true once `</rwgt>` is seen.
     private func readWeightTags(_ line: UnsafeBufferPointer<UInt8>, from: Int,
-                                event: inout LHEEvent) throws -> Bool {
+                                event: inout LHEEvent, state: inout WeightState) throws -> Bool {
         let number = event.number
         var position = from
-        while true {
-            guard let open = LHEBytes.find(line, "<wgt", from: position) else {
-                return LHEBytes.find(line, "</rwgt", from: position) != nil
+        while let open = LHEBytes.find(line, "<", from: position) {
+            if LHEBytes.matches(line, at: open, "</rwgt") { return true }
+            guard LHEBytes.matches(line, at: open, "<wgt"), open + 4 < line.count,
+                  FieldScanner.isSpace(line[open + 4]) || line[open + 4] == 62
+            else {
+                position = open + 1
+                continue
             }
-            if let close = LHEBytes.find(line, "</rwgt", from: position), close < open { return true }
-            guard let tagEnd = LHEBytes.find(line, ">", from: open),
+            guard let tagEnd = LHEBytes.find(line, ">", from: open + 4),
                   let valueEnd = LHEBytes.find(line, "</wgt>", from: tagEnd)
             else {
                 throw eventError("expected <wgt id='…'> value </wgt> on one line, found '\(LHEBytes.excerpt(line))'", number)
             }
-            guard let idRange = LHEBytes.attribute(line, "id", in: open..<tagEnd) else {
+            guard let idRange = LHEReader.quickID(line, open + 4, tagEnd)
+                    ?? LHEBytes.attribute(line, "id", in: open..<tagEnd) else {
                 throw eventError("<wgt> without an id attribute", number)
             }
             let valueRange = LHEBytes.trimmed(line, (tagEnd + 1)..<valueEnd)
@@ -217,23 +226,36 @@ extension LHEReader {
             guard value.isFinite else {
                 throw eventError("weight '\(LHEBytes.string(line, idRange))' is not finite (\(value))", number)
             }
-            try store(value, id: line, idRange, event: &event)
+            try store(value, id: line, idRange, event: &event, state: &state)
             position = valueEnd + 6
         }
+        return false
+    }
+
+    /// The common form ` id='…'>` / ` id="…">` right after `<wgt`, without a general attribute scan.
+    @inline(__always)
+    private static func quickID(_ line: UnsafeBufferPointer<UInt8>, _ at: Int, _ tagEnd: Int) -> Range<Int>? {
+        guard at + 5 < tagEnd, LHEBytes.matches(line, at: at, " id=") else { return nil }
+        let quote = line[at + 4]
+        guard quote == 39 || quote == 34 else { return nil }
+        var k = at + 5
+        while k < tagEnd, line[k] != quote { k += 1 }
+        guard k < tagEnd, k + 1 == tagEnd || line[(k + 1)..<tagEnd].allSatisfy(FieldScanner.isSpace) else { return nil }
+        return (at + 5)..<k
     }
 
     private func store(_ value: Double, id line: UnsafeBufferPointer<UInt8>, _ idRange: Range<Int>,
-                       event: inout LHEEvent) throws {
+                       event: inout LHEEvent, state: inout WeightState) throws {
         let number = event.number
-        var entry = ids.find(line, idRange)
+        var entry = state.ids.find(line, idRange)
         if entry == nil {
             if learningIDs {
                 let name = LHEBytes.string(line, idRange)
-                ids.insert(name, slot: benchmarkNames.count)
+                state.ids.insert(name, slot: benchmarkNames.count)
                 benchmarkNames.append(name)
-                filledInEvent.append(0)
+                state.filledInEvent.append(0)
                 event.weights.append(0)
-                entry = ids.count - 1
+                entry = state.ids.count - 1
             } else if case .table = mapping, header.weights.isEmpty {
                 return  // ids outside the caller's table are ignored
             } else {
@@ -242,13 +264,13 @@ extension LHEReader {
             }
         }
         guard let entry else { return }
-        let slot = ids.slots[entry]
+        let slot = state.ids.slots[entry]
         if slot < 0 { return }
-        if filledInEvent[slot] == number {
+        if state.filledInEvent[slot] == number {
             throw eventError("weight id '\(LHEBytes.string(line, idRange))' appears twice", number)
         }
-        filledInEvent[slot] = number
-        filledCount += 1
+        state.filledInEvent[slot] = number
+        state.filledCount += 1
         event.weights[slot] = value
     }
 
@@ -269,7 +291,7 @@ extension LHEReader {
         return end != nil
     }
 
-    private func mapBlock(event: inout LHEEvent, number: Int) throws {
+    private func mapBlock(event: inout LHEEvent, number: Int, state: inout WeightState) throws {
         guard !header.weights.isEmpty else {
             if benchmarkNames.isEmpty, !learningIDs { return }
             throw eventError("a <weights> block cannot be mapped to weight ids without <initrwgt>", number)
@@ -280,8 +302,8 @@ extension LHEReader {
         for (k, value) in blockValues.enumerated() {
             let slot = headerSlots[k]
             guard slot >= 0 else { continue }
-            filledInEvent[slot] = number
-            filledCount += 1
+            state.filledInEvent[slot] = number
+            state.filledCount += 1
             event.weights[slot] = value
         }
     }

@@ -36,12 +36,11 @@ public final class LHEReader {
     public let mapping: LHEWeightMapping
 
     let lines: GzipLineReader
-    var ids = WeightIDTable()
+    /// Weight-id lookup and per-event fill marks; moved into a local while an event is read
+    /// (a local needs no dynamic exclusivity checks in the per-weight loop).
+    var weightState: WeightState? = WeightState()
     /// For header weight k (`<weights>` order), its benchmark slot or −1.
     var headerSlots: [Int] = []
-    /// Event number that last filled each benchmark slot.
-    var filledInEvent: [Int] = []
-    var filledCount = 0
     var blockValues: [Double] = []
     /// True while the benchmark ids are still being learnt from the first event.
     var learningIDs = false
@@ -67,7 +66,7 @@ public final class LHEReader {
     }
 
     /// Bytes held by the reader's reusable buffers (for constant-memory checks).
-    var bufferBytes: Int { lines.capacity + blockValues.capacity * 8 + filledInEvent.capacity * 8 }
+    var bufferBytes: Int { lines.capacity + blockValues.capacity * 8 + (weightState?.filledInEvent.capacity ?? 0) * 8 }
 
     /// Reads the file again from its first event (same header, same mapping).
     public func rewind() throws {
@@ -79,10 +78,12 @@ public final class LHEReader {
         }
         eventsRead = 0
         finished = false
-        for k in filledInEvent.indices { filledInEvent[k] = 0 }
+        weightState?.resetFills()
     }
 
     private func setUpMapping() throws {
+        var ids = WeightIDTable()
+        defer { weightState?.ids = ids }
         switch mapping {
         case .nominalOnly:
             break
@@ -117,8 +118,21 @@ public final class LHEReader {
                 }
             }
         }
-        filledInEvent = Array(repeating: 0, count: benchmarkNames.count)
+        weightState?.filledInEvent = Array(repeating: 0, count: benchmarkNames.count)
         afterHeaderLine = lines.lineNumber
+    }
+
+    /// Which benchmark slots the current event has filled, and the id table.
+    struct WeightState {
+        var ids = WeightIDTable()
+        /// Event number that last filled each benchmark slot.
+        var filledInEvent: [Int] = []
+        var filledCount = 0
+
+        mutating func resetFills() {
+            for k in filledInEvent.indices { filledInEvent[k] = 0 }
+            filledCount = 0
+        }
     }
 
     static func list(_ names: [String]) -> String {

@@ -55,13 +55,14 @@ final class LHEReaderMemoryTests: XCTestCase {
         print("LHE gzip read + 3 observables: \(passes * 1000) events in \(String(format: "%.3f", seconds)) s = \(Int(Double(passes * 1000) / seconds)) events/s")
     }
 
-    func testReadOnly_ppToJJ20Times_reportsRate() throws {
-        let path = try LHETestSupport.requireSharedFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+    /// Reads `path` 20 times; returns (events, wall seconds, CPU seconds of this process).
+    private func timeReads(_ path: String) throws -> (Int, Double, Double) {
         let reader = try LHEReader(path: path)
         var event = LHEEvent()
         var total = 0
         var weightSum = 0.0
         let start = Date()
+        let cpuStart = clock()
         for pass in 0..<20 {
             if pass > 0 { try reader.rewind() }
             while try reader.next(into: &event) {
@@ -69,9 +70,30 @@ final class LHEReaderMemoryTests: XCTestCase {
                 weightSum += event.weights[144]
             }
         }
-        let seconds = Date().timeIntervalSince(start)
-        XCTAssertEqual(total, 20_000)
+        let cpu = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC)
         XCTAssertTrue(weightSum > 0)
-        print("LHE gzip read only: \(total) events in \(String(format: "%.3f", seconds)) s = \(Int(Double(total) / seconds)) events/s")
+        return (total, Date().timeIntervalSince(start), cpu)
+    }
+
+    func testReadOnly_ppToJJ20Times_reportsRate() throws {
+        let path = try LHETestSupport.requireSharedFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        let (total, wall, cpu) = try timeReads(path)
+        XCTAssertEqual(total, 20_000)
+        print("LHE gzip read only: \(total) events in \(String(format: "%.3f", wall)) s wall = \(Int(Double(total) / wall)) events/s; CPU \(String(format: "%.3f", cpu)) s = \(Int(Double(total) / cpu)) events/s")
+    }
+
+    /// The same events uncompressed: the parser's own rate, without zlib's inflate.
+    func testReadOnly_ppToJJDecompressed20Times_reportsParseRate() throws {
+        let source = try LHETestSupport.requireSharedFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        let directory = try LHETestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plain = directory.appendingPathComponent("pp_to_jj.lhe").path
+        let lines = try GzipLineReader(path: source)
+        var text = ""
+        while let line = try lines.nextLine() { text += String(decoding: line, as: UTF8.self) + "\n" }
+        try LHETestSupport.write(text, to: plain, gzip: false)
+        let (total, wall, cpu) = try timeReads(plain)
+        XCTAssertEqual(total, 20_000)
+        print("LHE plain read only: \(total) events in \(String(format: "%.3f", wall)) s wall = \(Int(Double(total) / wall)) events/s; CPU \(String(format: "%.3f", cpu)) s = \(Int(Double(total) / cpu)) events/s")
     }
 }
