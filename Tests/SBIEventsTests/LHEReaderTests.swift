@@ -134,4 +134,47 @@ final class LHEReaderTests: XCTestCase {
         XCTAssertEqual(events[0].weights, [])
         XCTAssertEqual(events[0].weight, 50.109093)
     }
+
+    /// An LHEF 1.0 file in MadGraph 4's style (comment before the header, Fortran `0.` and
+    /// `9.` fields, `D` exponents) and a one-line `<rwgt>` whose ids define the benchmarks.
+    func testLHE10_madgraph4Style_readsWithOneLineRwgt() throws {
+        let text = """
+        <LesHouchesEvents version="1.0">
+        <!--
+        File generated with HELAS, <event> in a comment
+        -->
+        <header>
+        <MGVersion>
+        # MG/ME version    : 4.4.44
+        </MGVersion>
+        </header>
+        <init>
+          2212  2212  0.70000000000E+04  0.70000000000E+04 0 0 10042 10042 3  1
+          0.12500000000D+01  0.10000000000E-01  0.10000000000E+01  81
+        </init>
+        <event>
+         3     81  0.1000000E+01  0.9118800E+02  0.7546771E-02  0.1300000E+00
+               21   -1    0    0  501  502  0.00000000000E+00  0.00000000000E+00  0.10000000000E+03  0.10000000000E+03  0.00000000000E+00 0. 9.
+               21   -1    0    0  502  501 -0.00000000000E+00 -0.00000000000E+00 -0.10000000000E+03  0.10000000000E+03  0.00000000000E+00 0. 9.
+               25    1    1    2    0    0  0.00000000000E+00  0.00000000000E+00  0.00000000000E+00  0.20000000000E+03  0.20000000000E+03 0. 9.
+        <rwgt><wgt id="a">1.5</wgt> <wgt id="b"> 2.5 </wgt></rwgt>
+        </event>
+        </LesHouchesEvents>
+        """
+        let directory = try LHETestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("mg4.lhe").path
+        try LHETestSupport.write(text, to: path, gzip: false)
+        let (reader, events) = try LHETestSupport.readAll(path)
+        XCTAssertEqual(reader.header.version, "1.0")
+        XCTAssertEqual(reader.header.initBlock.weightingStrategy, 3)
+        XCTAssertEqual(reader.header.initBlock.totalCrossSectionPicobarn, 1.25)
+        XCTAssertEqual(reader.benchmarkNames, ["a", "b"])
+        XCTAssertEqual(events.count, 1)
+        XCTAssertEqual(events[0].weights, [1.5, 2.5])
+        XCTAssertEqual(events[0].particles.map(\.pdgID), [21, 21, 25])
+        XCTAssertEqual(events[0].particles[2].mass, 200)
+        XCTAssertEqual(events[0].particles[1].pz, -100)
+        XCTAssertEqual(events[0].particles[0].spin, 9)
+    }
 }
