@@ -36,12 +36,8 @@ if [ ! -x "$python" ]; then
 fi
 if ! "$python" -c "import torch" 2>/dev/null; then
     echo "installing torch into $venv..." >&2
-    if [ -n "${TORCH_REQUIREMENT:-}" ]; then
-        "$venv/bin/pip" install --quiet "$TORCH_REQUIREMENT" >&2
-    else
-        "$venv/bin/pip" install --quiet --retries 1 --index-url https://download.pytorch.org/whl/cpu torch >&2 \
-            || "$venv/bin/pip" install --quiet torch >&2
-    fi
+    # PyPI's torch by name; TORCH_REQUIREMENT picks another pin (e.g. a CPU-only build).
+    "$venv/bin/pip" install --quiet "${TORCH_REQUIREMENT:-torch}" numpy >&2
 fi
 
 # sbi's training suite if this build has it, otherwise whatever `sbi bench` measures.
