@@ -314,7 +314,7 @@ extension LHEReader {
         while nameEnd < line.count, !FieldScanner.isSpace(line[nameEnd]), line[nameEnd] != 62, line[nameEnd] != 47 {
             nameEnd += 1
         }
-        if line[i + 1] == 47 { return }  // a stray closing tag
+        if i + 1 >= line.count || line[i + 1] == 47 { return }  // a lone '<' or a stray closing tag
         if line.count >= 2, line[line.count - 1] == 62, line[line.count - 2] == 47 { return }  // <x … />
         // Copied: the line buffer is refilled (and moved) while the element is skipped.
         skippedName.removeAll(keepingCapacity: true)

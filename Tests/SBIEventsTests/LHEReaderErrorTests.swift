@@ -146,4 +146,34 @@ final class LHEReaderErrorTests: XCTestCase {
         let text = replacing(" 60.125 ", " ******** ")
         assertContains(try readError(text), ["event 1: particle 4: expected 'IDUP ISTUP"])
     }
+
+    /// Cutting the file at every byte must give an SBIError (never a trap, never silent
+    /// success); overwriting single bytes with '<' or '9' must give an event list or an SBIError.
+    func testEveryTruncationAndByteFlip_throwsSBIErrorOrReads() throws {
+        let bytes = Array(knownText.utf8)
+        let closing = knownText.utf8.count - "</LesHouchesEvents>\n".utf8.count
+        let path = directory.appendingPathComponent("cut.lhe").path
+        func outcome(_ data: [UInt8]) throws -> Bool? {
+            try Data(data).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try LHETestSupport.readAll(path)
+                return true
+            } catch is SBIError {
+                return false
+            } catch {
+                XCTFail("not an SBIError: \(error)")
+                return nil
+            }
+        }
+        for cut in 0..<closing {
+            XCTAssertEqual(try outcome(Array(bytes[..<cut])), false, "cut at byte \(cut) was accepted")
+        }
+        for position in stride(from: 0, to: bytes.count, by: 3) {
+            for replacement in [UInt8(ascii: "<"), UInt8(ascii: "9")] {
+                var flipped = bytes
+                flipped[position] = replacement
+                XCTAssertNotNil(try outcome(flipped))
+            }
+        }
+    }
 }
