@@ -82,10 +82,11 @@ public enum ContourPlot {
             }
         }
         body += legend(file)
+        let width = canvasWidth(file)
         let title = "\(file.confidenceLevels.map { "\(trim($0 * 100))%" }.joined(separator: ", ")) CL \(p.count == 2 ? "contours" : "intervals")"
         return """
         <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(f(size.width))" height="\(f(size.height))" viewBox="0 0 \(f(size.width)) \(f(size.height))" font-family="Helvetica, Arial, sans-serif">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(size.height))" viewBox="0 0 \(f(width)) \(f(size.height))" font-family="Helvetica, Arial, sans-serif">
         <title>\(escape(title))</title>
         <text x="\(f((frame.left + frame.right) / 2))" y="24" font-size="15" text-anchor="middle">\(escape(title))</text>
         \(body)</svg>
@@ -98,13 +99,25 @@ public enum ContourPlot {
         try AtomicFileWriter.write(svg(file), to: path)
     }
 
+    /// The legend text of estimator `e`.
+    static func legendLabel(_ e: ContoursFile.Estimator) -> String {
+        e.name == e.mode ? e.name : "\(e.name) (\(e.mode))"
+    }
+
+    /// Canvas width: at least `size.width`, wider when a legend label would run off the
+    /// right edge (about 7 px per character at font size 12).
+    static func canvasWidth(_ file: ContoursFile) -> Double {
+        let longest = (file.estimators.map { legendLabel($0).count } + ["true θ (Asimov data)".count]).max() ?? 0
+        return max(size.width, frame.right + 20 + 34 + 7 * Double(longest) + 16)
+    }
+
     static func legend(_ file: ContoursFile) -> String {
         let x = frame.right + 20
         var y = frame.top + 10
         var out = "<g id=\"legend\" font-size=\"12\">\n"
         for (k, e) in file.estimators.enumerated() {
             out += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 28))\" y2=\"\(f(y))\" stroke=\"\(colours[k % colours.count])\" stroke-width=\"3\"/>"
-            out += "<text x=\"\(f(x + 34))\" y=\"\(f(y + 4))\">\(escape(e.name == e.mode ? e.name : "\(e.name) (\(e.mode))"))</text>\n"
+            out += "<text x=\"\(f(x + 34))\" y=\"\(f(y + 4))\">\(escape(legendLabel(e)))</text>\n"
             y += 20
         }
         y += 6
