@@ -15,6 +15,7 @@ enum SBIMain {
         PlotCommand.command,
         BenchCommand.command,
         ValidateCommand.command,
+        FitCommand.command,
         InitCommand.command,
     ]
 

@@ -1,0 +1,247 @@
+import Foundation
+import SBICore
+import SBIEstimators
+import SBIInference
+import SBINetworks
+import SBISimulation
+
+/// The bodies of the stages of `FitPipeline`; each writes only into the folder it is given.
+///
+/// ```
+/// augment: SampleAugmenter(simulator).augment(sample.augmentationRequest)  → <sample>/x_train.npy, …
+/// train:   ParameterizedRatioEstimator / SALLYEstimator / ensembles on <sample>/*_train.npy → <estimator>/
+/// limits:  log L(θ) on the grid (truth, ml, rate, histogram, sally), q = −2 Δlog L, p from χ²_k → contours.json, pvalues.npy, grid.npy
+/// plot:    outputs.files (contours.svg drawn from contours.json, HEPData, copies of the rest)
+/// ```
+/// arXiv:1805.00013, 1805.00020 (methods and the likelihood scan).
+extension FitPipeline {
+    func simulator() throws -> any Simulator {
+        var lumi = recipe.inference.luminosityInversePicobarn
+        if lumi == nil, recipe.simulator.name == .wbfHiggs { lumi = WBFHiggsSimulator.defaultLuminosityInversePicobarn }
+        return try recipe.simulator.make(luminosityInversePicobarn: lumi)
+    }
+
+    func runAugment(into partial: String) throws -> (items: Int, detail: String) {
+        let sim = try simulator()
+        var total = 0
+        var parts: [String] = []
+        for sample in recipe.samples {
+            let request = try sample.augmentationRequest(morphing: recipe.morphing)
+            let progress = ProgressReporter(stage: "augment \(sample.name)", total: sample.events, unit: "events")
+            let samples: AugmentedSamples
+            do { samples = try SampleAugmenter(simulator: sim).augment(request, progress: progress) } catch let e as SBIError {
+                var e = e
+                e.field = "samples.\(sample.name)" + (e.field.map { "." + $0 } ?? "")
+                throw e
+            }
+            progress.finish()
+            try samples.write(to: partial + "/" + sample.name)
+            total += sample.events
+            parts.append("\(sample.name) \(sample.events) events")
+        }
+        return (total, parts.joined(separator: ", "))
+    }
+
+    func runTrain(into partial: String) throws -> (items: Int, detail: String) {
+        var total = 0
+        var parts: [String] = []
+        for estimator in recipe.estimators {
+            let method = estimator.networkMethod
+            var fields: [TrainingDataset.Field] = [.x]
+            if method.kind != .score { fields += [.theta, .y] }
+            if method.needsJointRatio { fields.append(.rXZ) }
+            if method.usesScore { fields.append(.tXZ) }
+            let sampleFolder = stageFolder(.augment) + "/" + estimator.sample
+            let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields)
+            let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
+            let training = estimator.training.settings
+            let out = partial + "/" + estimator.name
+            let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
+            var history: TrainingHistory?
+            switch (method.kind, estimator.ensemble) {
+            case (.score, 1):
+                let e = try SALLYEstimator.train(data: data, network: network, training: training,
+                                                 parameterNames: recipe.parameterNames, progress: progress)
+                try e.save(to: out)
+                history = e.history
+            case (.score, let n):
+                let e = try ScoreEnsemble.train(count: n, seed: training.seed, data: data, network: network, training: training)
+                try e.save(to: out)
+                history = e.members.last?.history
+            case (_, 1):
+                let e = try ParameterizedRatioEstimator.train(method: method, data: data, network: network, training: training,
+                                                              parameterNames: recipe.parameterNames, progress: progress)
+                try e.save(to: out)
+                history = e.history
+            case (_, let n):
+                let e = try RatioEnsemble.train(count: n, seed: training.seed, method: method, data: data, network: network, training: training)
+                try e.save(to: out)
+                history = e.members.last?.history
+            }
+            progress.finish()
+            total += data.count * estimator.ensemble * (history?.epochCount ?? training.epochs)
+            var part = "\(estimator.name) \(history?.epochCount ?? training.epochs) epochs"
+            if let v = history?.validationLoss.last ?? history?.trainingLoss.last { part += " loss \(format(v))" }
+            parts.append(part)
+        }
+        return (total, parts.isEmpty ? "no estimators" : parts.joined(separator: ", "))
+    }
+
+    func runLimits(into partial: String) throws -> (items: Int, detail: String) {
+        let sim = try simulator()
+        let inference = recipe.inference
+        let space = recipe.parameterSpace
+        let grid = try inference.parameterGrid(names: recipe.parameterNames)
+        var rate: EventRate?
+        if inference.includeRate, let weighted = sim as? any WeightedSimulator {
+            var lumi = inference.luminosityInversePicobarn
+            if lumi == nil, recipe.simulator.name == .wbfHiggs { lumi = WBFHiggsSimulator.defaultLuminosityInversePicobarn }
+            if let lumi { rate = EventRate(luminosityInversePicobarn: lumi) { try weighted.crossSection(at: $0) } }
+        }
+        let data: ScanData
+        var thetaTrue: [Double]?
+        switch inference.data {
+        case .asimov(let theta):
+            thetaTrue = theta
+            let n = try rate?.expectedEvents(at: theta) ?? Double(inference.asimovEvents)
+            let sample = try sim.simulate(at: theta, count: inference.asimovEvents, random: SeededRandom(seed: recipe.seed).substream(1))
+            data = try ScanData.asimov(sample: sample.observables, expectedEvents: n)
+        case .observed(let file):
+            data = try ScanData.observed(try readObserved(file.resolvedPath, observables: sim.observableNames.count))
+        }
+        let selected = Set(inference.estimators)
+        var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
+        for mode in inference.modes {
+            switch mode {
+            case .truth:
+                guard let exact = sim as? any ExactLikelihoodSimulator else {
+                    throw SBIError.data("simulator \(sim.name) has no exact likelihood", field: "inference.modes")
+                }
+                results.append(("truth", "truth", try LikelihoodScan.truth(simulator: exact, data: data, grid: grid, rate: rate)))
+            case .rate:
+                guard let rate else { throw SBIError.data("mode rate needs a simulator with a cross section", field: "inference.modes") }
+                results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid)))
+            case .ml:
+                for e in recipe.estimators where e.method.isRatio && selected.contains(e.name) {
+                    let folder = stageFolder(.train) + "/" + e.name
+                    let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
+                                                                          : try ParameterizedRatioEstimator.load(from: folder)
+                    results.append((e.name, "ml", try LikelihoodScan.ml(estimator: estimator, data: data, grid: grid, rate: rate)))
+                }
+            case .histogram:
+                let names = sim.observableNames
+                let columns = (inference.histogram?.observables ?? [names[0]]).compactMap { names.firstIndex(of: $0) }
+                let bins = inference.histogram?.bins ?? 20
+                let features = HistogramFeatures.observables(Array(columns.prefix(2)))
+                let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x), bins: Array(repeating: bins, count: min(columns.count, 2)))
+                let likelihood = HistogramLikelihood(histogram: histogram, features: features,
+                                                     expectation: try expectation(sim, grid: grid))
+                results.append(("histogram", "histogram", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+            case .sally:
+                for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
+                    let folder = stageFolder(.train) + "/" + e.name
+                    let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
+                    guard score.parameterCount <= 2 else { throw SBIError.data("sally histograms take at most 2 score components", field: "inference.modes") }
+                    let features = HistogramFeatures.score(score)
+                    let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x),
+                                                           bins: Array(repeating: inference.histogram?.bins ?? 20, count: score.parameterCount))
+                    let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: try expectation(sim, grid: grid))
+                    results.append((e.name, "sally", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                }
+            case .sallino:
+                throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
+            }
+        }
+        guard !results.isEmpty else { throw SBIError.data("no likelihood to scan: no mode produced a result", field: "inference.modes") }
+        guard let axes = grid.axes else { throw SBIError.data("the grid is not regular", field: "inference.grid") }
+        let parameters = (0..<space.count).map { i -> ContoursFile.Parameter in
+            let axis: [Double] = axes[i].values
+            let lo = axis.first ?? 0, hi = axis.last ?? 0
+            return ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i], range: lo...hi)
+        }
+        let file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
+                                         thetaTrue: thetaTrue, recipeHash: recipe.canonicalHash)
+        let p = Matrix<Double>(rows: results.count, columns: grid.count, storage: results.flatMap(\.result.pValues))
+        try AtomicFileWriter.write(Array(try file.jsonData()), to: partial + "/contours.json")
+        try NPYFile.write(NPYArray(p), to: partial + "/pvalues.npy")
+        try NPYFile.write(NPYArray(grid.points), to: partial + "/grid.npy")
+        return (data.x.rows * results.count * grid.count, FitPipeline.describe(file))
+    }
+
+    func runPlot(into partial: String) throws -> (items: Int, detail: String) {
+        let limits = stageFolder(.limits)
+        let file = try ContoursFile.read(limits + "/contours.json")
+        for output in recipe.outputs.files {
+            let path = partial + "/" + output.rawValue
+            switch output {
+            case .contoursSVG: try ContourPlot.write(file, to: path)
+            case .hepdata: try HEPDataWriter.write(file, to: path)
+            case .contoursJSON, .pValues, .grid:
+                do { try FileManager.default.copyItem(atPath: limits + "/" + output.rawValue, toPath: path) } catch {
+                    throw SBIError.io("cannot copy the limits result: \(error.localizedDescription)", file: limits + "/" + output.rawValue)
+                }
+            }
+        }
+        return (0, recipe.outputs.files.map(\.rawValue).joined(separator: ", "))
+    }
+
+    /// Expected bin contents: reweighting one weighted sample, else simulation at every grid point.
+    func expectation(_ sim: any Simulator, grid: ParameterGrid) throws -> BinExpectation {
+        let count = 20_000
+        if let weighted = sim as? any WeightedSimulator {
+            let axes: [[Double]] = (grid.axes ?? []).map(\.values)
+            let centre: [Double] = axes.map { 0.5 * (($0.first ?? 0) + ($0.last ?? 0)) }
+            let sample = try weighted.simulateWeighted(proposalAt: centre, count: count, random: SeededRandom(seed: recipe.seed).substream(2))
+            return .reweighted(weighted, sample: sample)
+        }
+        return .simulated(sim, eventsPerPoint: count, seed: SeededRandom.splitmix64(recipe.seed &+ 2))
+    }
+
+    /// Observed events `[n, observables]` as Double.
+    func readObserved(_ path: String, observables: Int) throws -> Matrix<Double> {
+        let array = try NPYFile.read(path)
+        let width = array.shape.count == 1 ? 1 : (array.shape.count == 2 ? array.shape[1] : -1)
+        guard width == observables, let n = array.shape.first, n >= 1 else {
+            throw SBIError.data("shape \(array.shape); expected [n, \(observables)] with n ≥ 1", file: path, field: "shape")
+        }
+        switch array.data {
+        case .float64(let v): return Matrix(rows: n, columns: observables, storage: v)
+        case .float32(let v): return Matrix(rows: n, columns: observables, storage: v.map(Double.init))
+        default: throw SBIError.data("dtype \(array.dtype); expected float32 or float64", file: path, field: "dtype")
+        }
+    }
+
+    func format(_ x: Double) -> String { FitPipeline.format(x) }
+
+    static func format(_ x: Double) -> String { String(format: "%.4g", x) }
+
+    /// "name: best θ̂, 68% [lo, hi]" (1 parameter) or "name: best θ̂, 68% area A" (2 parameters).
+    public static func describe(_ file: ContoursFile) -> String {
+        file.estimators.map { e in
+            var text = "\(e.name): best (\(e.bestFit.map(format).joined(separator: ", ")))"
+            if let set = e.intervals.first {
+                let iv = set.intervals.map { "[\(format($0.lower)), \(format($0.upper))]" }.joined(separator: "∪")
+                text += " \(Int((set.confidenceLevel * 100).rounded()))% \(iv.isEmpty ? "empty" : iv)"
+            } else if let set = e.contours.first {
+                text += " \(Int((set.confidenceLevel * 100).rounded()))% area \(format(area(set.paths)))"
+            }
+            return text
+        }.joined(separator: "; ")
+    }
+
+    /// Total area of the closed contour paths (shoelace formula, |½ Σ x_i y_{i+1} − x_{i+1} y_i|).
+    public static func area(_ paths: [ContourPath]) -> Double {
+        var total = 0.0
+        for path in paths where path.closed && path.count >= 3 {
+            var s = 0.0
+            for i in 0..<path.count {
+                let j = (i + 1) % path.count
+                let a: Double = path.xs[i] * path.ys[j]
+                let b: Double = path.xs[j] * path.ys[i]
+                s += a - b
+            }
+            total += abs(0.5 * s)
+        }
+        return total
+    }
+}

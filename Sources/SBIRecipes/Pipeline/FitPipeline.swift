@@ -1,0 +1,112 @@
+import Foundation
+import SBICore
+
+/// `sbi fit`: runs a recipe's stages augment (simulate + augment) → train → limits → plot in one
+/// output folder, each stage in its own subfolder, skipping stages whose inputs did not change.
+///
+/// ```
+/// <out>/augment/<sample>/…npy      <out>/train/<estimator>/     (model folders)
+/// <out>/limits/ contours.json pvalues.npy grid.npy              <out>/plot/ (outputs.files)
+/// a stage writes into <out>/.<stage>.partial, adds stage.json {stage, inputHash}, then renames it into place;
+/// it is skipped when <out>/<stage>/stage.json has hash(stage) and no earlier stage ran in this run;
+/// hash(stage) = Recipe.inputHash(for: stage) (limits, plot: ⊕ SHA-256 of the observed file)
+/// ```
+/// Every step is seeded from the recipe, so an interrupted run, re-run, gives the same bytes as an
+/// uninterrupted one. design.md §2; the methods are those of arXiv:1805.00020.
+public struct FitPipeline {
+    /// The validated recipe.
+    public let recipe: Recipe
+    /// The output folder.
+    public let folder: String
+    /// Redo every stage even if its inputs are unchanged.
+    public let force: Bool
+    /// Receives one line per stage event ("augment: ran in 1.2 s"); nil: silent.
+    public let log: ((String) -> Void)?
+
+    /// The stages this pipeline runs, in order (simulate is part of augment for built-in simulators).
+    public static let stages: [RecipeStage] = [.augment, .train, .limits, .plot]
+
+    /// A pipeline for `recipe` writing into `folder` (default: the recipe's `outputs.folder`).
+    public init(recipe: Recipe, folder: String? = nil, force: Bool = false, log: ((String) -> Void)? = nil) {
+        self.recipe = recipe
+        self.folder = folder ?? recipe.outputs.folder
+        self.force = force
+        self.log = log
+    }
+
+    /// The folder of one stage.
+    public func stageFolder(_ stage: RecipeStage) -> String { folder + "/" + stage.rawValue }
+
+    /// The input hash of `stage`, including the observed data file's content from limits on.
+    /// - Throws: `SBIError.io` if the observed file cannot be read.
+    public func inputHash(for stage: RecipeStage) throws -> String {
+        let base = recipe.inputHash(for: stage)
+        guard stage >= .limits, case .observed(let file) = recipe.inference.data else { return base }
+        guard let data = FileManager.default.contents(atPath: file.resolvedPath) else {
+            throw SBIError.io("cannot read the observed data file", file: file.resolvedPath)
+        }
+        return SHA256.hex(Array((base + ":" + SHA256.hex(Array(data))).utf8))
+    }
+
+    /// Runs every stage (or skips it) and returns the summary.
+    /// - Throws: `SBIError` from any stage; finished stages stay in place, the failed one leaves nothing.
+    public func run() throws -> FitReport {
+        try makeFolder(folder)
+        var report = FitReport()
+        report.folder = folder
+        var upstreamRan = false
+        for stage in FitPipeline.stages {
+            let hash = try inputHash(for: stage)
+            let final = stageFolder(stage)
+            if !force, !upstreamRan, let record = FitStageRecord.read(final + "/stage.json"), record.inputHash == hash {
+                log?("\(stage.rawValue): skipped (inputs unchanged)")
+                report.rows.append(.init(stage: stage, skipped: true, seconds: 0, record: record))
+                continue
+            }
+            let partial = folder + "/." + stage.rawValue + ".partial"
+            remove(partial)
+            try makeFolder(partial)
+            let start = ProgressReporter.monotonicSeconds()
+            let outcome: (items: Int, detail: String)
+            do {
+                switch stage {
+                case .simulate, .augment: outcome = try runAugment(into: partial)
+                case .train: outcome = try runTrain(into: partial)
+                case .limits: outcome = try runLimits(into: partial)
+                case .plot: outcome = try runPlot(into: partial)
+                }
+            } catch {
+                remove(partial)
+                throw error
+            }
+            let record = FitStageRecord(stage: stage.rawValue, inputHash: hash, items: outcome.items, detail: outcome.detail)
+            try AtomicFileWriter.write(record.jsonBytes(), to: partial + "/stage.json")
+            remove(final)
+            do { try FileManager.default.moveItem(atPath: partial, toPath: final) } catch {
+                throw SBIError.io("cannot move the finished stage into place: \(error.localizedDescription)", file: final)
+            }
+            let seconds = ProgressReporter.monotonicSeconds() - start
+            log?("\(stage.rawValue): done in \(String(format: "%.2f", seconds)) s")
+            report.rows.append(.init(stage: stage, skipped: false, seconds: seconds, record: record))
+            upstreamRan = true
+        }
+        report.resultFolder = stageFolder(.plot)
+        report.resultFiles = recipe.outputs.files.map { report.resultFolder + "/" + $0.rawValue }
+        return report
+    }
+
+    func makeFolder(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw SBIError.io("exists and is not a folder", file: path) }
+            return
+        }
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw SBIError.io("cannot create the folder: \(error.localizedDescription)", file: path)
+        }
+    }
+
+    func remove(_ path: String) {
+        if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import SBICore
+
+/// What one stage of `sbi fit` did, and the `stage.json` record it leaves in its folder.
+///
+/// ```
+/// <out>/<stage>/stage.json = { "stage", "inputHash", "items", "detail" }   (no timestamps: same bytes on every run)
+/// skip(stage) ⇔ stage.json exists ∧ inputHash = Recipe.inputHash(for: stage) ∧ no earlier stage ran
+/// ```
+/// design.md §2.
+public struct FitStageRecord: Codable, Sendable, Equatable {
+    /// The stage's name (`RecipeStage.rawValue`).
+    public var stage: String
+    /// The hash of the stage's inputs when it ran.
+    public var inputHash: String
+    /// Samples (events or training samples) the stage processed; 0 where not meaningful.
+    public var items: Int
+    /// One-line result description (best fits, intervals, areas).
+    public var detail: String
+
+    /// A record.
+    public init(stage: String, inputHash: String, items: Int, detail: String) {
+        self.stage = stage
+        self.inputHash = inputHash
+        self.items = items
+        self.detail = detail
+    }
+
+    /// Reads `path`; nil if it is missing or unreadable (the stage then runs again).
+    public static func read(_ path: String) -> FitStageRecord? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(FitStageRecord.self, from: data)
+    }
+
+    /// Pretty-printed, key-sorted JSON bytes.
+    public func jsonBytes() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        // Encoding strings and integers cannot fail.
+        return Array((try? encoder.encode(self)) ?? Data()) + [0x0a]
+    }
+}
+
+/// The summary of one `sbi fit` run: one row per stage and where the result files are.
+///
+/// ```
+/// row = (stage, ran | skipped, wall seconds, items / seconds, detail)
+/// ```
+/// design.md §2.
+public struct FitReport: Sendable {
+    /// One stage's row.
+    public struct Row: Sendable {
+        /// The stage.
+        public var stage: RecipeStage
+        /// True if the stage was skipped because its inputs were unchanged.
+        public var skipped: Bool
+        /// Wall time of this run (0 when skipped).
+        public var seconds: Double
+        /// The stage's record (from this run or the earlier one).
+        public var record: FitStageRecord
+    }
+
+    /// The stages in order.
+    public var rows: [Row] = []
+    /// The output folder.
+    public var folder: String = ""
+    /// The folder with the final result files (contours, HEPData, p-values, grid).
+    public var resultFolder: String = ""
+    /// The result files written, as paths.
+    public var resultFiles: [String] = []
+
+    /// The stages that ran (were not skipped).
+    public var ranStages: [RecipeStage] { rows.filter { !$0.skipped }.map(\.stage) }
+
+    /// The summary table as text lines.
+    public func tableLines() -> [String] {
+        var lines = ["stage     status   wall time   samples/s    result"]
+        for r in rows {
+            let status = r.skipped ? "skipped" : "ran"
+            let time = r.skipped ? "-" : String(format: "%.2f s", r.seconds)
+            let rate = (!r.skipped && r.record.items > 0 && r.seconds > 0) ? ProgressReporter.formatRate(Double(r.record.items) / r.seconds) : "-"
+            lines.append(pad(r.stage.rawValue, 10) + pad(status, 9) + pad(time, 12) + pad(rate, 13) + r.record.detail)
+        }
+        return lines
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+}
