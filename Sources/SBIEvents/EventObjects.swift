@@ -39,6 +39,7 @@ public struct EventObjects: Sendable {
     /// Missing transverse momentum, from the neutrinos (after efficiencies).
     public private(set) var met = FourMomentum.zero
 
+    /// Empty collections, to be filled per event.
     public init() {}
 
     /// The objects of `collection`, sorted by decreasing pT.

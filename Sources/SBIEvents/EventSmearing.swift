@@ -30,6 +30,7 @@ public struct EventSmearing: Sendable, Equatable {
         /// Probability in [0, 1] that the object is reconstructed.
         public var efficiency: Double
 
+        /// A resolution; defaults mean no smearing and full efficiency.
         public init(energyAbsolute: Double = 0, energyRelative: Double = 0, eta: Double = 0,
                     phi: Double = 0, efficiency: Double = 1) {
             self.energyAbsolute = energyAbsolute
@@ -43,11 +44,16 @@ public struct EventSmearing: Sendable, Equatable {
         public static let perfect = Resolution()
     }
 
+    /// Quarks and gluons.
     public var jets: Resolution
+    /// Photons.
     public var photons: Resolution
+    /// Electrons.
     public var electrons: Resolution
+    /// Muons.
     public var muons: Resolution
 
+    /// Per-type resolutions; types not given are not smeared.
     public init(jets: Resolution = .perfect, photons: Resolution = .perfect,
                 electrons: Resolution = .perfect, muons: Resolution = .perfect) {
         self.jets = jets

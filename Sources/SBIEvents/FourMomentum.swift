@@ -13,11 +13,16 @@ import Darwin
 /// η uses `asinh(pz/pT)`, stable for all angles (no log of a difference); it is ±∞ for pT = 0.
 /// - References: [1] PDG Review "Kinematics" (rapidity and pseudorapidity).
 public struct FourMomentum: Sendable, Equatable {
+    /// Momentum components and energy in GeV.
     public var px: Double
+    /// See `px`.
     public var py: Double
+    /// See `px`.
     public var pz: Double
+    /// Energy in GeV.
     public var e: Double
 
+    /// A four-momentum from its components.
     public init(px: Double, py: Double, pz: Double, e: Double) {
         self.px = px
         self.py = py
@@ -25,6 +30,7 @@ public struct FourMomentum: Sendable, Equatable {
         self.e = e
     }
 
+    /// The zero vector.
     public static let zero = FourMomentum(px: 0, py: 0, pz: 0, e: 0)
 
     /// Transverse momentum.

@@ -14,9 +14,13 @@ public struct LHEParticle: Sendable, Equatable {
     public var mothers: (Int32, Int32)
     /// Colour and anticolour flow tags (ICOLUP).
     public var colors: (Int32, Int32)
+    /// Momentum components in GeV (PUP(1..3)).
     public var px: Double
+    /// See `px`.
     public var py: Double
+    /// See `px`.
     public var pz: Double
+    /// Energy in GeV (PUP(4)).
     public var energy: Double
     /// Generated mass (PUP(5)).
     public var mass: Double
@@ -25,6 +29,7 @@ public struct LHEParticle: Sendable, Equatable {
     /// Cosine of the angle between spin and momentum in the decaying particle's frame (SPINUP; 9 = unknown).
     public var spin: Double
 
+    /// A particle from its HEPEUP entries.
     public init(pdgID: Int32, status: Int32, mothers: (Int32, Int32) = (0, 0), colors: (Int32, Int32) = (0, 0),
                 px: Double, py: Double, pz: Double, energy: Double, mass: Double,
                 lifetime: Double = 0, spin: Double = 9) {
@@ -44,6 +49,7 @@ public struct LHEParticle: Sendable, Equatable {
     /// The four-momentum (px, py, pz, E).
     public var momentum: FourMomentum { FourMomentum(px: px, py: py, pz: pz, e: energy) }
 
+    /// Field-by-field equality (tuples are not `Equatable`).
     public static func == (a: LHEParticle, b: LHEParticle) -> Bool {
         a.pdgID == b.pdgID && a.status == b.status && a.mothers == b.mothers && a.colors == b.colors
             && a.px == b.px && a.py == b.py && a.pz == b.pz && a.energy == b.energy
@@ -80,5 +86,6 @@ public struct LHEEvent: Sendable {
     /// Named weights mapped to benchmarks, `[nBenchmarks]`.
     public var weights: [Double] = []
 
+    /// An empty event, to be filled by `LHEReader.next(into:)`.
     public init() {}
 }

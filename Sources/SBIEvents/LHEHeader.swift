@@ -17,6 +17,7 @@ public struct LHEHeader: Sendable, Equatable {
     /// The `<weight>` declarations of `<initrwgt>`, in file order (empty when there is none).
     public var weights: [LHEWeightInfo]
 
+    /// A header from its parts.
     public init(version: String, initBlock: LHEInit, weights: [LHEWeightInfo]) {
         self.version = version
         self.initBlock = initBlock
@@ -49,6 +50,7 @@ public struct LHEInit: Sendable, Equatable {
         processes.reduce(0) { $0 + $1.crossSectionPicobarn }
     }
 
+    /// An `<init>` block from its fields.
     public init(beamIDs: (Int, Int), beamEnergiesGeV: (Double, Double), pdfGroupIDs: (Int, Int),
                 pdfSetIDs: (Int, Int), weightingStrategy: Int, processes: [LHEProcess]) {
         self.beamIDs = beamIDs
@@ -59,6 +61,7 @@ public struct LHEInit: Sendable, Equatable {
         self.processes = processes
     }
 
+    /// Field-by-field equality (tuples are not `Equatable`).
     public static func == (a: LHEInit, b: LHEInit) -> Bool {
         a.beamIDs == b.beamIDs && a.beamEnergiesGeV == b.beamEnergiesGeV
             && a.pdfGroupIDs == b.pdfGroupIDs && a.pdfSetIDs == b.pdfSetIDs
@@ -77,6 +80,7 @@ public struct LHEProcess: Sendable, Equatable {
     /// Process id (LPRUP), matched by the events' IDPRUP.
     public var id: Int
 
+    /// A process line from its fields.
     public init(crossSectionPicobarn: Double, crossSectionErrorPicobarn: Double,
                 maximumWeight: Double, id: Int) {
         self.crossSectionPicobarn = crossSectionPicobarn
@@ -101,6 +105,7 @@ public struct LHEWeightInfo: Sendable, Equatable {
     /// The `set param_card BLOCK INDEX… VALUE` lines of `text`.
     public var parameterSettings: [LHEParameterSetting]
 
+    /// A declaration; `parameterSettings` are parsed from `text`.
     public init(id: String, group: String?, text: String) {
         self.id = id
         self.group = group
@@ -119,6 +124,7 @@ public struct LHEParameterSetting: Sendable, Equatable {
     /// The value set.
     public var value: Double
 
+    /// A setting from its parts.
     public init(block: String, indices: [Int], value: Double) {
         self.block = block
         self.indices = indices

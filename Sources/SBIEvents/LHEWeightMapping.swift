@@ -27,6 +27,7 @@ public struct LHEWeightAssignment: Sendable, Equatable {
     /// The benchmark that weight belongs to.
     public var benchmark: String
 
+    /// A table row.
     public init(weightID: String, benchmark: String) {
         self.weightID = weightID
         self.benchmark = benchmark
