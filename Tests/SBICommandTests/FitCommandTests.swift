@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+/// `sbi fit` run as a user would: exit codes, result files, malformed recipes.
+final class FitCommandTests: XCTestCase {
+    /// The built `sbi` next to this test bundle (SwiftPM puts products in one folder).
+    private func sbiExecutable() throws -> URL {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
+            let candidate = folder.appendingPathComponent("sbi")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    private func run(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try sbiExecutable()
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    private func temporaryFolder() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sbi-fit-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// A small gaussian recipe: truth and one ALICES network (5 epochs on 4000 events).
+    private let recipe = """
+        name: cli-tiny
+        seed: 3
+        parameters:
+          - name: theta
+            range: [-3, 3]
+        simulator:
+          name: gaussian
+        samples:
+          - name: train
+            kind: ratio
+            theta0: {prior: flat}
+            theta1: {point: [0]}
+            events: 4000
+            test_split: 0
+        estimators:
+          - name: alices
+            method: alices
+            sample: train
+            hidden_layers: [10]
+            training: {epochs: 5}
+        inference:
+          modes: [truth, ml]
+          theta_true: [1]
+          asimov_events: 50
+          grid: {points: 61}
+        outputs:
+          folder: results/tiny
+        """
+
+    func testFit_tinyRecipe_exit0WritesResultFilesAndSkipsOnRerun() throws {
+        let folder = try temporaryFolder()
+        try recipe.write(toFile: folder + "/tiny.yaml", atomically: true, encoding: .utf8)
+        let r = try run(["fit", "tiny.yaml", "--quiet", "--threads", "1"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for name in ["contours.json", "contours.svg", "hepdata.yaml", "pvalues.npy", "grid.npy", "stage.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/results/tiny/plot/" + name), name)
+        }
+        XCTAssertTrue(r.stdout.contains("results in results/tiny/plot"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("truth: best"), r.stdout)
+        XCTAssertEqual(r.stderr, "")  // --quiet: no progress lines
+        let again = try run(["fit", "tiny.yaml", "--quiet"], in: folder)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let rows = again.stdout.split(separator: "\n").filter { ["augment", "train", "limits", "plot"].contains(String($0.prefix { $0 != " " })) }
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertTrue(rows.allSatisfy { $0.contains("skipped") }, again.stdout)
+        // --out overrides outputs.folder.
+        let other = try run(["fit", "tiny.yaml", "--quiet", "--out", "elsewhere"], in: folder)
+        XCTAssertEqual(other.status, 0, other.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/elsewhere/plot/contours.json"))
+    }
+
+    func testFit_malformedRecipe_exit1WithPositionsAndNoOutputFolder() throws {
+        let folder = try temporaryFolder()
+        let bad = recipe.replacingOccurrences(of: "method: alices", with: "method: alicse")
+            .replacingOccurrences(of: "events: 4000", with: "events: -5")
+        try bad.write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
+        let r = try run(["fit", "bad.yaml"], in: folder)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "")
+        // Both problems, each as file:line:col: path: message (`events:` is on line 13, `method:` on 17, values at column 13).
+        XCTAssertTrue(r.stderr.contains("bad.yaml:13:13: samples[0].events: "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("bad.yaml:17:13: estimators[0].method: unknown \"alicse\""), r.stderr)
+        XCTAssertTrue(r.stderr.contains("alicse"), r.stderr)
+        XCTAssertTrue(r.stderr.range(of: #"bad\.yaml:\d+:\d+: "#, options: .regularExpression) != nil, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/results"))
+        let missing = try run(["fit"], in: folder)
+        XCTAssertEqual(missing.status, 2)
+    }
+}
