@@ -106,4 +106,54 @@ final class FitCommandTests: XCTestCase {
         let missing = try run(["fit"], in: folder)
         XCTAssertEqual(missing.status, 2)
     }
+    /// Every regular file under `folder` (relative path → bytes).
+    private func snapshot(_ folder: String) -> [String: Data] {
+        var result: [String: Data] = [:]
+        guard let e = FileManager.default.enumerator(atPath: folder) else { return result }
+        for case let relative as String in e {
+            var isDirectory: ObjCBool = false
+            let path = folder + "/" + relative
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result[relative] = FileManager.default.contents(atPath: path)
+            }
+        }
+        return result
+    }
+
+    func testFit_killedDuringTraining_resumesToSameBytesAsUninterruptedRun() throws {
+        let folder = try temporaryFolder()
+        // Longer training (60k events, 30 epochs of a 64×64 network, a few seconds in release) so the kill lands inside it.
+        let longer = recipe.replacingOccurrences(of: "events: 4000", with: "events: 60000")
+            .replacingOccurrences(of: "hidden_layers: [10]", with: "hidden_layers: [64, 64]")
+            .replacingOccurrences(of: "training: {epochs: 5}", with: "training: {epochs: 30, early_stopping: false}")
+        try longer.write(toFile: folder + "/long.yaml", atomically: true, encoding: .utf8)
+        let reference = try run(["fit", "long.yaml", "--quiet", "--threads", "1", "--out", "reference"], in: folder)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+
+        let process = Process()
+        process.executableURL = try sbiExecutable()
+        process.arguments = ["fit", "long.yaml", "--quiet", "--threads", "1", "--out", "killed"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until training has started (its partial folder exists), then SIGKILL.
+        let partial = folder + "/killed/.train.partial"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: partial) && process.isRunning && Date() < deadline { usleep(2000) }
+        let killedDuringTraining = process.isRunning && !FileManager.default.fileExists(atPath: folder + "/killed/train/stage.json")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertTrue(killedDuringTraining, "the run finished training before the kill; the resume path was not exercised")
+        if killedDuringTraining {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/killed/limits"))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/killed/augment/stage.json"))
+        }
+        let resumed = try run(["fit", "long.yaml", "--threads", "1", "--out", "killed"], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        if killedDuringTraining { XCTAssertTrue(resumed.stderr.contains("augment: skipped"), resumed.stderr) }
+        let a = snapshot(folder + "/reference"), b = snapshot(folder + "/killed")
+        XCTAssertEqual(Set(a.keys), Set(b.keys))
+        for (name, bytes) in a { XCTAssertEqual(b[name], bytes, name) }
+    }
 }
