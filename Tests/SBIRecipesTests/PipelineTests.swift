@@ -99,6 +99,15 @@ final class PipelineTests: XCTestCase {
         // half of the 1σ half-width 0.32, so a mistrained or mis-wired estimator fails.
         XCTAssertEqual(alices.lower, truth.lower, accuracy: 0.15)
         XCTAssertEqual(alices.upper, truth.upper, accuracy: 0.15)
+
+        // fisher.json: I = N/σ² = 50/5 = 10 exactly; the truth entry averages t² over 20 000 events
+        // (relative standard error √(2/20000) = 1 %), so 3 % is three standard errors. The ALICES entry
+        // averages over the 50 Asimov events (relative standard error √(2/50) = 20 %): within 50 %.
+        struct Entry: Decodable { var name: String; var matrix: [Double] }
+        let fisher = try JSONDecoder().decode([Entry].self, from: try XCTUnwrap(files["limits/fisher.json"]))
+        XCTAssertEqual(fisher.map(\.name), ["truth", "alices"])
+        XCTAssertEqual(fisher[0].matrix[0], 10, accuracy: 0.3)
+        XCTAssertEqual(fisher[1].matrix[0], 10, accuracy: 5)
     }
 
     func testPipeline_secondRunAndForce_skipEveryStageAndKeepBytes() throws {

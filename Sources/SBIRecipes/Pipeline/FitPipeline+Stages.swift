@@ -100,10 +100,13 @@ extension FitPipeline {
         }
         let data: ScanData
         var thetaTrue: [Double]?
+        var asimovEvents = 0.0
+        var ratioEstimators: [(String, any LogRatioEstimator)] = []
         switch inference.data {
         case .asimov(let theta):
             thetaTrue = theta
             let n = try rate?.expectedEvents(at: theta) ?? Double(inference.asimovEvents)
+            asimovEvents = n
             let sample = try sim.simulate(at: theta, count: inference.asimovEvents, random: SeededRandom(seed: recipe.seed).substream(1))
             data = try ScanData.asimov(sample: sample.observables, expectedEvents: n)
         case .observed(let file):
@@ -126,6 +129,7 @@ extension FitPipeline {
                     let folder = stageFolder(.train) + "/" + e.name
                     let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
                                                                           : try ParameterizedRatioEstimator.load(from: folder)
+                    ratioEstimators.append((e.name, estimator))
                     results.append((e.name, "ml", try LikelihoodScan.ml(estimator: estimator, data: data, grid: grid, rate: rate)))
                 }
             case .histogram:
@@ -165,6 +169,11 @@ extension FitPipeline {
         try AtomicFileWriter.write(Array(try file.jsonData()), to: partial + "/contours.json")
         try NPYFile.write(NPYArray(p), to: partial + "/pvalues.npy")
         try NPYFile.write(NPYArray(grid.points), to: partial + "/grid.npy")
+        if inference.fisherInformation, let theta = thetaTrue {
+            let bytes = try fisherJSON(simulator: sim, ratioEstimators: ratioEstimators, withTruth: inference.modes.contains(.truth),
+                                       sample: data.x, theta: theta, events: asimovEvents, rate: rate)
+            try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
+        }
         return (data.x.rows * results.count * grid.count, FitPipeline.describe(file))
     }
 
