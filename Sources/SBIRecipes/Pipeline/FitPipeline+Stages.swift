@@ -114,7 +114,9 @@ extension FitPipeline {
         }
         let selected = Set(inference.estimators)
         var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
+        let progress = ProgressReporter(stage: "limits", total: inference.modes.count, unit: "modes")
         for mode in inference.modes {
+            defer { progress.advance(detail: mode.rawValue) }
             switch mode {
             case .truth:
                 guard let exact = sim as? any ExactLikelihoodSimulator else {
@@ -156,6 +158,7 @@ extension FitPipeline {
                 throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
             }
         }
+        progress.finish()
         guard !results.isEmpty else { throw SBIError.data("no likelihood to scan: no mode produced a result", field: "inference.modes") }
         guard let axes = grid.axes else { throw SBIError.data("the grid is not regular", field: "inference.grid") }
         let parameters = (0..<space.count).map { i -> ContoursFile.Parameter in
