@@ -44,6 +44,34 @@ public enum ConfidenceRegion {
         return out
     }
 
+    /// The 1-D intervals of a scan at confidence level `cl`, exact for a Gaussian likelihood even when
+    /// the interval is narrower than the grid spacing.
+    ///
+    /// ```
+    /// q_c = Q⁻¹_χ²(1 − CL; k = 1)
+    /// nodes: the grid points plus the refined best fit θ̂ (q = 0)
+    /// ends: where √q crosses √q_c, by linear interpolation of √q between neighbouring nodes
+    /// ```
+    /// √q = |θ − θ̂|/σ is linear on each side of θ̂ when log L is quadratic, so the ends are exact
+    /// there; on any likelihood they agree with interpolating p to second order in the spacing.
+    /// - Precondition: a 1-D regular grid (`scan.grid.axes?.count == 1`) and 0 < `cl` < 1.
+    ///
+    /// [1] S. S. Wilks, Ann. Math. Statist. 9 (1938) 60; [2] arXiv:1805.00020 §5.
+    public static func intervals(scan: LikelihoodScanResult, confidenceLevel cl: Double) -> [ConfidenceInterval] {
+        guard let axes = scan.grid.axes, axes.count == 1 else {
+            preconditionFailure("ConfidenceRegion.intervals(scan:): a 1-D regular grid is required; have \(scan.grid.parameterCount) parameters")
+        }
+        precondition(cl > 0 && cl < 1, "ConfidenceRegion.intervals(scan:): confidence level \(cl) outside (0, 1)")
+        var xs = axes[0].values
+        var rootQ = scan.q.map { $0.isFinite ? -$0.squareRoot() : -Double.infinity }
+        let fit = scan.bestFit[0]
+        if let k = xs.firstIndex(where: { $0 >= fit }), xs[k] != fit, k > 0 {
+            xs.insert(fit, at: k)
+            rootQ.insert(0, at: k)
+        }
+        return intervals(xs: xs, values: rootQ, level: -gsl_cdf_chisq_Qinv(1 - cl, 1).squareRoot())
+    }
+
     /// Contours of a 2-D p-value grid at `1 − cl`, optionally on a `refinement`-times finer bicubic grid.
     /// - Throws: `SBIError.data` for a CL outside (0, 1) or a refinement < 1 / a grid smaller than 4×4 when
     ///   refining; `SBIError.numerical` from GSL.

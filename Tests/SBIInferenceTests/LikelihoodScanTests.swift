@@ -27,6 +27,26 @@ final class LikelihoodScanTests: XCTestCase {
         }
     }
 
+    /// A quadratic log L whose 68 % interval (half-width σ = 0.01) lies between two grid points
+    /// 0.05 apart: the scan-based intervals are still the exact θ̂ ± σ·√q_c, where interpolating p
+    /// between grid points found no point inside and reported nothing.
+    func testScanIntervals_narrowerThanGridSpacing_areExactForQuadraticLogLikelihood() throws {
+        let centre = 0.987, sigma = 0.01
+        let grid = try ParameterGrid(names: ["theta"], ranges: [-3...3], counts: [121])
+        let logL = grid.axes![0].values.map { -0.5 * ($0 - centre) * ($0 - centre) / (sigma * sigma) }
+        let result = try LikelihoodScanResult(grid: grid, logLikelihood: logL)
+        XCTAssertTrue(ConfidenceRegion.intervals(xs: grid.axes![0].values, values: result.pValues, level: 0.32).isEmpty,
+                      "the p-value grid alone has no point inside the 68 % region (premise of this test)")
+        for cl in [0.68, 0.95, 0.997] {
+            let half = sigma * gsl_cdf_chisq_Qinv(1 - cl, 1).squareRoot()
+            let intervals = ConfidenceRegion.intervals(scan: result, confidenceLevel: cl)
+            XCTAssertEqual(intervals.count, 1, "CL \(cl)")
+            // √q is linear in θ on each side of θ̂ for a quadratic log L: exact up to rounding.
+            XCTAssertEqual(intervals.first?.lower ?? .nan, centre - half, accuracy: 1e-9, "CL \(cl)")
+            XCTAssertEqual(intervals.first?.upper ?? .nan, centre + half, accuracy: 1e-9, "CL \(cl)")
+        }
+    }
+
     /// Asimov: N·mean over a θ_true sample; q(θ) = N(θ − x̄_sample)²/5 with x̄_sample ≈ θ_true.
     func testTruthScan_gaussianAsimov_intervalHasVarianceFiveOverN() throws {
         let n = 200.0
