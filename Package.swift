@@ -21,10 +21,12 @@ let package = Package(
                        providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
 
         .target(name: "SBICore", dependencies: ["CGSL", "COpenBLAS"]),
         .target(name: "SBISimulation", dependencies: ["SBICore", "CGSL"]),
-        .target(name: "SBIEvents", dependencies: ["SBICore", "CZlib"]),
+        .target(name: "SBIEvents", dependencies: ["SBICore", "CZlib", "CHDF5"]),
         .target(name: "SBINetworks", dependencies: ["SBICore", "COpenBLAS"]),
         .target(name: "SBIEstimators", dependencies: ["SBICore", "SBINetworks"]),
         .target(name: "SBIInference", dependencies: ["SBICore", "SBISimulation", "SBIEstimators", "CGSL"]),
@@ -34,7 +36,7 @@ let package = Package(
 
         .testTarget(name: "SBICoreTests", dependencies: ["SBICore"]),
         .testTarget(name: "SBISimulationTests", dependencies: ["SBISimulation"]),
-        .testTarget(name: "SBIEventsTests", dependencies: ["SBIEvents"]),
+        .testTarget(name: "SBIEventsTests", dependencies: ["SBIEvents", "SBISimulation", "CHDF5"]),
         .testTarget(name: "SBINetworksTests", dependencies: ["SBINetworks"]),
         .testTarget(name: "SBIEstimatorsTests", dependencies: ["SBIEstimators", "SBISimulation"]),
         .testTarget(name: "SBIInferenceTests", dependencies: ["SBIInference"]),

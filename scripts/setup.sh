@@ -4,7 +4,7 @@
 #   bash scripts/setup.sh          build dependencies
 #   bash scripts/setup.sh --test   also what the tests' cross-checks need (python3, venv)
 set -euo pipefail
-packages=(libgsl-dev libopenblas-dev libyaml-dev zlib1g-dev pkg-config)
+packages=(libgsl-dev libopenblas-dev libyaml-dev zlib1g-dev libhdf5-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then
     packages+=(python3 python3-venv)
 fi
