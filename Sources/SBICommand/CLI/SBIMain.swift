@@ -17,6 +17,7 @@ enum SBIMain {
         ValidateCommand.command,
         FitCommand.command,
         InitCommand.command,
+        ImportMadMinerCommand.command,
     ]
 
     static let usage = "Usage: sbi [--version] [--help] <command> [options]"

@@ -1,0 +1,95 @@
+import Foundation
+import SBICore
+import SBIEvents
+import SBISimulation
+
+/// `sbi import-madminer`: a MadMiner HDF5 analysis file → a weighted events folder.
+enum ImportMadMinerCommand {
+    static let command = SubCommand(
+        name: "import-madminer",
+        summary: "Convert a MadMiner HDF5 analysis file into a weighted events folder.",
+        synopsis: "FILE.h5 --out DIR",
+        discussion: """
+        Reads the parameters, benchmarks, morphing setup, observables and weighted events of a
+        MadMiner file (the 0.9.x layout or the older one) and writes DIR with
+          observables.npy   float64 [n, nObservables]
+          weights.npy       float64 [n, nBenchmarks], pb, MadMiner's sampling factors applied
+                            (events generated at benchmark b are scaled by n_b / sum n), so
+                            the column sums are the benchmark cross sections
+          events.json       parameters (with ranges), benchmarks, observables, morphing
+                            components and matrix, sampling benchmarks
+        The folder gets all files or none (written beside DIR, then renamed).
+        Nuisance benchmarks, nuisance parameters and systematics are not supported: they are
+        left out with a warning on stderr. A file whose datasets disagree (weight columns vs
+        benchmarks, observation rows vs weight rows) or lacks a group is refused (exit 1).
+        Prints the number of events, the benchmark cross sections and the reading rate.
+        """,
+        options: [
+            .value("out", "DIR", "Output folder (replaced if it exists)."),
+        ],
+        run: { parsed, console in
+            guard parsed.positionals.count == 1 else {
+                throw SBIError.usage(parsed.positionals.isEmpty ? "missing the MadMiner file (FILE.h5)"
+                                     : "expected one MadMiner file, got \(parsed.positionals.joined(separator: " "))")
+            }
+            let input = parsed.positionals[0]
+            let output = try CommandInput.required(parsed, "out")
+            let clock = ContinuousClock()
+            let start = clock.now
+            let file = try MadMinerFile(path: input)
+            let seconds = max(1e-9, (clock.now - start).seconds)
+            for warning in file.warnings { console.error("sbi import-madminer: warning: \(warning)\n") }
+            let sample = try weightedEventSample(file)
+            try sample.write(folder: URL(fileURLWithPath: output))
+            console.print("read \(file.eventCount) events, \(file.benchmarkCount) benchmarks, \(file.parameterCount) parameters, \(file.observableNames.count) observables from \(input) (\(file.layout.rawValue) layout)")
+            let sigma = sample.benchmarkCrossSections
+            for (name, value) in zip(sample.benchmarkNames, sigma) {
+                console.print("sigma[\(name)] \(value) pb")
+            }
+            console.print("read_rate \(BenchCommand.formatFigure(Double(file.eventCount) / seconds)) events/s")
+            console.print("wrote \(output)")
+        })
+
+    /// The weighted event sample of a MadMiner file: weights with sampling factors applied
+    /// (`MadMinerFile.benchmarkWeights()`), and as sampling benchmarks the benchmarks that
+    /// generated events (in MadMiner every sampling benchmark is one run).
+    /// - Throws: `SBIError.data` naming the file if its contents fail `WeightedEventSample`'s checks
+    ///   (duplicate names, ranges with low = high, components that are not unique).
+    static func weightedEventSample(_ file: MadMinerFile) throws -> WeightedEventSample {
+        var ranges: [ClosedRange<Double>]? = file.parameters.compactMap(\.range)
+        if ranges?.count != file.parameterCount || ranges?.contains(where: { !($0.lowerBound < $0.upperBound) }) == true {
+            ranges = nil
+        }
+        var components: MorphingComponents?
+        if let exponents = file.morphingComponents {
+            do {
+                components = try MorphingComponents(exponents: exponents, parameterCount: file.parameterCount)
+            } catch let error as SBIError {
+                throw SBIError.data(error.message, file: file.path, field: "/morphing/components")
+            }
+        }
+        var sampling: [Int]?
+        if file.samplingBenchmarks != nil, let counts = file.signalEventsPerBenchmark {
+            sampling = counts.indices.filter { counts[$0] > 0 }
+        }
+        do {
+            return try WeightedEventSample(
+                observables: file.observations, benchmarkWeights: file.benchmarkWeights(),
+                parameterNames: file.parameters.map(\.name), parameterRanges: ranges,
+                benchmarkNames: file.benchmarkNames, benchmarks: file.benchmarks,
+                observableNames: file.observableNames, morphingComponents: components,
+                morphingMatrix: components == nil ? nil : file.morphingMatrix,
+                samplingBenchmarks: sampling, source: "MadMiner file \(file.path) (\(file.layout.rawValue) layout)")
+        } catch let error as SBIError {
+            throw error.inFile(file.path)
+        }
+    }
+}
+
+fileprivate extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}
