@@ -267,6 +267,10 @@ final class MalformedRecipeTests: XCTestCase {
              expected: ["recipe.yaml:8:13: simulator.options.sqrts: unknown key \"sqrts\"; did you mean \"sqrt_s\"?"]),
         Case(name: "negative luminosity", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: -300")],
              expected: ["recipe.yaml:25:33: inference.luminosity_inverse_femtobarn: expected a number > 0, got -300"]),
+        Case(name: "expected events beside a rate", edits: [("luminosity_inverse_femtobarn: 300", "expected_events: 36")],
+             expected: ["recipe.yaml:25:20: inference.expected_events: the rate term sets the expected events (σ(θ_true)·luminosity); drop expected_events or set include_rate: false"]),
+        Case(name: "expected events zero", edits: [("luminosity_inverse_femtobarn: 300", "include_rate: false\n  expected_events: 0")],
+             expected: ["recipe.yaml:26:20: inference.expected_events: expected a number > 0, got 0"]),
         Case(name: "unknown theta_true benchmark", edits: [("theta_true: sm", "theta_true: bsm")],
              expected: ["recipe.yaml:24:15: inference.theta_true: unknown benchmark \"bsm\"; expected a list of numbers or one of the benchmarks sm"]),
     ]

@@ -19,6 +19,9 @@ public struct RecipeInference: Codable, Sendable, Equatable {
     public var asimovEvents: Int
     /// Integrated luminosity in fb⁻¹ (nil: the simulator's default; wbf-higgs 300 fb⁻¹).
     public var luminosityInverseFemtobarn: Double?
+    /// Expected events N of the Asimov data for a simulator without a rate (nil: `asimovEvents`).
+    /// With a rate, N = σ(θ_true)·L instead.
+    public var expectedEvents: Double? = nil
     /// Include the Poisson rate term (default: true when the simulator has a rate).
     public var includeRate: Bool
     /// Confidence levels in (0, 1), increasing (default [0.68, 0.95]).

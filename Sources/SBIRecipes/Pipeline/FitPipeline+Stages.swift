@@ -105,7 +105,7 @@ extension FitPipeline {
         switch inference.data {
         case .asimov(let theta):
             thetaTrue = theta
-            let n = try rate?.expectedEvents(at: theta) ?? Double(inference.asimovEvents)
+            let n = try rate?.expectedEvents(at: theta) ?? inference.expectedEvents ?? Double(inference.asimovEvents)
             asimovEvents = n
             let sample = try sim.simulate(at: theta, count: inference.asimovEvents, random: SeededRandom(seed: recipe.seed).substream(1))
             data = try ScanData.asimov(sample: sample.observables, expectedEvents: n)

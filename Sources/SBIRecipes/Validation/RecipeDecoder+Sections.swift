@@ -85,8 +85,8 @@ extension RecipeDecoder {
     // MARK: Inference
 
     func decodeInference(_ node: YAMLNode, estimators: [RecipeEstimator]) -> RecipeInference? {
-        let keys = ["modes", "estimators", "grid", "theta_true", "observed", "asimov_events", "luminosity_inverse_femtobarn",
-                    "include_rate", "confidence_levels", "fisher_information", "histogram"]
+        let keys = ["modes", "estimators", "grid", "theta_true", "observed", "asimov_events", "expected_events",
+                    "luminosity_inverse_femtobarn", "include_rate", "confidence_levels", "fisher_information", "histogram"]
         guard let m = reader.mapping(node, "inference", keys: keys, required: ["modes"]) else { return nil }
         var modes: [RecipeInferenceMode] = []
         var modeNodes: [RecipeInferenceMode: YAMLNode] = [:]
@@ -184,6 +184,16 @@ extension RecipeDecoder {
             includeRate = v
             if v, let sim, !sim.hasRate { reader.report(n, "inference.include_rate", "the \(sim.rawValue) simulator has no event rate") }
         }
+        var expectedEvents: Double?
+        if let n = m["expected_events"] {
+            expectedEvents = reader.number(n, "inference.expected_events", "a number > 0", { $0 > 0 && $0 <= 1e12 })
+            if includeRate {
+                reader.report(n, "inference.expected_events", "the rate term sets the expected events (σ(θ_true)·luminosity); drop expected_events or set include_rate: false")
+            }
+            if m["observed"] != nil {
+                reader.report(n, "inference.expected_events", "expected_events applies to Asimov data; observed data have their own count")
+            }
+        }
         var levels = [0.68, 0.95]
         if let n = m["confidence_levels"], let list = reader.list(n, "inference.confidence_levels", nonEmpty: true) {
             var values: [Double] = []
@@ -209,7 +219,7 @@ extension RecipeDecoder {
         }
         guard let grid, let data else { return nil }
         return RecipeInference(modes: modes, estimators: selected.map(\.name), grid: grid, data: data, asimovEvents: asimovEvents,
-                               luminosityInverseFemtobarn: luminosity, includeRate: includeRate, confidenceLevels: levels,
+                               luminosityInverseFemtobarn: luminosity, expectedEvents: expectedEvents, includeRate: includeRate, confidenceLevels: levels,
                                fisherInformation: fisher, histogram: histogram)
     }
 
