@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "SBIRecipes", dependencies: ["SBICore", "SBIInference", "CYAML"]),
         .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBIEvents", "SBINetworks", "SBIEstimators", "SBIInference", "SBIRecipes"]),
         .executableTarget(name: "SBICommand", dependencies: ["SBI"]),
+        .executableTarget(name: "sbi-example-custom-simulator", dependencies: ["SBI"], path: "Examples/CustomSimulator"),
 
         .testTarget(name: "SBICoreTests", dependencies: ["SBICore"]),
         .testTarget(name: "SBISimulationTests", dependencies: ["SBISimulation"]),
