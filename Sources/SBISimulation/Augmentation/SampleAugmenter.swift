@@ -20,6 +20,8 @@ import SBICore
 /// morph the pool's weights to each θ (`Morpher`; the basis is optimised with
 /// `MorphingBasisOptimizer` unless one is given), unweight by resampling (`Unweighting`) and
 /// take the gold from the morphed weights (`MorphedJointLikelihood`, exact σ_b).
+/// A `WeightedEventSample` (real events) is used the same way: its events, split disjointly
+/// between train/validation/test, are the pools, its benchmarks the basis, and σ_b its sums.
 ///
 /// Splits never share events: each split has its own random stream and, for weighted
 /// simulators, its own pool. Randomness: `SeededRandom(seed)`; split s ∈ {train 0, validation 1,
@@ -33,16 +35,71 @@ import SBICore
 /// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020, arXiv:1805.12244;
 /// [2] MadMiner documentation, `SampleAugmenter`.
 public final class SampleAugmenter {
-    /// The simulator events come from.
-    public let simulator: any Simulator
-    /// The morphing basis for a weighted simulator, `[nBenchmarks, nParameters]`, when given explicitly.
+    /// The simulator events come from (nil when they come from a `WeightedEventSample`).
+    public let simulator: (any Simulator)?
+    /// The weighted events the samples are drawn from, when not from a simulator.
+    public let events: WeightedEventSample?
+    /// The morphing basis for a weighted simulator, `[nBenchmarks, nParameters]`, when given explicitly;
+    /// for `events`, its benchmarks.
     public let basis: Matrix<Double>?
+    /// The parameters θ (the simulator's, or the events' with their ranges or benchmark bounding box).
+    public let parameterSpace: ParameterSpace
+    /// Names of the observables x.
+    public let observableNames: [String]
+    /// For `events`: the morphing set-up over its benchmarks.
+    let eventMorpher: Morpher?
 
     /// - Parameter basis: for a `WeightedSimulator`, the morphing benchmarks to use (nil: optimised per seed).
     public init(simulator: any Simulator, basis: Matrix<Double>? = nil) {
         self.simulator = simulator
         self.basis = basis
+        events = nil
+        eventMorpher = nil
+        parameterSpace = simulator.parameterSpace
+        observableNames = simulator.observableNames
     }
+
+    /// Samples from real weighted events (LHE files, MadMiner files): the events are split between
+    /// train/validation/test (disjoint, in proportion to the events requested from each), and each
+    /// split's events are morphed and unweighted exactly like a weighted simulator's pool, with the
+    /// events' benchmarks as the morphing basis and gold from the sample's own cross sections:
+    /// ```
+    /// w_e(θ) = Σ_b w_b(θ) W[e, b],  σ(θ) = Σ_b w_b(θ) Σ_e W[e, b]
+    /// log r(x,z|θ0,θ1) = log[w_e(θ0)/σ(θ0)] − log[w_e(θ1)/σ(θ1)]      (MorphedJointLikelihood.sampleMean)
+    /// ```
+    /// Components: the sample's own, else every monomial with powers ≤ `morphingMaxPowers` (and
+    /// total ≤ `morphingMaxOverallPower`).
+    /// - Throws: `SBIError.data` (field `morphing`) without components or maximum powers, or with
+    ///   fewer benchmarks than components; `SBIError.numerical` for a singular benchmark basis.
+    ///
+    /// [1] arXiv:1805.00020 §III–IV; [2] MadMiner documentation, `SampleAugmenter` (samples from weighted events).
+    public init(events: WeightedEventSample, morphingMaxPowers: [Int]? = nil, morphingMaxOverallPower: Int? = nil) throws {
+        let components: MorphingComponents
+        if let c = events.morphingComponents {
+            components = c
+        } else if let powers = morphingMaxPowers {
+            guard powers.count == events.parameterNames.count else {
+                throw SBIError.data("\(powers.count) maximum powers for \(events.parameterNames.count) parameters (\(events.parameterNames.joined(separator: ", ")))",
+                                    field: "morphing")
+            }
+            components = try MorphingComponents(maxPowers: powers, maxOverallPower: morphingMaxOverallPower)
+        } else {
+            throw SBIError.data("the events state no morphing components; give the maximum power of each parameter", field: "morphing")
+        }
+        guard events.benchmarks.rows >= components.count else {
+            throw SBIError.data("\(events.benchmarks.rows) benchmarks cannot fix \(components.count) morphing components; need at least \(components.count) (or lower the maximum powers)",
+                                field: "morphing")
+        }
+        eventMorpher = try Morpher(components: components, basis: events.benchmarks)
+        self.events = events
+        simulator = nil
+        basis = events.benchmarks
+        parameterSpace = events.parameterSpace
+        observableNames = events.observableNames
+    }
+
+    /// The morphing set-up used for `events` (nil for simulators).
+    public var eventMorphing: Morpher? { eventMorpher }
 
     /// Weighted pools grow to at most this many times the events of their split …
     public static let maximumPoolFactor = 50
@@ -64,14 +121,22 @@ public final class SampleAugmenter {
     ///   `SBIError.numerical` for a singular morphing basis or negative weights; nothing is written.
     public func augment(_ request: AugmentationRequest, progress: ProgressReporter? = nil) throws -> AugmentedSamples {
         let splits = try request.validatedSplits()
-        let space = simulator.parameterSpace
+        let space = parameterSpace
         // Validate every θ before any simulation.
         try request.theta0.validate(space, field: request.kind == .ratio ? "theta0" : "theta")
         try request.theta1?.validate(space, field: "theta1")
         if let p = request.proposal { try space.validate(p, field: "proposal") }
         let root = SeededRandom(seed: request.seed)
         var activeMorpher: Morpher?
-        if let weighted = simulator as? any WeightedSimulator {
+        var eventPartition: [Range<Int>] = []
+        var eventLikelihood: MorphedJointLikelihood?
+        var eventOrder: [Int] = []
+        if let events, let m = eventMorpher {
+            activeMorpher = m
+            eventLikelihood = try MorphedJointLikelihood.sampleMean(benchmarkWeights: events.benchmarkWeights, morpher: m)
+            eventPartition = try Self.partition(events: events.count, among: splits)
+            eventOrder = root.substream(101).permutation(events.count)
+        } else if let weighted = simulator as? any WeightedSimulator {
             if let basis {
                 let components = try MorphingComponents(maxPowers: weighted.morphingMaxPowers,
                                                         maxOverallPower: weighted.morphingMaxOverallPower)
@@ -80,18 +145,25 @@ public final class SampleAugmenter {
             } else {
                 activeMorpher = try Self.optimizedMorpher(for: weighted, seed: root.substream(100).seed)
             }
-        } else if request.theta0 == .benchmarks || request.theta1 == .benchmarks {
+        } else if let simulator, request.theta0 == .benchmarks || request.theta1 == .benchmarks {
             throw SBIError.data("simulator \(simulator.name) has no morphing benchmarks (it is not a weighted simulator); use point: or prior:",
                                 field: request.theta0 == .benchmarks ? "theta0" : "theta1")
         }
         var outSplits: [AugmentedSamples.Split] = []
         var minimumESS: Double? = nil
         var worstRatio: Double? = nil
-        for split in splits {
+        for (splitNumber, split) in splits.enumerated() {
             let index: UInt64 = split.name == "train" ? 0 : split.name == "validation" ? 1 : 2
             let stream = root.substream(index)
             let makeSource: ([DrawRequest]) throws -> EventSource
-            if let weighted = simulator as? any WeightedSimulator, let m = activeMorpher {
+            if let events, let m = activeMorpher, let likelihood = eventLikelihood {
+                let rows = Array(eventOrder[eventPartition[splitNumber]])
+                makeSource = { _ in
+                    WeightedPoolSource(observables: WeightedPoolSource.gather(events.observables, rows),
+                                       benchmarkWeights: WeightedPoolSource.gather(events.benchmarkWeights, rows),
+                                       morpher: m, likelihood: likelihood)
+                }
+            } else if let weighted = simulator as? any WeightedSimulator, let m = activeMorpher {
                 let poolSize = max(1000, Int((Double(split.count) * request.poolFactor).rounded(.up)))
                 let largestPool = max(poolSize, min(Self.maximumPoolFactor * split.count, Self.maximumPoolSize))
                 let proposal = request.proposal ?? space.ranges.map { 0.5 * ($0.lowerBound + $0.upperBound) }
@@ -108,8 +180,10 @@ public final class SampleAugmenter {
                     return try WeightedPoolSource(simulator: weighted, morpher: m, proposal: proposal, poolSize: grown,
                                                   random: stream.substream(1))
                 }
+            } else if let simulator {
+                makeSource = { _ in SimulatorSource(simulator: simulator) }
             } else {
-                makeSource = { _ in SimulatorSource(simulator: self.simulator) }
+                throw SBIError(.internal, "SampleAugmenter has neither a simulator nor events")
             }
             let result = try augmentSplit(request, count: split.count, name: split.name, makeSource: makeSource,
                                           benchmarks: activeMorpher?.basis, stream: stream, progress: progress)
@@ -127,8 +201,8 @@ public final class SampleAugmenter {
                               makeSource: ([DrawRequest]) throws -> EventSource,
                               benchmarks: Matrix<Double>?, stream: SeededRandom, progress: ProgressReporter?)
         throws -> (split: AugmentedSamples.Split, minimumESS: Double?, worstRatio: Double?) {
-        let space = simulator.parameterSpace
-        let np = space.count, nx = simulator.observableNames.count
+        let space = parameterSpace
+        let np = space.count, nx = observableNames.count
         let kind = request.kind
         let priorPoints = request.priorPointCount ?? min(count, 1000)
         let thetaStream = stream.substream(0)
@@ -149,7 +223,7 @@ public final class SampleAugmenter {
         var y = Matrix<Float>(rows: kind == .ratio ? count : 0, columns: 1)
         var r = Matrix<Float>(rows: kind == .ratio ? count : 0, columns: 1)
         var t = Matrix<Float>(rows: kind == .test ? 0 : count, columns: np)
-        let exact = simulator as? any ExactLikelihoodSimulator
+        let exact = simulator.flatMap { $0 as? any ExactLikelihoodSimulator }
         var logP = Matrix<Float>(rows: kind == .test && exact != nil ? count : 0, columns: 1)
         var row = 0
         var minimumESS: Double? = nil
@@ -248,6 +322,22 @@ public final class SampleAugmenter {
             if exact != nil { add("log_p_x", logP) }
         }
         return (AugmentedSamples.Split(name: name, arrays: arrays), minimumESS, worstRatio)
+    }
+
+    /// Disjoint ranges of (permuted) event indices, one per split, in proportion to the split's
+    /// requested events: split s gets ⌊n·c_s/Σc⌋ events, the first split the remainder.
+    /// - Throws: `SBIError.data` (field `events`) if a split would get no events.
+    static func partition(events n: Int, among splits: [(name: String, count: Int)]) throws -> [Range<Int>] {
+        let total = splits.reduce(0) { $0 + $1.count }
+        var sizes = splits.map { Int((Double(n) * Double($0.count) / Double(max(total, 1))).rounded(.down)) }
+        sizes[0] += n - sizes.reduce(0, +)
+        for (s, size) in sizes.enumerated() where size < 1 {
+            throw SBIError.data("\(n) weighted events cannot be shared among the splits: \(splits[s].name) would get none", field: "events")
+        }
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for size in sizes { ranges.append(start ..< start + size); start += size }
+        return ranges
     }
 
     // MARK: row helpers (contiguous copies, no per-element allocation)

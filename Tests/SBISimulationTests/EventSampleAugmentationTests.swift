@@ -1,0 +1,86 @@
+import Foundation
+import XCTest
+import SBICore
+@testable import SBISimulation
+
+/// Augmentation from a `WeightedEventSample` against the gold computed by hand.
+final class EventSampleAugmentationTests: XCTestCase {
+    /// n events with z ~ U(0, 1) and W[e, b] = (1 + θ_b z_e)² at θ_b ∈ {−1, 0, 1} (an exact quadratic in θ),
+    /// observable x = z.
+    static func quadraticSample(n: Int, seed: UInt64, components: Bool) throws -> WeightedEventSample {
+        let random = SeededRandom(seed: seed)
+        var z = Matrix<Double>(rows: n, columns: 1)
+        z.withUnsafeMutableBufferPointer { random.fillUniform($0) }
+        let thetas = [-1.0, 0.0, 1.0]
+        let w = Matrix<Double>(rows: n, columns: 3) { e, b in (1 + thetas[b] * z[e, 0]) * (1 + thetas[b] * z[e, 0]) }
+        return try WeightedEventSample(
+            observables: z, benchmarkWeights: w, parameterNames: ["theta"], parameterRanges: [-1.0...1.0],
+            benchmarkNames: ["minus", "sm", "plus"], benchmarks: Matrix(rows: 3, columns: 1, storage: thetas),
+            observableNames: ["x"],
+            morphingComponents: components ? try MorphingComponents(maxPowers: [2]) : nil, source: "test")
+    }
+
+    func testEventAugmentation_ratio_jointRatioAndScoreEqualHandComputation() throws {
+        let sample = try Self.quadraticSample(n: 3000, seed: 11, components: true)
+        // σ(θ) = Σ_e (1 + θ z_e)² over the whole sample (MadMiner: σ from the events' own weights).
+        let z = sample.observables.storage
+        func sigma(_ t: Double) -> Double { z.reduce(0) { $0 + (1 + t * $1) * (1 + t * $1) } }
+        func dSigma(_ t: Double) -> Double { z.reduce(0) { $0 + 2 * $1 * (1 + t * $1) } }
+        let t0 = 0.5, t1 = -0.3
+        let request = AugmentationRequest(kind: .ratio, theta0: .point([t0]), theta1: .point([t1]), count: 600,
+                                          validationFraction: 0.25, seed: 5)
+        let samples = try SampleAugmenter(events: sample).augment(request)
+        XCTAssertEqual(samples.splits.map(\.name), ["train", "validation"])
+        var seen: [String: Set<Double>] = [:]
+        for split in samples.splits {
+            let x = split.array("x")!, r = split.array("r_xz")!, t = split.array("t_xz")!, y = split.array("y")!
+            XCTAssertEqual(x.rows, split.name == "train" ? 450 : 150)
+            for i in 0..<x.rows {
+                // x is the Float32 copy of z; take the event's exact z from the sample (z values are distinct).
+                let zi = Double(x[i, 0])
+                let exactZ = z.min { abs($0 - zi) < abs($1 - zi) }!
+                seen[split.name, default: []].insert(exactZ)
+                let logR = log((1 + t0 * exactZ) * (1 + t0 * exactZ) / sigma(t0)) - log((1 + t1 * exactZ) * (1 + t1 * exactZ) / sigma(t1))
+                // Float32 storage: relative 2⁻²⁴ ≈ 6e-8 plus morphing rounding (~1e-14): 1e-6 relative.
+                XCTAssertEqual(Double(r[i, 0]), exp(logR), accuracy: 1e-6 * exp(logR))
+                let score = 2 * exactZ / (1 + t0 * exactZ) - dSigma(t0) / sigma(t0)
+                XCTAssertEqual(Double(t[i, 0]), score, accuracy: 1e-5 * max(1, abs(score)))
+                XCTAssertTrue(y[i, 0] == 0 || y[i, 0] == 1)
+            }
+        }
+        // Splits never share events.
+        XCTAssertTrue(seen["train"]!.isDisjoint(with: seen["validation"]!))
+        // Same seed → same bytes.
+        let again = try SampleAugmenter(events: sample).augment(request)
+        XCTAssertEqual(again.splits[0].array("x"), samples.splits[0].array("x"))
+        XCTAssertEqual(again.splits[0].array("r_xz"), samples.splits[0].array("r_xz"))
+    }
+
+    func testEventAugmentation_unweightedMean_matchesMorphedDistribution() throws {
+        // p(z|θ) ∝ (1 + θz)² on [0, 1]: E[z] = (1/2 + 2θ/3 + θ²/4) / (1 + θ + θ²/3); at θ = 1: (17/12)/(7/3) = 17/28.
+        let sample = try Self.quadraticSample(n: 20000, seed: 3, components: false)
+        let request = AugmentationRequest(kind: .density, theta0: .point([1]), count: 4000, seed: 9)
+        let x = try SampleAugmenter(events: sample, morphingMaxPowers: [2]).augment(request).splits[0].array("x")!
+        let mean = x.storage.reduce(0) { $0 + Double($1) } / Double(x.rows)
+        // sd of z ≈ 0.27; resampling 4000 of 20000 weighted events: standard error ≈ 0.27·sqrt(1/4000 + 1/ESS) ≈ 0.005; 4σ.
+        XCTAssertEqual(mean, 17.0 / 28.0, accuracy: 0.02)
+    }
+
+    func testEventAugmentation_benchmarksAsTheta_usesTheEventsBenchmarks() throws {
+        let sample = try Self.quadraticSample(n: 500, seed: 2, components: true)
+        let request = AugmentationRequest(kind: .density, theta0: .benchmarks, count: 30, seed: 1)
+        let theta = try SampleAugmenter(events: sample).augment(request).splits[0].array("theta")!
+        XCTAssertEqual(Set(theta.storage), [-1, 0, 1])   // exactly the three benchmark points
+    }
+
+    func testEventAugmentation_noComponents_throwsNamingMorphing() throws {
+        let sample = try Self.quadraticSample(n: 10, seed: 2, components: false)
+        XCTAssertThrowsError(try SampleAugmenter(events: sample)) { XCTAssertEqual(($0 as? SBIError)?.field, "morphing") }
+        // Power 3 needs 4 benchmarks; the sample has 3.
+        XCTAssertThrowsError(try SampleAugmenter(events: sample, morphingMaxPowers: [3])) { XCTAssertEqual(($0 as? SBIError)?.field, "morphing") }
+        // Too few events for three splits.
+        let request = AugmentationRequest(kind: .density, theta0: .point([0]), count: 100, validationFraction: 0.1, testFraction: 0.1, seed: 1)
+        let tiny = try Self.quadraticSample(n: 2, seed: 2, components: true)
+        XCTAssertThrowsError(try SampleAugmenter(events: tiny).augment(request)) { XCTAssertEqual(($0 as? SBIError)?.field, "events") }
+    }
+}
