@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "SBINetworks", dependencies: ["SBICore", "COpenBLAS"]),
         .target(name: "SBIEstimators", dependencies: ["SBICore", "SBINetworks"]),
         .target(name: "SBIInference", dependencies: ["SBICore", "SBISimulation", "SBIEstimators", "CGSL"]),
-        .target(name: "SBIRecipes", dependencies: ["SBICore", "SBIInference", "CYAML"]),
+        .target(name: "SBIRecipes", dependencies: ["SBICore", "SBIInference", "SBISimulation", "SBIEvents", "CYAML"]),
         .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBIEvents", "SBINetworks", "SBIEstimators", "SBIInference", "SBIRecipes"]),
         .executableTarget(name: "SBICommand", dependencies: ["SBI"]),
         .executableTarget(name: "sbi-example-custom-simulator", dependencies: ["SBI"], path: "Examples/CustomSimulator"),
