@@ -21,6 +21,8 @@ struct OptionSpec: Sendable {
 /// The parsed command line of one sub-command: options by name and positional words.
 struct ParsedOptions {
     private(set) var values: [String: String] = [:]
+    /// Every value of each option, in command-line order (for options that may repeat).
+    private(set) var repeatedValues: [String: [String]] = [:]
     private(set) var flags: Set<String> = []
     private(set) var positionals: [String] = []
     let command: String
@@ -64,6 +66,7 @@ struct ParsedOptions {
                     values[name] = arguments[index]
                     index += 1
                 }
+                repeatedValues[name, default: []].append(values[name]!)
             } else {
                 guard inlineValue == nil else {
                     throw SBIError.usage("option '--\(name)' takes no value")
@@ -76,8 +79,11 @@ struct ParsedOptions {
     /// Whether a boolean flag was given.
     func has(_ flag: String) -> Bool { flags.contains(flag) }
 
-    /// The value of `--name`, if given.
+    /// The value of `--name`, if given (the last one when repeated).
     func value(_ name: String) -> String? { values[name] }
+
+    /// Every value of a repeatable `--name`, in order (empty when not given).
+    func allValues(_ name: String) -> [String] { repeatedValues[name] ?? [] }
 
     /// The value of `--name` as an integer within `range`.
     func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {

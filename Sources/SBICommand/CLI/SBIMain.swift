@@ -18,6 +18,7 @@ enum SBIMain {
         FitCommand.command,
         InitCommand.command,
         ImportMadMinerCommand.command,
+        EventsCommand.command,
     ]
 
     static let usage = "Usage: sbi [--version] [--help] <command> [options]"

@@ -31,6 +31,17 @@ enum AugmentCommand {
         the split, 20M events); if that is still not enough a warning says so.
         Splits never share events.
         Simulators: \(SimulatorRegistry.names.joined(separator: ", ")).
+
+        Real events instead of --simulator:
+          sbi augment --events FILE.lhe[.gz] [--events ...] --benchmark NAME=ID:V,...
+                      --observable NAME=EXPR ... --kind ... --events N --output DIR
+          sbi augment --events DIR --kind ... --events N --output DIR
+        \(EventsInput.discussion)
+        With real events, --events is given several times: the number of events (digits
+        only) and the files. The events are split disjointly between train, validation and
+        test; each split's events are morphed (basis: the benchmarks; components: the
+        folder's own, else --morphing-max-power) and unweighted like a weighted simulator's
+        pool; r_xz and t_xz come from the morphed weights and the events' cross sections.
         """,
         options: [
             .value("simulator", "NAME", "Simulator (\(SimulatorRegistry.names.joined(separator: ", ")))."),
@@ -38,19 +49,25 @@ enum AugmentCommand {
             .value("theta0", "SPEC", "theta0 for ratio samples; theta for the other kinds."),
             .value("theta", "SPEC", "Same as --theta0."),
             .value("theta1", "SPEC", "theta1 (ratio samples only)."),
-            .value("events", "N", "Total number of events over all splits (>= 1)."),
+            .value("events", "N|FILE|DIR", "Total number of events over all splits (>= 1); also, repeated, LHE files or one weighted events folder."),
             .value("output", "DIR", "Output folder."),
             .value("seed", "S", "Random seed (default 1)."),
             .value("validation", "F", "Fraction of events for validation (default 0)."),
             .value("test", "F", "Fraction of events for the test split (default 0)."),
             .value("thetas", "K", "Points drawn from a prior per split (default min(n, 1000))."),
             .value("pool-factor", "F", "Weighted simulators: initial pool size / events of the split (default 4)."),
-        ],
+            .value("morphing-max-power", "P[,P...]", "Real events without components: highest power of each parameter (default 2)."),
+            .value("morphing-max-overall-power", "Q", "Real events without components: highest total power (default: the largest P)."),
+        ] + EventsInput.options,
         run: { parsed, console in
             guard parsed.positionals.isEmpty else {
                 throw SBIError.usage("unexpected argument '\(parsed.positionals[0])'")
             }
-            let simulator = try CommandInput.simulator(parsed)
+            let eventInputs = EventsInput.inputs(parsed)
+            if !eventInputs.isEmpty && parsed.value("simulator") != nil {
+                throw SBIError.usage("give --simulator or event files (--events FILE), not both", field: "--simulator")
+            }
+            let simulator: (any Simulator)? = eventInputs.isEmpty ? try CommandInput.simulator(parsed) : nil
             let kindText = try CommandInput.required(parsed, "kind")
             let kind: SampleKind
             do { kind = try SampleKind.parse(kindText) } catch let e as SBIError { throw SBIError.usage(e.message, field: "--kind") }
@@ -62,7 +79,12 @@ enum AugmentCommand {
             }
             let theta0 = try CommandInput.thetaSpecification(theta0Text, option: parsed.value("theta0") != nil ? "theta0" : "theta")
             let theta1 = try parsed.value("theta1").map { try CommandInput.thetaSpecification($0, option: "theta1") }
-            let count = try CommandInput.required(parsed, "events", parsed.integer("events", in: 1...1_000_000_000))
+            let counts = parsed.allValues("events").filter(EventsInput.isCount)
+            guard counts.count <= 1 else { throw SBIError.usage("the number of events is given \(counts.count) times", field: "--events") }
+            guard let countText = counts.first else { throw SBIError.usage("missing option --events N (the number of events)") }
+            guard let count = Int(countText), (1...1_000_000_000).contains(count) else {
+                throw SBIError.usage("option '--events' expects an integer in 1...1000000000, got '\(countText)'")
+            }
             let output = try CommandInput.required(parsed, "output")
             let seed = try CommandInput.seed(parsed)
             let validation = try CommandInput.fraction(parsed, "validation")
@@ -81,23 +103,39 @@ enum AugmentCommand {
             let progress = ProgressReporter(stage: "augment", total: count, unit: "events")
             let start = ProgressReporter.monotonicSeconds()
             let samples: AugmentedSamples
+            var sourceLines: [String] = []
             do {
-                samples = try SampleAugmenter(simulator: simulator).augment(request, progress: progress)
+                let augmenter: SampleAugmenter
+                if let simulator {
+                    augmenter = SampleAugmenter(simulator: simulator)
+                } else {
+                    let reading = ProgressReporter(stage: "read events", total: nil, unit: "events")
+                    let (sample, lines) = try EventsInput.sample(parsed, progress: reading)
+                    reading.finish()
+                    sourceLines = lines
+                    let powers = try EventsInput.morphingPowers(parsed, parameterCount: sample.parameterNames.count)
+                    augmenter = try SampleAugmenter(events: sample, morphingMaxPowers: powers.powers, morphingMaxOverallPower: powers.overall)
+                    let sigma = sample.benchmarkCrossSections
+                    sourceLines.append("events \(sample.count) weighted, benchmarks " + zip(sample.benchmarkNames, sigma).map { "\($0.0) \($0.1) pb" }.joined(separator: ", "))
+                }
+                samples = try augmenter.augment(request, progress: progress)
             } catch var e as SBIError {
                 // Name the command-line option the problem came from.
                 let options = ["theta0": kind == .ratio ? "--theta0" : "--theta", "theta": "--theta", "theta1": "--theta1",
-                               "count": "--events", "validationFraction": "--validation", "testFraction": "--test"]
+                               "count": "--events", "validationFraction": "--validation", "testFraction": "--test",
+                               "morphing": "--morphing-max-power", "events": "--events"]
                 if let f = e.field, let option = options[f] { e.field = option }
                 throw e
             }
             let seconds = ProgressReporter.monotonicSeconds() - start
             let paths = try samples.write(to: output)
-            console.print("simulator \(simulator.name) kind \(kind.rawValue) events \(count) seed \(seed)")
+            for line in sourceLines { console.print(line) }
+            console.print("\(simulator.map { "simulator \($0.name)" } ?? "events \(eventInputs.joined(separator: " "))") kind \(kind.rawValue) events \(count) seed \(seed)")
             for split in samples.splits { console.print("split \(split.name) \(split.count) events") }
             if let ess = samples.minimumEffectiveSampleSize {
                 console.print("effective_sample_size \(Int(ess.rounded(.down))) (smallest over theta)")
                 if let ratio = samples.maximumDrawsPerEffectiveEvent, ratio > 1 {
-                    console.error("sbi augment: warning: at some theta \(BenchCommand.formatFigure(ratio)) times more events are drawn than the effective sample size; events repeat (raise --pool-factor)\n")
+                    console.error("sbi augment: warning: at some theta \(BenchCommand.formatFigure(ratio)) times more events are drawn than the effective sample size; events repeat (\(simulator == nil ? "use more weighted events or fewer samples" : "raise --pool-factor"))\n")
                 }
             }
             console.print("rate \(BenchCommand.formatFigure(Double(count) / max(seconds, 1e-9))) events/s")

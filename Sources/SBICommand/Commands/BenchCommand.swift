@@ -3,6 +3,8 @@ import SBICore
 /// `sbi bench`: performance figures as `name value unit` lines.
 enum BenchCommand {
     static let suites = ["gemm", "train"]
+    /// Suites run only when named (they need an input file): `events`.
+    static let namedSuites = ["events"]
 
     static let command = SubCommand(
         name: "bench",
@@ -18,16 +20,21 @@ enum BenchCommand {
                  too small to split), and of evaluating log r for 1e5 x at 100
                  theta (one worker per BLAS thread), also as a fraction of the
                  SGEMM FLOP/s measured in the same run.
-          all    every suite (the default).
+          all    gemm and train (the default).
+        Named only:
+          events events/s of reading a gzip LHE file (MadGraph pp > jj, 145 weights
+                 per event) and computing three observables, on one core
+                 (--lhe FILE, default ../shared/testdata/\(EventsBenchmark.fileName)).
         Run it from a release build (swift build -c release).
         """,
-        options: [.value("seconds", "S", "Minimum measuring time per figure (default 0.5).")],
+        options: [.value("seconds", "S", "Minimum measuring time per figure (default 0.5)."),
+                  .value("lhe", "FILE", "LHE file of the events suite.")],
         run: { parsed, console in
             guard parsed.positionals.count <= 1 else {
                 throw SBIError.usage("expected at most one suite, got \(parsed.positionals.joined(separator: " "))")
             }
             let suite = parsed.positionals.first ?? "all"
-            guard suite == "all" || suites.contains(suite) else {
+            guard suite == "all" || suites.contains(suite) || namedSuites.contains(suite) else {
                 var message = "unknown suite '\(suite)'; expected one of \((suites + ["all"]).joined(separator: ", "))"
                 if let close = Suggestion.closest(to: suite, among: suites) { message += " (did you mean '\(close)'?)" }
                 throw SBIError.usage(message)
@@ -39,12 +46,16 @@ enum BenchCommand {
                 }
                 seconds = s
             }
-            console.print("blas_threads \(BLASLibrary.threadCount) threads")
+            if suite != "events" { console.print("blas_threads \(BLASLibrary.threadCount) threads") }
             if suite == "all" || suite == "gemm" {
                 for shape in GEMMBenchmark.shapes {
                     let value = GEMMBenchmark.gflops(shape, minimumSeconds: seconds)
                     console.print("\(shape.name) \(formatFigure(value)) GFLOP/s")
                 }
+            }
+            if suite == "events" {
+                let path = try EventsBenchmark.locate(parsed.value("lhe"))
+                console.print("lhe_parse_observables \(formatFigure(try EventsBenchmark.eventsPerSecond(path: path, minimumSeconds: seconds))) events/s")
             }
             if suite == "all" || suite == "train" {
                 for figure in try TrainBenchmark.figures(minimumSeconds: seconds) {

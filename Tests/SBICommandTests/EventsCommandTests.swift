@@ -1,0 +1,129 @@
+import Foundation
+import XCTest
+
+/// `sbi augment --events FILE.lhe.gz` and `sbi events convert` on the real MadGraph file.
+final class EventsCommandTests: XCTestCase {
+    private func sbiExecutable() throws -> URL {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
+            let candidate = folder.appendingPathComponent("sbi")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try sbiExecutable()
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    private func temporaryFolder() throws -> String {
+        let path = NSTemporaryDirectory() + "sbi-events-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// The MadGraph 3.5.8 pp → jj file (1000 events, event_norm average, init σ = 6.996707e+08 pb).
+    private func ppToJJ() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.deletingLastPathComponent().appendingPathComponent("shared/testdata/pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz not found at \(path); see /work/shared/testdata/README.md")
+        }
+        return path
+    }
+
+    /// A rank-2 little-endian float32 .npy file: shape and values (header parsed from its text).
+    private func readFloat32(_ path: String) throws -> (rows: Int, columns: Int, values: [Float]) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        let header = String(decoding: data[10 ..< 10 + headerLength], as: UTF8.self)
+        XCTAssertTrue(header.contains("'descr': '<f4'"), header)
+        let shapeText = header.components(separatedBy: "'shape': (")[1].components(separatedBy: ")")[0]
+        let dims = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let body = data[(10 + headerLength)...]
+        let values = body.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        return (dims[0], dims.count > 1 ? dims[1] : 1, values)
+    }
+
+    /// Scale variations as a one-parameter "benchmark" set: log2(μR/μ0) = −1, 0, 1 are weight ids 6, 45, 35.
+    private func eventOptions(_ file: String) -> [String] {
+        ["--events", file, "--parameter", "log2_mur=-1:1",
+         "--benchmark", "mur_half=6:-1", "--benchmark", "central=45:0", "--benchmark", "mur_double=35:1",
+         "--observable", "pt_j1=j[0].pt", "--observable", "mjj=(j[0] + j[1]).m", "--observable", "dphi=deltaphi(j[0], j[1])"]
+    }
+
+    func testAugmentEvents_realLHEFile_writesSampleFilesWithUnitRatioAtEqualTheta() throws {
+        let file = try ppToJJ()
+        let out = try temporaryFolder() + "/samples"
+        let result = try run(["augment"] + eventOptions(file) + ["--kind", "ratio", "--theta0", "point:0.5", "--theta1", "point:0.5",
+                                                                 "--events", "400", "--validation", "0.25", "--output", out])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("1000 of 1000 events kept"), result.stdout)
+        for name in ["x", "theta0", "theta1", "y", "r_xz", "t_xz"] {
+            for split in ["train", "validation"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/\(name)_\(split).npy"), "\(name)_\(split).npy missing")
+            }
+        }
+        let x = try readFloat32(out + "/x_train.npy")
+        XCTAssertEqual(x.rows, 300)
+        XCTAssertEqual(x.columns, 3)
+        // θ0 = θ1: log r = log w(θ0)/σ(θ0) − the same = 0 exactly, so r_xz = 1 exactly.
+        let r = try readFloat32(out + "/r_xz_train.npy")
+        XCTAssertEqual(r.values.count, 300)
+        XCTAssertTrue(r.values.allSatisfy { $0 == 1 }, "r_xz \(r.values.prefix(5))")
+        // Leading-jet pT of two massless partons back to back equals the subleading one; mjj ≥ 2 pT (η spread).
+        for i in 0..<x.rows { XCTAssertGreaterThanOrEqual(x.values[3 * i + 1] * 1.0001, 2 * x.values[3 * i]) }
+    }
+
+    func testEventsConvert_realLHEFile_centralCrossSectionIsTheInitCrossSection() throws {
+        let file = try ppToJJ()
+        let out = try temporaryFolder() + "/events"
+        let result = try run(["events", "convert"] + eventOptions(file) + ["--out", out])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("event_norm average; sampling benchmark central"), result.stdout)
+        // Weight id 45 is the nominal weight; event_norm average → Σ_e w/n = the <init> cross section
+        // 6.996707e+08 pb, which MadGraph prints to 7 digits: 1e-6 relative.
+        let line = try XCTUnwrap(result.stdout.split(separator: "\n").first { $0.hasPrefix("sigma[central]") })
+        let sigma = try XCTUnwrap(Double(line.split(separator: " ")[1]))
+        XCTAssertEqual(sigma, 6.996707e8, accuracy: 1e-6 * 6.996707e8)
+        let json = try String(contentsOfFile: out + "/events.json", encoding: .utf8)
+        XCTAssertTrue(json.contains("\"sbi-weighted-events\""))
+        // The folder feeds augment.
+        let samples = try temporaryFolder() + "/density"
+        let again = try run(["augment", "--events", out, "--kind", "density", "--theta", "prior:flat", "--events", "50", "--output", samples])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try readFloat32(samples + "/t_xz_train.npy").rows, 50)
+    }
+
+    func testAugmentEvents_badInput_exitCodesAndMessages() throws {
+        let file = try ppToJJ()
+        let out = try temporaryFolder() + "/x"
+        // A weight id the file lacks: data error naming the file.
+        var options = eventOptions(file)
+        options[options.firstIndex(of: "central=45:0")!] = "central=nope:0"
+        let missing = try run(["augment"] + options + ["--kind", "density", "--theta", "point:0", "--events", "10", "--output", out])
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains(file) && missing.stderr.contains("nope"), missing.stderr)
+        // --simulator together with event files: usage error.
+        let both = try run(["augment", "--simulator", "gaussian"] + eventOptions(file) + ["--kind", "density", "--theta", "point:0", "--events", "10", "--output", out])
+        XCTAssertEqual(both.status, 2, both.stderr)
+        // A malformed benchmark.
+        let bad = try run(["augment", "--events", file, "--benchmark", "sm:0", "--observable", "a=j[0].pt", "--kind", "density", "--theta", "point:0",
+                           "--events", "10", "--output", out])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--benchmark"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+}
