@@ -1,0 +1,109 @@
+import Foundation
+import SBICore
+import SBISimulation
+import XCTest
+
+/// `sbi import-madminer` run as a user would, on the real MadMiner files in ../shared/testdata.
+final class ImportMadMinerCommandTests: XCTestCase {
+    /// The built `sbi` next to this test bundle (SwiftPM puts products in one folder).
+    private func sbiExecutable() throws -> URL {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
+            let candidate = folder.appendingPathComponent("sbi")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try sbiExecutable()
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// `../shared/testdata/NAME` relative to the package root, or an XCTSkip when absent.
+    private func sharedFile(_ name: String, filePath: String = #filePath) throws -> String {
+        let root = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.deletingLastPathComponent().appendingPathComponent("shared/testdata/\(name)").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("\(name) not found at \(path); see /work/shared/testdata/README.md")
+        }
+        return path
+    }
+
+    private func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sbi-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func testImportMadMiner_dummyData_writesWeightedEventsFolder() throws {
+        let input = try sharedFile("madminer-dummy-data.h5")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("mm")
+        let r = try run(["import-madminer", input, "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "", "the file has no nuisance entries, so no warnings")
+        XCTAssertTrue(r.stdout.hasPrefix("read 5821 events, 6 benchmarks, 2 parameters, 2 observables from \(input) (current layout)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("sigma[sm] 0.00100595289241"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(" events/s\n"), r.stdout)
+
+        let sample = try WeightedEventSample.read(folder: out)
+        XCTAssertEqual(sample.count, 5821)
+        XCTAssertEqual(sample.parameterNames, ["CWL2", "CPWL2"])
+        XCTAssertEqual(sample.parameterRanges, [-10...10, -10...10])
+        XCTAssertEqual(sample.benchmarkNames.first, "sm")
+        XCTAssertEqual(sample.observableNames, ["pt_j1", "delta_phi_jj"])
+        XCTAssertEqual(sample.morphingComponents?.exponents, [0, 0, 0, 1, 0, 2, 1, 0, 1, 1, 2, 0])
+        XCTAssertEqual(sample.morphingMatrix?.rows, 6)
+        XCTAssertEqual(sample.samplingBenchmarks, [0, 1, 2, 3, 4, 5])
+        // Column sums are the benchmark cross sections with MadMiner's sampling factors
+        // n_b / Σn applied; reference values from h5py 3.16 + numpy, 1e-12 relative
+        // (summation order over 5821 terms, n·ε ≈ 6e-13).
+        let expected = [0.00100595289241218, 0.01656787358203483, 0.02289349700981895,
+                        0.02253398790741084, 0.01877358746387518, 0.02067667479360409]
+        for (s, e) in zip(sample.benchmarkCrossSections, expected) { XCTAssertEqual(s, e, accuracy: 1e-12 * e) }
+        // The observables are copied exactly (first event from h5py).
+        XCTAssertEqual(sample.observables[0, 0], 569.7269287109375)
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: folder.path).contains { $0.hasPrefix(".") },
+                       "no temporary folder is left behind")
+    }
+
+    func testImportMadMiner_inconsistentWeights_exit1NamingFileAndNoFolder() throws {
+        let input = try sharedFile("madminer-inconsistent-weights.h5")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("mm")
+        let r = try run(["import-madminer", input, "--out", out.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertEqual(r.stderr, "sbi import-madminer: error: \(input): /samples/weights: inconsistent weights: 5 columns but the file defines 6 benchmarks in /benchmarks/names; expected one weight per event and benchmark\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    func testImportMadMiner_badUsageAndMissingFile_exitCodes() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let noOut = try run(["import-madminer", "x.h5"])
+        XCTAssertEqual(noOut.status, 2)
+        XCTAssertTrue(noOut.stderr.contains("--out"), noOut.stderr)
+        XCTAssertEqual(try run(["import-madminer", "--out", folder.path]).status, 2)
+        let missing = folder.appendingPathComponent("absent.h5").path
+        let r = try run(["import-madminer", missing, "--out", folder.appendingPathComponent("mm").path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("\(missing): no such file"), r.stderr)
+        let help = try run(["import-madminer", "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.hasPrefix("Usage: sbi import-madminer FILE.h5 --out DIR"), help.stdout)
+    }
+}
