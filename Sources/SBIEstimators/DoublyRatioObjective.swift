@@ -45,6 +45,18 @@ final class DoublyRatioObjective: TrainingObjective {
 
     var parameterCount: Int { network.parameterCount }
 
+    /// The ratio loss's checks (x, θ = [θ0 | θ1], y, r_xz) and, for the score methods,
+    /// t_xz = [t_xz0 | t_xz1] with 2P columns.
+    func validate(_ batch: TrainingBatch) throws {
+        try ratioLoss.validate(batch, architecture: network.architecture)
+        guard usesScore else { return }
+        let columns = network.architecture.nParameters
+        guard let t = batch.tXZ else { throw SBIError.data("this method needs the joint scores t(x,z|θ0) and t(x,z|θ1)", field: "t_xz") }
+        guard t.rows == batch.count, t.columns == columns else {
+            throw SBIError.data("expected shape [\(batch.count), \(columns)] ([t_xz0 | t_xz1]), got [\(t.rows), \(t.columns)]", field: "t_xz")
+        }
+    }
+
     func withParameters<R>(_ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         try network.parameters.withUnsafeMutableBufferPointer { try body(&$0) }
     }

@@ -45,4 +45,8 @@ public protocol TrainingObjective: AnyObject {
     func lossAndGradient(_ batch: TrainingBatch, gradient: UnsafeMutableBufferPointer<Float>) -> Double
     /// Mean loss over the batch without gradients (validation).
     func loss(_ batch: TrainingBatch) -> Double
+    /// Checks that `batch` has every field this objective reads, with the shapes it expects; the
+    /// `Trainer` calls it before `lossAndGradient`/`loss`, which may then assume them.
+    /// - Throws: `SBIError.data` naming the missing or mis-shaped field (`x`, `theta`, `y`, `r_xz`, `t_xz`).
+    func validate(_ batch: TrainingBatch) throws
 }

@@ -261,6 +261,11 @@ final class LinearLeastSquaresObjective: TrainingObjective {
     }
 
     func loss(_ batch: TrainingBatch) -> Double { evaluate(batch, gradient: nil) }
+
+    func validate(_ batch: TrainingBatch) throws {
+        guard batch.y?.count == batch.count else { throw SBIError.data("needs one y per row", field: "y") }
+        guard batch.x.columns == dimension else { throw SBIError.data("needs \(dimension) columns", field: "x") }
+    }
 }
 
 /// One parameter θ that every training step pushes up by the same amount (gradient −1,
@@ -298,6 +303,9 @@ final class RampObjective: TrainingObjective {
         let d = Double(theta[0]) - target
         return d * d
     }
+
+    /// Reads no field of the batch.
+    func validate(_ batch: TrainingBatch) throws {}
 }
 
 /// Records the first column of x of every batch it sees (training and validation apart); zero gradient.
@@ -329,6 +337,10 @@ final class RecordingObjective: TrainingObjective {
         for i in 0..<batch.count { validationRows.append(batch.x[i, 0]) }
         return 0
     }
+
+    func validate(_ batch: TrainingBatch) throws {
+        guard batch.x.columns >= 1 else { throw SBIError.data("needs at least one column", field: "x") }
+    }
 }
 
 /// The chunk-order permutation.
@@ -349,5 +361,56 @@ final class IndexPermutationTests: XCTestCase {
         XCTAssertNotEqual(a, c)
         // Not the identity, and not a rotation: fewer than 5 of 500 fixed points expected (mean 1).
         XCTAssertLessThan(zip(a, 0..<500).filter { $0 == $1 }.count, 5)
+    }
+}
+
+/// Training data without a field the loss reads is refused before any step, with an error naming
+/// the field, instead of trapping on the missing column.
+final class TrainerFieldValidationTests: XCTestCase {
+    private func ratioData(n: Int, withRatios: Bool, withScores: Bool) throws -> TrainingDataset {
+        let x = Matrix<Float>(rows: n, columns: 2) { i, j in Float(i % 7) * 0.1 + Float(j) }
+        let theta = Matrix<Float>(rows: n, columns: 1) { i, _ in Float(i % 3) }
+        let y = (0..<n).map { Float($0 % 2) }
+        return try TrainingDataset(x: x, theta: theta, y: y,
+                                   rXZ: withRatios ? [Float](repeating: 1, count: n) : nil,
+                                   tXZ: withScores ? Matrix<Float>(rows: n, columns: 1) : nil)
+    }
+
+    private func objective(_ loss: any NetworkLoss, nParameters: Int = 1) throws -> MLPObjective {
+        let arch = MLPArchitecture(nObservables: 2, nParameters: nParameters, hiddenSizes: [4], activation: .tanh)
+        return try MLPObjective(network: MLP(architecture: arch, random: SeededRandom(seed: 1)), loss: loss)
+    }
+
+    func testTrainer_aliceLossWithoutRatios_throwsNamingRXZ() throws {
+        let data = try ratioData(n: 64, withRatios: false, withScores: true)
+        let trainer = Trainer(settings: TrainingSettings(seed: 1, batchSize: 16, epochs: 1))
+        XCTAssertThrowsError(try trainer.train(objective(ALICELoss()), data: data)) { error in
+            XCTAssertEqual((error as? SBIError)?.field, "r_xz", "\(error)")
+        }
+    }
+
+    func testTrainer_alicesLossWithoutScores_throwsNamingTXZ() throws {
+        let data = try ratioData(n: 64, withRatios: true, withScores: false)
+        let trainer = Trainer(settings: TrainingSettings(seed: 1, batchSize: 16, epochs: 1))
+        XCTAssertThrowsError(try trainer.train(objective(ALICESLoss(alpha: 1)), data: data)) { error in
+            XCTAssertEqual((error as? SBIError)?.field, "t_xz", "\(error)")
+        }
+    }
+
+    func testTrainer_networkWithTwoParametersOnOneThetaColumn_throwsNamingTheta() throws {
+        let data = try ratioData(n: 64, withRatios: true, withScores: true)
+        let trainer = Trainer(settings: TrainingSettings(seed: 1, batchSize: 16, epochs: 1))
+        XCTAssertThrowsError(try trainer.train(objective(CARLLoss(), nParameters: 2), data: data)) { error in
+            XCTAssertEqual((error as? SBIError)?.field, "theta", "\(error)")
+        }
+    }
+
+    func testTrainer_completeFields_trainsOneEpoch() throws {
+        // The counterpart: the same data with every field trains (the checks do not refuse valid input).
+        let data = try ratioData(n: 64, withRatios: true, withScores: true)
+        let trainer = Trainer(settings: TrainingSettings(seed: 1, batchSize: 16, epochs: 1))
+        let history = try trainer.train(objective(ALICESLoss(alpha: 1)), data: data)
+        XCTAssertEqual(history.trainingLoss.count, 1)
+        XCTAssertTrue(history.trainingLoss[0].isFinite)
     }
 }

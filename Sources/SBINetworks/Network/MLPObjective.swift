@@ -50,6 +50,11 @@ public final class MLPObjective: TrainingObjective {
 
     public var parameterCount: Int { network.parameterCount }
 
+    /// The loss's field and shape checks against this network's architecture.
+    public func validate(_ batch: TrainingBatch) throws {
+        try loss.validate(batch, architecture: network.architecture)
+    }
+
     public func withParameters<R>(_ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         try network.parameters.withUnsafeMutableBufferPointer { try body(&$0) }
     }

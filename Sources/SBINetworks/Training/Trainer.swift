@@ -98,6 +98,7 @@ public final class Trainer {
             var lossCount = 0
             let random = root.substream(UInt64(epoch))
             try stream.forEachBatch(subset: trainSubset, random: random) { batch, batchIndex in
+                try Trainer.validate(batch, for: objective, from: data)
                 let loss = objective.lossAndGradient(batch, gradient: gradient)
                 guard loss.isFinite else {
                     throw Trainer.nonFinite("training loss is \(loss)", epoch: epoch, of: epochs, batch: batchIndex)
@@ -123,7 +124,8 @@ public final class Trainer {
             guard let validationSubset else { continue }
             var validationSum = 0.0
             var validationCount = 0
-            validationStream.forEachBatch(subset: validationSubset, random: nil) { batch, _ in
+            try validationStream.forEachBatch(subset: validationSubset, random: nil) { batch, _ in
+                try Trainer.validate(batch, for: objective, from: validation ?? data)
                 validationSum += objective.loss(batch) * Double(batch.count)
                 validationCount += batch.count
             }
@@ -165,4 +167,18 @@ public final class Trainer {
 
     /// Four significant figures.
     static func format(_ value: Double) -> String { String(format: "%.4g", value) }
+
+    /// `objective.validate(batch)`, with the dataset's file of the offending field (or of x, when the
+    /// field is missing) added to the error.
+    static func validate(_ batch: TrainingBatch, for objective: TrainingObjective, from data: TrainingDataset) throws {
+        do {
+            try objective.validate(batch)
+        } catch var error as SBIError {
+            if error.file == nil {
+                let field = TrainingDataset.Field.allCases.first { $0.fileStem == error.field || $0.rawValue == error.field }
+                error.file = field.flatMap { data.source(of: $0) } ?? data.source(of: .x)
+            }
+            throw error
+        }
+    }
 }
