@@ -1,6 +1,7 @@
 import Foundation
 import SBICore
 import SBIEvents
+import SBIRecipes
 import SBISimulation
 
 /// `sbi import-madminer`: a MadMiner HDF5 analysis file → a weighted events folder.
@@ -39,7 +40,7 @@ enum ImportMadMinerCommand {
             let file = try MadMinerFile(path: input)
             let seconds = max(1e-9, (clock.now - start).seconds)
             for warning in file.warnings { console.error("sbi import-madminer: warning: \(warning)\n") }
-            let sample = try weightedEventSample(file)
+            let sample = try WeightedEventSample(madMiner: file)
             try sample.write(folder: URL(fileURLWithPath: output))
             console.print("read \(file.eventCount) events, \(file.benchmarkCount) benchmarks, \(file.parameterCount) parameters, \(file.observableNames.count) observables from \(input) (\(file.layout.rawValue) layout)")
             let sigma = sample.benchmarkCrossSections
@@ -49,41 +50,6 @@ enum ImportMadMinerCommand {
             console.print("read_rate \(BenchCommand.formatFigure(Double(file.eventCount) / seconds)) events/s")
             console.print("wrote \(output)")
         })
-
-    /// The weighted event sample of a MadMiner file: weights with sampling factors applied
-    /// (`MadMinerFile.benchmarkWeights()`), and as sampling benchmarks the benchmarks that
-    /// generated events (in MadMiner every sampling benchmark is one run).
-    /// - Throws: `SBIError.data` naming the file if its contents fail `WeightedEventSample`'s checks
-    ///   (duplicate names, ranges with low = high, components that are not unique).
-    static func weightedEventSample(_ file: MadMinerFile) throws -> WeightedEventSample {
-        var ranges: [ClosedRange<Double>]? = file.parameters.compactMap(\.range)
-        if ranges?.count != file.parameterCount || ranges?.contains(where: { !($0.lowerBound < $0.upperBound) }) == true {
-            ranges = nil
-        }
-        var components: MorphingComponents?
-        if let exponents = file.morphingComponents {
-            do {
-                components = try MorphingComponents(exponents: exponents, parameterCount: file.parameterCount)
-            } catch let error as SBIError {
-                throw SBIError.data(error.message, file: file.path, field: "/morphing/components")
-            }
-        }
-        var sampling: [Int]?
-        if file.samplingBenchmarks != nil, let counts = file.signalEventsPerBenchmark {
-            sampling = counts.indices.filter { counts[$0] > 0 }
-        }
-        do {
-            return try WeightedEventSample(
-                observables: file.observations, benchmarkWeights: file.benchmarkWeights(),
-                parameterNames: file.parameters.map(\.name), parameterRanges: ranges,
-                benchmarkNames: file.benchmarkNames, benchmarks: file.benchmarks,
-                observableNames: file.observableNames, morphingComponents: components,
-                morphingMatrix: components == nil ? nil : file.morphingMatrix,
-                samplingBenchmarks: sampling, source: "MadMiner file \(file.path) (\(file.layout.rawValue) layout)")
-        } catch let error as SBIError {
-            throw error.inFile(file.path)
-        }
-    }
 }
 
 fileprivate extension Duration {
