@@ -67,6 +67,21 @@ final class FitCommandTests: XCTestCase {
           folder: results/tiny
         """
 
+    /// `sbi bench fit`: one wall-time line and one line per stage, in seconds; the stages run one
+    /// after another inside the timed run, so their sum cannot exceed the wall time.
+    func testBenchFit_tinyRecipe_printsWallAndStageSeconds() throws {
+        let folder = try temporaryFolder()
+        try recipe.write(toFile: folder + "/tiny.yaml", atomically: true, encoding: .utf8)
+        let r = try run(["bench", "fit", "--recipe", "tiny.yaml"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        XCTAssertEqual(lines.map { $0.first ?? "" }, ["fit_tiny_wall", "fit_tiny_augment", "fit_tiny_train", "fit_tiny_limits", "fit_tiny_plot"], r.stdout)
+        XCTAssertTrue(lines.allSatisfy { $0.count == 3 && $0[2] == "s" && (Double($0[1]) ?? -1) >= 0 }, r.stdout)
+        let seconds = lines.map { Double($0.count == 3 ? $0[1] : "") ?? 0 }
+        XCTAssertLessThanOrEqual(seconds.dropFirst().reduce(0, +), seconds[0] * 1.01 + 0.01, r.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/results"), "bench fit writes only to a temporary folder")
+    }
+
     func testFit_tinyRecipe_exit0WritesResultFilesAndSkipsOnRerun() throws {
         let folder = try temporaryFolder()
         try recipe.write(toFile: folder + "/tiny.yaml", atomically: true, encoding: .utf8)

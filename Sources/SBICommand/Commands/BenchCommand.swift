@@ -3,13 +3,13 @@ import SBICore
 /// `sbi bench`: performance figures as `name value unit` lines.
 enum BenchCommand {
     static let suites = ["gemm", "train"]
-    /// Suites run only when named (they need an input file): `events`.
-    static let namedSuites = ["events"]
+    /// Suites run only when named (they need input files and take longer): `events`, `fit`.
+    static let namedSuites = ["events", "fit"]
 
     static let command = SubCommand(
         name: "bench",
         summary: "Measure performance; prints one 'name value unit' line per figure.",
-        synopsis: "[gemm|train|all] [--seconds S]",
+        synopsis: "[gemm|train|all|events|fit] [--seconds S] [--lhe FILE] [--recipe FILE]...",
         discussion: """
         Suites:
           gemm   SGEMM GFLOP/s through OpenBLAS at the shapes of a 128-batch MLP
@@ -25,17 +25,21 @@ enum BenchCommand {
           events events/s of reading a gzip LHE file (MadGraph pp > jj, 145 weights
                  per event) and computing three observables, on one core
                  (--lhe FILE, default ../shared/testdata/\(EventsBenchmark.fileName)).
+          fit    wall time of a whole sbi fit (every stage forced, in a temporary
+                 folder) of each shipped recipe, and of each stage (--recipe FILE,
+                 repeatable; default Recipes/{\(FitBenchmark.shipped.joined(separator: ","))}).
         Run it from a release build (swift build -c release).
         """,
         options: [.value("seconds", "S", "Minimum measuring time per figure (default 0.5)."),
-                  .value("lhe", "FILE", "LHE file of the events suite.")],
+                  .value("lhe", "FILE", "LHE file of the events suite."),
+                  .value("recipe", "FILE", "Recipe of the fit suite (repeatable).")],
         run: { parsed, console in
             guard parsed.positionals.count <= 1 else {
                 throw SBIError.usage("expected at most one suite, got \(parsed.positionals.joined(separator: " "))")
             }
             let suite = parsed.positionals.first ?? "all"
             guard suite == "all" || suites.contains(suite) || namedSuites.contains(suite) else {
-                var message = "unknown suite '\(suite)'; expected one of \((suites + ["all"]).joined(separator: ", "))"
+                var message = "unknown suite '\(suite)'; expected one of \((suites + ["all"] + namedSuites).joined(separator: ", "))"
                 if let close = Suggestion.closest(to: suite, among: suites) { message += " (did you mean '\(close)'?)" }
                 throw SBIError.usage(message)
             }
@@ -45,6 +49,12 @@ enum BenchCommand {
                     throw SBIError.usage("option '--seconds' expects a number of seconds in (0, 600], got '\(text)'")
                 }
                 seconds = s
+            }
+            if suite == "fit" {
+                for path in try FitBenchmark.locate(parsed.allValues("recipe")) {
+                    for figure in try FitBenchmark.figures(recipePath: path) { console.print("\(figure.name) \(formatFigure(figure.seconds)) s") }
+                }
+                return
             }
             if suite != "events" { console.print("blas_threads \(BLASLibrary.threadCount) threads") }
             if suite == "all" || suite == "gemm" {

@@ -1,0 +1,43 @@
+import Foundation
+import SBICore
+import SBIRecipes
+
+/// `sbi bench fit`: the wall time of a whole `sbi fit` of each shipped recipe (design.md §9).
+///
+/// ```
+/// fit_<recipe>_wall       seconds of augment + train + limits + plot, every stage forced
+/// fit_<recipe>_<stage>    seconds of one stage
+/// ```
+/// Each recipe runs in a fresh temporary folder that is removed afterwards; progress is off.
+enum FitBenchmark {
+    /// The shipped recipes, in the order the README lists them.
+    static let shipped = ["gaussian-quickstart.yaml", "drell-yan.yaml", "wbf-higgs.yaml"]
+
+    /// The recipes to time: the given files, or the shipped ones found in ./Recipes or next to the
+    /// package sources.
+    static func locate(_ given: [String]) throws -> [String] {
+        if !given.isEmpty {
+            for path in given where !FileManager.default.fileExists(atPath: path) { throw SBIError.io("no such file (--recipe)", file: path) }
+            return given
+        }
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        for folder in ["Recipes", package.appendingPathComponent("Recipes").path] {
+            let paths = shipped.map { folder + "/" + $0 }
+            if paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) { return paths }
+        }
+        throw SBIError.usage("cannot find the shipped recipes (looked in ./Recipes and \(package.path)/Recipes); give --recipe FILE", field: "--recipe")
+    }
+
+    /// `(name, seconds)` figures of one forced run of `path`.
+    static func figures(recipePath path: String) throws -> [(name: String, seconds: Double)] {
+        let recipe = try RecipeLoader.load(path: path)
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let folder = NSTemporaryDirectory() + "sbi-bench-fit-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let report = try FitPipeline(recipe: recipe, folder: folder, force: true, log: nil).run()
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        return [("fit_\(name)_wall", wall)] + report.rows.map { ("fit_\(name)_\($0.stage.rawValue)", $0.seconds) }
+    }
+}
