@@ -32,6 +32,10 @@ extension RecipeSimulator {
     /// sets the rate of `wbf-higgs` (nil: its default, 300 fb⁻¹).
     /// - Throws: `SBIError.data` from the simulator's initialiser.
     public func make(luminosityInversePicobarn: Double? = nil) throws -> any Simulator {
+        guard let name else {
+            if let events { return try events.makeSimulator() }
+            throw SBIError(.internal, "recipe simulator has neither a name nor events")
+        }
         switch name {
         case .gaussian: return GaussianSimulator()
         case .wbfHiggs:

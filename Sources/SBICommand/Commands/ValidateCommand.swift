@@ -36,7 +36,7 @@ enum ValidateCommand {
         var lines: [String] = []
         lines.append("name        \(r.name)")
         let params = r.parameters.map { "\($0.name) in [\(f($0.range.lowerBound)), \(f($0.range.upperBound))]" }
-        lines.append("simulator   \(r.simulator.name.rawValue); parameters \(params.joined(separator: ", "))")
+        lines.append("simulator   \(r.simulator.name?.rawValue ?? "events (\(r.simulator.events?.files.map(\.path).joined(separator: ", ") ?? ""))"); parameters \(params.joined(separator: ", "))")
         if !r.samples.isEmpty {
             lines.append("samples     " + r.samples.map { "\($0.name) (\($0.kind.rawValue), \($0.events) events)" }.joined(separator: ", "))
         }

@@ -22,14 +22,24 @@ extension FitPipeline {
     }
 
     func runAugment(into partial: String) throws -> (items: Int, detail: String) {
-        let sim = try simulator()
-        var total = 0
+        // Real events: read once, one augmenter for every sample (its splits partition the events).
+        let augmenter: SampleAugmenter
         var parts: [String] = []
+        if let events = recipe.simulator.events {
+            let reading = ProgressReporter(stage: "read events", total: nil, unit: "events")
+            let (sample, files) = try events.sample(progress: reading)
+            reading.finish()
+            augmenter = try events.augmenter(for: sample)
+            parts.append("\(sample.count) weighted events" + files.map { " (\($0.summary))" }.joined())
+        } else {
+            augmenter = SampleAugmenter(simulator: try simulator())
+        }
+        var total = 0
         for sample in recipe.samples {
             let request = try sample.augmentationRequest(morphing: recipe.morphing)
             let progress = ProgressReporter(stage: "augment \(sample.name)", total: sample.events, unit: "events")
             let samples: AugmentedSamples
-            do { samples = try SampleAugmenter(simulator: sim).augment(request, progress: progress) } catch let e as SBIError {
+            do { samples = try augmenter.augment(request, progress: progress) } catch let e as SBIError {
                 var e = e
                 e.field = "samples.\(sample.name)" + (e.field.map { "." + $0 } ?? "")
                 throw e

@@ -55,15 +55,27 @@ final class RecipeDecoder {
         let name = top["name"].flatMap { reader.name($0, "name") } ?? defaultName
         let seed = top["seed"].flatMap { reader.seed($0, "seed") } ?? 1
 
-        let simulator = top["simulator"].flatMap { decodeSimulator($0) }
+        let simulatorNode = top["simulator"]
+        let isEvents = simulatorNode.map(RecipeDecoder.isEvents) ?? false
+        var simulator = isEvents ? nil : simulatorNode.flatMap { decodeSimulator($0) }
         parameters = top["parameters"].flatMap { decodeParameters($0) }
-        if let node = top["benchmarks"] { benchmarks = decodeBenchmarks(node) ?? [] }
+        if isEvents, let node = simulatorNode {
+            if let events = decodeEvents(node) { simulator = RecipeSimulator(name: nil, events: events) }
+            for key in ["benchmarks", "morphing"] where top[key] != nil {
+                let at = reader.keyPosition(root, key)
+                reader.report(line: at.line, column: at.column, key,
+                              "with simulator.events, give benchmarks under simulator.benchmarks and the morphing powers as simulator.max_power")
+            }
+        } else if let node = top["benchmarks"] { benchmarks = decodeBenchmarks(node) ?? [] }
         let morphing = decodeMorphing(top["morphing"], key: root)
         let samples = top["samples"].flatMap { decodeSamples($0, seed: seed) } ?? []
         let estimators = top["estimators"].flatMap { decodeEstimators($0, samples: samples, sampleNode: top["samples"], seed: seed) } ?? []
         let inference = top["inference"].flatMap { decodeInference($0, estimators: estimators) }
         let outputs = decodeOutputs(top["outputs"], name: name)
 
+        if isEvents, let inference, inference.modes.contains(.truth), let node = top["inference"] {
+            reader.report(node, "inference.modes", "mode truth needs a simulator with an exact likelihood; real events have none")
+        }
         guard reader.problems.isEmpty, let simulator, let parameters, let inference, let outputs else { return nil }
         return Recipe(version: version, name: name, seed: seed, parameters: parameters, simulator: simulator,
                       benchmarks: benchmarks, morphing: morphing, samples: samples, estimators: estimators,
