@@ -186,6 +186,17 @@ final class TutorialTests: XCTestCase {
         XCTAssertTrue(failing.first?.contains("partial") == true, "\(failing)")
     }
 
+    func testRunShell_cellOverItsTimeLimit_isKilledWithItsChildren() throws {
+        let folder = FileManager.default.temporaryDirectory.path
+        let start = Date()
+        // sh waits for sleep; killing only sh would leave sleep holding the pipe for 30 s.
+        let r = try Self.runShell("echo started; sleep 30; echo never", in: folder, environment: ProcessInfo.processInfo.environment, timeout: 1)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertEqual(r.output, "started\n")
+        // Well under the 30 s the orphaned sleep would hold the pipe (1 s limit plus scheduling).
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20)
+    }
+
     // MARK: Running
 
     private func assertTutorialRuns(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -238,8 +249,28 @@ final class TutorialTests: XCTestCase {
         throw CocoaError(.fileNoSuchFile)
     }
 
+    /// SIGKILL to `pid` and every process below it (found through /proc), so a hung `sbi`
+    /// started by a cell cannot keep the output pipe open.
+    static func killTree(_ pid: pid_t) {
+        var parents: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let child = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After "pid (comm)": state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { parents[parent, default: []].append(child) }
+        }
+        var queue = [pid]
+        while let next = queue.popLast() {
+            kill(next, SIGKILL)
+            queue += parents[next] ?? []
+        }
+    }
+
     /// `/bin/sh -e -c script` in `folder`; stdout and stderr merged as on a terminal.
-    static func runShell(_ script: String, in folder: String, environment: [String: String]) throws -> (status: Int32, output: String) {
+    static func runShell(_ script: String, in folder: String, environment: [String: String],
+                         timeout: TimeInterval = cellTimeout) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-e", "-c", script]
@@ -251,8 +282,8 @@ final class TutorialTests: XCTestCase {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let pid = process.processIdentifier
-        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + cellTimeout, execute: watchdog)
+        let watchdog = DispatchWorkItem { killTree(pid) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         watchdog.cancel()
