@@ -1,3 +1,4 @@
+import Foundation
 import SBICore
 import SBIEstimators
 import SBISimulation
@@ -8,9 +9,18 @@ import SBISimulation
 /// ```
 /// log r(x|θ, θ_ref) = log p(x|θ) − log p(x|θ_ref)
 /// ```
+/// For a `WeightedSimulator` the differential cross section is the same polynomial in θ as the
+/// event weights, so p(x|θ) on a whole grid follows from p at the morphing benchmarks θ_b:
+/// ```
+/// p(x|θ) = Σ_b w_b(θ) σ_b p(x|θ_b) / σ(θ),   σ(θ) = Σ_b w_b(θ) σ_b
+/// ```
+/// (nBenchmarks evaluations of the exact likelihood per event and one GEMM, instead of nTheta
+/// evaluations). Should rounding make the morphed density non-positive or non-finite at some
+/// θ, that row is computed directly.
 /// Shapes: `x` `[nEvents, nObservables]`, `thetas` `[nTheta, nParameters]` → `[nTheta, nEvents]`.
 ///
-/// [1] J. Brehmer et al., arXiv:1805.12244 (validation against the exact likelihood).
+/// [1] J. Brehmer et al., arXiv:1805.12244 (validation against the exact likelihood);
+/// [2] arXiv:1805.00020 §III (morphing).
 public struct ExactLogRatio: LogRatioEstimator {
     /// The simulator providing log p(x|θ).
     public let simulator: any ExactLikelihoodSimulator
@@ -18,10 +28,27 @@ public struct ExactLogRatio: LogRatioEstimator {
     public let reference: [Double]
 
     /// - Throws: `SBIError.data` naming `reference` if it is not a valid parameter point.
-    public init(simulator: any ExactLikelihoodSimulator, reference: [Double]) throws {
+    /// The morphing set-up of a weighted simulator (nil: every θ is evaluated directly).
+    public let morpher: Morpher?
+    /// σ(θ_b) at the morphing benchmarks, pb.
+    let benchmarkCrossSections: [Double]
+
+    /// - Parameter morphing: for a `WeightedSimulator`, evaluate the grid through morphing
+    ///   (default); false evaluates every θ directly.
+    /// - Throws: `SBIError.data` naming `reference` if it is not a valid parameter point; errors of
+    ///   the morphing set-up.
+    public init(simulator: any ExactLikelihoodSimulator, reference: [Double], morphing: Bool = true) throws {
         try simulator.parameterSpace.validate(reference, field: "reference")
         self.simulator = simulator
         self.reference = reference
+        if morphing, let weighted = simulator as? any WeightedSimulator {
+            let m = try SampleAugmenter.optimizedMorpher(for: weighted, seed: 0)
+            morpher = m
+            benchmarkCrossSections = try (0..<m.benchmarkCount).map { try weighted.crossSection(at: m.basis.row($0)) }
+        } else {
+            morpher = nil
+            benchmarkCrossSections = []
+        }
     }
 
     public var parameterCount: Int { simulator.parameterSpace.count }
@@ -35,12 +62,62 @@ public struct ExactLogRatio: LogRatioEstimator {
         }
         let base = try simulator.exactLogLikelihood(observables: x, at: reference)
         var out = Matrix<Double>(rows: thetas.rows, columns: x.rows)
-        for j in 0..<thetas.rows {
+        var direct = Array(0..<thetas.rows)
+        if let morpher, thetas.rows > morpher.benchmarkCount {
+            direct = try morphedLogLikelihoods(x: x, thetas: thetas, morpher: morpher, into: &out)
+        }
+        for j in direct {
             let numerator = try simulator.exactLogLikelihood(observables: x, at: thetas.row(j))
             out.withUnsafeMutableBufferPointer { op in
-                for i in 0..<x.rows { op[j * x.rows + i] = numerator[i] - base[i] }
+                for i in 0..<x.rows { op[j * x.rows + i] = numerator[i] }
             }
         }
+        out.withUnsafeMutableBufferPointer { op in
+            for j in 0..<thetas.rows { for i in 0..<x.rows { op[j * x.rows + i] -= base[i] } }
+        }
         return out
+    }
+
+    /// log p(x_i|θ_j) through morphing into `out`; returns the rows that must be computed directly.
+    /// ```
+    /// D[b, i] = σ_b exp(log p(x_i|θ_b) − m_i),  m_i = max_b log p(x_i|θ_b)
+    /// log p(x_i|θ_j) = m_i + log (W D)[j, i] − log σ(θ_j),   W[j, b] = w_b(θ_j)
+    /// ```
+    private func morphedLogLikelihoods(x: Matrix<Double>, thetas: Matrix<Double>, morpher: Morpher,
+                                       into out: inout Matrix<Double>) throws -> [Int] {
+        let nb = morpher.benchmarkCount, n = x.rows
+        var d = Matrix<Double>(rows: nb, columns: n)
+        var shift = [Double](repeating: -.infinity, count: n)
+        for b in 0..<nb {
+            let logP = try simulator.exactLogLikelihood(observables: x, at: morpher.basis.row(b))
+            d.withUnsafeMutableBufferPointer { dp in for i in 0..<n { dp[b * n + i] = logP[i] } }
+            for i in 0..<n { shift[i] = max(shift[i], logP[i]) }
+        }
+        d.withUnsafeMutableBufferPointer { dp in
+            for b in 0..<nb {
+                for i in 0..<n { dp[b * n + i] = shift[i].isFinite ? benchmarkCrossSections[b] * exp(dp[b * n + i] - shift[i]) : 0 }
+            }
+        }
+        var w = Matrix<Double>(rows: thetas.rows, columns: nb)
+        var logSigma = [Double](repeating: 0, count: thetas.rows)
+        for j in 0..<thetas.rows {
+            let wj = morpher.weights(at: thetas.row(j))
+            var sigma = 0.0
+            for b in 0..<nb { w[j, b] = wj[b]; sigma += wj[b] * benchmarkCrossSections[b] }
+            logSigma[j] = sigma > 0 ? log(sigma) : .nan
+        }
+        Matrix.gemm(w, d, into: &out)
+        var direct: [Int] = []
+        out.withUnsafeMutableBufferPointer { op in
+            for j in 0..<thetas.rows {
+                var ok = logSigma[j].isFinite
+                for i in 0..<n where ok {
+                    let v = op[j * n + i]
+                    if v > 0 && v.isFinite { op[j * n + i] = shift[i] + log(v) - logSigma[j] } else { ok = false }
+                }
+                if !ok { direct.append(j) }
+            }
+        }
+        return direct
     }
 }
