@@ -107,6 +107,22 @@ final class EventsCommandTests: XCTestCase {
         XCTAssertEqual(try readFloat32(samples + "/t_xz_train.npy").rows, 50)
     }
 
+    func testBenchEvents_printsNameValueUnitLines() throws {
+        let file = try ppToJJ()
+        let r = try run(["bench", "events", "--seconds", "0.05", "--lhe", file])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, r.stdout)
+        for line in lines {
+            let parts = line.split(separator: " ")
+            XCTAssertEqual(parts.count, 3, String(line))
+            XCTAssertEqual(parts.last, "events/s")
+            // At least one pass of the 1000-event file in the measuring time; a rate is positive and finite.
+            XCTAssertGreaterThan(Double(parts[1]) ?? 0, 0, String(line))
+        }
+        XCTAssertEqual(try run(["bench", "events", "--lhe", "/nonexistent.lhe.gz"]).status, 1)
+    }
+
     func testAugmentEvents_badInput_exitCodesAndMessages() throws {
         let file = try ppToJJ()
         let out = try temporaryFolder() + "/x"

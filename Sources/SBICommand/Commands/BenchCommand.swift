@@ -65,7 +65,9 @@ enum BenchCommand {
             }
             if suite == "events" {
                 let path = try EventsBenchmark.locate(parsed.value("lhe"))
-                console.print("lhe_parse_observables \(formatFigure(try EventsBenchmark.eventsPerSecond(path: path, minimumSeconds: seconds))) events/s")
+                console.print("lhe_gz_parse_observables_145_weights \(formatFigure(try EventsBenchmark.eventsPerSecond(path: path, minimumSeconds: seconds))) events/s")
+                let three = try EventsBenchmark.eventsPerSecond(path: path, weights: EventsBenchmark.threeWeights, minimumSeconds: seconds)
+                console.print("lhe_gz_parse_observables_3_weights \(formatFigure(three)) events/s")
             }
             if suite == "all" || suite == "train" {
                 for figure in try TrainBenchmark.figures(minimumSeconds: seconds) {
