@@ -17,6 +17,7 @@ extension RecipeEvents {
     /// - Throws: `SBIError` naming the file for unreadable input, `.data` if a folder's benchmarks
     ///   or parameters disagree with the recipe.
     public func sample(progress: ProgressReporter? = nil) throws -> (sample: WeightedEventSample, files: [LHEEventSampleBuilder.FileReport]) {
+        if isMadMiner == true { return (try madMinerSample(), []) }
         if isFolder, let folder = files.first {
             var sample = try WeightedEventSample.read(folder: URL(fileURLWithPath: folder.resolvedPath))
             guard sample.parameterNames == parameterNames else {

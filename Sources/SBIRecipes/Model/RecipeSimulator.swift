@@ -107,4 +107,7 @@ public struct RecipeEvents: Codable, Sendable, Equatable {
     public var parameterNames: [String]
     /// The recipe's parameter ranges.
     public var parameterRanges: [ClosedRange<Double>]
+    /// true: `files[0]` is a MadMiner HDF5 analysis file (`simulator: {madminer: FILE.h5}`),
+    /// read with `MadMinerFile`; nil or false otherwise.
+    public var isMadMiner: Bool? = nil
 }

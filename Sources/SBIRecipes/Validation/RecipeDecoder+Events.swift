@@ -21,11 +21,12 @@ extension RecipeDecoder {
     static let eventKeys = ["events", "benchmarks", "observables", "cuts", "sampling_benchmarks", "weight_normalization", "max_power"]
 
     /// Whether the simulator mapping describes real events.
-    static func isEvents(_ node: YAMLNode) -> Bool { node.entries?.contains { $0.key == "events" } ?? false }
+    static func isEvents(_ node: YAMLNode) -> Bool { node.entries?.contains { $0.key == "events" || $0.key == "madminer" } ?? false }
 
     /// The events part of the simulator, once the parameters are known; sets the decoder's
     /// benchmarks and observable names. nil (with problems recorded) when invalid.
     func decodeEvents(_ node: YAMLNode) -> RecipeEvents? {
+        if node.entries?.contains(where: { $0.key == "madminer" }) == true { return decodeMadMiner(node) }
         guard let m = reader.mapping(node, "simulator", keys: Self.eventKeys, required: ["events"]), let eventsNode = m["events"] else { return nil }
         guard let parameters else { return nil }
         // Files or one folder.
