@@ -73,6 +73,23 @@ final class EventSampleAugmentationTests: XCTestCase {
         XCTAssertEqual(Set(theta.storage), [-1, 0, 1])   // exactly the three benchmark points
     }
 
+    func testEventAugmentation_testSamples_neverShareEventsWithTrainingSamples() throws {
+        // 1000 events, 20 % (200) reserved for test samples by a permutation independent of the seeds.
+        let sample = try Self.quadraticSample(n: 1000, seed: 4, components: true)
+        let augmenter = try SampleAugmenter(events: sample)
+        let test = try augmenter.augment(AugmentationRequest(kind: .test, theta0: .point([0.3]), count: 500, seed: 1))
+        let train = try augmenter.augment(AugmentationRequest(kind: .density, theta0: .prior([.flat(nil)]), count: 2000, seed: 2))
+        let testZ = Set(test.splits[0].array("x")!.storage), trainZ = Set(train.splits[0].array("x")!.storage)
+        XCTAssertTrue(testZ.isDisjoint(with: trainZ))
+        // Resampling 500 of 200 events: at most 200 distinct; 2000 of 800: at most 800 (exact counts, no tolerance).
+        XCTAssertLessThanOrEqual(testZ.count, 200)
+        XCTAssertLessThanOrEqual(trainZ.count, 800)
+        XCTAssertGreaterThan(trainZ.count, 200)
+        XCTAssertThrowsError(try SampleAugmenter(events: sample, testEventFraction: 1)) {
+            XCTAssertEqual(($0 as? SBIError)?.field, "testEventFraction")
+        }
+    }
+
     func testEventAugmentation_noComponents_throwsNamingMorphing() throws {
         let sample = try Self.quadraticSample(n: 10, seed: 2, components: false)
         XCTAssertThrowsError(try SampleAugmenter(events: sample)) { XCTAssertEqual(($0 as? SBIError)?.field, "morphing") }

@@ -38,8 +38,9 @@ enum AugmentCommand {
           sbi augment --events DIR --kind ... --events N --output DIR
         \(EventsInput.discussion)
         With real events, --events is given several times: the number of events (digits
-        only) and the files. The events are split disjointly between train, validation and
-        test; each split's events are morphed (basis: the benchmarks; components: the
+        only) and the files. A fixed 20% of the events (--test-events-fraction) is reserved
+        for --kind test samples and never used by the other kinds (MadMiner's test_split);
+        the events are split disjointly between train, validation and test; each split's events are morphed (basis: the benchmarks; components: the
         folder's own, else --morphing-max-power) and unweighted like a weighted simulator's
         pool; r_xz and t_xz come from the morphed weights and the events' cross sections.
         """,
@@ -58,6 +59,7 @@ enum AugmentCommand {
             .value("pool-factor", "F", "Weighted simulators: initial pool size / events of the split (default 4)."),
             .value("morphing-max-power", "P[,P...]", "Real events without components: highest power of each parameter (default 2)."),
             .value("morphing-max-overall-power", "Q", "Real events without components: highest total power (default: the largest P)."),
+            .value("test-events-fraction", "F", "Real events: fraction reserved for --kind test samples, never used by the other kinds (default 0.2)."),
         ] + EventsInput.options,
         run: { parsed, console in
             guard parsed.positionals.isEmpty else {
@@ -114,7 +116,15 @@ enum AugmentCommand {
                     reading.finish()
                     sourceLines = lines
                     let powers = try EventsInput.morphingPowers(parsed, parameterCount: sample.parameterNames.count)
-                    augmenter = try SampleAugmenter(events: sample, morphingMaxPowers: powers.powers, morphingMaxOverallPower: powers.overall)
+                    var testEvents = 0.2
+                    if let text = parsed.value("test-events-fraction") {
+                        guard let f = Double(text), f >= 0, f < 1 else {
+                            throw SBIError.usage("option '--test-events-fraction' expects a fraction in [0, 1), got '\(text)'")
+                        }
+                        testEvents = f
+                    }
+                    augmenter = try SampleAugmenter(events: sample, morphingMaxPowers: powers.powers, morphingMaxOverallPower: powers.overall,
+                                                    testEventFraction: testEvents)
                     let sigma = sample.benchmarkCrossSections
                     sourceLines.append("events \(sample.count) weighted, benchmarks " + zip(sample.benchmarkNames, sigma).map { "\($0.0) \($0.1) pb" }.joined(separator: ", "))
                 }

@@ -48,6 +48,11 @@ public final class SampleAugmenter {
     public let observableNames: [String]
     /// For `events`: the morphing set-up over its benchmarks.
     let eventMorpher: Morpher?
+    /// For `events`: the fraction of events reserved for `.test` samples (MadMiner's `test_split`).
+    public let testEventFraction: Double
+    /// Seed of the fixed event permutation that separates the test events from the rest: the same
+    /// for every request, so `.test` samples never share events with the other kinds.
+    static let eventReservationSeed: UInt64 = 0x5B1E_7E57
 
     /// - Parameter basis: for a `WeightedSimulator`, the morphing benchmarks to use (nil: optimised per seed).
     public init(simulator: any Simulator, basis: Matrix<Double>? = nil) {
@@ -55,12 +60,16 @@ public final class SampleAugmenter {
         self.basis = basis
         events = nil
         eventMorpher = nil
+        testEventFraction = 0
         parameterSpace = simulator.parameterSpace
         observableNames = simulator.observableNames
     }
 
-    /// Samples from real weighted events (LHE files, MadMiner files): the events are split between
-    /// train/validation/test (disjoint, in proportion to the events requested from each), and each
+    /// Samples from real weighted events (LHE files, MadMiner files). A fixed share
+    /// `testEventFraction` of the events (chosen by a permutation that does not depend on the
+    /// request's seed) is reserved for `.test` samples, the rest feeds the other kinds, as MadMiner's
+    /// `test_split` partition does; within that pool the events are split between the
+    /// train/validation/test splits (disjoint, in proportion to the events requested from each), and each
     /// split's events are morphed and unweighted exactly like a weighted simulator's pool, with the
     /// events' benchmarks as the morphing basis and gold from the sample's own cross sections:
     /// ```
@@ -70,10 +79,15 @@ public final class SampleAugmenter {
     /// Components: the sample's own, else every monomial with powers ≤ `morphingMaxPowers` (and
     /// total ≤ `morphingMaxOverallPower`).
     /// - Throws: `SBIError.data` (field `morphing`) without components or maximum powers, or with
-    ///   fewer benchmarks than components; `SBIError.numerical` for a singular benchmark basis.
+    ///   fewer benchmarks than components, (field `testEventFraction`) for a fraction outside [0, 1);
+    ///   `SBIError.numerical` for a singular benchmark basis.
     ///
     /// [1] arXiv:1805.00020 §III–IV; [2] MadMiner documentation, `SampleAugmenter` (samples from weighted events).
-    public init(events: WeightedEventSample, morphingMaxPowers: [Int]? = nil, morphingMaxOverallPower: Int? = nil) throws {
+    public init(events: WeightedEventSample, morphingMaxPowers: [Int]? = nil, morphingMaxOverallPower: Int? = nil,
+                testEventFraction: Double = 0.2) throws {
+        guard testEventFraction >= 0, testEventFraction < 1 else {
+            throw SBIError.data("fraction \(testEventFraction) of events reserved for test samples must be in [0, 1)", field: "testEventFraction")
+        }
         let components: MorphingComponents
         if let c = events.morphingComponents {
             components = c
@@ -91,6 +105,7 @@ public final class SampleAugmenter {
                                 field: "morphing")
         }
         eventMorpher = try Morpher(components: components, basis: events.benchmarks)
+        self.testEventFraction = testEventFraction
         self.events = events
         simulator = nil
         basis = events.benchmarks
@@ -134,8 +149,10 @@ public final class SampleAugmenter {
         if let events, let m = eventMorpher {
             activeMorpher = m
             eventLikelihood = try MorphedJointLikelihood.sampleMean(benchmarkWeights: events.benchmarkWeights, morpher: m)
-            eventPartition = try Self.partition(events: events.count, among: splits)
-            eventOrder = root.substream(101).permutation(events.count)
+            let pool = try Self.eventPool(count: events.count, testFraction: testEventFraction, forTest: request.kind == .test)
+            eventPartition = try Self.partition(events: pool.count, among: splits)
+            let order = root.substream(101).permutation(pool.count)
+            eventOrder = order.map { pool[$0] }
         } else if let weighted = simulator as? any WeightedSimulator {
             if let basis {
                 let components = try MorphingComponents(maxPowers: weighted.morphingMaxPowers,
@@ -322,6 +339,19 @@ public final class SampleAugmenter {
             if exact != nil { add("log_p_x", logP) }
         }
         return (AugmentedSamples.Split(name: name, arrays: arrays), minimumESS, worstRatio)
+    }
+
+    /// The events a request may use: a fixed permutation of 0..<count (seed `eventReservationSeed`)
+    /// whose last round(count·testFraction) entries are the test events, the others the rest.
+    /// - Throws: `SBIError.data` (field `events`) if the chosen part is empty.
+    static func eventPool(count: Int, testFraction: Double, forTest: Bool) throws -> [Int] {
+        let permutation = SeededRandom(seed: eventReservationSeed).permutation(count)
+        let nTest = Int((Double(count) * testFraction).rounded())
+        let pool = forTest ? (nTest > 0 ? Array(permutation[(count - nTest)...]) : permutation) : Array(permutation[..<(count - nTest)])
+        guard !pool.isEmpty else {
+            throw SBIError.data("\(count) weighted events leave none for \(forTest ? "test" : "training") samples (\(nTest) reserved for test samples)", field: "events")
+        }
+        return pool
     }
 
     /// Disjoint ranges of (permuted) event indices, one per split, in proportion to the split's
