@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "SBIEstimatorsTests", dependencies: ["SBIEstimators", "SBISimulation"]),
         .testTarget(name: "SBIInferenceTests", dependencies: ["SBIInference"]),
         .testTarget(name: "SBIRecipesTests", dependencies: ["SBIRecipes"]),
-        .testTarget(name: "SBICommandTests", dependencies: ["SBICommand"]),
+        .testTarget(name: "SBICommandTests", dependencies: ["SBICommand", "CHDF5"]),
     ]
 )

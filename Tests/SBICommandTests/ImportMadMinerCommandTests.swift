@@ -1,3 +1,4 @@
+import CHDF5
 import Foundation
 import SBICore
 import SBISimulation
@@ -89,6 +90,34 @@ final class ImportMadMinerCommandTests: XCTestCase {
         XCTAssertEqual(r.stdout, "")
         XCTAssertEqual(r.stderr, "sbi import-madminer: error: \(input): /samples/weights: inconsistent weights: 5 columns but the file defines 6 benchmarks in /benchmarks/names; expected one weight per event and benchmark\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    func testImportMadMiner_nuisanceGroups_warnedOnStderrAndStillWritten() throws {
+        let input = try sharedFile("madminer-dummy-data.h5")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A copy of the dummy file with the groups MadMiner writes for nuisance parameters and
+        // systematics added (empty: their contents are ignored anyway).
+        let copy = folder.appendingPathComponent("nuisance.h5").path
+        try Data(contentsOf: URL(fileURLWithPath: input)).write(to: URL(fileURLWithPath: copy))
+        _ = sbi_h5_silence_errors()
+        let file = H5Fopen(copy, sbi_h5f_acc_rdwr(), sbi_h5p_default())
+        XCTAssertGreaterThanOrEqual(file, 0)
+        for group in ["nuisance_parameters", "systematics"] {
+            let g = H5Gcreate2(file, group, sbi_h5p_default(), sbi_h5p_default(), sbi_h5p_default())
+            XCTAssertGreaterThanOrEqual(g, 0)
+            H5Gclose(g)
+        }
+        H5Fclose(file)
+        let out = folder.appendingPathComponent("mm")
+        let r = try run(["import-madminer", copy, "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, """
+        sbi import-madminer: warning: \(copy): ignored /nuisance_parameters (nuisance parameters and systematics are not supported)
+        sbi import-madminer: warning: \(copy): ignored /systematics (nuisance parameters and systematics are not supported)
+
+        """)
+        XCTAssertEqual(try WeightedEventSample.read(folder: out).count, 5821)
     }
 
     func testImportMadMiner_badUsageAndMissingFile_exitCodes() throws {
