@@ -84,13 +84,13 @@ let grid = try ParameterGrid(names: ["theta"], ranges: [-0.5...0.5], counts: [10
 let exact = try LikelihoodScan.truth(simulator: simulator, data: observed, grid: grid)
 let learned = try LikelihoodScan.ml(estimator: alices, data: observed, grid: grid)
 
-func describe(_ name: String, _ scan: LikelihoodScanResult) -> ConfidenceInterval? {
-    let interval = ConfidenceRegion.intervals(scan: scan, confidenceLevel: 0.68).first
+func describe(_ name: String, _ scan: LikelihoodScanResult) throws -> ConfidenceInterval? {
+    let interval = try ConfidenceRegion.intervals(scan: scan, confidenceLevel: 0.68).first
     let text = interval.map { String(format: "[%.3f, %.3f]", $0.lower, $0.upper) } ?? "none"
     print(name.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "best %.3f", scan.bestFit[0]) + "  68% CL " + text)
     return interval
 }
-guard let a = describe("exact", exact), let b = describe("alices", learned) else {
+guard let a = try describe("exact", exact), let b = try describe("alices", learned) else {
     print("no 68% interval")
     exit(1)
 }

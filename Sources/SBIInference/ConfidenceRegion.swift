@@ -54,14 +54,15 @@ public enum ConfidenceRegion {
     /// ```
     /// √q = |θ − θ̂|/σ is linear on each side of θ̂ when log L is quadratic, so the ends are exact
     /// there; on any likelihood they agree with interpolating p to second order in the spacing.
-    /// - Precondition: a 1-D regular grid (`scan.grid.axes?.count == 1`) and 0 < `cl` < 1.
+    /// - Throws: `SBIError.data` unless the scan is on a 1-D regular grid (use `contours` for two
+    ///   parameters) and 0 < `cl` < 1.
     ///
     /// [1] S. S. Wilks, Ann. Math. Statist. 9 (1938) 60; [2] arXiv:1805.00020 §5.
-    public static func intervals(scan: LikelihoodScanResult, confidenceLevel cl: Double) -> [ConfidenceInterval] {
+    public static func intervals(scan: LikelihoodScanResult, confidenceLevel cl: Double) throws -> [ConfidenceInterval] {
         guard let axes = scan.grid.axes, axes.count == 1 else {
-            preconditionFailure("ConfidenceRegion.intervals(scan:): a 1-D regular grid is required; have \(scan.grid.parameterCount) parameters")
+            throw SBIError.data("intervals need a scan on a regular grid of one parameter; have \(scan.grid.parameterCount)\(scan.grid.isRegular ? "" : " (a point list)"); use contours for two", field: "grid")
         }
-        precondition(cl > 0 && cl < 1, "ConfidenceRegion.intervals(scan:): confidence level \(cl) outside (0, 1)")
+        guard cl > 0 && cl < 1 else { throw SBIError.data("confidence level \(cl); expected a number in (0, 1)", field: "confidence-levels") }
         var xs = axes[0].values
         var rootQ = scan.q.map { $0.isFinite ? -$0.squareRoot() : -Double.infinity }
         let fit = scan.bestFit[0]

@@ -102,7 +102,7 @@ public struct ContoursFile: Codable, Sendable, Equatable {
             for cl in confidenceLevels {
                 if axes.count == 1 {
                     e.intervals.append(IntervalSet(confidenceLevel: cl,
-                                                   intervals: ConfidenceRegion.intervals(scan: result, confidenceLevel: cl)))
+                                                   intervals: try ConfidenceRegion.intervals(scan: result, confidenceLevel: cl)))
                 } else {
                     e.contours.append(ContourSet(confidenceLevel: cl,
                                                  paths: try ConfidenceRegion.contours(xs: axes[0].values, ys: axes[1].values, pValues: result.pValues,

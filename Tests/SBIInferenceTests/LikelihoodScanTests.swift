@@ -39,12 +39,17 @@ final class LikelihoodScanTests: XCTestCase {
                       "the p-value grid alone has no point inside the 68 % region (premise of this test)")
         for cl in [0.68, 0.95, 0.997] {
             let half = sigma * gsl_cdf_chisq_Qinv(1 - cl, 1).squareRoot()
-            let intervals = ConfidenceRegion.intervals(scan: result, confidenceLevel: cl)
+            let intervals = try ConfidenceRegion.intervals(scan: result, confidenceLevel: cl)
             XCTAssertEqual(intervals.count, 1, "CL \(cl)")
             // √q is linear in θ on each side of θ̂ for a quadratic log L: exact up to rounding.
             XCTAssertEqual(intervals.first?.lower ?? .nan, centre - half, accuracy: 1e-9, "CL \(cl)")
             XCTAssertEqual(intervals.first?.upper ?? .nan, centre + half, accuracy: 1e-9, "CL \(cl)")
         }
+        // Two parameters, or a level outside (0, 1): an error naming the field, not a trap.
+        let plane = try ParameterGrid(names: ["a", "b"], ranges: [-1...1, -1...1], counts: [5, 5])
+        let flat = try LikelihoodScanResult(grid: plane, logLikelihood: [Double](repeating: 0, count: plane.count))
+        XCTAssertThrowsError(try ConfidenceRegion.intervals(scan: flat, confidenceLevel: 0.68)) { XCTAssertEqual(($0 as? SBIError)?.field, "grid") }
+        XCTAssertThrowsError(try ConfidenceRegion.intervals(scan: result, confidenceLevel: 1)) { XCTAssertEqual(($0 as? SBIError)?.field, "confidence-levels") }
     }
 
     /// Asimov: N·mean over a θ_true sample; q(θ) = N(θ − x̄_sample)²/5 with x̄_sample ≈ θ_true.

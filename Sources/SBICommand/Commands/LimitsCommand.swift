@@ -98,6 +98,7 @@ enum LimitsCommand {
             var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
             for mode in modes {
                 let modeStart = ProgressReporter.monotonicSeconds()
+                let resultsBefore = results.count
                 switch mode {
                 case .truth:
                     guard let exact = simulator as? any ExactLikelihoodSimulator else {
@@ -140,8 +141,11 @@ enum LimitsCommand {
                                                          expectation: try expectation(simulator, grid: grid, count: mcEvents, seed: seed))
                     results.append((URL(fileURLWithPath: folder).lastPathComponent, "sally", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
                 }
-                let r = results[results.count - 1]
-                console.print("\(r.name): best fit \(r.result.bestFit.map { format($0) }.joined(separator: ", ")) (\(format(ProgressReporter.monotonicSeconds() - modeStart)) s)")
+                // One line per result of this mode (ml may scan several models); the time is the mode's.
+                let seconds = format(ProgressReporter.monotonicSeconds() - modeStart)
+                for r in results[resultsBefore...] {
+                    console.print("\(r.name): best fit \(r.result.bestFit.map { format($0) }.joined(separator: ", ")) (\(mode.rawValue) mode \(seconds) s)")
+                }
             }
 
             let parameters = (0..<space.count).map { i in
