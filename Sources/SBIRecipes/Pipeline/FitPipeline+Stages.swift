@@ -237,7 +237,8 @@ extension FitPipeline {
 
     static func format(_ x: Double) -> String { String(format: "%.4g", x) }
 
-    /// "name: best θ̂, 68% [lo, hi]" (1 parameter) or "name: best θ̂, 68% area A" (2 parameters).
+    /// "name: best θ̂, 68% [lo, hi]" (1 parameter) or "name: best θ̂, 68% area A" (2 parameters; "reaches
+    /// the grid edge" when a contour is open, since the area inside the grid is then not the region's).
     public static func describe(_ file: ContoursFile) -> String {
         file.estimators.map { e in
             var text = "\(e.name): best (\(e.bestFit.map(format).joined(separator: ", ")))"
@@ -245,7 +246,14 @@ extension FitPipeline {
                 let iv = set.intervals.map { "[\(format($0.lower)), \(format($0.upper))]" }.joined(separator: "∪")
                 text += " \(Int((set.confidenceLevel * 100).rounded()))% \(iv.isEmpty ? "empty" : iv)"
             } else if let set = e.contours.first {
-                text += " \(Int((set.confidenceLevel * 100).rounded()))% area \(format(area(set.paths)))"
+                let level = "\(Int((set.confidenceLevel * 100).rounded()))%"
+                if set.paths.isEmpty {
+                    text += " \(level) empty"
+                } else if set.paths.contains(where: { !$0.closed }) {
+                    text += " \(level) reaches the grid edge"
+                } else {
+                    text += " \(level) area \(format(area(set.paths)))"
+                }
             }
             return text
         }.joined(separator: "; ")
