@@ -90,6 +90,25 @@ final class EventSampleAugmentationTests: XCTestCase {
         }
     }
 
+    func testEventSampleSimulator_simulateUsesReservedEvents_crossSectionMorphs() throws {
+        let sample = try Self.quadraticSample(n: 1000, seed: 8, components: true)
+        let augmenter = try SampleAugmenter(events: sample)
+        let reserved = try XCTUnwrap(augmenter.reservedTestEvents)
+        XCTAssertEqual(reserved.count, 200)   // round(0.2 · 1000)
+        let sim = try EventSampleSimulator(sample: sample, morpher: XCTUnwrap(augmenter.eventMorphing), simulationRows: reserved)
+        let batch = try sim.simulate(at: [0.5], count: 300, random: SeededRandom(seed: 3))
+        let allowed = Set(reserved.map { sample.observables[$0, 0] })
+        XCTAssertTrue(batch.observables.storage.allSatisfy { allowed.contains($0) })
+        // σ(θ) = Σ_e (1 + θ z_e)² exactly (quadratic morphing reproduces it; rounding of 1000 terms: 1e-12 relative).
+        let sigma = sample.observables.storage.reduce(0) { $0 + (1 + 0.5 * $1) * (1 + 0.5 * $1) }
+        XCTAssertEqual(try sim.crossSection(at: [0.5]), sigma, accuracy: 1e-12 * sigma)
+        // Joint log-likelihood of an event: log w(θ) − log σ(θ).
+        var none: Matrix<Double>? = nil
+        let z = batch.observables[0, 0]
+        let logP = try sim.jointLogLikelihood(latent: batch.latent.rows(0..<1), at: [0.5], gradient: &none)[0]
+        XCTAssertEqual(logP, log((1 + 0.5 * z) * (1 + 0.5 * z)) - log(sigma), accuracy: 1e-12)
+    }
+
     func testEventAugmentation_noComponents_throwsNamingMorphing() throws {
         let sample = try Self.quadraticSample(n: 10, seed: 2, components: false)
         XCTAssertThrowsError(try SampleAugmenter(events: sample)) { XCTAssertEqual(($0 as? SBIError)?.field, "morphing") }

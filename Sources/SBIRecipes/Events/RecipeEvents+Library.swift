@@ -44,11 +44,14 @@ extension RecipeEvents {
     }
 
     /// The events as a weighted simulator (see `EventSampleSimulator`).
+    /// Its `simulate` (Asimov data) draws from the events reserved for test samples, which no
+    /// training sample uses.
     public func makeSimulator() throws -> EventSampleSimulator {
         let (sample, _) = try sample()
         let augmenter = try augmenter(for: sample)
         guard let morpher = augmenter.eventMorphing else { throw SBIError(.internal, "events augmenter without morphing") }
         return try EventSampleSimulator(sample: sample, morpher: morpher,
-                                        parameterSpace: ParameterSpace(names: parameterNames, ranges: parameterRanges))
+                                        parameterSpace: ParameterSpace(names: parameterNames, ranges: parameterRanges),
+                                        simulationRows: augmenter.reservedTestEvents)
     }
 }

@@ -116,6 +116,13 @@ public final class SampleAugmenter {
     /// The morphing set-up used for `events` (nil for simulators).
     public var eventMorphing: Morpher? { eventMorpher }
 
+    /// For `events`: the indices of the events reserved for `.test` samples (all events when
+    /// `testEventFraction` is 0); nil for simulators.
+    public var reservedTestEvents: [Int]? {
+        guard let events else { return nil }
+        return try? Self.eventPool(count: events.count, testFraction: testEventFraction, forTest: true)
+    }
+
     /// Weighted pools grow to at most this many times the events of their split …
     public static let maximumPoolFactor = 50
     /// … and never beyond this many events.

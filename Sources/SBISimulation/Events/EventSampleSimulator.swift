@@ -8,7 +8,7 @@ import SBICore
 /// ```
 /// w(z|θ) = Σ_b w_b(θ) z_b,      σ(θ) = Σ_b w_b(θ) σ_b,  σ_b = Σ_e W[e, b]   (pb)
 /// log p(z|θ) = log w(z|θ) − log σ(θ)                       (MorphedJointLikelihood)
-/// simulate(θ, n):  n events drawn with replacement ∝ w_e(θ) from the whole sample
+/// simulate(θ, n):  n events drawn with replacement ∝ w_e(θ) from the whole sample (or the rows given)
 /// simulateWeighted(·, n): every event of the sample (n is ignored), weighted at θ
 /// ```
 /// Shapes: latent `[n, nBenchmarks]`, observables `[n, nObservables]`.
@@ -21,6 +21,8 @@ public struct EventSampleSimulator: WeightedSimulator {
     public let morpher: Morpher
     /// The joint likelihood with σ_b from the sample.
     let likelihood: MorphedJointLikelihood
+    /// The events `simulate` draws from (block sums and Gram matrix computed once).
+    let pool: WeightedPoolSource
     /// `"events"`.
     public let name = "events"
     /// The parameters (the sample's, or as given).
@@ -37,8 +39,10 @@ public struct EventSampleSimulator: WeightedSimulator {
     /// - Parameters:
     ///   - morpher: the morphing set-up; its basis must be the sample's benchmarks (e.g. `SampleAugmenter(events:).eventMorphing`).
     ///   - parameterSpace: nil: the sample's own.
-    /// - Precondition: `morpher.benchmarkCount` equals the sample's benchmark count.
-    public init(sample: WeightedEventSample, morpher: Morpher, parameterSpace: ParameterSpace? = nil) throws {
+    ///   - simulationRows: the events `simulate` draws from (nil: all; e.g. the events
+    ///     `SampleAugmenter.reservedTestEvents` keeps away from training samples).
+    /// - Precondition: `morpher.benchmarkCount` equals the sample's benchmark count; rows in range.
+    public init(sample: WeightedEventSample, morpher: Morpher, parameterSpace: ParameterSpace? = nil, simulationRows: [Int]? = nil) throws {
         precondition(morpher.benchmarkCount == sample.benchmarkNames.count,
                      "EventSampleSimulator: \(morpher.benchmarkCount) basis points, \(sample.benchmarkNames.count) benchmarks")
         self.sample = sample
@@ -53,6 +57,16 @@ public struct EventSampleSimulator: WeightedSimulator {
         morphingMaxPowers = powers
         morphingMaxOverallPower = overall
         likelihood = try MorphedJointLikelihood(morpher: morpher, benchmarkCrossSections: sample.benchmarkCrossSections)
+        if let rows = simulationRows {
+            precondition(!rows.isEmpty && rows.allSatisfy { (0..<sample.count).contains($0) },
+                         "EventSampleSimulator: simulation rows must be non-empty and in 0..<\(sample.count)")
+            pool = WeightedPoolSource(observables: WeightedPoolSource.gather(sample.observables, rows),
+                                      benchmarkWeights: WeightedPoolSource.gather(sample.benchmarkWeights, rows),
+                                      morpher: morpher, likelihood: likelihood)
+        } else {
+            pool = WeightedPoolSource(observables: sample.observables, benchmarkWeights: sample.benchmarkWeights,
+                                      morpher: morpher, likelihood: likelihood)
+        }
     }
 
     /// `count` events drawn with replacement in proportion to their morphed weight at θ.
@@ -60,8 +74,6 @@ public struct EventSampleSimulator: WeightedSimulator {
     public func simulate(at theta: [Double], count: Int, random: SeededRandom) throws -> EventBatch {
         try parameterSpace.validate(theta)
         guard count > 0 else { throw SBIError.data("count must be at least 1, got \(count)", field: "count") }
-        let pool = WeightedPoolSource(observables: sample.observables, benchmarkWeights: sample.benchmarkWeights,
-                                      morpher: morpher, likelihood: likelihood)
         let drawn = try pool.drawAll([DrawRequest(theta: theta, count: count, random: random)], progress: nil)[0]
         return EventBatch(observables: drawn.x, latent: drawn.events)
     }
