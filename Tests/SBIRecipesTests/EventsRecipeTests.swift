@@ -99,6 +99,12 @@ final class EventsRecipeTests: XCTestCase {
         XCTAssertEqual(histogram.bestFit.count, 1)
         XCTAssertEqual(histogram.bestFit[0], 0, accuracy: 0.05)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/augment/train/r_xz_train.npy"))
+        // Regenerated event files (other events, other size) change every stage's input hash.
+        let pipeline = FitPipeline(recipe: recipe, folder: out, force: false)
+        let before = try RecipeStage.allCases.map { try pipeline.inputHash(for: $0) }
+        try Self.writeLHE(dir + "/run.lhe", n: 2999, seed: 6)
+        let after = try RecipeStage.allCases.map { try pipeline.inputHash(for: $0) }
+        for (a, b) in zip(before, after) { XCTAssertNotEqual(a, b) }
     }
 
     /// `body` must fail to parse with exactly one problem whose description contains `expected`.

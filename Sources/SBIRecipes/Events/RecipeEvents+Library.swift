@@ -44,6 +44,26 @@ extension RecipeEvents {
     }
 
     /// The events as a weighted simulator (see `EventSampleSimulator`).
+    /// `path:size:mtime` of every event file (for a folder: of its three files), `;`-separated:
+    /// what `FitPipeline` adds to the stage hashes so regenerated event files are read again.
+    /// Files that cannot be inspected contribute `path:missing`.
+    public func fileFingerprint() -> String {
+        var paths: [String] = []
+        for file in files {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file.resolvedPath, isDirectory: &isDirectory), isDirectory.boolValue {
+                paths += ["events.json", "observables.npy", "weights.npy"].map { file.resolvedPath + "/" + $0 }
+            } else {
+                paths.append(file.resolvedPath)
+            }
+        }
+        return paths.map { path in
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let size = attributes[.size] as? NSNumber, let date = attributes[.modificationDate] as? Date else { return path + ":missing" }
+            return "\(path):\(size.int64Value):\(date.timeIntervalSince1970)"
+        }.joined(separator: ";")
+    }
+
     /// Its `simulate` (Asimov data) draws from the events reserved for test samples, which no
     /// training sample uses.
     public func makeSimulator() throws -> EventSampleSimulator {

@@ -9,7 +9,8 @@ import SBICore
 /// <out>/limits/ contours.json pvalues.npy grid.npy              <out>/plot/ (outputs.files)
 /// a stage writes into <out>/.<stage>.partial, adds stage.json {stage, inputHash}, then renames it into place;
 /// it is skipped when <out>/<stage>/stage.json has hash(stage) and no earlier stage ran in this run;
-/// hash(stage) = Recipe.inputHash(for: stage) (limits, plot: ⊕ SHA-256 of the observed file)
+/// hash(stage) = Recipe.inputHash(for: stage) (limits, plot: ⊕ SHA-256 of the observed file;
+///               real events: ⊕ size and modification time of every event file)
 /// ```
 /// Every step is seeded from the recipe, so an interrupted run, re-run, gives the same bytes as an
 /// uninterrupted one. design.md §2; the methods are those of arXiv:1805.00020.
@@ -37,10 +38,14 @@ public struct FitPipeline {
     /// The folder of one stage.
     public func stageFolder(_ stage: RecipeStage) -> String { folder + "/" + stage.rawValue }
 
-    /// The input hash of `stage`, including the observed data file's content from limits on.
+    /// The input hash of `stage`, including the observed data file's content from limits on and,
+    /// for real events, the event files' sizes and modification times (every stage).
     /// - Throws: `SBIError.io` if the observed file cannot be read.
     public func inputHash(for stage: RecipeStage) throws -> String {
-        let base = recipe.inputHash(for: stage)
+        var base = recipe.inputHash(for: stage)
+        if let events = recipe.simulator.events {
+            base = SHA256.hex(Array((base + ":events:" + events.fileFingerprint()).utf8))
+        }
         guard stage >= .limits, case .observed(let file) = recipe.inference.data else { return base }
         guard let data = FileManager.default.contents(atPath: file.resolvedPath) else {
             throw SBIError.io("cannot read the observed data file", file: file.resolvedPath)
