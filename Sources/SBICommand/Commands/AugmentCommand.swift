@@ -40,9 +40,10 @@ enum AugmentCommand {
         With real events, --events is given several times: the number of events (digits
         only) and the files. A fixed 20% of the events (--test-events-fraction) is reserved
         for --kind test samples and never used by the other kinds (MadMiner's test_split);
-        the events are split disjointly between train, validation and test; each split's events are morphed (basis: the benchmarks; components: the
-        folder's own, else --morphing-max-power) and unweighted like a weighted simulator's
-        pool; r_xz and t_xz come from the morphed weights and the events' cross sections.
+        the rest is split disjointly between train, validation and test. Each split's
+        events are morphed (basis: the benchmarks; components: the folder's own, else
+        --morphing-max-power) and unweighted like a weighted simulator's pool; r_xz and
+        t_xz come from the morphed weights and the events' cross sections.
         """,
         options: [
             .value("simulator", "NAME", "Simulator (\(SimulatorRegistry.names.joined(separator: ", ")))."),
