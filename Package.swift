@@ -35,13 +35,15 @@ let package = Package(
         .executableTarget(name: "SBICommand", dependencies: ["SBI"]),
         .executableTarget(name: "sbi-example-custom-simulator", dependencies: ["SBI"], path: "Examples/CustomSimulator"),
 
-        .testTarget(name: "SBICoreTests", dependencies: ["SBICore"]),
+        // Helpers the test targets share (temporary folders, running sbi, the numpy cross-check).
+        .target(name: "SBITestSupport", path: "Tests/SBITestSupport"),
+        .testTarget(name: "SBICoreTests", dependencies: ["SBICore", "SBITestSupport"]),
         .testTarget(name: "SBISimulationTests", dependencies: ["SBISimulation"]),
         .testTarget(name: "SBIEventsTests", dependencies: ["SBIEvents", "SBISimulation", "CHDF5"]),
         .testTarget(name: "SBINetworksTests", dependencies: ["SBINetworks"]),
         .testTarget(name: "SBIEstimatorsTests", dependencies: ["SBIEstimators", "SBISimulation"]),
         .testTarget(name: "SBIInferenceTests", dependencies: ["SBIInference"]),
         .testTarget(name: "SBIRecipesTests", dependencies: ["SBIRecipes"]),
-        .testTarget(name: "SBICommandTests", dependencies: ["SBICommand", "CHDF5"]),
+        .testTarget(name: "SBICommandTests", dependencies: ["SBICommand", "CHDF5", "SBITestSupport"]),
     ]
 )

@@ -2,17 +2,7 @@ import Foundation
 import XCTest
 
 /// `sbi bench train`, run as a user would: well-formed `name value unit` lines.
-final class BenchTrainCommandTests: XCTestCase {
-    private func sbiExecutable() throws -> URL {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("sbi")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
-        throw CocoaError(.fileNoSuchFile)
-    }
-
+final class BenchTrainCommandTests: XCTestCase, SBICommandTesting {
     /// Every figure appears once, with a positive finite value and its unit; the fraction of
     /// SGEMM is a percentage in (0, 100] (evaluation cannot beat the GEMM it is made of by much;
     /// 100 % leaves no room for timing noise, so the bound is checked loosely at 150).

@@ -2,32 +2,7 @@ import Foundation
 import XCTest
 
 /// The `sbi` executable, run as a user would: exit codes and messages.
-final class CommandLineTests: XCTestCase {
-    /// The built `sbi` next to this test bundle (SwiftPM puts products in one folder).
-    private func sbiExecutable() throws -> URL {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("sbi")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
-        throw CocoaError(.fileNoSuchFile)
-    }
-
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try sbiExecutable()
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
+final class CommandLineTests: XCTestCase, SBICommandTesting {
     func testUnknownCommand_exit2WithSuggestionAndUsage() throws {
         let r = try run(["bnch"])
         XCTAssertEqual(r.status, 2)

@@ -5,32 +5,7 @@ import SBISimulation
 import XCTest
 
 /// `sbi import-madminer` run as a user would, on the real MadMiner files in ../shared/testdata.
-final class ImportMadMinerCommandTests: XCTestCase {
-    /// The built `sbi` next to this test bundle (SwiftPM puts products in one folder).
-    private func sbiExecutable() throws -> URL {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("sbi")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
-        throw CocoaError(.fileNoSuchFile)
-    }
-
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try sbiExecutable()
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
+final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
     /// `../shared/testdata/NAME` relative to the package root, or an XCTSkip when absent.
     private func sharedFile(_ name: String, filePath: String = #filePath) throws -> String {
         let root = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -41,15 +16,9 @@ final class ImportMadMinerCommandTests: XCTestCase {
         return path
     }
 
-    private func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sbi-import-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     func testImportMadMiner_dummyData_writesWeightedEventsFolder() throws {
         let input = try sharedFile("madminer-dummy-data.h5")
-        let folder = try temporaryFolder()
+        let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("mm")
         let r = try run(["import-madminer", input, "--out", out.path])
@@ -82,7 +51,7 @@ final class ImportMadMinerCommandTests: XCTestCase {
 
     func testImportMadMiner_inconsistentWeights_exit1NamingFileAndNoFolder() throws {
         let input = try sharedFile("madminer-inconsistent-weights.h5")
-        let folder = try temporaryFolder()
+        let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("mm")
         let r = try run(["import-madminer", input, "--out", out.path])
@@ -94,7 +63,7 @@ final class ImportMadMinerCommandTests: XCTestCase {
 
     func testImportMadMiner_nuisanceGroups_warnedOnStderrAndStillWritten() throws {
         let input = try sharedFile("madminer-dummy-data.h5")
-        let folder = try temporaryFolder()
+        let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         // A copy of the dummy file with the groups MadMiner writes for nuisance parameters and
         // systematics added (empty: their contents are ignored anyway).
@@ -121,7 +90,7 @@ final class ImportMadMinerCommandTests: XCTestCase {
     }
 
     func testImportMadMiner_badUsageAndMissingFile_exitCodes() throws {
-        let folder = try temporaryFolder()
+        let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         let noOut = try run(["import-madminer", "x.h5"])
         XCTAssertEqual(noOut.status, 2)

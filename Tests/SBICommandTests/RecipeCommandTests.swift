@@ -2,40 +2,7 @@ import Foundation
 import XCTest
 
 /// `sbi validate` and `sbi init` run as a user would: exit codes, standard output and error.
-final class RecipeCommandTests: XCTestCase {
-    /// The built `sbi` next to this test bundle (SwiftPM puts products in one folder).
-    private func sbiExecutable() throws -> URL {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("sbi")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
-        throw CocoaError(.fileNoSuchFile)
-    }
-
-    private func run(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try sbiExecutable()
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
-    private func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "sbi-recipe-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
+final class RecipeCommandTests: XCTestCase, SBICommandTesting {
     /// Recipes/ of this package, found from this source file's path.
     private var recipesFolder: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

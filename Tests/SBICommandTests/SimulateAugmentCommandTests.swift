@@ -2,63 +2,7 @@ import Foundation
 import XCTest
 
 /// `sbi simulate` and `sbi augment` run as a user would, with numpy checking the files.
-final class SimulateAugmentCommandTests: XCTestCase {
-    /// The built `sbi` next to this test bundle (SwiftPM puts products in one folder).
-    private func sbiExecutable() throws -> URL {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("sbi")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
-        throw CocoaError(.fileNoSuchFile)
-    }
-
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try sbiExecutable()
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
-    private func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "sbi-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
-    /// Runs `script` with the cross-check Python (`SBI_PYTHON` or python3, with numpy) in `folder`.
-    private func runPython(_ script: String, in folder: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let python = ProcessInfo.processInfo.environment["SBI_PYTHON"] ?? "python3"
-        let scriptPath = folder + "/check.py"
-        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, scriptPath]
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            XCTFail("python cross-check failed (\(python); numpy comes from scripts/test.sh): \(String(decoding: errData, as: UTF8.self))",
-                    file: file, line: line)
-            throw CocoaError(.executableLoad)
-        }
-        return String(decoding: outData, as: UTF8.self)
-    }
-
+final class SimulateAugmentCommandTests: XCTestCase, SBICommandTesting {
     /// All four sample kinds for the gaussian, checked by numpy: names, dtypes, shapes, y balance,
     /// r_xz against the exact per-event formula is impossible without z, so numpy checks the
     /// unbiasedness identities instead: E[r_xz | y=1] = 1 and E[1/r_xz | y=0] = 1 (4 standard errors),

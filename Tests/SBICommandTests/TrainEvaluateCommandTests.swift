@@ -3,60 +3,7 @@ import XCTest
 
 /// `sbi train` and `sbi evaluate` run as a user would, on MadMiner-named sample files written by
 /// `sbi augment`, with numpy checking the outputs against the gaussian's exact likelihood ratio.
-final class TrainEvaluateCommandTests: XCTestCase {
-    private func sbiExecutable() throws -> URL {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("sbi")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
-        throw CocoaError(.fileNoSuchFile)
-    }
-
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try sbiExecutable()
-        process.arguments = arguments + ["--quiet"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
-    private func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "sbi-train-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
-    private func runPython(_ script: String, in folder: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let python = ProcessInfo.processInfo.environment["SBI_PYTHON"] ?? "python3"
-        let scriptPath = folder + "/check.py"
-        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, scriptPath]
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            XCTFail("python cross-check failed (\(python)): \(String(decoding: errData, as: UTF8.self))", file: file, line: line)
-            throw CocoaError(.executableLoad)
-        }
-        return String(decoding: outData, as: UTF8.self)
-    }
-
+final class TrainEvaluateCommandTests: XCTestCase, SBICommandTesting {
     /// Ratio samples of the gaussian: θ0 ~ U(−4, 4), θ1 = 0, 20,000 events, in `folder/samples`.
     private func ratioSamples(_ folder: String, events: Int = 20_000) throws -> String {
         let samples = folder + "/samples"

@@ -241,12 +241,7 @@ final class TutorialTests: XCTestCase {
 
     /// The folder with the built products (sbi, the example executables): where the test bundle is.
     static func productsFolder() throws -> String {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
-            if FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("sbi").path) { return folder.path }
-        }
-        XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first")
-        throw CocoaError(.fileNoSuchFile)
+        try sbiExecutable().deletingLastPathComponent().path
     }
 
     /// SIGKILL to `pid` and every process below it (found through /proc), so a hung `sbi`

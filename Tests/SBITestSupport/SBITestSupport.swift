@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+
+/// What the test targets share: fresh temporary folders, the built `sbi` run as a user runs it,
+/// and the numpy cross-check. One copy here instead of one per test file.
+
+/// The output of a finished process.
+public struct ProcessOutput: Sendable {
+    /// Exit status.
+    public var status: Int32
+    /// Everything written to standard output.
+    public var stdout: String
+    /// Everything written to standard error.
+    public var stderr: String
+}
+
+/// Runs `executable` with `arguments` (in `folder`, with `environment` added to this process's),
+/// reading standard error on another thread so that neither pipe can fill up and block the child.
+public func runProcess(_ executable: URL, _ arguments: [String], in folder: String? = nil,
+                       environment: [String: String] = [:]) throws -> ProcessOutput {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let errorReader = PipeReader(err)
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = errorReader.wait()
+    process.waitUntilExit()
+    return ProcessOutput(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                         stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// Reads a pipe to its end on a background thread.
+private final class PipeReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        Thread.detachNewThread { [self] in
+            data = pipe.fileHandleForReading.readDataToEndOfFile()   // written once, read after `done`
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+/// A fresh temporary folder, removed at the end of `test`.
+public func makeTemporaryDirectory(_ test: XCTestCase, prefix: String = "sbi-test-") throws -> String {
+    let path = NSTemporaryDirectory() + prefix + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    return path
+}
+
+/// Runs `script` with the cross-check Python (`SBI_PYTHON`, else python3; numpy installed by
+/// scripts/test.sh) in `folder` and returns its standard output. Fails the test with Python's
+/// error output if Python, numpy or the script fails.
+public func runPython(_ script: String, in folder: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let python = ProcessInfo.processInfo.environment["SBI_PYTHON"] ?? "python3"
+    let scriptPath = folder + "/check.py"
+    try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+    let r = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [python, scriptPath], in: folder)
+    guard r.status == 0 else {
+        XCTFail("python cross-check failed (\(python); numpy comes from scripts/test.sh): \(r.stderr)", file: file, line: line)
+        throw CocoaError(.executableLoad)
+    }
+    return r.stdout
+}
+
+/// The built `sbi` next to the test bundle (SwiftPM puts products and test bundles in one folder).
+public func sbiExecutable(file: StaticString = #filePath, line: UInt = #line) throws -> URL {
+    let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    for folder in [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()] {
+        let candidate = folder.appendingPathComponent("sbi")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    XCTFail("the sbi executable was not built next to the tests (\(bundle.path)); run swift build first", file: file, line: line)
+    throw CocoaError(.fileNoSuchFile)
+}
+
+/// Test cases that run the `sbi` command.
+public protocol SBICommandTesting: XCTestCase {}
+
+extension SBICommandTesting {
+    /// `sbi arguments...` in `folder` (default: the current folder).
+    public func run(_ arguments: [String], in folder: String? = nil,
+                    environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let r = try runProcess(try sbiExecutable(), arguments, in: folder, environment: environment)
+        return (r.status, r.stdout, r.stderr)
+    }
+
+    /// A fresh temporary folder, removed at the end of the test.
+    public func temporaryFolder() throws -> String {
+        try makeTemporaryDirectory(self, prefix: "sbi-cli-")
+    }
+}
