@@ -109,6 +109,16 @@ final class EventSampleAugmentationTests: XCTestCase {
         XCTAssertEqual(logP, log((1 + 0.5 * z) * (1 + 0.5 * z)) - log(sigma), accuracy: 1e-12)
     }
 
+    func testEventAugmentation_statedMorphingMatrix_mustMatchComponentsAndBenchmarks() throws {
+        var sample = try Self.quadraticSample(n: 50, seed: 2, components: true)
+        // Basis θ = −1, 0, 1 with components 1, θ, θ²: A = [[1,−1,1],[1,0,0],[1,1,1]], M = A⁻¹ =
+        // [[0, 1, 0], [−1/2, 0, 1/2], [1/2, −1, 1/2]] (rows: components, columns: benchmarks).
+        sample.morphingMatrix = Matrix(rows: 3, columns: 3, storage: [0, 1, 0, -0.5, 0, 0.5, 0.5, -1, 0.5])
+        XCTAssertNoThrow(try SampleAugmenter(events: sample))
+        sample.morphingMatrix![2, 1] = -0.9
+        XCTAssertThrowsError(try SampleAugmenter(events: sample)) { XCTAssertEqual(($0 as? SBIError)?.field, "morphing.matrix") }
+    }
+
     func testEventAugmentation_noComponents_throwsNamingMorphing() throws {
         let sample = try Self.quadraticSample(n: 10, seed: 2, components: false)
         XCTAssertThrowsError(try SampleAugmenter(events: sample)) { XCTAssertEqual(($0 as? SBIError)?.field, "morphing") }

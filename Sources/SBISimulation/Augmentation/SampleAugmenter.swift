@@ -79,7 +79,9 @@ public final class SampleAugmenter {
     /// Components: the sample's own, else every monomial with powers ≤ `morphingMaxPowers` (and
     /// total ≤ `morphingMaxOverallPower`).
     /// - Throws: `SBIError.data` (field `morphing`) without components or maximum powers, or with
-    ///   fewer benchmarks than components, (field `testEventFraction`) for a fraction outside [0, 1);
+    ///   fewer benchmarks than components, (field `morphing.matrix`) when the sample states a morphing
+    ///   matrix other than the one its components and benchmarks imply, (field `testEventFraction`)
+    ///   for a fraction outside [0, 1);
     ///   `SBIError.numerical` for a singular benchmark basis.
     ///
     /// [1] arXiv:1805.00020 §III–IV; [2] MadMiner documentation, `SampleAugmenter` (samples from weighted events).
@@ -104,7 +106,19 @@ public final class SampleAugmenter {
             throw SBIError.data("\(events.benchmarks.rows) benchmarks cannot fix \(components.count) morphing components; need at least \(components.count) (or lower the maximum powers)",
                                 field: "morphing")
         }
-        eventMorpher = try Morpher(components: components, basis: events.benchmarks)
+        let morpher = try Morpher(components: components, basis: events.benchmarks)
+        if events.morphingComponents != nil, let stated = events.morphingMatrix {
+            // A stated matrix (MadMiner's morphing_matrix) must be the one the components and
+            // benchmarks imply; 1e-6 of its largest entry allows for rounding in the file.
+            let scale = stated.storage.map(abs).max() ?? 0
+            for c in 0..<stated.rows {
+                for b in 0..<stated.columns where abs(stated[c, b] - morpher.matrix[c, b]) > 1e-6 * max(scale, 1e-300) {
+                    throw SBIError.data("the stated morphing matrix has \(stated[c, b]) at [\(c), \(b)], the components and benchmarks imply \(morpher.matrix[c, b])",
+                                        field: "morphing.matrix")
+                }
+            }
+        }
+        eventMorpher = morpher
         self.testEventFraction = testEventFraction
         self.events = events
         simulator = nil
