@@ -39,11 +39,11 @@ let package = Package(
         .target(name: "SBITestSupport", path: "Tests/SBITestSupport"),
         .testTarget(name: "SBICoreTests", dependencies: ["SBICore", "SBITestSupport"]),
         .testTarget(name: "SBISimulationTests", dependencies: ["SBISimulation"]),
-        .testTarget(name: "SBIEventsTests", dependencies: ["SBIEvents", "SBISimulation", "CHDF5"]),
+        .testTarget(name: "SBIEventsTests", dependencies: ["SBIEvents", "SBISimulation", "CHDF5", "SBITestSupport"]),
         .testTarget(name: "SBINetworksTests", dependencies: ["SBINetworks"]),
         .testTarget(name: "SBIEstimatorsTests", dependencies: ["SBIEstimators", "SBISimulation"]),
         .testTarget(name: "SBIInferenceTests", dependencies: ["SBIInference"]),
-        .testTarget(name: "SBIRecipesTests", dependencies: ["SBIRecipes"]),
+        .testTarget(name: "SBIRecipesTests", dependencies: ["SBIRecipes", "SBITestSupport"]),
         .testTarget(name: "SBICommandTests", dependencies: ["SBICommand", "CHDF5", "SBITestSupport"]),
     ]
 )

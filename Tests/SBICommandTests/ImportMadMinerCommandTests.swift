@@ -6,18 +6,8 @@ import XCTest
 
 /// `sbi import-madminer` run as a user would, on the real MadMiner files in ../shared/testdata.
 final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
-    /// `../shared/testdata/NAME` relative to the package root, or an XCTSkip when absent.
-    private func sharedFile(_ name: String, filePath: String = #filePath) throws -> String {
-        let root = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = root.deletingLastPathComponent().appendingPathComponent("shared/testdata/\(name)").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("\(name) not found at \(path); see /work/shared/testdata/README.md")
-        }
-        return path
-    }
-
     func testImportMadMiner_dummyData_writesWeightedEventsFolder() throws {
-        let input = try sharedFile("madminer-dummy-data.h5")
+        let input = try sharedTestFile("madminer-dummy-data.h5")
         let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("mm")
@@ -50,7 +40,7 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
     }
 
     func testImportMadMiner_inconsistentWeights_exit1NamingFileAndNoFolder() throws {
-        let input = try sharedFile("madminer-inconsistent-weights.h5")
+        let input = try sharedTestFile("madminer-inconsistent-weights.h5")
         let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("mm")
@@ -62,7 +52,7 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
     }
 
     func testImportMadMiner_nuisanceGroups_warnedOnStderrAndStillWritten() throws {
-        let input = try sharedFile("madminer-dummy-data.h5")
+        let input = try sharedTestFile("madminer-dummy-data.h5")
         let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         // A copy of the dummy file with the groups MadMiner writes for nuisance parameters and

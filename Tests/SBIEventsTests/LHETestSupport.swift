@@ -2,26 +2,11 @@ import CZlib
 import SBICore
 import Foundation
 import XCTest
+@_exported import SBITestSupport
 @testable import SBIEvents
 
 /// Shared helpers: paths of the real test files and a small LHE writer (plain or gzip).
 enum LHETestSupport {
-    /// `../shared/testdata` relative to the package root, found from this file's path.
-    static func sharedTestData(_ name: String, filePath: String = #filePath) -> String {
-        let packageRoot = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/\(name)").path
-    }
-
-    /// The path of a real test file, or an XCTSkip naming it when absent.
-    static func requireSharedFile(_ name: String) throws -> String {
-        let path = sharedTestData(name)
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("\(name) not found at \(path); see /work/shared/testdata/README.md")
-        }
-        return path
-    }
-
     /// A fresh temporary directory for one test.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SBITestSupport
 import SBICore
 import SBIInference
 import SBISimulation
@@ -7,16 +8,6 @@ import SBISimulation
 
 /// Recipes with `simulator: {madminer: FILE.h5}`: the real MadMiner file in ../shared/testdata.
 final class MadMinerRecipeTests: XCTestCase {
-    /// `../shared/testdata/NAME` relative to the package root, or an XCTSkip when absent.
-    private func sharedFile(_ name: String, filePath: String = #filePath) throws -> String {
-        let root = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = root.deletingLastPathComponent().appendingPathComponent("shared/testdata/\(name)").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("\(name) not found at \(path); see /work/shared/testdata/README.md")
-        }
-        return path
-    }
-
     private func recipe(file: String, parameters: [String] = ["CWL2", "CPWL2"]) -> String {
         """
         version: 1
@@ -60,7 +51,7 @@ final class MadMinerRecipeTests: XCTestCase {
     }
 
     func testMadMinerRecipe_decodes_setupAndCrossSectionsFromTheFile() throws {
-        let path = try sharedFile("madminer-dummy-data.h5")
+        let path = try sharedTestFile("madminer-dummy-data.h5")
         let recipe = try RecipeLoader.parse(recipe(file: path), file: "recipe.yaml")
         let events = try XCTUnwrap(recipe.simulator.events)
         XCTAssertNil(recipe.simulator.name)
@@ -83,11 +74,11 @@ final class MadMinerRecipeTests: XCTestCase {
     }
 
     func testMadMinerRecipe_wrongParametersOrBadFile_reportedAtTheKey() throws {
-        let path = try sharedFile("madminer-dummy-data.h5")
+        let path = try sharedTestFile("madminer-dummy-data.h5")
         XCTAssertThrowsError(try RecipeLoader.parse(recipe(file: path, parameters: ["a", "b"]), file: "recipe.yaml")) { error in
             XCTAssertTrue("\(error)".contains("recipe.yaml:10:13: simulator.madminer: the MadMiner file has parameters CWL2, CPWL2; the recipe lists a, b"), "\(error)")
         }
-        let bad = try sharedFile("madminer-inconsistent-weights.h5")
+        let bad = try sharedTestFile("madminer-inconsistent-weights.h5")
         XCTAssertThrowsError(try RecipeLoader.parse(recipe(file: bad), file: "recipe.yaml")) { error in
             XCTAssertTrue("\(error)".contains("simulator.madminer: cannot read the MadMiner file: \(bad): /samples/weights: inconsistent weights"), "\(error)")
         }
@@ -97,7 +88,7 @@ final class MadMinerRecipeTests: XCTestCase {
     }
 
     func testMadMinerRecipe_fitPipeline_histogramBestFitIsThetaTrue() throws {
-        let path = try sharedFile("madminer-dummy-data.h5")
+        let path = try sharedTestFile("madminer-dummy-data.h5")
         let recipe = try RecipeLoader.parse(recipe(file: path), file: "recipe.yaml")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("sbi-mm-fit-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }

@@ -105,3 +105,15 @@ extension SBICommandTesting {
         try makeTemporaryDirectory(self, prefix: "sbi-cli-")
     }
 }
+
+/// `../shared/testdata/NAME` next to the package (the real files made by other tools, with their
+/// provenance in that folder's README), or an XCTSkip naming the file when it is absent.
+public func sharedTestFile(_ name: String) throws -> String {
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    let path = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/\(name)").path
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw XCTSkip("\(name) not found at \(path); see ../shared/testdata/README.md")
+    }
+    return path
+}
