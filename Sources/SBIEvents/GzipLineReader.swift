@@ -9,8 +9,9 @@ import SBICore
 /// Reads a text file line by line through zlib, gzip-compressed or plain, in constant memory.
 ///
 /// zlib's `gzread` decompresses gzip streams and passes other files through unchanged,
-/// so one reader serves `run.lhe` and `run.lhe.gz`. Lines are handed out as byte views
-/// into one reusable buffer:
+/// so one reader serves `run.lhe` and `run.lhe.gz`; it runs on a second thread a few
+/// chunks ahead (`BackgroundInflater`), so decompression overlaps parsing. Lines are handed
+/// out as byte views into one reusable buffer:
 ///
 /// ```
 /// buffer = [ consumed | current line \n | unread bytes | free ]   (one allocation, reused)
@@ -30,6 +31,7 @@ final class GzipLineReader {
     let maximumLineLength = 64 << 20
 
     private var file: gzFile?
+    private var inflater: BackgroundInflater?
     private var buffer: UnsafeMutablePointer<UInt8>
     /// Allocated bytes of `buffer` (one extra byte always holds a terminating 0).
     private(set) var capacity: Int
@@ -45,19 +47,21 @@ final class GzipLineReader {
         }
         file = handle
         _ = gzbuffer(handle, 1 << 17)
+        inflater = BackgroundInflater(file: handle)
         self.capacity = capacity
         buffer = .allocate(capacity: capacity + 1)
         buffer[0] = 0
     }
 
     deinit {
+        inflater?.stop()   // the worker must be done with the file before it is closed
         if let file { gzclose_r(file) }
         buffer.deallocate()
     }
 
     /// Starts again from the first line, keeping the buffer.
     func rewind() throws {
-        guard let file, gzrewind(file) == 0 else {
+        guard let inflater, inflater.restart({ gzrewind($0) == 0 }) else {
             throw SBIError.io("cannot rewind", file: path)
         }
         start = 0; end = 0; lineNumber = 0; reachedEnd = false
@@ -112,32 +116,17 @@ final class GzipLineReader {
             buffer = grown
             capacity *= 2
         }
-        guard let file else { reachedEnd = true; return }
-        let request = UInt32(min(capacity - end, Int(Int32.max)))
-        let count = gzread(file, buffer + end, request)
-        if count < 0 {
-            throw SBIError.data("corrupt compressed data: \(zlibMessage())",
+        guard let inflater else { reachedEnd = true; return }
+        switch inflater.read(into: buffer + end, maximum: capacity - end) {
+        case .bytes(let count):
+            end += count
+        case .end:
+            reachedEnd = true
+        case .failure(let message, let truncated):
+            throw SBIError.data(truncated ? "compressed stream ends early (truncated file?): \(message)"
+                                          : "corrupt compressed data: \(message)",
                                 file: path, line: lineNumber + 1)
         }
-        if count == 0 {
-            // gzread returns 0 both at a clean end and at a truncated gzip stream;
-            // zlib reports the latter through gzerror as Z_BUF_ERROR.
-            var status: Int32 = 0
-            _ = gzerror(file, &status)
-            if status != Z_OK {
-                throw SBIError.data("compressed stream ends early (truncated file?): \(zlibMessage())",
-                                    file: path, line: lineNumber + 1)
-            }
-            reachedEnd = true
-        }
-        end += Int(count)
         buffer[end] = 0
-    }
-
-    private func zlibMessage() -> String {
-        guard let file else { return "unknown error" }
-        var status: Int32 = 0
-        guard let text = gzerror(file, &status) else { return "zlib status \(status)" }
-        return String(cString: text)
     }
 }

@@ -23,7 +23,8 @@ enum BenchCommand {
           all    gemm and train (the default).
         Named only:
           events events/s of reading a gzip LHE file (MadGraph pp > jj, 145 weights
-                 per event) and computing three observables, on one core
+                 per event) and computing three observables; zlib inflates on a
+                 second thread while the main thread parses
                  (--lhe FILE, default ../shared/testdata/\(EventsBenchmark.fileName)).
           fit    wall time of a whole sbi fit (every stage forced, in a temporary
                  folder) of each shipped recipe, and of each stage (--recipe FILE,
