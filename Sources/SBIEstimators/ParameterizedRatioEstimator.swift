@@ -96,8 +96,23 @@ public final class ParameterizedRatioEstimator: LogRatioEstimator, @unchecked Se
     /// is converted to Float once and run against every θ of the grid.
     /// Shapes: `x` `[nEvents, nObservables]`, `thetas` `[nTheta, nParameters]` → `[nTheta, nEvents]`.
     /// - Throws: `SBIError.data` naming `x` or `thetas` for a wrong width or a non-finite value.
+    ///
+    /// Runs `MLP.logRatioGrid` (the first layer's x part once per event, not once per θ) on one
+    /// worker per OpenBLAS thread, with OpenBLAS single-threaded meanwhile (restored after), so
+    /// the activations use every core too; the values do not depend on the number of workers.
     public func logRatio(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
-        try evaluateGrid(x: x, thetas: thetas, withScore: false).logRatio
+        try EstimatorInput.check(x, columns: observableCount, field: "x", what: "observables")
+        try EstimatorInput.check(thetas, columns: parameterCount, field: "thetas", what: "parameters")
+        if x.rows == 0 || thetas.rows == 0 { return Matrix<Double>(rows: thetas.rows, columns: x.rows) }
+        let xf = Matrix<Float>(rows: x.rows, columns: x.columns, storage: x.storage.map(Float.init))
+        let tf = Matrix<Float>(rows: thetas.rows, columns: thetas.columns, storage: thetas.storage.map(Float.init))
+        var out = Matrix<Float>(rows: thetas.rows, columns: x.rows)
+        let threads = BLASLibrary.threadCount
+        let workers = max(1, min(threads, x.rows / (2 * MLP.evaluationChunk)))
+        if workers > 1 { BLASLibrary.setThreadCount(1) }
+        defer { if workers > 1 { BLASLibrary.setThreadCount(threads) } }
+        network.logRatioGrid(x: xf, thetas: tf, into: &out, workers: workers)
+        return Matrix<Double>(rows: out.rows, columns: out.columns, storage: out.storage.map(Double.init))
     }
 
     /// log r̂ and t̂(x_i|θ_j) = ∇_θ f(x_i, θ_j) (raw θ units) on the grid.

@@ -110,6 +110,25 @@ final class ParameterizedRatioPropertyTests: XCTestCase {
         for i in 0..<7 { XCTAssertEqual(grid[0, i], paired[i], accuracy: 1e-6) }
     }
 
+    func testGridOnSeveralWorkers_agreesWithPairedEvaluation() throws {
+        // 5000 events: the grid runs on one worker per OpenBLAS thread (first layer split into an
+        // x part once per event and a θ part once per θ); Float32 rounding of the split sum
+        // differs from the plain forward pass by ~1e-7 relative, so 1e-5 absolute on |log r̂| ≲ 3.
+        let e = try makeEstimator()
+        let n = 5000
+        let x = Matrix<Double>(rows: n, columns: 1) { i, _ in -4 + 8 * Double(i) / Double(n) }
+        let thetas = Matrix<Double>(rows: 3, columns: 1, storage: [-1.2, 0.1, 2.0])
+        let threads = BLASLibrary.threadCount
+        let grid = try e.logRatio(x: x, thetas: thetas)
+        XCTAssertEqual(BLASLibrary.threadCount, threads, "the OpenBLAS thread count is restored")
+        for j in 0..<3 {
+            let paired = try e.logRatio(x: x, pairedThetas: Matrix(rows: n, columns: 1, repeating: thetas[j, 0]))
+            var worst = 0.0
+            for i in 0..<n { worst = max(worst, abs(grid[j, i] - paired[i])) }
+            XCTAssertLessThan(worst, 1e-5, "θ = \(thetas[j, 0])")
+        }
+    }
+
     func testBadInputs_throwDataErrorsNamingTheField() throws {
         let e = try makeEstimator()
         let thetas = Matrix<Double>(rows: 1, columns: 1, storage: [0])
