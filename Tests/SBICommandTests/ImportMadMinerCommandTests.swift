@@ -39,6 +39,28 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
                        "no temporary folder is left behind")
     }
 
+    /// `sbi augment --events file.h5` reads the MadMiner file directly: the same samples, byte for
+    /// byte, as augmenting the folder `sbi import-madminer` writes from it.
+    func testAugmentEventsHDF5_equalsAugmentOfImportedFolder() throws {
+        let input = try sharedTestFile("madminer-dummy-data.h5")
+        let folder = try temporaryFolder()
+        XCTAssertEqual(try run(["import-madminer", input, "--out", folder + "/events"]).status, 0)
+        let common = ["--kind", "ratio", "--theta0", "prior:flat", "--theta1", "point:0,0", "--events", "500", "--seed", "4", "--quiet"]
+        let a = try run(["augment", "--events", folder + "/events", "--output", folder + "/a"] + common)
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let b = try run(["augment", "--events", input, "--output", folder + "/b"] + common)
+        XCTAssertEqual(b.status, 0, b.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/a").sorted()
+        XCTAssertEqual(files, try FileManager.default.contentsOfDirectory(atPath: folder + "/b").sorted())
+        XCTAssertTrue(files.contains("r_xz_train.npy"), "\(files)")
+        for name in files {
+            XCTAssertEqual(FileManager.default.contents(atPath: folder + "/a/" + name), FileManager.default.contents(atPath: folder + "/b/" + name), name)
+        }
+        let lheOption = try run(["augment", "--events", input, "--observable", "pt=j[0].pt", "--output", folder + "/c"] + common)
+        XCTAssertEqual(lheOption.status, 2)
+        XCTAssertTrue(lheOption.stderr.contains("--observable applies to LHE files; a MadMiner HDF5 file states its own setup"), lheOption.stderr)
+    }
+
     func testImportMadMiner_inconsistentWeights_exit1NamingFileAndNoFolder() throws {
         let input = try sharedTestFile("madminer-inconsistent-weights.h5")
         let folder = URL(fileURLWithPath: try temporaryFolder())

@@ -23,7 +23,8 @@ enum EventsInput {
     Real events: --events FILE.lhe[.gz] (repeat, one file per sampling benchmark) with
     --benchmark NAME=ID:V,... per benchmark (ID = the <wgt id> holding its weight),
     --observable NAME=EXPR per observable, optional --cut EXPR and --parameter NAME=LO:HI;
-    or --events DIR, a weighted events folder (sbi events convert, sbi import-madminer).
+    or --events DIR, a weighted events folder (sbi events convert, sbi import-madminer),
+    or --events FILE.h5, a MadMiner HDF5 analysis file (as sbi import-madminer reads it).
     Weights are normalised per file (event_norm sum/average, detected from <init>) and
     scaled by MadMiner's sampling factors n_file/n_total, so the weights of each
     benchmark sum to its cross section. Events failing a cut or lacking an observable
@@ -33,6 +34,14 @@ enum EventsInput {
     /// Whether `text` is the number of events rather than a file or folder.
     static func isCount(_ text: String) -> Bool { !text.isEmpty && text.allSatisfy(\.isNumber) && !FileManager.default.fileExists(atPath: text) }
 
+    /// Whether `path` starts with the HDF5 signature (a MadMiner analysis file).
+    static func isHDF5(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
+        return (try? handle.read(upToCount: 8)).map { Array($0) == signature } ?? false
+    }
+
     /// The LHE files / events folder given with `--events`.
     static func inputs(_ parsed: ParsedOptions) -> [String] { parsed.allValues("events").filter { !isCount($0) } }
 
@@ -41,11 +50,19 @@ enum EventsInput {
     static func sample(_ parsed: ParsedOptions, progress: ProgressReporter?) throws -> (sample: WeightedEventSample, lines: [String]) {
         let inputs = inputs(parsed)
         var isDirectory: ObjCBool = false
+        let lheOnly = ["benchmark", "observable", "cut", "parameter", "sampling-benchmark", "weight-normalization"]
         if inputs.count == 1, FileManager.default.fileExists(atPath: inputs[0], isDirectory: &isDirectory), isDirectory.boolValue {
-            for name in ["benchmark", "observable", "cut", "parameter", "sampling-benchmark", "weight-normalization"] where parsed.value(name) != nil {
+            for name in lheOnly where parsed.value(name) != nil {
                 throw SBIError.usage("--\(name) applies to LHE files; an events folder states its own setup", field: "--\(name)")
             }
             return (try WeightedEventSample.read(folder: URL(fileURLWithPath: inputs[0])), [])
+        }
+        if inputs.count == 1, isHDF5(inputs[0]) {
+            for name in lheOnly where parsed.value(name) != nil {
+                throw SBIError.usage("--\(name) applies to LHE files; a MadMiner HDF5 file states its own setup", field: "--\(name)")
+            }
+            let file = try MadMinerFile(path: inputs[0])
+            return (try WeightedEventSample(madMiner: file), file.warnings.map { "warning: " + $0 })
         }
         for input in inputs where FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) && isDirectory.boolValue {
             throw SBIError.usage("'\(input)' is a folder; give either one events folder or LHE files", field: "--events")
