@@ -106,6 +106,6 @@ let parameters = [ContoursFile.Parameter(name: "theta", label: #"\theta"#, range
 let file = try ContoursFile.make(space: parameters, grid: grid,
                                  results: [("exact", "truth", exact), ("alices", "ml", learned)],
                                  confidenceLevels: [0.68, 0.95], thetaTrue: thetaTrue)
-try AtomicFileWriter.write(Array(try file.jsonData()), to: "decay-contours.json")
+try file.write(to: "decay-contours.json")
 try ContourPlot.write(file, to: "decay-contours.svg")
 print("wrote decay-contours.json, decay-contours.svg")

@@ -124,6 +124,13 @@ public struct ContoursFile: Codable, Sendable, Equatable {
         }
     }
 
+    /// Writes `jsonData()` to `path` atomically (a temporary file renamed into place), like
+    /// `ContourPlot.write` and `HEPDataWriter.write`.
+    /// - Throws: `SBIError.io` naming the file if it cannot be written.
+    public func write(to path: String) throws {
+        try AtomicFileWriter.write(Array(try jsonData()), to: path)
+    }
+
     /// Reads and checks a `contours.json`.
     /// - Throws: `SBIError.io` if unreadable, `SBIError.data` naming the file and the key path if malformed.
     public static func read(_ path: String) throws -> ContoursFile {

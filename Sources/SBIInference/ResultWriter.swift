@@ -28,7 +28,7 @@ public enum ResultWriter {
             }
         }
         let base = folder.hasSuffix("/") ? folder : folder + "/"
-        try AtomicFileWriter.write(Array(try file.jsonData()), to: base + "contours.json")
+        try file.write(to: base + "contours.json")
         try HEPDataWriter.write(file, to: base + "hepdata.yaml")
         try ContourPlot.write(file, to: base + "contours.svg")
         try NPYFile.write(NPYArray(pValues), to: base + "pvalues.npy")

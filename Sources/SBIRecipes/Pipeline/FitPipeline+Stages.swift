@@ -179,7 +179,7 @@ extension FitPipeline {
         let file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
                                          thetaTrue: thetaTrue, recipeHash: recipe.canonicalHash)
         let p = Matrix<Double>(rows: results.count, columns: grid.count, storage: results.flatMap(\.result.pValues))
-        try AtomicFileWriter.write(Array(try file.jsonData()), to: partial + "/contours.json")
+        try file.write(to: partial + "/contours.json")
         try NPYFile.write(NPYArray(p), to: partial + "/pvalues.npy")
         try NPYFile.write(NPYArray(grid.points), to: partial + "/grid.npy")
         if inference.fisherInformation, let theta = thetaTrue {
