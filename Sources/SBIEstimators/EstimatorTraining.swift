@@ -7,7 +7,8 @@ import SBINetworks
 /// hidden layers hiddenSizes with activation; α weights the score term of
 /// ALICES, CASCAL, RASCAL and their "2" variants: ℓ = ℓ_ratio + α·ℓ_score
 /// ```
-/// Defaults are MadMiner's (two tanh layers of 100 units, α = 1; arXiv:1907.10621).
+/// Defaults are MadMiner's (one tanh layer of 100 units, `n_hidden=(100,)`, α = 1; arXiv:1907.10621),
+/// the same as a recipe's `hidden_layers` default.
 public struct NetworkSettings: Codable, Equatable, Sendable {
     /// Widths of the hidden layers.
     public var hiddenSizes: [Int]
@@ -17,7 +18,7 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
     public var alpha: Double
 
     /// Settings with MadMiner's defaults unless given.
-    public init(hiddenSizes: [Int] = [100, 100], activation: Activation = .tanh, alpha: Double = 1) {
+    public init(hiddenSizes: [Int] = [100], activation: Activation = .tanh, alpha: Double = 1) {
         self.hiddenSizes = hiddenSizes
         self.activation = activation
         self.alpha = alpha

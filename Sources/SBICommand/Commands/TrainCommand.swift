@@ -32,7 +32,7 @@ enum TrainCommand {
             .value("method", "METHOD", "Training method (carl, rolr, alice, alices, cascal, rascal, their '2' variants, sally)."),
             .value("output", "DIR", "Model folder to write (replaced atomically if it exists)."),
             .value("suffix", "NAME", "File-name suffix of the training split (default train)."),
-            .value("hidden", "N[,N...]", "Hidden-layer widths (default 100,100)."),
+            .value("hidden", "N[,N...]", "Hidden-layer widths (default 100, MadMiner's n_hidden=(100,))."),
             .value("activation", "NAME", "Hidden activation (\(Activation.allCases.map(\.rawValue).joined(separator: ", ")); default tanh)."),
             .value("alpha", "A", "Weight of the score term (default 1)."),
             .value("epochs", "N", "Epochs (default 50)."),
