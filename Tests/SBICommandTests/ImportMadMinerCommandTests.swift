@@ -73,12 +73,10 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 
-    func testImportMadMiner_nuisanceGroups_warnedOnStderrAndStillWritten() throws {
+    /// A copy of the dummy file in `folder` with the groups MadMiner writes for nuisance parameters
+    /// and systematics added (empty: their contents are ignored anyway).
+    private func nuisanceCopy(in folder: URL) throws -> String {
         let input = try sharedTestFile("madminer-dummy-data.h5")
-        let folder = URL(fileURLWithPath: try temporaryFolder())
-        defer { try? FileManager.default.removeItem(at: folder) }
-        // A copy of the dummy file with the groups MadMiner writes for nuisance parameters and
-        // systematics added (empty: their contents are ignored anyway).
         let copy = folder.appendingPathComponent("nuisance.h5").path
         try Data(contentsOf: URL(fileURLWithPath: input)).write(to: URL(fileURLWithPath: copy))
         _ = sbi_h5_silence_errors()
@@ -90,6 +88,12 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
             H5Gclose(g)
         }
         H5Fclose(file)
+        return copy
+    }
+
+    func testImportMadMiner_nuisanceGroups_warnedOnStderrAndStillWritten() throws {
+        let folder = URL(fileURLWithPath: try temporaryFolder())
+        let copy = try nuisanceCopy(in: folder)
         let out = folder.appendingPathComponent("mm")
         let r = try run(["import-madminer", copy, "--out", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -99,6 +103,39 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
 
         """)
         XCTAssertEqual(try WeightedEventSample.read(folder: out).count, 5821)
+    }
+
+    /// `sbi fit` on a recipe naming that file shows the same warnings on stderr, even with --quiet.
+    func testFitMadMinerRecipe_nuisanceGroups_warnedEvenWhenQuiet() throws {
+        let folder = URL(fileURLWithPath: try temporaryFolder())
+        let copy = try nuisanceCopy(in: folder)
+        let recipe = """
+            name: nuisance
+            parameters:
+              - {name: CWL2, range: [-10, 10]}
+              - {name: CPWL2, range: [-10, 10]}
+            simulator:
+              madminer: \(copy)
+            samples:
+              - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: sm}, events: 1000, validation_split: 0, test_split: 0}
+            estimators:
+              - {name: carl, method: carl, sample: train, hidden_layers: [8], training: {epochs: 1}}
+            inference:
+              modes: [ml]
+              theta_true: [0, 0]
+              asimov_events: 1000
+              expected_events: 100
+              grid: {points: 5}
+
+            """
+        try recipe.write(toFile: folder.path + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let r = try run(["fit", "recipe.yaml", "--quiet"], in: folder.path)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, """
+        sbi fit: warning: \(copy): ignored /nuisance_parameters (nuisance parameters and systematics are not supported)
+        sbi fit: warning: \(copy): ignored /systematics (nuisance parameters and systematics are not supported)
+
+        """)
     }
 
     func testImportMadMiner_badUsageAndMissingFile_exitCodes() throws {

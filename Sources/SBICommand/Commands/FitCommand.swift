@@ -38,8 +38,12 @@ enum FitCommand {
                 throw SBIError.data("\(n) problem\(n == 1 ? "" : "s") found; nothing was run", file: path)
             }
             let quiet = parsed.has("quiet")
+            // Stage lines are progress (silenced by --quiet); warnings are always shown.
             let pipeline = FitPipeline(recipe: recipe, folder: parsed.value("out"), force: parsed.has("force"),
-                                       log: quiet ? nil : { line in FileHandle.standardError.write(Data(("sbi fit: " + line + "\n").utf8)) })
+                                       log: { line in
+                                           guard !quiet || line.hasPrefix("warning:") else { return }
+                                           FileHandle.standardError.write(Data(("sbi fit: " + line + "\n").utf8))
+                                       })
             let report = try pipeline.run()
             for line in report.tableLines() { console.print(line) }
             console.print("results in \(report.resultFolder)")

@@ -17,7 +17,18 @@ extension RecipeEvents {
     /// - Throws: `SBIError` naming the file for unreadable input, `.data` if a folder's benchmarks
     ///   or parameters disagree with the recipe.
     public func sample(progress: ProgressReporter? = nil) throws -> (sample: WeightedEventSample, files: [LHEEventSampleBuilder.FileReport]) {
-        if isMadMiner == true { return (try madMinerSample(), []) }
+        let r = try sampleWithWarnings(progress: progress)
+        return (r.sample, r.files)
+    }
+
+    /// `sample(progress:)` and the warnings of reading it (a MadMiner file's ignored nuisance
+    /// entries, for example), each naming the file.
+    public func sampleWithWarnings(progress: ProgressReporter? = nil) throws
+        -> (sample: WeightedEventSample, files: [LHEEventSampleBuilder.FileReport], warnings: [String]) {
+        if isMadMiner == true {
+            let (sample, warnings) = try madMinerSample()
+            return (sample, [], warnings)
+        }
         if isFolder, let folder = files.first {
             var sample = try WeightedEventSample.read(folder: URL(fileURLWithPath: folder.resolvedPath))
             guard sample.parameterNames == parameterNames else {
@@ -25,7 +36,7 @@ extension RecipeEvents {
                                     file: folder.resolvedPath, field: "simulator.events")
             }
             sample.parameterRanges = parameterRanges
-            return (sample, [])
+            return (sample, [], [])
         }
         let normalization = LHEWeightNormalization(rawValue: weightNormalization == "auto" ? "automatic" : weightNormalization) ?? .automatic
         let builder = LHEEventSampleBuilder(
@@ -33,7 +44,8 @@ extension RecipeEvents {
             benchmarks: benchmarks.map { LHEBenchmark(name: $0.name, weightID: $0.weightID ?? $0.name, theta: $0.theta) },
             observables: observables.map { ($0.name, $0.expression) }, cuts: cuts,
             samplingBenchmarks: samplingBenchmarks.map { $0.map { Optional($0) } }, normalization: normalization)
-        return try builder.build(progress: progress)
+        let (sample, files) = try builder.build(progress: progress)
+        return (sample, files, [])
     }
 
     /// The augmenter of `sample`: its own morphing components, else `maxPower` (default 2 per

@@ -27,8 +27,9 @@ extension FitPipeline {
         var parts: [String] = []
         if let events = recipe.simulator.events {
             let reading = ProgressReporter(stage: "read events", total: nil, unit: "events")
-            let (sample, files) = try events.sample(progress: reading)
+            let (sample, files, warnings) = try events.sampleWithWarnings(progress: reading)
             reading.finish()
+            for warning in warnings { log?("warning: " + warning) }
             augmenter = try events.augmenter(for: sample)
             parts.append("\(sample.count) weighted events" + files.map { " (\($0.summary))" }.joined())
         } else {

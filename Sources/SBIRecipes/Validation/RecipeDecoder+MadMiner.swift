@@ -59,14 +59,16 @@ extension RecipeEvents {
     /// The weighted events of the MadMiner file `files[0]`, with the recipe's parameter ranges.
     /// - Throws: `SBIError` naming the file (and HDF5 path) if it cannot be read or is inconsistent,
     ///   `.data` if its parameters are not the recipe's.
-    func madMinerSample() throws -> WeightedEventSample {
+    /// Also returns the file's warnings (nuisance entries ignored, missing summaries).
+    func madMinerSample() throws -> (sample: WeightedEventSample, warnings: [String]) {
         guard let file = files.first else { throw SBIError(.internal, "simulator.madminer without a file") }
-        var sample = try WeightedEventSample(madMiner: MadMinerFile(path: file.resolvedPath))
+        let madMiner = try MadMinerFile(path: file.resolvedPath)
+        var sample = try WeightedEventSample(madMiner: madMiner)
         guard sample.parameterNames == parameterNames else {
             throw SBIError.data("the MadMiner file has parameters \(sample.parameterNames.joined(separator: ", ")), the recipe \(parameterNames.joined(separator: ", "))",
                                 file: file.resolvedPath, field: "simulator.madminer")
         }
         sample.parameterRanges = parameterRanges
-        return sample
+        return (sample, madMiner.warnings)
     }
 }
