@@ -69,7 +69,7 @@ final class RecipeLoaderTests: XCTestCase {
 
     private func writeTemporary(_ bytes: [UInt8]) -> String {
         let path = NSTemporaryDirectory() + "sbi-recipe-\(UUID().uuidString).yaml"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         return path
     }
