@@ -47,6 +47,11 @@ final class FitCommandTests: XCTestCase, SBICommandTesting {
         let seconds = lines.map { Double($0.count == 3 ? $0[1] : "") ?? 0 }
         XCTAssertLessThanOrEqual(seconds.dropFirst().reduce(0, +), seconds[0] * 1.01 + 0.01, r.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/results"), "bench fit writes only to a temporary folder")
+        // A malformed recipe is bad input (exit 1 with its problems), not an internal error.
+        try "name: x\nparameters: 3\n".write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
+        let bad = try run(["bench", "fit", "--recipe", "bad.yaml"], in: folder)
+        XCTAssertEqual(bad.status, 1, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("bad.yaml:2:13: parameters: expected a list, got 3"), bad.stderr)
     }
 
     func testFit_tinyRecipe_exit0WritesResultFilesAndSkipsOnRerun() throws {

@@ -30,8 +30,8 @@ enum FitBenchmark {
     }
 
     /// `(name, seconds)` figures of one forced run of `path`.
-    static func figures(recipePath path: String) throws -> [(name: String, seconds: Double)] {
-        let recipe = try RecipeLoader.load(path: path)
+    static func figures(recipePath path: String, console: Console) throws -> [(name: String, seconds: Double)] {
+        let recipe = try RecipeInput.load(path, console: console, consequence: "; nothing was run")
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let folder = NSTemporaryDirectory() + "sbi-bench-fit-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -149,11 +149,12 @@ enum EventsInput {
     static func morphingPowers(_ parsed: ParsedOptions, parameterCount: Int) throws -> (powers: [Int], overall: Int) {
         var powers = [Int](repeating: 2, count: parameterCount)
         if let text = parsed.value("morphing-max-power") {
-            let values = text.split(separator: ",").map { Int($0) }
-            guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 && $0! <= 8 }), values.count == 1 || values.count == parameterCount else {
+            let words = text.split(separator: ",", omittingEmptySubsequences: false)
+            let values = words.compactMap { Int($0) }.filter { (0...8).contains($0) }
+            guard let first = values.first, values.count == words.count, values.count == 1 || values.count == parameterCount else {
                 throw SBIError.usage("expected one power in 0...8, or one per parameter (\(parameterCount)), got '\(text)'", field: "--morphing-max-power")
             }
-            powers = values.count == 1 ? [Int](repeating: values[0]!, count: parameterCount) : values.map { $0! }
+            powers = values.count == 1 ? [Int](repeating: first, count: parameterCount) : values
         }
         let overall = try parsed.integer("morphing-max-overall-power", in: 0...16) ?? (powers.max() ?? 2)
         return (powers, overall)

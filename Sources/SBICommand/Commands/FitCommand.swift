@@ -29,14 +29,7 @@ enum FitCommand {
             guard parsed.positionals.count == 1, let path = parsed.positionals.first else {
                 throw SBIError.usage(parsed.positionals.isEmpty ? "expected a recipe file" : "expected one recipe file, got \(parsed.positionals.count)")
             }
-            let recipe: Recipe
-            do {
-                recipe = try RecipeLoader.load(path: path)
-            } catch let errors as RecipeErrors {
-                for error in errors.errors { console.error(error.description + "\n") }
-                let n = errors.errors.count
-                throw SBIError.data("\(n) problem\(n == 1 ? "" : "s") found; nothing was run", file: path)
-            }
+            let recipe = try RecipeInput.load(path, console: console, consequence: "; nothing was run")
             let quiet = parsed.has("quiet")
             // Stage lines are progress (silenced by --quiet); warnings are always shown.
             let pipeline = FitPipeline(recipe: recipe, folder: parsed.value("out"), force: parsed.has("force"),

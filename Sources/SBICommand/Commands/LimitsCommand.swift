@@ -235,11 +235,12 @@ enum LimitsCommand {
     static func histogram(_ parsed: ParsedOptions, features: HistogramFeatures, data: ScanData, axes: Int) throws -> Histogram {
         let bins: [Int]
         if let text = parsed.value("bins") {
-            let b = text.split(separator: ",").map { Int($0) }
-            guard b.allSatisfy({ $0 != nil && $0! >= 1 }), b.count == 1 || b.count == axes else {
-                throw SBIError.usage("option '--bins' expects 1 or \(axes) positive integers, got '\(text)'")
+            let words = text.split(separator: ",", omittingEmptySubsequences: false)
+            let b = words.compactMap { Int($0) }.filter { $0 >= 1 }
+            guard let first = b.first, b.count == words.count, b.count == 1 || b.count == axes else {
+                throw SBIError.usage("option '--bins' expects \(axes == 1 ? "a positive integer" : "1 or \(axes) positive integers"), got '\(text)'")
             }
-            bins = b.count == axes ? b.map { $0! } : Array(repeating: b[0]!, count: axes)
+            bins = b.count == axes ? b : Array(repeating: first, count: axes)
         } else { bins = Array(repeating: 20, count: axes) }
         guard axes <= 2 else { throw SBIError.usage("histograms take 1 or 2 features; the score model has \(axes)", field: "--score-model") }
         let reference = try features.evaluate(data.x)

@@ -18,14 +18,7 @@ enum ValidateCommand {
             guard parsed.positionals.count == 1, let path = parsed.positionals.first else {
                 throw SBIError.usage(parsed.positionals.isEmpty ? "expected a recipe file" : "expected one recipe file, got \(parsed.positionals.count)")
             }
-            let recipe: Recipe
-            do {
-                recipe = try RecipeLoader.load(path: path)
-            } catch let errors as RecipeErrors {
-                for error in errors.errors { console.error(error.description + "\n") }
-                let n = errors.errors.count
-                throw SBIError.data("\(n) problem\(n == 1 ? "" : "s") found", file: path)
-            }
+            let recipe = try RecipeInput.load(path, console: console)
             console.print("\(path): OK")
             for line in summary(recipe) { console.print("  " + line) }
         })
