@@ -7,8 +7,10 @@ import SBICore
 /// { "version", "recipeHash"?, "parameters": [{name, unit, label, range}], "gridShape",
 ///   "confidenceLevels", "thetaTrue"?, "estimators": [{name, mode, bestFit,
 ///   "contours": [{confidenceLevel, paths: [{closed, points: [[x, y], …]}]}],
-///   "intervals": [{confidenceLevel, intervals: [{lower, upper, lowerClipped, upperClipped}]}]}] }
+///   "intervals": [{confidenceLevel, intervals: [{lower, upper, lowerClipped, upperClipped}]}],
+///   "regions": [{confidenceLevel, size, status, ratioToTruth?, hint?}]}] }
 /// ```
+/// `regions` is the closure report (`RegionSummary`): area or length per CL, its ratio to truth.
 /// Two parameters give `contours`, one gives `intervals` (design.md §6).
 public struct ContoursFile: Codable, Sendable, Equatable {
     /// One parameter axis.
@@ -53,12 +55,17 @@ public struct ContoursFile: Codable, Sendable, Equatable {
         public var bestFit: [Double]
         public var contours: [ContourSet]
         public var intervals: [IntervalSet]
-        public init(name: String, mode: String, bestFit: [Double], contours: [ContourSet] = [], intervals: [IntervalSet] = []) {
+        /// Size, status and ratio to truth of the region at each confidence level (absent in files
+        /// written before the closure report).
+        public var regions: [RegionSummary]?
+        public init(name: String, mode: String, bestFit: [Double], contours: [ContourSet] = [], intervals: [IntervalSet] = [],
+                    regions: [RegionSummary]? = nil) {
             self.name = name
             self.mode = mode
             self.bestFit = bestFit
             self.contours = contours
             self.intervals = intervals
+            self.regions = regions
         }
     }
 
@@ -98,21 +105,42 @@ public struct ContoursFile: Codable, Sendable, Equatable {
         var estimators: [Estimator] = []
         for (name, mode, result) in results {
             guard result.grid == grid else { throw SBIError.data("result \(name) is on a different grid", field: "grid") }
-            var e = Estimator(name: name, mode: mode, bestFit: result.bestFit)
+            var e = Estimator(name: name, mode: mode, bestFit: result.bestFit, regions: [])
             for cl in confidenceLevels {
+                var region: RegionSummary
                 if axes.count == 1 {
-                    e.intervals.append(IntervalSet(confidenceLevel: cl,
-                                                   intervals: try ConfidenceRegion.intervals(scan: result, confidenceLevel: cl)))
+                    let intervals = try ConfidenceRegion.intervals(scan: result, confidenceLevel: cl)
+                    e.intervals.append(IntervalSet(confidenceLevel: cl, intervals: intervals))
+                    region = .of(intervals: intervals, confidenceLevel: cl)
                 } else {
-                    e.contours.append(ContourSet(confidenceLevel: cl,
-                                                 paths: try ConfidenceRegion.contours(xs: axes[0].values, ys: axes[1].values, pValues: result.pValues,
-                                                                                      confidenceLevel: cl, refinement: refinement)))
+                    let paths = try ConfidenceRegion.contours(xs: axes[0].values, ys: axes[1].values, pValues: result.pValues,
+                                                              confidenceLevel: cl, refinement: refinement)
+                    e.contours.append(ContourSet(confidenceLevel: cl, paths: paths))
+                    region = .of(contours: paths, pValues: result.pValues, confidenceLevel: cl)
                 }
+                if region.status != .closed { region.hint = RegionSummary.fisherHint(scan: result, confidenceLevel: cl) }
+                e.regions?.append(region)
             }
             estimators.append(e)
         }
+        addRatiosToTruth(&estimators)
         return ContoursFile(parameters: space, gridShape: grid.shape, confidenceLevels: confidenceLevels,
                             thetaTrue: thetaTrue, estimators: estimators, recipeHash: recipeHash)
+    }
+
+    /// Sets `ratioToTruth` of every closed region when a `truth` result with a closed region at the
+    /// same confidence level is present.
+    static func addRatiosToTruth(_ estimators: inout [Estimator]) {
+        guard let truth = estimators.first(where: { $0.mode == "truth" })?.regions else { return }
+        for e in estimators.indices {
+            guard let regions = estimators[e].regions else { continue }
+            for r in regions.indices {
+                guard regions[r].status == .closed,
+                      let reference = truth.first(where: { $0.confidenceLevel == regions[r].confidenceLevel }),
+                      reference.status == .closed, reference.size > 0 else { continue }
+                estimators[e].regions?[r].ratioToTruth = regions[r].size / reference.size
+            }
+        }
     }
 
     /// Pretty-printed, key-sorted JSON.

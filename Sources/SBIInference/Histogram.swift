@@ -100,6 +100,13 @@ public struct Histogram: Sendable, Equatable {
         return index
     }
 
+    /// The flat bin index of every row of `features`, `[nRows]`.
+    /// - Precondition: `features.columns == axisCount`.
+    public func binIndices(_ features: Matrix<Double>) -> [Int] {
+        precondition(features.columns == axisCount, "Histogram.binIndices: features [\(features.rows), \(features.columns)], \(axisCount) axes")
+        return features.withUnsafeBufferPointer { fp in (0..<features.rows).map { binIndex(fp, row: $0) } }
+    }
+
     /// Weighted bin contents Σ_i w_i 1[f_i ∈ b], `[binCount]` (weights nil: all 1).
     /// - Precondition: `features.columns == axisCount` and one weight per row.
     public func fill(_ features: Matrix<Double>, weights: [Double]? = nil) -> [Double] {

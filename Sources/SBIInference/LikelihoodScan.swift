@@ -171,7 +171,9 @@ public enum LikelihoodScan {
             start = end
         }
         let w = data.rowWeight
-        if data.kind == .asimov { for j in sums.indices { sums[j] *= w } }
+        if data.kind == .asimov {
+            for j in sums.indices { sums[j] = sums[j] * w + data.controlVariateTerm(at: grid.point(j)) }
+        }
         return sums
     }
 

@@ -1,5 +1,6 @@
 import CGSL
 import SBICore
+import SBISimulation
 
 /// The data a likelihood is evaluated on: observed events, or the Asimov expectation at θ_true.
 ///
@@ -26,6 +27,17 @@ public struct ScanData: Sendable {
     public let kind: Kind
     /// The number of events n entering the Poisson term and (Asimov) scaling the mean.
     public let eventCount: Double
+    /// Asimov only: the control variate that removes the sample's first-order noise (see
+    /// `withScoreControlVariate`); nil when none was given.
+    public private(set) var scoreControlVariate: ScoreControlVariate?
+
+    /// θ_true and the sample mean t̄ = (1/M) Σ_m t(x_m|θ_true) of the exact score over the Asimov sample.
+    public struct ScoreControlVariate: Sendable, Equatable {
+        /// The point the Asimov sample was drawn at.
+        public let thetaTrue: [Double]
+        /// t̄, `[nParameters]`.
+        public let meanScore: [Double]
+    }
 
     /// Observed events; `count` (default: the number of rows) is the n of the Poisson term.
     /// - Throws: `SBIError.data` naming `x` for no events or a non-finite value.
@@ -44,6 +56,48 @@ public struct ScanData: Sendable {
             throw SBIError.data("expected number of events \(expectedEvents); expected a positive finite number", field: "expectedEvents")
         }
         return ScanData(x: sample, kind: .asimov, eventCount: expectedEvents)
+    }
+
+    /// Asimov data for `simulator` at θ_true: `sampleEvents` events drawn at `thetaTrue` standing for
+    /// `expectedEvents`; when the simulator has an exact likelihood, with the score control variate
+    /// (`withScoreControlVariate`), so that the exact likelihood's best fit is θ_true.
+    /// - Throws: errors of the simulator and of `asimov(sample:expectedEvents:)`.
+    public static func asimov(simulator: any Simulator, thetaTrue: [Double], sampleEvents: Int, expectedEvents: Double,
+                              random: SeededRandom) throws -> ScanData {
+        let sample = try simulator.simulate(at: thetaTrue, count: sampleEvents, random: random)
+        let data = try asimov(sample: sample.observables, expectedEvents: expectedEvents)
+        guard let exact = simulator as? any ExactLikelihoodSimulator else { return data }
+        let score = try ExactLogRatio(simulator: exact, reference: thetaTrue).meanScore(x: sample.observables)
+        return try data.withScoreControlVariate(thetaTrue: thetaTrue, meanScore: score)
+    }
+
+    /// These Asimov data with a score control variate: every event sum becomes
+    /// ```
+    /// N·[(1/M) Σ_m f(x_m|θ) − (θ − θ_true)·t̄],   t̄ = (1/M) Σ_m t(x_m|θ_true),  t = ∇_θ log p(x|θ)
+    /// ```
+    /// E[t(x|θ_true)] = 0 under θ_true, so the correction leaves the expectation unchanged, and for the
+    /// exact likelihood it cancels the sample's noise to first order in θ − θ_true: the gradient of the
+    /// corrected truth log L vanishes at θ_true, so its best fit is θ_true (noise-free Asimov data).
+    /// Estimated likelihoods get the same correction, since it is a property of the data set.
+    ///
+    /// [1] A. B. Owen, "Monte Carlo theory, methods and examples" (2013), §8.9 (control variates).
+    /// - Throws: `SBIError.data` naming `meanScore` on observed data, a length mismatch or a non-finite entry.
+    public func withScoreControlVariate(thetaTrue: [Double], meanScore: [Double]) throws -> ScanData {
+        guard kind == .asimov else { throw SBIError.data("a score control variate applies to Asimov data only", field: "meanScore") }
+        guard meanScore.count == thetaTrue.count, meanScore.allSatisfy(\.isFinite), thetaTrue.allSatisfy(\.isFinite) else {
+            throw SBIError.data("mean score \(meanScore) at θ_true \(thetaTrue); expected finite vectors of equal length", field: "meanScore")
+        }
+        var copy = self
+        copy.scoreControlVariate = ScoreControlVariate(thetaTrue: thetaTrue, meanScore: meanScore)
+        return copy
+    }
+
+    /// The control variate's term −N (θ − θ_true)·t̄ at `theta` (0 without a control variate).
+    public func controlVariateTerm(at theta: [Double]) -> Double {
+        guard let cv = scoreControlVariate, theta.count == cv.meanScore.count else { return 0 }
+        var s = 0.0
+        for i in theta.indices { s += (theta[i] - cv.thetaTrue[i]) * cv.meanScore[i] }
+        return -eventCount * s
     }
 
     /// The weight each row gets in the event sum: 1 (observed) or N/M (Asimov).

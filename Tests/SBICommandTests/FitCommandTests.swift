@@ -3,7 +3,8 @@ import XCTest
 
 /// `sbi fit` run as a user would: exit codes, result files, malformed recipes.
 final class FitCommandTests: XCTestCase, SBICommandTesting {
-    /// A small gaussian recipe: truth and one ALICES network (5 epochs on 4000 events).
+    /// A small gaussian recipe: truth and one ALICES network (30 epochs on 20 000 events, 0.15 s),
+    /// Asimov data of 50 events at θ = 1 estimated from 5000 test events.
     private let recipe = """
         name: cli-tiny
         seed: 3
@@ -17,32 +18,39 @@ final class FitCommandTests: XCTestCase, SBICommandTesting {
             kind: ratio
             theta0: {prior: flat}
             theta1: {point: [0]}
-            events: 4000
+            events: 20000
             test_split: 0
         estimators:
           - name: alices
             method: alices
             sample: train
-            hidden_layers: [10]
-            training: {epochs: 5}
+            hidden_layers: [20]
+            training: {epochs: 30}
         inference:
           modes: [truth, ml]
           theta_true: [1]
-          asimov_events: 50
+          expected_events: 50
+          asimov_events: 5000
           grid: {points: 61}
         outputs:
           folder: results/tiny
         """
 
     /// `sbi bench fit`: one wall-time line and one line per stage, in seconds; the stages run one
-    /// after another inside the timed run, so their sum cannot exceed the wall time.
+    /// after another inside the timed run, so their sum cannot exceed the wall time. Then one line per
+    /// confidence level with ALICES' interval length over truth's (unit x).
     func testBenchFit_tinyRecipe_printsWallAndStageSeconds() throws {
         let folder = try temporaryFolder()
         try recipe.write(toFile: folder + "/tiny.yaml", atomically: true, encoding: .utf8)
         let r = try run(["bench", "fit", "--recipe", "tiny.yaml"], in: folder)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let all = r.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let lines = Array(all.prefix(5))
         XCTAssertEqual(lines.map { $0.first ?? "" }, ["fit_tiny_wall", "fit_tiny_augment", "fit_tiny_train", "fit_tiny_limits", "fit_tiny_plot"], r.stdout)
+        XCTAssertEqual(all.dropFirst(5).map { $0.first ?? "" }, ["fit_tiny_alices_cl68_vs_truth", "fit_tiny_alices_cl95_vs_truth"], r.stdout)
+        // A sanity bound, not a precision check: this network's intervals are within 1 % of truth
+        // (seed 3); 5 epochs on 4000 events gave ×1.5 and a best fit at the grid edge.
+        XCTAssertTrue(all.dropFirst(5).allSatisfy { $0.count == 3 && $0[2] == "x" && (0.8...1.25).contains(Double($0[1]) ?? -1) }, r.stdout)
         XCTAssertTrue(lines.allSatisfy { $0.count == 3 && $0[2] == "s" && (Double($0[1]) ?? -1) >= 0 }, r.stdout)
         let seconds = lines.map { Double($0.count == 3 ? $0[1] : "") ?? 0 }
         XCTAssertLessThanOrEqual(seconds.dropFirst().reduce(0, +), seconds[0] * 1.01 + 0.01, r.stdout)
@@ -64,6 +72,10 @@ final class FitCommandTests: XCTestCase, SBICommandTesting {
         }
         XCTAssertTrue(r.stdout.contains("results in results/tiny/plot"), r.stdout)
         XCTAssertTrue(r.stdout.contains("truth: best"), r.stdout)
+        // The closure report: one row per estimator and CL, ALICES' with its ratio to truth.
+        let closure = r.stdout.split(separator: "\n").filter { $0.hasPrefix("alices ") }.map(String.init)
+        XCTAssertEqual(closure.count, 2, r.stdout)
+        XCTAssertTrue(closure.allSatisfy { $0.contains(" ml ") && $0.contains("×") }, r.stdout)
         XCTAssertEqual(r.stderr, "")  // --quiet: no progress lines
         let again = try run(["fit", "tiny.yaml", "--quiet"], in: folder)
         XCTAssertEqual(again.status, 0, again.stderr)
@@ -79,7 +91,7 @@ final class FitCommandTests: XCTestCase, SBICommandTesting {
     func testFit_malformedRecipe_exit1WithPositionsAndNoOutputFolder() throws {
         let folder = try temporaryFolder()
         let bad = recipe.replacingOccurrences(of: "method: alices", with: "method: alicse")
-            .replacingOccurrences(of: "events: 4000", with: "events: -5")
+            .replacingOccurrences(of: "events: 20000", with: "events: -5")
         try bad.write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
         let r = try run(["fit", "bad.yaml"], in: folder)
         XCTAssertEqual(r.status, 1)

@@ -153,11 +153,4 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(try fit(out).ranStages, [.plot])
         XCTAssertEqual(try snapshot(out), uninterrupted)
     }
-
-    func testPipeline_contourArea_shoelaceOfUnitSquare() {
-        // Closed unit square: area 1 exactly; open paths do not count.
-        let square = ContourPath(xs: [0, 1, 1, 0], ys: [0, 0, 1, 1], closed: true)
-        let open = ContourPath(xs: [0, 5, 5], ys: [0, 0, 5], closed: false)
-        XCTAssertEqual(FitPipeline.area([square, open]), 1, accuracy: 1e-15)
-    }
 }

@@ -7,6 +7,7 @@ import SBIRecipes
 /// ```
 /// fit_<recipe>_wall       seconds of augment + train + limits + plot, every stage forced
 /// fit_<recipe>_<stage>    seconds of one stage
+/// fit_<recipe>_<estimator>_cl<CL>_vs_truth   region size / truth region size (closure report)
 /// ```
 /// Each recipe runs in a fresh temporary folder that is removed afterwards; progress is off.
 enum FitBenchmark {
@@ -29,8 +30,9 @@ enum FitBenchmark {
         throw SBIError.usage("cannot find the shipped recipes (looked in ./Recipes and \(package.path)/Recipes); give --recipe FILE", field: "--recipe")
     }
 
-    /// `(name, seconds)` figures of one forced run of `path`.
-    static func figures(recipePath path: String, console: Console) throws -> [(name: String, seconds: Double)] {
+    /// `(name, value, unit)` figures of one forced run of `path`: wall times, then the ratio of every
+    /// closed region to the truth region.
+    static func figures(recipePath path: String, console: Console) throws -> [(name: String, value: Double, unit: String)] {
         let recipe = try RecipeInput.load(path, console: console, consequence: "; nothing was run")
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let folder = NSTemporaryDirectory() + "sbi-bench-fit-" + UUID().uuidString
@@ -38,6 +40,14 @@ enum FitBenchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         let report = try FitPipeline(recipe: recipe, folder: folder, force: true, log: nil).run()
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        return [("fit_\(name)_wall", wall)] + report.rows.map { ("fit_\(name)_\($0.stage.rawValue)", $0.seconds) }
+        var out: [(name: String, value: Double, unit: String)] = [("fit_\(name)_wall", wall, "s")]
+        out += report.rows.map { ("fit_\(name)_\($0.stage.rawValue)", $0.seconds, "s") }
+        for e in report.closure where e.mode != "truth" {
+            for r in e.regions ?? [] {
+                guard let ratio = r.ratioToTruth else { continue }
+                out.append(("fit_\(name)_\(e.name)_cl\(String(format: "%g", r.confidenceLevel * 100))_vs_truth", ratio, "x"))
+            }
+        }
+        return out
     }
 }

@@ -53,7 +53,7 @@ enum BenchCommand {
             }
             if suite == "fit" {
                 for path in try FitBenchmark.locate(parsed.allValues("recipe")) {
-                    for figure in try FitBenchmark.figures(recipePath: path, console: console) { console.print("\(figure.name) \(formatFigure(figure.seconds)) s") }
+                    for figure in try FitBenchmark.figures(recipePath: path, console: console) { console.print("\(figure.name) \(formatFigure(figure.value)) \(figure.unit)") }
                 }
                 return
             }

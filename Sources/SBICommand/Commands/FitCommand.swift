@@ -19,7 +19,9 @@ enum FitCommand {
         Each stage is written to a temporary folder and renamed into place with a stage.json
         holding the hash of its inputs. A re-run skips stages whose inputs did not change;
         after an interruption the run resumes at the first unfinished stage. --force redoes all.
-        A summary table (stage, wall time, samples/s, best fit, interval or contour area) ends the run.
+        A summary table (stage, wall time, samples/s, best fit, interval or contour area) and the
+        closure report (every estimator's region size per confidence level and, when the truth
+        mode ran, its ratio to the exact likelihood's region) end the run.
         """,
         options: [
             .value("out", "DIR", "Output folder (default: the recipe's outputs.folder)."),
@@ -39,6 +41,11 @@ enum FitCommand {
                                        })
             let report = try pipeline.run()
             for line in report.tableLines() { console.print(line) }
+            let closure = report.closureLines()
+            if !closure.isEmpty {
+                console.print("")
+                for line in closure { console.print(line) }
+            }
             console.print("results in \(report.resultFolder)")
             for file in report.resultFiles { console.print("wrote \(file)") }
         })

@@ -40,7 +40,7 @@ enum LimitsCommand {
             .value("model", "DIR[,DIR...]", "Ratio estimator (or ensemble) folders for mode ml."),
             .value("score-model", "DIR", "Score estimator folder for mode sally."),
             .value("asimov-events", "M", "Size of the Asimov sample (default 100000)."),
-            .value("mc-events", "M", "Simulated events per grid point for histograms (default 100000)."),
+            .value("mc-events", "M", "Events of the one sample reweighted to every grid point for histograms (default 200000)."),
             .value("refine", "K", "Bicubic refinement factor for 2-D contours (default 1: none)."),
             .value("output", "DIR", "Output folder."),
             .value("seed", "S", "Random seed (default 1)."),
@@ -59,7 +59,7 @@ enum LimitsCommand {
             let output = try CommandInput.required(parsed, "output")
             let seed = try CommandInput.seed(parsed)
             let asimovEvents = try parsed.integer("asimov-events", in: 1...100_000_000) ?? 100_000
-            let mcEvents = try parsed.integer("mc-events", in: 1...100_000_000) ?? 100_000
+            let mcEvents = try parsed.integer("mc-events", in: 1...100_000_000) ?? BinExpectation.defaultSampleEvents
             let refine = try parsed.integer("refine", in: 1...64) ?? 1
 
             var rate: EventRate?
@@ -86,8 +86,8 @@ enum LimitsCommand {
                 if let rate { n = try rate.expectedEvents(at: theta) } else if let events { n = Double(events) } else {
                     throw SBIError.usage("Asimov data need --events N or --luminosity L")
                 }
-                let sample = try simulator.simulate(at: theta, count: asimovEvents, random: SeededRandom(seed: seed).substream(1))
-                data = try ScanData.asimov(sample: sample.observables, expectedEvents: n)
+                data = try ScanData.asimov(simulator: simulator, thetaTrue: theta, sampleEvents: asimovEvents, expectedEvents: n,
+                                           random: SeededRandom(seed: seed).substream(1))
             case (nil, let path?):
                 let x = try readObserved(path, observables: simulator.observableNames.count)
                 data = try ScanData.observed(x)
@@ -113,7 +113,7 @@ enum LimitsCommand {
                     let features = HistogramFeatures.observables(columns)
                     let likelihood = HistogramLikelihood(histogram: try histogram(parsed, features: features, data: data, axes: columns.count),
                                                          features: features,
-                                                         expectation: try expectation(simulator, grid: grid, count: mcEvents, seed: seed))
+                                                         expectation: try expectation(simulator, grid: grid, thetaTrue: thetaTrue, count: mcEvents, seed: seed))
                     let name = "histogram(" + columns.map { simulator.observableNames[$0] }.joined(separator: ",") + ")"
                     results.append((name, "histogram", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
                 case .ml:
@@ -138,7 +138,7 @@ enum LimitsCommand {
                     let features = HistogramFeatures.score(score)
                     let likelihood = HistogramLikelihood(histogram: try histogram(parsed, features: features, data: data, axes: score.parameterCount),
                                                          features: features,
-                                                         expectation: try expectation(simulator, grid: grid, count: mcEvents, seed: seed))
+                                                         expectation: try expectation(simulator, grid: grid, thetaTrue: thetaTrue, count: mcEvents, seed: seed))
                     results.append((URL(fileURLWithPath: folder).lastPathComponent, "sally", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
                 }
                 // One line per result of this mode (ml may scan several models); the time is the mode's.
@@ -257,13 +257,9 @@ enum LimitsCommand {
         }
     }
 
-    /// Reweighting of one weighted sample for weighted simulators, else simulation at every θ.
-    static func expectation(_ simulator: any Simulator, grid: ParameterGrid, count: Int, seed: UInt64) throws -> BinExpectation {
-        if let weighted = simulator as? any WeightedSimulator {
-            let centre = (0..<grid.parameterCount).map { i in 0.5 * (grid.axes![i].values[0] + grid.axes![i].values[grid.axes![i].count - 1]) }
-            let sample = try weighted.simulateWeighted(proposalAt: centre, count: count, random: SeededRandom(seed: seed).substream(2))
-            return .reweighted(weighted, sample: sample)
-        }
-        return .simulated(simulator, eventsPerPoint: count, seed: SeededRandom.splitmix64(seed &+ 2))
+    /// Expected bin contents from one sample at θ_true (observed data: the grid's centre), reweighted to every θ.
+    static func expectation(_ simulator: any Simulator, grid: ParameterGrid, thetaTrue: [Double]?, count: Int, seed: UInt64) throws -> BinExpectation {
+        let centre: [Double] = (grid.axes ?? []).map(\.values).map { 0.5 * (($0.first ?? 0) + ($0.last ?? 0)) }
+        return try BinExpectation.sample(for: simulator, reference: thetaTrue ?? centre, count: count, random: SeededRandom(seed: seed).substream(2))
     }
 }

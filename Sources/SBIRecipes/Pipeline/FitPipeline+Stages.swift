@@ -118,8 +118,8 @@ extension FitPipeline {
             thetaTrue = theta
             let n = try rate?.expectedEvents(at: theta) ?? inference.expectedEvents ?? Double(inference.asimovEvents)
             asimovEvents = n
-            let sample = try sim.simulate(at: theta, count: inference.asimovEvents, random: SeededRandom(seed: recipe.seed).substream(1))
-            data = try ScanData.asimov(sample: sample.observables, expectedEvents: n)
+            data = try ScanData.asimov(simulator: sim, thetaTrue: theta, sampleEvents: inference.asimovEvents, expectedEvents: n,
+                                       random: SeededRandom(seed: recipe.seed).substream(1))
         case .observed(let file):
             data = try ScanData.observed(try readObserved(file.resolvedPath, observables: sim.observableNames.count))
         }
@@ -152,7 +152,7 @@ extension FitPipeline {
                 let features = HistogramFeatures.observables(Array(columns.prefix(2)))
                 let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x), bins: Array(repeating: bins, count: min(columns.count, 2)))
                 let likelihood = HistogramLikelihood(histogram: histogram, features: features,
-                                                     expectation: try expectation(sim, grid: grid))
+                                                     expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
                 results.append(("histogram", "histogram", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
             case .sally:
                 for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
@@ -162,7 +162,7 @@ extension FitPipeline {
                     let features = HistogramFeatures.score(score)
                     let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x),
                                                            bins: Array(repeating: inference.histogram?.bins ?? 20, count: score.parameterCount))
-                    let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: try expectation(sim, grid: grid))
+                    let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
                     results.append((e.name, "sally", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
                 }
             case .sallino:
@@ -208,16 +208,10 @@ extension FitPipeline {
         return (0, recipe.outputs.files.map(\.rawValue).joined(separator: ", "))
     }
 
-    /// Expected bin contents: reweighting one weighted sample, else simulation at every grid point.
-    func expectation(_ sim: any Simulator, grid: ParameterGrid) throws -> BinExpectation {
-        let count = 20_000
-        if let weighted = sim as? any WeightedSimulator {
-            let axes: [[Double]] = (grid.axes ?? []).map(\.values)
-            let centre: [Double] = axes.map { 0.5 * (($0.first ?? 0) + ($0.last ?? 0)) }
-            let sample = try weighted.simulateWeighted(proposalAt: centre, count: count, random: SeededRandom(seed: recipe.seed).substream(2))
-            return .reweighted(weighted, sample: sample)
-        }
-        return .simulated(sim, eventsPerPoint: count, seed: SeededRandom.splitmix64(recipe.seed &+ 2))
+    /// Expected bin contents from one sample at θ_true (observed data: the grid's centre), reweighted to every θ.
+    func expectation(_ sim: any Simulator, grid: ParameterGrid, thetaTrue: [Double]?) throws -> BinExpectation {
+        let centre: [Double] = (grid.axes ?? []).map(\.values).map { 0.5 * (($0.first ?? 0) + ($0.last ?? 0)) }
+        return try BinExpectation.sample(for: sim, reference: thetaTrue ?? centre, random: SeededRandom(seed: recipe.seed).substream(2))
     }
 
     /// Observed events `[n, observables]` as Double.
@@ -239,7 +233,8 @@ extension FitPipeline {
     static func format(_ x: Double) -> String { String(format: "%.4g", x) }
 
     /// "name: best θ̂, 68% [lo, hi]" (1 parameter) or "name: best θ̂, 68% area A" (2 parameters; "reaches
-    /// the grid edge" when a contour is open, since the area inside the grid is then not the region's).
+    /// the grid edge" when a contour is open, since the area inside the grid is then not the region's),
+    /// followed by "(×R truth)" when the closure report has a ratio to the truth region.
     public static func describe(_ file: ContoursFile) -> String {
         file.estimators.map { e in
             var text = "\(e.name): best (\(e.bestFit.map(format).joined(separator: ", ")))"
@@ -253,26 +248,11 @@ extension FitPipeline {
                 } else if set.paths.contains(where: { !$0.closed }) {
                     text += " \(level) reaches the grid edge"
                 } else {
-                    text += " \(level) area \(format(area(set.paths)))"
+                    text += " \(level) area \(format(RegionSummary.area(set.paths)))"
                 }
             }
+            if let ratio = e.regions?.first?.ratioToTruth, e.mode != "truth" { text += " (×\(String(format: "%.3f", ratio)) truth)" }
             return text
         }.joined(separator: "; ")
-    }
-
-    /// Total area of the closed contour paths (shoelace formula, |½ Σ x_i y_{i+1} − x_{i+1} y_i|).
-    public static func area(_ paths: [ContourPath]) -> Double {
-        var total = 0.0
-        for path in paths where path.closed && path.count >= 3 {
-            var s = 0.0
-            for i in 0..<path.count {
-                let j = (i + 1) % path.count
-                let a: Double = path.xs[i] * path.ys[j]
-                let b: Double = path.xs[j] * path.ys[i]
-                s += a - b
-            }
-            total += abs(0.5 * s)
-        }
-        return total
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SBICore
+import SBIInference
 
 /// `sbi fit`: runs a recipe's stages augment (simulate + augment) → train → limits → plot in one
 /// output folder, each stage in its own subfolder, skipping stages whose inputs did not change.
@@ -95,6 +96,7 @@ public struct FitPipeline {
             report.rows.append(.init(stage: stage, skipped: false, seconds: seconds, record: record))
             upstreamRan = true
         }
+        report.closure = (try? ContoursFile.read(stageFolder(.limits) + "/contours.json"))?.estimators ?? []
         report.resultFolder = stageFolder(.plot)
         report.resultFiles = recipe.outputs.files.map { report.resultFolder + "/" + $0.rawValue }
         return report

@@ -1,5 +1,6 @@
 import Foundation
 import SBICore
+import SBIInference
 
 /// What one stage of `sbi fit` did, and the `stage.json` record it leaves in its folder.
 ///
@@ -68,6 +69,8 @@ public struct FitReport: Sendable {
     public var resultFolder: String = ""
     /// The result files written, as paths.
     public var resultFiles: [String] = []
+    /// The estimators of `contours.json` with their closure report (region sizes, ratios to truth).
+    public var closure: [ContoursFile.Estimator] = []
 
     /// The stages that ran (were not skipped).
     public var ranStages: [RecipeStage] { rows.filter { !$0.skipped }.map(\.stage) }
@@ -80,6 +83,35 @@ public struct FitReport: Sendable {
             let time = r.skipped ? "-" : String(format: "%.2f s", r.seconds)
             let rate = (!r.skipped && r.record.items > 0 && r.seconds > 0) ? ProgressReporter.formatRate(Double(r.record.items) / r.seconds) : "-"
             lines.append(pad(r.stage.rawValue, 10) + pad(status, 9) + pad(time, 12) + pad(rate, 13) + r.record.detail)
+        }
+        return lines
+    }
+
+    /// The closure report: one line per estimator and confidence level with the region's size
+    /// (area or length), its status and its ratio to the truth region.
+    /// ```
+    /// estimator  mode   CL     size        vs truth
+    /// alices     ml     68%    0.1492      ×1.203
+    /// ```
+    public func closureLines() -> [String] {
+        let rows = closure.flatMap { e in (e.regions ?? []).map { (e, $0) } }
+        guard !rows.isEmpty else { return [] }
+        let nameWidth = max(10, (closure.map(\.name.count).max() ?? 0) + 2)
+        var lines = [pad("estimator", nameWidth) + pad("mode", 11) + pad("CL", 7) + pad("size", 12) + "vs truth"]
+        for (e, r) in rows {
+            let cl = String(format: "%.4g%%", r.confidenceLevel * 100)
+            var size = String(format: "%.4g", r.size)
+            var versus = r.ratioToTruth.map { String(format: "×%.3f", $0) } ?? "-"
+            switch r.status {
+            case .closed: break
+            case .open: size = "open"; versus = "reaches the grid edge"
+            case .empty: size = "empty"; versus = "narrower than the grid spacing"
+            }
+            if let hint = r.hint {
+                let ranges = hint.map { "[\(String(format: "%.4g", $0[0])), \(String(format: "%.4g", $0[1]))]" }.joined(separator: " × ")
+                versus += "; the Fisher information puts it in \(ranges)"
+            }
+            lines.append(pad(e.name, nameWidth) + pad(e.mode, 11) + pad(cl, 7) + pad(size, 12) + versus)
         }
         return lines
     }
