@@ -36,6 +36,24 @@ final class TrainingDatasetTests: XCTestCase {
         XCTAssertEqual(buffer, [3, 4, 5, 6])
     }
 
+    /// No `x_validation.npy`: no validation split; with it, the `_validation` files of every field are
+    /// opened (3 rows here, not the training split's 4), and a missing one is named.
+    func testValidationSplit_opensTheSampleFoldersValidationFiles() throws {
+        try write("x", shape: [4, 1], [1, 2, 3, 4])
+        try write("t_xz", shape: [4, 1], [0, 0, 0, 0])
+        XCTAssertNil(try TrainingDataset.validationSplit(folder: folder, fields: [.x, .tXZ]))
+        try NPYFile.write(NPYArray(shape: [3, 1], data: .float64([7, 8, 9])), to: folder + "/x_validation.npy")
+        XCTAssertThrowsError(try TrainingDataset.validationSplit(folder: folder, fields: [.x, .tXZ])) { error in
+            XCTAssertEqual((error as? SBIError)?.file, folder + "/t_xz_validation.npy")
+        }
+        try NPYFile.write(NPYArray(shape: [3, 1], data: .float64([1, 1, 1])), to: folder + "/t_xz_validation.npy")
+        let validation = try XCTUnwrap(try TrainingDataset.validationSplit(folder: folder, fields: [.x, .tXZ]))
+        XCTAssertEqual(validation.count, 3)
+        var buffer = [Float](repeating: 0, count: 3)
+        buffer.withUnsafeMutableBufferPointer { validation.readRows(0..<3, of: .x, into: $0) }
+        XCTAssertEqual(buffer, [7, 8, 9])
+    }
+
     func testTrainingDataset_rowCountMismatch_throwsNamingFile() throws {
         try write("x", shape: [4, 2], [Double](repeating: 0, count: 8))
         try write("y", shape: [3], [0, 1, 0])

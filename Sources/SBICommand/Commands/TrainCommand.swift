@@ -39,7 +39,7 @@ enum TrainCommand {
             .value("batch-size", "N", "Samples per step (default 128)."),
             .value("learning-rate", "LR[,LR_END]", "Initial and final learning rate (default 1e-3,1e-4)."),
             .value("optimizer", "NAME", "adam, amsgrad or sgd (default amsgrad)."),
-            .value("validation", "F", "Fraction held out for validation/early stopping (default 0.25)."),
+            .value("validation", "F", "Fraction held out for validation/early stopping (default 0.25; without it a sample folder's own x_validation.npy ... split is used when present)."),
             .value("seed", "S", "Random seed (default 1)."),
             .value("members", "N", "Train an ensemble of N members (default 1)."),
         ],
@@ -63,14 +63,16 @@ enum TrainCommand {
             let summary: (history: TrainingHistory?, samples: Int)
             switch method.kind {
             case .parameterizedRatio:
-                let data = try TrainingDataset(files: try files(method, folder: folder, suffix: suffix))
+                let paths = try files(method, folder: folder, suffix: suffix)
+                let data = try TrainingDataset(files: paths)
+                let validation = try validationSplit(parsed, folder: folder, suffix: suffix, fields: Array(paths.keys))
                 if members == 1 {
-                    let e = try ParameterizedRatioEstimator.train(method: method, data: data, network: network, training: training)
+                    let e = try ParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network, training: training)
                     try e.save(to: output)
                     summary = (e.history, data.count)
                 } else {
                     let ensemble = try RatioEnsemble.train(count: members, seed: training.seed, method: method, data: data,
-                                                           network: network, training: training)
+                                                           validation: validation, network: network, training: training)
                     try ensemble.save(to: output)
                     summary = (ensemble.members.last?.history, data.count)
                 }
@@ -81,13 +83,16 @@ enum TrainCommand {
                 try e.save(to: output)
                 summary = (e.history, data.count)
             case .score:
-                let data = try TrainingDataset(files: try files(method, folder: folder, suffix: suffix))
+                let paths = try files(method, folder: folder, suffix: suffix)
+                let data = try TrainingDataset(files: paths)
+                let validation = try validationSplit(parsed, folder: folder, suffix: suffix, fields: Array(paths.keys))
                 if members == 1 {
-                    let e = try SALLYEstimator.train(data: data, network: network, training: training)
+                    let e = try SALLYEstimator.train(data: data, validation: validation, network: network, training: training)
                     try e.save(to: output)
                     summary = (e.history, data.count)
                 } else {
-                    let ensemble = try ScoreEnsemble.train(count: members, seed: training.seed, data: data, network: network, training: training)
+                    let ensemble = try ScoreEnsemble.train(count: members, seed: training.seed, data: data, validation: validation,
+                                                           network: network, training: training)
                     try ensemble.save(to: output)
                     summary = (ensemble.members.last?.history, data.count)
                 }
@@ -103,6 +108,14 @@ enum TrainCommand {
             console.print("time \(BenchCommand.formatFigure(seconds)) s")
             console.print("wrote \(output)")
         })
+
+    /// The sample folder's own validation split (`x_validation.npy`, ...) when training on the `train`
+    /// split without an explicit `--validation` fraction; nil otherwise (the fraction is then held out).
+    static func validationSplit(_ parsed: ParsedOptions, folder: String, suffix: String,
+                                fields: [TrainingDataset.Field]) throws -> TrainingDataset? {
+        guard suffix == "train", parsed.value("validation") == nil else { return nil }
+        return try TrainingDataset.validationSplit(folder: folder, fields: fields)
+    }
 
     /// MadMiner's file for each field the method reads; a missing file is a data error naming it.
     static func files(_ method: EstimatorMethod, folder: String, suffix: String) throws -> [TrainingDataset.Field: String] {

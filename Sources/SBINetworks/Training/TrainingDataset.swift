@@ -84,6 +84,18 @@ public final class TrainingDataset {
         try self.init(files: files)
     }
 
+    /// The validation split that augmentation wrote next to the training split,
+    /// `<folder>/<stem>_validation.npy` for each of `fields`, or nil when `folder` has no
+    /// `x_validation.npy`. Training on a sample folder uses it instead of re-splitting the training
+    /// split, as MadMiner's trainers do with their `x_val` files.
+    /// - Throws: as `init(folder:suffix:fields:)` (e.g. a missing `theta0_validation.npy` when
+    ///   `x_validation.npy` exists).
+    public static func validationSplit(folder: String, fields: [Field]) throws -> TrainingDataset? {
+        let prefix = folder.isEmpty ? "" : (folder.hasSuffix("/") ? folder : folder + "/")
+        guard access(prefix + Field.x.fileStem + "_validation.npy", F_OK) == 0 else { return nil }
+        return try TrainingDataset(folder: folder, suffix: "validation", fields: fields)
+    }
+
     /// Opens one `.npy` file per field.
     /// - Throws: as `init(folder:suffix:fields:)`.
     public init(files: [Field: String]) throws {

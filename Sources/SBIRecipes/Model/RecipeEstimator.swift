@@ -45,7 +45,8 @@ public struct RecipeTraining: Codable, Sendable, Equatable {
     public var initialLearningRate: Double = 1e-3
     /// Learning rate of the last epoch (default 1e-4).
     public var finalLearningRate: Double = 1e-4
-    /// Fraction held out for validation, [0, 1) (default 0.25).
+    /// Fraction of the training split held out for validation, [0, 1) (default 0.25); used only when the
+    /// sample has no validation split of its own (its `_validation` files are used when present).
     public var validationSplit: Double = 0.25
     /// Keep the parameters of the best validation epoch (default true).
     public var earlyStopping: Bool = true

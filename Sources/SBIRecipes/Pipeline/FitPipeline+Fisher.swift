@@ -9,7 +9,8 @@ import SBISimulation
 ///
 /// ```
 /// I_ij(θ) = N · E_x[t_i(x|θ) t_j(x|θ)]  (+ rate term),  t = ∇_θ log p(x|θ)
-/// truth: exact score of the simulator (or joint score if it has no exact likelihood); ml: score of r̂ by central differences
+/// truth: exact score of the simulator (or joint score if it has no exact likelihood); ml: score of r̂ by central
+/// differences; sally: the estimated score t̂; histogram: Σ_b ∂ν_b ∂ν_bᵀ/ν_b of its bins; rate: ∂ν ∂νᵀ/ν
 /// fisher.json = [{ "name", "mode", "parameters", "matrix": row-major [k·k] }]
 /// ```
 /// arXiv:1805.00020 §4 (Fisher information), arXiv:1805.00013.
@@ -20,28 +21,52 @@ struct FitFisherEntry: Codable, Equatable {
     var matrix: [Double]
 }
 
+/// A likelihood of the limits stage whose Fisher information `fisher.json` records.
+enum FitFisherSource {
+    /// A ratio estimator (`ml` mode): score of log r̂ by central differences.
+    case ratio(name: String, estimator: any LogRatioEstimator)
+    /// A SALLY estimator (`sally` mode): I = N·E[t̂ t̂ᵀ], the information of the estimated score.
+    case score(name: String, estimator: any ScoreEstimator)
+    /// A histogram (`histogram` mode): the binned information Σ_b ∂ν_b ∂ν_bᵀ/ν_b.
+    case histogram(name: String, histogram: Histogram, features: HistogramFeatures)
+    /// The rate term alone (`rate` mode).
+    case rate
+}
+
 extension FitPipeline {
-    /// Fisher information of every truth and ml result at `theta`, as `fisher.json` bytes.
-    func fisherJSON(simulator sim: any Simulator, ratioEstimators: [(String, any LogRatioEstimator)], withTruth: Bool,
+    /// Fisher information at `theta` of the truth (when `withTruth`) and of every source, as `fisher.json` bytes.
+    func fisherJSON(simulator sim: any Simulator, sources: [FitFisherSource], withTruth: Bool,
                     sample x: Matrix<Double>, theta: [Double], events: Double, rate: EventRate?) throws -> [UInt8] {
         let names = recipe.parameterNames
+        let n: Double? = rate == nil ? events : nil
+        let seed = SeededRandom.splitmix64(recipe.seed &+ 3)
         var entries: [FitFisherEntry] = []
         if withTruth {
-            let seed = SeededRandom.splitmix64(recipe.seed &+ 3)
             let info: FisherInformation
             if let exact = sim as? any ExactLikelihoodSimulator {
-                info = try FisherInformation.exact(simulator: exact, at: theta, events: rate == nil ? events : nil, rate: rate,
-                                                   sampleSize: 20_000, seed: seed)
+                info = try FisherInformation.exact(simulator: exact, at: theta, events: n, rate: rate, sampleSize: 20_000, seed: seed)
             } else {
-                info = try FisherInformation.truth(simulator: sim, at: theta, events: rate == nil ? events : nil, rate: rate,
-                                                   sampleSize: 20_000, seed: seed)
+                info = try FisherInformation.truth(simulator: sim, at: theta, events: n, rate: rate, sampleSize: 20_000, seed: seed)
             }
             entries.append(FitFisherEntry(name: "truth", mode: "truth", parameters: names, matrix: info.matrix.storage))
         }
-        for (name, estimator) in ratioEstimators {
-            let info = try FisherInformation.ml(estimator: estimator, names: names, sample: x, at: theta,
-                                                events: rate == nil ? events : nil, rate: rate)
-            entries.append(FitFisherEntry(name: name, mode: "ml", parameters: names, matrix: info.matrix.storage))
+        for source in sources {
+            switch source {
+            case .ratio(let name, let estimator):
+                let info = try FisherInformation.ml(estimator: estimator, names: names, sample: x, at: theta, events: n, rate: rate)
+                entries.append(FitFisherEntry(name: name, mode: "ml", parameters: names, matrix: info.matrix.storage))
+            case .score(let name, let estimator):
+                let info = try FisherInformation.sally(estimator: estimator, names: names, sample: x, at: theta, events: n, rate: rate)
+                entries.append(FitFisherEntry(name: name, mode: "sally", parameters: names, matrix: info.matrix.storage))
+            case .histogram(let name, let histogram, let features):
+                let info = try FisherInformation.histogram(histogram, features: features, simulator: sim, at: theta, events: n, rate: rate,
+                                                           sampleSize: 100_000, seed: seed)
+                entries.append(FitFisherEntry(name: name, mode: "histogram", parameters: names, matrix: info.matrix.storage))
+            case .rate:
+                guard let rate else { continue }
+                let info = try FisherInformation.rate(rate, names: names, at: theta)
+                entries.append(FitFisherEntry(name: "rate", mode: "rate", parameters: names, matrix: info.matrix.storage))
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

@@ -64,6 +64,8 @@ extension FitPipeline {
             if method.usesScore { fields.append(.tXZ) }
             let sampleFolder = stageFolder(.augment) + "/" + estimator.sample
             let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields)
+            // The sample's own validation split when it has one (the estimator's validation_split then does not apply).
+            let validation = try TrainingDataset.validationSplit(folder: sampleFolder, fields: fields)
             let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
             let training = estimator.training.settings
             let out = partial + "/" + estimator.name
@@ -71,21 +73,22 @@ extension FitPipeline {
             var history: TrainingHistory?
             switch (method.kind, estimator.ensemble) {
             case (.score, 1):
-                let e = try SALLYEstimator.train(data: data, network: network, training: training,
+                let e = try SALLYEstimator.train(data: data, validation: validation, network: network, training: training,
                                                  parameterNames: recipe.parameterNames, progress: progress)
                 try e.save(to: out)
                 history = e.history
             case (.score, let n):
-                let e = try ScoreEnsemble.train(count: n, seed: training.seed, data: data, network: network, training: training)
+                let e = try ScoreEnsemble.train(count: n, seed: training.seed, data: data, validation: validation, network: network, training: training)
                 try e.save(to: out)
                 history = e.members.last?.history
             case (_, 1):
-                let e = try ParameterizedRatioEstimator.train(method: method, data: data, network: network, training: training,
+                let e = try ParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network, training: training,
                                                               parameterNames: recipe.parameterNames, progress: progress)
                 try e.save(to: out)
                 history = e.history
             case (_, let n):
-                let e = try RatioEnsemble.train(count: n, seed: training.seed, method: method, data: data, network: network, training: training)
+                let e = try RatioEnsemble.train(count: n, seed: training.seed, method: method, data: data, validation: validation,
+                                                network: network, training: training)
                 try e.save(to: out)
                 history = e.members.last?.history
             }
@@ -112,7 +115,7 @@ extension FitPipeline {
         let data: ScanData
         var thetaTrue: [Double]?
         var asimovEvents = 0.0
-        var ratioEstimators: [(String, any LogRatioEstimator)] = []
+        var fisherSources: [FitFisherSource] = []
         switch inference.data {
         case .asimov(let theta):
             thetaTrue = theta
@@ -137,12 +140,13 @@ extension FitPipeline {
             case .rate:
                 guard let rate else { throw SBIError.data("mode rate needs a simulator with a cross section", field: "inference.modes") }
                 results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid)))
+                fisherSources.append(.rate)
             case .ml:
                 for e in recipe.estimators where e.method.isRatio && selected.contains(e.name) {
                     let folder = stageFolder(.train) + "/" + e.name
                     let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
                                                                           : try ParameterizedRatioEstimator.load(from: folder)
-                    ratioEstimators.append((e.name, estimator))
+                    fisherSources.append(.ratio(name: e.name, estimator: estimator))
                     results.append((e.name, "ml", try LikelihoodScan.ml(estimator: estimator, data: data, grid: grid, rate: rate)))
                 }
             case .histogram:
@@ -154,6 +158,7 @@ extension FitPipeline {
                 let likelihood = HistogramLikelihood(histogram: histogram, features: features,
                                                      expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
                 results.append(("histogram", "histogram", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                fisherSources.append(.histogram(name: "histogram", histogram: histogram, features: features))
             case .sally:
                 for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
                     let folder = stageFolder(.train) + "/" + e.name
@@ -164,6 +169,11 @@ extension FitPipeline {
                                                            bins: Array(repeating: inference.histogram?.bins ?? 20, count: score.parameterCount))
                     let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
                     results.append((e.name, "sally", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                    // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
+                    let reference = recipe.samples.first { $0.name == e.sample }?.theta0.singlePoint
+                    if let reference, let thetaTrue, zip(reference, thetaTrue).allSatisfy({ abs($0 - $1) <= 1e-12 * max(1, abs($1)) }) {
+                        fisherSources.append(.score(name: e.name, estimator: score))
+                    }
                 }
             case .sallino:
                 throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
@@ -184,7 +194,7 @@ extension FitPipeline {
         try NPYFile.write(NPYArray(p), to: partial + "/pvalues.npy")
         try NPYFile.write(NPYArray(grid.points), to: partial + "/grid.npy")
         if inference.fisherInformation, let theta = thetaTrue {
-            let bytes = try fisherJSON(simulator: sim, ratioEstimators: ratioEstimators, withTruth: inference.modes.contains(.truth),
+            let bytes = try fisherJSON(simulator: sim, sources: fisherSources, withTruth: inference.modes.contains(.truth),
                                        sample: data.x, theta: theta, events: asimovEvents, rate: rate)
             try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
         }
