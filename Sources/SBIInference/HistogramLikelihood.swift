@@ -183,8 +183,8 @@ public struct HistogramLikelihood {
 
     /// The observed (or Asimov) bin counts n_b of `data`.
     public func observedCounts(_ data: ScanData) throws -> [Double] {
-        var counts = histogram.fill(try checkedFeatures(data.x))
-        if data.kind == .asimov {
+        var counts = histogram.fill(try checkedFeatures(data.x), weights: data.rowWeights)
+        if data.kind == .asimov, data.rowWeights == nil {
             let w = data.rowWeight
             for b in counts.indices { counts[b] *= w }
         }

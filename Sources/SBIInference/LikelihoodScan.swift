@@ -147,7 +147,7 @@ public enum LikelihoodScan {
         return try LikelihoodScanResult(grid: grid, logLikelihood: logL)
     }
 
-    /// Σ_i w·log r̂(x_i|θ_j) for every grid point, in event chunks; w = `data.rowWeight`.
+    /// Σ_i w_i·log r̂(x_i|θ_j) for every grid point, in event chunks; w_i = `data.rowWeights` or `data.rowWeight`.
     /// Summation order is fixed (chunk by chunk, events in order) so equal inputs give equal bits.
     public static func eventSums(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid) throws -> [Double] {
         var sums = [Double](repeating: 0, count: grid.count)
@@ -162,15 +162,23 @@ public enum LikelihoodScan {
             }
             r.withUnsafeBufferPointer { rp in
                 let m = end - start
-                for j in 0..<grid.count {
-                    var s = 0.0
-                    for i in 0..<m { s += rp[j * m + i] }
-                    sums[j] += s
+                if let weights = data.rowWeights {
+                    for j in 0..<grid.count {
+                        var s = 0.0
+                        for i in 0..<m { s += weights[start + i] * rp[j * m + i] }
+                        sums[j] += s
+                    }
+                } else {
+                    for j in 0..<grid.count {
+                        var s = 0.0
+                        for i in 0..<m { s += rp[j * m + i] }
+                        sums[j] += s
+                    }
                 }
             }
             start = end
         }
-        let w = data.rowWeight
+        let w = data.rowWeights == nil ? data.rowWeight : 1
         if data.kind == .asimov {
             for j in sums.indices { sums[j] = sums[j] * w + data.controlVariateTerm(at: grid.point(j)) }
         }

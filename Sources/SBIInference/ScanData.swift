@@ -27,6 +27,9 @@ public struct ScanData: Sendable {
     public let kind: Kind
     /// The number of events n entering the Poisson term and (Asimov) scaling the mean.
     public let eventCount: Double
+    /// Asimov data from a weighted sample: the weight of every row, summing to `eventCount`; nil when
+    /// every row weighs the same (`rowWeight`).
+    public let rowWeights: [Double]?
     /// Asimov only: the control variate that removes the sample's first-order noise (see
     /// `withScoreControlVariate`); nil when none was given.
     public private(set) var scoreControlVariate: ScoreControlVariate?
@@ -45,7 +48,7 @@ public struct ScanData: Sendable {
         try check(x)
         let n = count ?? x.rows
         guard n >= 0 else { throw SBIError.data("event count \(n) is negative", field: "n") }
-        return ScanData(x: x, kind: .observed, eventCount: Double(n))
+        return ScanData(x: x, kind: .observed, eventCount: Double(n), rowWeights: nil)
     }
 
     /// Asimov data: `sample` drawn at θ_true stands for `expectedEvents` events.
@@ -55,15 +58,43 @@ public struct ScanData: Sendable {
         guard expectedEvents.isFinite, expectedEvents > 0 else {
             throw SBIError.data("expected number of events \(expectedEvents); expected a positive finite number", field: "expectedEvents")
         }
-        return ScanData(x: sample, kind: .asimov, eventCount: expectedEvents)
+        return ScanData(x: sample, kind: .asimov, eventCount: expectedEvents, rowWeights: nil)
     }
 
-    /// Asimov data for `simulator` at θ_true: `sampleEvents` events drawn at `thetaTrue` standing for
-    /// `expectedEvents`; when the simulator has an exact likelihood, with the score control variate
-    /// (`withScoreControlVariate`), so that the exact likelihood's best fit is θ_true.
-    /// - Throws: errors of the simulator and of `asimov(sample:expectedEvents:)`.
+    /// Asimov data from a weighted sample: row m stands for N·w_m/Σw events,
+    /// ```
+    /// asimov:  N · Σ_m w_m f(x_m) / Σ_m w_m
+    /// ```
+    /// For events weighted at θ_true (real events morphed to θ_true) no resampling noise enters: an
+    /// estimator that is exact on these events has its best fit at θ_true.
+    /// - Throws: `SBIError.data` naming `x`, `weights` (count, a negative or non-finite weight, zero
+    ///   total) or `expectedEvents`.
+    public static func asimov(weightedSample sample: Matrix<Double>, weights: [Double], expectedEvents: Double) throws -> ScanData {
+        let data = try asimov(sample: sample, expectedEvents: expectedEvents)
+        guard weights.count == sample.rows else {
+            throw SBIError.data("\(weights.count) weights for \(sample.rows) events", field: "weights")
+        }
+        if let bad = weights.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+            throw SBIError.data("weight \(weights[bad]) of event \(bad); expected a finite number ≥ 0", field: "weights")
+        }
+        let total = weights.reduce(0, +)
+        guard total > 0 else { throw SBIError.data("the weights sum to 0", field: "weights") }
+        return ScanData(x: sample, kind: .asimov, eventCount: expectedEvents, rowWeights: weights.map { $0 * expectedEvents / total })
+    }
+
+    /// Asimov data for `simulator` at θ_true, standing for `expectedEvents`:
+    /// - with an exact likelihood: `sampleEvents` events drawn at `thetaTrue` with the score control
+    ///   variate (`withScoreControlVariate`), so that the exact likelihood's best fit is θ_true;
+    /// - real events (`EventSampleSimulator`): the events it simulates from (the reserved test events),
+    ///   weighted at θ_true (`asimov(weightedSample:weights:expectedEvents:)`), free of resampling noise;
+    /// - otherwise `sampleEvents` events drawn at `thetaTrue`.
+    /// - Throws: errors of the simulator and of the `asimov` constructors.
     public static func asimov(simulator: any Simulator, thetaTrue: [Double], sampleEvents: Int, expectedEvents: Double,
                               random: SeededRandom) throws -> ScanData {
+        if let events = simulator as? EventSampleSimulator {
+            let sample = try events.simulationEvents(weightedAt: thetaTrue)
+            return try asimov(weightedSample: sample.observables, weights: sample.weights ?? [], expectedEvents: expectedEvents)
+        }
         let sample = try simulator.simulate(at: thetaTrue, count: sampleEvents, random: random)
         let data = try asimov(sample: sample.observables, expectedEvents: expectedEvents)
         guard let exact = simulator as? any ExactLikelihoodSimulator else { return data }

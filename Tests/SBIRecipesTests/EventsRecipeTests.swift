@@ -18,14 +18,16 @@ final class EventsRecipeTests: XCTestCase {
         try LHEWriterForTests.text(ids: ["m", "0", "p"], events: events, sigma: 1).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    static func recipe(events: String = "[run.lhe]", extra: String = "", modes: String = "[ml, histogram]") -> String {
+    static func recipe(events: String = "[run.lhe]", extra: String = "", modes: String = "[ml, histogram]",
+                       range: String = "[-1, 1]", sampleEvents: Int = 4000,
+                       estimator: String = "{name: carl, method: carl, sample: train, hidden_layers: [10], training: {epochs: 2, batch_size: 128}}") -> String {
         """
         version: 1
         name: lhe
         seed: 3
         parameters:
           - name: theta
-            range: [-1, 1]
+            range: \(range)
         simulator:
           events: \(events)
           benchmarks:
@@ -40,17 +42,11 @@ final class EventsRecipeTests: XCTestCase {
             kind: ratio
             theta0: {prior: flat}
             theta1: {benchmark: sm}
-            events: 4000
+            events: \(sampleEvents)
             validation_split: 0
             test_split: 0
         estimators:
-          - name: carl
-            method: carl
-            sample: train
-            hidden_layers: [10]
-            training:
-              epochs: 2
-              batch_size: 128
+          - \(estimator)
         inference:
           modes: \(modes)
           theta_true: [0]
@@ -85,22 +81,79 @@ final class EventsRecipeTests: XCTestCase {
         XCTAssertEqual(sim.observableNames, ["pt_j1"])
     }
 
-    func testEventsRecipe_fitPipeline_runsAndHistogramBestFitIsThetaTrue() throws {
+    /// The exact Asimov log-likelihood of the LHE model at θ_true = 0 for `n` events, and its 68 % interval.
+    /// z ~ U(0, 1) is recovered from p_T, p(z|θ) = (1 + θz)²/σ(θ), σ(θ) = 1 + θ + θ²/3, so
+    /// ```
+    /// log L(θ) = n·(2 E₀[log(1 + θz)] − log σ(θ)),  E₀[log(1 + θz)] = ((1 + θ) log(1 + θ) − θ)/θ
+    /// binned:  log L(θ) = n Σ_b p_b(0) log p_b(θ),  p_b(θ) = [(1 + θz)³/(3θ)]_{z_b}^{z_{b+1}} / σ(θ)
+    /// ```
+    static func exactInterval(events n: Double, binEdges: [Double]? = nil) -> (lower: Double, upper: Double) {
+        func sigma(_ t: Double) -> Double { 1 + t + t * t / 3 }
+        func logL(_ t: Double) -> Double {
+            if let e = binEdges {
+                func mass(_ a: Double, _ b: Double, _ t: Double) -> Double {
+                    abs(t) < 1e-9 ? b - a : (pow(1 + t * b, 3) - pow(1 + t * a, 3)) / (3 * t)
+                }
+                return n * (0..<(e.count - 1)).reduce(0) { s, k in
+                    s + (e[k + 1] - e[k]) * log(mass(e[k], e[k + 1], t) / sigma(t))
+                }
+            }
+            let meanLog = abs(t) < 1e-9 ? 0 : ((1 + t) * log(1 + t) - t) / t
+            return n * (2 * meanLog - log(sigma(t)))
+        }
+        let qc = 0.98945806   // χ²₁ quantile at 68 %
+        func root(_ a: Double, _ b: Double) -> Double {
+            var (lo, hi) = (a, b)   // q(lo) < qc < q(hi) or the reverse; bisection on q − qc
+            let sign = -2 * (logL(lo) - logL(0)) < qc
+            for _ in 0..<100 {
+                let mid = 0.5 * (lo + hi)
+                if (-2 * (logL(mid) - logL(0)) < qc) == sign { lo = mid } else { hi = mid }
+            }
+            return 0.5 * (lo + hi)
+        }
+        return (root(0, -0.99), root(0, 0.99))
+    }
+
+    /// The LHE model has an exact likelihood the tests know (see `writeLHE`), so the real-event fit is
+    /// checked against it, for 100 expected events at θ = 0 with θ in [−0.5, 0.5] (at θ = −1 the weight
+    /// (1 − z)² vanishes and log r diverges, which a small network cannot follow): the 5-bin histogram of
+    /// p_T (adaptive, about the quintiles of z) must give the analytic binned interval, and ALICES (2×50,
+    /// 40 000 events, 50 epochs) the exact one. The Asimov data are the 3000 events weighted at θ = 0.
+    /// Tolerances from recipe seeds 3–6: histogram length within 3 % of the analytic binned one (measured
+    /// 0.2 %: the expectation reweights the 3000 events, the edges are their quantiles); ALICES length
+    /// within 8 % of exact (measured ×1.015–1.030) and best fit within 0.35 σ (measured +0.21…+0.23 σ,
+    /// a bias shared by all seeds since they train on the same 3000 events). A 1×20 network trained for
+    /// 20 epochs gives ×0.73 and fails.
+    func testEventsRecipe_fitPipeline_histogramAndALICESMatchTheExactLikelihood() throws {
         let dir = try folder()
-        let recipe = try RecipeLoader.parse(Self.recipe(), file: "recipe.yaml", folder: dir)
+        let alices = "{name: alices, method: alices, sample: train, hidden_layers: [50, 50], alpha: 1, training: {epochs: 50, batch_size: 128}}"
+        let recipe = try RecipeLoader.parse(Self.recipe(range: "[-0.5, 0.5]", sampleEvents: 40_000, estimator: alices),
+                                            file: "recipe.yaml", folder: dir)
         let out = dir + "/fit"
         _ = try FitPipeline(recipe: recipe, folder: out, force: false).run()
         let contours = try ContoursFile.read(out + "/limits/contours.json")
-        XCTAssertEqual(Set(contours.estimators.map(\.mode)), ["ml", "histogram"])
-        // Asimov histogram counts come from the model at θ_true, so the binned likelihood peaks at
-        // θ_true = 0 (a grid point); the reported best fit is refined between grid points, so it is
-        // within half a grid step (0.05) of it.
-        let histogram = try XCTUnwrap(contours.estimators.first { $0.mode == "histogram" })
-        XCTAssertEqual(histogram.bestFit.count, 1)
-        XCTAssertEqual(histogram.bestFit[0], 0, accuracy: 0.05)
+        XCTAssertEqual(contours.estimators.map(\.mode), ["ml", "histogram"])
+        func interval(_ mode: String) throws -> ConfidenceInterval {
+            let e = try XCTUnwrap(contours.estimators.first { $0.mode == mode })
+            return try XCTUnwrap(e.intervals.first { abs($0.confidenceLevel - 0.68) < 1e-9 }?.intervals.first)
+        }
+        let exact = Self.exactInterval(events: 100)
+        let binned = Self.exactInterval(events: 100, binEdges: [0, 0.2, 0.4, 0.6, 0.8, 1])
+        let sigma = 0.5 * (exact.upper - exact.lower)
+        let h = try interval("histogram"), a = try interval("ml")
+        XCTAssertEqual((h.upper - h.lower) / (binned.upper - binned.lower), 1, accuracy: 0.03)
+        XCTAssertGreaterThan(binned.upper - binned.lower, exact.upper - exact.lower, "binning loses information (premise)")
+        XCTAssertEqual((a.upper - a.lower) / (exact.upper - exact.lower), 1, accuracy: 0.08)
+        let best = try XCTUnwrap(contours.estimators.first { $0.mode == "ml" }?.bestFit.first)
+        XCTAssertEqual(best / sigma, 0, accuracy: 0.35)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/augment/train/r_xz_train.npy"))
-        // Regenerated event files (other events, other size) change every stage's input hash.
-        let pipeline = FitPipeline(recipe: recipe, folder: out, force: false)
+    }
+
+    /// Regenerated event files (other events, other size) change every stage's input hash.
+    func testEventsRecipe_regeneratedEventFiles_changeEveryStageHash() throws {
+        let dir = try folder()
+        let recipe = try RecipeLoader.parse(Self.recipe(), file: "recipe.yaml", folder: dir)
+        let pipeline = FitPipeline(recipe: recipe, folder: dir + "/fit", force: false)
         let before = try RecipeStage.allCases.map { try pipeline.inputHash(for: $0) }
         try Self.writeLHE(dir + "/run.lhe", n: 2999, seed: 6)
         let after = try RecipeStage.allCases.map { try pipeline.inputHash(for: $0) }

@@ -48,12 +48,14 @@ final class RecipeLibraryTests: XCTestCase {
         XCTAssertEqual(settings.validationFraction, 0.25)
     }
 
-    /// The SM expects 36 events at 300 fb⁻¹ (design.md §7); 1e-9 relative is rounding only.
-    func testSimulatorAndGrid_wbfExpects36SMEvents_gridHas41x41Points() throws {
+    /// The recipe's `luminosity_inverse_femtobarn: 300` reaches the simulator as 3·10⁵ pb⁻¹ (ν = σ·L at a
+    /// point away from the SM); 1e-9 relative is rounding only.
+    func testSimulatorAndGrid_wbfLuminosityInPicobarn_gridHas41x41Points() throws {
         let r = try wbf()
         let simulator = try r.simulator.make(luminosityInversePicobarn: r.inference.luminosityInversePicobarn)
         let wbf = try XCTUnwrap(simulator as? WBFHiggsSimulator)
-        XCTAssertEqual(try wbf.expectedEvents(at: [0, 0]), 36, accuracy: 36e-9)
+        let sigma = try wbf.crossSection(at: [0.4, -0.3])
+        XCTAssertEqual(try wbf.expectedEvents(at: [0.4, -0.3]), sigma * 3e5, accuracy: 3e5 * sigma * 1e-9)
         XCTAssertEqual(r.parameterSpace.names, ["fW", "fWW"])
         XCTAssertEqual(r.parameterSpace.latexLabels, ["f_W", "f_{WW}"])
         let grid = try r.inference.parameterGrid(names: r.parameterNames)

@@ -6,11 +6,19 @@ import XCTest
 final class WBFHiggsSimulatorTests: XCTestCase {
     let simulator = WBFHiggsSimulator()
 
-    func testWBFHiggsRate_standardModelAtDefaultLuminosity_expects36Events() throws {
-        XCTAssertEqual(try simulator.expectedEvents(at: [0, 0]), 36, accuracy: 1e-12)
-        var doubled = simulator
-        doubled.luminosityInversePicobarn *= 2
-        XCTAssertEqual(try doubled.expectedEvents(at: [0, 0]), 72, accuracy: 1e-12)
+    /// σ(θ) in closed form against the weights it must integrate: E_q[w(z|θ)] = σ(θ) for events from the
+    /// proposal, tuned at the SM and at θ itself, within 3 standard errors of the mean weight (3·10⁵ events);
+    /// and the moments of the p_T spectrum against GSL integration.
+    func testWBFHiggsRate_meanEventWeight_equalsClosedFormCrossSection() throws {
+        for theta in [[0.0, 0.0], [0.7, -0.9], [-0.9, 0.8]] {
+            for proposal in [[0.0, 0.0], theta] {
+                let batch = try simulator.simulateWeighted(proposalAt: proposal, count: 300_000, random: SeededRandom(seed: 4))
+                let w = try simulator.weights(latent: batch.latent, at: theta)
+                let mean = w.reduce(0, +) / Double(w.count)
+                let se = (w.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(w.count - 1) / Double(w.count)).squareRoot()
+                XCTAssertEqual(mean, try simulator.crossSection(at: theta), accuracy: 3 * se, "θ = \(theta), proposal at \(proposal)")
+            }
+        }
         // The moments m₂, m₄ of u = p/p₀ under P(p) against GSL integration (1e-9 relative).
         let quadrature = Quadrature()
         for n in [2, 4] {

@@ -195,7 +195,7 @@ extension FitPipeline {
         try NPYFile.write(NPYArray(grid.points), to: partial + "/grid.npy")
         if inference.fisherInformation, let theta = thetaTrue {
             let bytes = try fisherJSON(simulator: sim, sources: fisherSources, withTruth: inference.modes.contains(.truth),
-                                       sample: data.x, theta: theta, events: asimovEvents, rate: rate)
+                                       sample: try fisherSample(sim, data: data, theta: theta), theta: theta, events: asimovEvents, rate: rate)
             try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
         }
         return (data.x.rows * results.count * grid.count, FitPipeline.describe(file))
@@ -222,6 +222,13 @@ extension FitPipeline {
     func expectation(_ sim: any Simulator, grid: ParameterGrid, thetaTrue: [Double]?) throws -> BinExpectation {
         let centre: [Double] = (grid.axes ?? []).map(\.values).map { 0.5 * (($0.first ?? 0) + ($0.last ?? 0)) }
         return try BinExpectation.sample(for: sim, reference: thetaTrue ?? centre, random: SeededRandom(seed: recipe.seed).substream(2))
+    }
+
+    /// Events at θ_true for the Fisher information (a mean over events): the Asimov sample, or for a
+    /// weighted Asimov sample an unweighted one drawn at θ_true.
+    func fisherSample(_ sim: any Simulator, data: ScanData, theta: [Double]) throws -> Matrix<Double> {
+        guard data.rowWeights != nil else { return data.x }
+        return try sim.simulate(at: theta, count: recipe.inference.asimovEvents, random: SeededRandom(seed: recipe.seed).substream(4)).observables
     }
 
     /// Observed events `[n, observables]` as Double.

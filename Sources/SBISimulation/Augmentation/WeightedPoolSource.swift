@@ -15,8 +15,8 @@ import SBICore
 /// blocks); only the blocks that contain a draw are morphed event by event. Drawing m events at
 /// each of K points therefore costs O(K·n_pool/64 + K·m·64) instead of O(K·n_pool).
 /// Requests at the same θ (a fixed θ1, the benchmarks) share one table.
-/// Morphed weights in the blocks visited that are negative beyond rounding (1e-12 of the largest)
-/// or not finite throw `SBIError.numerical` (and the gold refuses any drawn event whose weight at
+/// Morphed weights in the blocks visited that are negative beyond rounding (beyond 1e-6 of the
+/// Σ_b |w_b(θ) W[e, b]| that cancel in them and 1e-12 of the largest weight) or not finite throw `SBIError.numerical` (and the gold refuses any drawn event whose weight at
 /// θ0 or θ1 is not positive); tinier negative ones count as zero.
 ///
 /// Shapes: pool observables `[nPool, nObservables]`, benchmark weights `[nPool, nBenchmarks]`.
@@ -170,13 +170,19 @@ struct WeightedPoolSource: EventSource {
                             // A draw falls in this block: morph its events one by one.
                             let first = block * size, last = min(first + size, n)
                             for e in first..<last {
-                                var w = 0.0
-                                for b in 0..<nb { w += wp[e * nb + b] * weight[b] }
+                                var w = 0.0, scale = 0.0
+                                for b in 0..<nb {
+                                    let term = wp[e * nb + b] * weight[b]
+                                    w += term
+                                    scale += abs(term)
+                                }
                                 guard w.isFinite else {
                                     throw SBIError.numerical("morphed event weight \(w) at θ = \(thetas.row(j)) is not finite", field: "event \(e)")
                                 }
                                 if w < 0 {
-                                    if w < mostNegative { mostNegative = w; mostNegativeEvent = e }
+                                    // Below 10⁻⁶ of the terms that cancel (event generators print weights to about 7 digits),
+                                    // a negative weight is input rounding: it counts as 0.
+                                    if -w > 1e-6 * scale, w < mostNegative { mostNegative = w; mostNegativeEvent = e }
                                     w = 0
                                 }
                                 largest = max(largest, w)

@@ -89,6 +89,15 @@ public struct EventSampleSimulator: WeightedSimulator {
                    weights: morpher.eventWeights(benchmarkWeights: sample.benchmarkWeights, at: theta))
     }
 
+    /// The events `simulate` draws from (the reserved test events, or all of them), each with its
+    /// weight at θ: the Asimov expectation at θ without resampling noise.
+    /// - Throws: `SBIError.data` for an invalid θ.
+    public func simulationEvents(weightedAt theta: [Double]) throws -> EventBatch {
+        try parameterSpace.validate(theta)
+        return EventBatch(observables: pool.observables, latent: pool.benchmarkWeights,
+                          weights: morpher.eventWeights(benchmarkWeights: pool.benchmarkWeights, at: theta))
+    }
+
     /// w(z|θ) = Σ_b w_b(θ) z_b per row.
     public func weights(latent: Matrix<Double>, at theta: [Double]) throws -> [Double] {
         guard latent.columns == morpher.benchmarkCount else {
