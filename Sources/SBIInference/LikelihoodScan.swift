@@ -162,18 +162,14 @@ public enum LikelihoodScan {
             }
             r.withUnsafeBufferPointer { rp in
                 let m = end - start
-                if let weights = data.rowWeights {
-                    for j in 0..<grid.count {
-                        var s = 0.0
+                for j in 0..<grid.count {
+                    var s = 0.0
+                    if let weights = data.rowWeights {
                         for i in 0..<m { s += weights[start + i] * rp[j * m + i] }
-                        sums[j] += s
-                    }
-                } else {
-                    for j in 0..<grid.count {
-                        var s = 0.0
+                    } else {
                         for i in 0..<m { s += rp[j * m + i] }
-                        sums[j] += s
                     }
+                    sums[j] += s
                 }
             }
             start = end

@@ -70,7 +70,7 @@ public struct ScanData: Sendable {
     /// - Throws: `SBIError.data` naming `x`, `weights` (count, a negative or non-finite weight, zero
     ///   total) or `expectedEvents`.
     public static func asimov(weightedSample sample: Matrix<Double>, weights: [Double], expectedEvents: Double) throws -> ScanData {
-        let data = try asimov(sample: sample, expectedEvents: expectedEvents)
+        _ = try asimov(sample: sample, expectedEvents: expectedEvents)   // checks x and expectedEvents
         guard weights.count == sample.rows else {
             throw SBIError.data("\(weights.count) weights for \(sample.rows) events", field: "weights")
         }

@@ -109,6 +109,43 @@ final class EventSampleAugmentationTests: XCTestCase {
         XCTAssertEqual(logP, log((1 + 0.5 * z) * (1 + 0.5 * z)) - log(sigma), accuracy: 1e-12)
     }
 
+    /// The Asimov events at θ are the reserved events with weight (1 + θz)² (exact for quadratic morphing,
+    /// 1e-12 relative); at θ = −1 an event with z = 1 has weight 0, which morphing returns as ±rounding and
+    /// must count as 0; a row whose morphed weight is −0.1175 at θ = 0.5 is refused naming the event.
+    func testEventSampleSimulator_simulationEventsWeightedAtTheta_areExactWeightsRoundingNegativesAsZero() throws {
+        let sample = try Self.quadraticSample(n: 1000, seed: 8, components: true)
+        let augmenter = try SampleAugmenter(events: sample)
+        let reserved = try XCTUnwrap(augmenter.reservedTestEvents)
+        let morpher = try XCTUnwrap(augmenter.eventMorphing)
+        let sim = try EventSampleSimulator(sample: sample, morpher: morpher, simulationRows: reserved)
+        let batch = try sim.simulationEvents(weightedAt: [0.5])
+        let weights = try XCTUnwrap(batch.weights)
+        XCTAssertEqual(weights.count, reserved.count)
+        for (k, e) in reserved.enumerated() {
+            let z = sample.observables[e, 0]
+            XCTAssertEqual(batch.observables[k, 0], z)
+            XCTAssertEqual(weights[k], (1 + 0.5 * z) * (1 + 0.5 * z), accuracy: 1e-12)
+        }
+        let edge = try WeightedEventSample(
+            observables: Matrix(rows: 2, columns: 1, storage: [1, 0.5]), benchmarkWeights: Matrix(rows: 2, columns: 3, storage: [0, 1, 4, 0.25, 1, 2.25]),
+            parameterNames: ["theta"], parameterRanges: [-1.0...1.0], benchmarkNames: ["minus", "sm", "plus"],
+            benchmarks: Matrix(rows: 3, columns: 1, storage: [-1, 0, 1]), observableNames: ["x"],
+            morphingComponents: try MorphingComponents(maxPowers: [2]), source: "edge")
+        let edgeSim = try EventSampleSimulator(sample: edge, morpher: morpher, simulationRows: nil)
+        let atMinusOne = try XCTUnwrap(try edgeSim.simulationEvents(weightedAt: [-1]).weights)
+        XCTAssertEqual(atMinusOne[0], 0)   // (1 − 1)² as rounding
+        XCTAssertEqual(atMinusOne[1], 0.25, accuracy: 1e-12)
+        let negative = try WeightedEventSample(
+            observables: Matrix(rows: 1, columns: 1, storage: [0.5]), benchmarkWeights: Matrix(rows: 1, columns: 3, storage: [1, 0.01, 0]),
+            parameterNames: ["theta"], parameterRanges: [-1.0...1.0], benchmarkNames: ["minus", "sm", "plus"],
+            benchmarks: Matrix(rows: 3, columns: 1, storage: [-1, 0, 1]), observableNames: ["x"],
+            morphingComponents: try MorphingComponents(maxPowers: [2]), source: "negative")
+        let negativeSim = try EventSampleSimulator(sample: negative, morpher: morpher, simulationRows: nil)
+        XCTAssertThrowsError(try negativeSim.simulationEvents(weightedAt: [0.5])) { error in
+            XCTAssertEqual((error as? SBIError)?.field, "event 0", "\(error)")
+        }
+    }
+
     func testEventAugmentation_statedMorphingMatrix_mustMatchComponentsAndBenchmarks() throws {
         var sample = try Self.quadraticSample(n: 50, seed: 2, components: true)
         // Basis θ = −1, 0, 1 with components 1, θ, θ²: A = [[1,−1,1],[1,0,0],[1,1,1]], M = A⁻¹ =

@@ -15,9 +15,9 @@ import SBICore
 /// blocks); only the blocks that contain a draw are morphed event by event. Drawing m events at
 /// each of K points therefore costs O(K·n_pool/64 + K·m·64) instead of O(K·n_pool).
 /// Requests at the same θ (a fixed θ1, the benchmarks) share one table.
-/// Morphed weights in the blocks visited that are negative beyond rounding (beyond 1e-6 of the
-/// Σ_b |w_b(θ) W[e, b]| that cancel in them and 1e-12 of the largest weight) or not finite throw `SBIError.numerical` (and the gold refuses any drawn event whose weight at
-/// θ0 or θ1 is not positive); tinier negative ones count as zero.
+/// Morphed weights in the blocks visited that are negative beyond rounding (`isRounding`) or not
+/// finite throw `SBIError.numerical` (and the gold refuses any drawn event whose weight at θ0 or θ1
+/// is not positive); negative ones within rounding count as zero.
 ///
 /// Shapes: pool observables `[nPool, nObservables]`, benchmark weights `[nPool, nBenchmarks]`.
 ///
@@ -170,19 +170,10 @@ struct WeightedPoolSource: EventSource {
                             // A draw falls in this block: morph its events one by one.
                             let first = block * size, last = min(first + size, n)
                             for e in first..<last {
-                                var w = 0.0, scale = 0.0
-                                for b in 0..<nb {
-                                    let term = wp[e * nb + b] * weight[b]
-                                    w += term
-                                    scale += abs(term)
-                                }
-                                guard w.isFinite else {
-                                    throw SBIError.numerical("morphed event weight \(w) at θ = \(thetas.row(j)) is not finite", field: "event \(e)")
-                                }
+                                var (w, scale) = Self.morph(wp, event: e, weight: weight)
+                                guard w.isFinite else { throw Self.nonFinite(w, event: e, theta: thetas.row(j)) }
                                 if w < 0 {
-                                    // Below 10⁻⁶ of the terms that cancel (event generators print weights to about 7 digits),
-                                    // a negative weight is input rounding: it counts as 0.
-                                    if -w > 1e-6 * scale, w < mostNegative { mostNegative = w; mostNegativeEvent = e }
+                                    if !Self.isRounding(w, terms: scale), w < mostNegative { mostNegative = w; mostNegativeEvent = e }
                                     w = 0
                                 }
                                 largest = max(largest, w)
@@ -193,9 +184,8 @@ struct WeightedPoolSource: EventSource {
                     }
                 }
             }
-            if mostNegativeEvent >= 0, -mostNegative > 1e-12 * largest {
-                throw SBIError.numerical("morphed event weight \(mostNegative) at θ = \(thetas.row(j)) is negative; cannot unweight",
-                                         field: "event \(mostNegativeEvent)")
+            if let error = Self.negativeWeightError(mostNegative, event: mostNegativeEvent, largest: largest, theta: thetas.row(j)) {
+                throw error
             }
             if p < end {
                 // Draws beyond the running sum (it differs from the column-sum total by rounding) take the
@@ -224,6 +214,58 @@ struct WeightedPoolSource: EventSource {
     struct Target {
         var value: Double
         var slot: Int
+    }
+
+    /// Every pool event's morphed weight at θ, w_e(θ) = Σ_b W[e, b] w_b(θ), with negative weights within
+    /// rounding (`isRounding`) as 0: the pool as an expectation at θ, without drawing.
+    /// - Throws: `SBIError.numerical` naming the event for a non-finite weight or one negative beyond rounding.
+    func weights(at theta: [Double]) throws -> [Double] {
+        let weight = morpher.weights(at: theta)
+        var out = [Double](repeating: 0, count: benchmarkWeights.rows)
+        var largest = 0.0, mostNegative = 0.0, mostNegativeEvent = -1
+        try benchmarkWeights.withUnsafeBufferPointer { wp in
+            for e in out.indices {
+                var (w, scale) = Self.morph(wp, event: e, weight: weight)
+                guard w.isFinite else { throw Self.nonFinite(w, event: e, theta: theta) }
+                if w < 0 {
+                    if !Self.isRounding(w, terms: scale), w < mostNegative { mostNegative = w; mostNegativeEvent = e }
+                    w = 0
+                }
+                largest = max(largest, w)
+                out[e] = w
+            }
+        }
+        if let error = Self.negativeWeightError(mostNegative, event: mostNegativeEvent, largest: largest, theta: theta) { throw error }
+        return out
+    }
+
+    /// Event e's morphed weight Σ_b W[e, b] w_b(θ) and Σ_b |W[e, b] w_b(θ)|, the size of the terms that cancel in it.
+    @inline(__always)
+    static func morph(_ wp: UnsafeBufferPointer<Double>, event e: Int, weight: [Double]) -> (weight: Double, terms: Double) {
+        let nb = weight.count
+        var w = 0.0, scale = 0.0
+        for b in 0..<nb {
+            let term = wp[e * nb + b] * weight[b]
+            w += term
+            scale += abs(term)
+        }
+        return (w, scale)
+    }
+
+    /// A negative morphed weight within 10⁻⁶ of the terms that cancel in it is input rounding (event
+    /// generators print weights to about 7 significant digits): it counts as 0.
+    static func isRounding(_ w: Double, terms: Double) -> Bool { -w <= 1e-6 * terms }
+
+    static func nonFinite(_ w: Double, event e: Int, theta: [Double]) -> SBIError {
+        SBIError.numerical("morphed event weight \(w) at θ = \(theta) is not finite", field: "event \(e)")
+    }
+
+    /// The error for the most negative weight beyond rounding, unless it is below 10⁻¹² of the largest
+    /// weight (then it too counts as 0); nil when there is none.
+    static func negativeWeightError(_ w: Double, event e: Int, largest: Double, theta: [Double]) -> SBIError? {
+        guard e >= 0, -w > 1e-12 * largest else { return nil }
+        return SBIError.numerical("morphed event weight \(w) at θ = \(theta) is negative; expected weights ≥ 0 (cannot unweight)",
+                                  field: "event \(e)")
     }
 
     /// Rows `rows` of `m`, in that order.

@@ -91,11 +91,11 @@ public struct EventSampleSimulator: WeightedSimulator {
 
     /// The events `simulate` draws from (the reserved test events, or all of them), each with its
     /// weight at θ: the Asimov expectation at θ without resampling noise.
-    /// - Throws: `SBIError.data` for an invalid θ.
+    /// Negative weights within rounding count as 0, as when drawing.
+    /// - Throws: `SBIError.data` for an invalid θ; `.numerical` for weights at θ negative beyond rounding.
     public func simulationEvents(weightedAt theta: [Double]) throws -> EventBatch {
         try parameterSpace.validate(theta)
-        return EventBatch(observables: pool.observables, latent: pool.benchmarkWeights,
-                          weights: morpher.eventWeights(benchmarkWeights: pool.benchmarkWeights, at: theta))
+        return EventBatch(observables: pool.observables, latent: pool.benchmarkWeights, weights: try pool.weights(at: theta))
     }
 
     /// w(z|θ) = Σ_b w_b(θ) z_b per row.
