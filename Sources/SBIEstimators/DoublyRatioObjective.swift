@@ -8,8 +8,10 @@ import SBINetworks
 /// log r̂(x|θ0,θ1) = g(x,θ0,θ1) − g(x,θ1,θ0)
 /// t̂0 = ∇θ0 log r̂ = ∂₁g(x,θ0,θ1) − ∂₂g(x,θ1,θ0)            (≈ t(x|θ0))
 /// t̂1 = −∇θ1 log r̂ = ∂₁g(x,θ1,θ0) − ∂₂g(x,θ0,θ1)           (≈ t(x|θ1))
-/// ℓ = ℓ_ratio(log r̂; y, r_xz) + α[(1−y)(1/P)|t̂0 − t_xz0|² + y(1/P)|t̂1 − t_xz1|²]
+/// ℓ = ℓ_ratio(log r̂; y, r_xz) + α[(1−y)(1/P)Σ_k σ_k²(t̂0_k − t_xz0_k)² + y(1/P)Σ_k σ_k²(t̂1_k − t_xz1_k)²]
 /// ```
+/// σ_k: the pooled θ standard deviation the network standardises with (score differences in
+/// standardised θ units, as in `ScoreAugmentedLoss`).
 /// (∂₁, ∂₂: gradients with respect to g's first and second θ slot.) The joint score at θ0
 /// is unbiased for x drawn from θ0 and the one at θ1 for x drawn from θ1, hence the masks.
 /// Batch layout: `theta` `[B, 2P]` = [θ0 | θ1]; `tXZ` `[B, 2P]` = [t_xz0 | t_xz1] (score methods).
@@ -20,6 +22,8 @@ final class DoublyRatioObjective: TrainingObjective {
     let ratioLoss: any NetworkLoss
     let usesScore: Bool
     let alpha: Double
+    /// σ_k², `[P]`: the score term's weight per component.
+    let scoreUnit: [Double]
     private var capacity = 0
     private var wsA: MLPWorkspace?
     private var wsB: MLPWorkspace?
@@ -40,6 +44,8 @@ final class DoublyRatioObjective: TrainingObjective {
         ratioLoss = method.ratioLoss()
         usesScore = method.usesScore
         self.alpha = alpha
+        let p = network.architecture.nParameters / 2
+        scoreUnit = (0..<p).map { network.scaling.parameterStd[$0] * network.scaling.parameterStd[$0] }
         temp = [Float](repeating: 0, count: network.parameterCount)
     }
 
@@ -165,10 +171,11 @@ final class DoublyRatioObjective: TrainingObjective {
                     let t0 = Double(gradA[r * q + k]) - Double(gradB[r * q + p + k])
                     let t1 = Double(gradB[r * q + k]) - Double(gradA[r * q + p + k])
                     let d0 = t0 - Double(ts[i * q + k]), d1 = t1 - Double(ts[i * q + p + k])
-                    scoreSum += ((1 - y) * d0 * d0 + y * d1 * d1) * invP
+                    let unit = scoreUnit[k]
+                    scoreSum += unit * ((1 - y) * d0 * d0 + y * d1 * d1) * invP
                     if backward {
-                        let g0 = Float(alpha * weight * 2 * (1 - y) * d0 * invP)
-                        let g1 = Float(alpha * weight * 2 * y * d1 * invP)
+                        let g0 = Float(alpha * weight * 2 * unit * (1 - y) * d0 * invP)
+                        let g1 = Float(alpha * weight * 2 * unit * y * d1 * invP)
                         sGradA[r * q + k] = g0
                         sGradA[r * q + p + k] = -g1
                         sGradB[r * q + k] = g1

@@ -68,16 +68,17 @@ public enum EstimatorMethod: String, CaseIterable, Codable, Sendable {
     public var needsLabels: Bool { kind != .score }
 
     /// The per-sample loss of a parameterised ratio method (`kind == .parameterizedRatio`),
-    /// with α weighting the score term.
+    /// with α weighting the score term and score differences in units of `parameterStd`
+    /// (the training θ's standard deviations, see `ScoreAugmentedLoss`).
     /// - Precondition: the method is a parameterised ratio method.
-    public func parameterizedLoss(alpha: Double) -> any NetworkLoss {
+    public func parameterizedLoss(alpha: Double, parameterStd: [Double] = []) -> any NetworkLoss {
         switch self {
         case .carl: return CARLLoss()
         case .rolr: return ROLRLoss()
         case .alice: return ALICELoss()
-        case .alices: return ALICESLoss(alpha: alpha)
-        case .cascal: return CASCALLoss(alpha: alpha)
-        case .rascal: return RASCALLoss(alpha: alpha)
+        case .alices: return ALICESLoss(alpha: alpha, parameterStd: parameterStd)
+        case .cascal: return CASCALLoss(alpha: alpha, parameterStd: parameterStd)
+        case .rascal: return RASCALLoss(alpha: alpha, parameterStd: parameterStd)
         default: preconditionFailure("EstimatorMethod.parameterizedLoss: \(rawValue) is a \(kind.rawValue) method")
         }
     }

@@ -14,7 +14,8 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
     public var hiddenSizes: [Int]
     /// Hidden-layer nonlinearity.
     public var activation: Activation
-    /// Weight α of the score term (ignored by methods without one).
+    /// Weight α of the score term, score differences in standardised θ units as MadMiner's
+    /// (see `ScoreAugmentedLoss`; ignored by methods without one).
     public var alpha: Double
 
     /// Settings with MadMiner's defaults unless given.

@@ -82,7 +82,7 @@ public final class ParameterizedRatioEstimator: LogRatioEstimator, @unchecked Se
         let scaling = InputScaling(observableMean: mx, observableStd: sx, parameterMean: mt, parameterStd: st)
         let initial = SeededRandom(seed: training.seed).substream(EstimatorTraining.initializationStream)
         let network = MLP(architecture: architecture, scaling: scaling, random: initial)
-        let objective = try MLPObjective(network: network, loss: method.parameterizedLoss(alpha: settings.alpha))
+        let objective = try MLPObjective(network: network, loss: method.parameterizedLoss(alpha: settings.alpha, parameterStd: st))
         let history = try Trainer(settings: training).train(objective, data: data, validation: validation, progress: progress)
         return try ParameterizedRatioEstimator(network: objective.network, method: method, parameterNames: parameterNames,
                                                observableNames: observableNames, training: training, history: history)

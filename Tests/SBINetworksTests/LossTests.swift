@@ -86,6 +86,18 @@ final class LossTests: XCTestCase {
         XCTAssertEqual(sum, parts, accuracy: 1e-12)
     }
 
+    /// With the training θ's standard deviations σ, the score term compares σ_k·t̂_k with σ_k·t_k
+    /// (MadMiner's standardised units): t̂ − t = (1, 2), σ = (2, 0.5) on a y = 0 sample gives
+    /// (4·1 + 0.25·4)/2 = 2.5, α = 3 → 7.5 over a batch of 2 → 3.75 on top of ALICE's cross-entropy.
+    func testALICES_scoreTermInStandardisedThetaUnits() {
+        let t = Matrix<Float>(rows: 2, columns: 2, storage: [0, 0, 5, 5])
+        let f: [Float] = [0.4, -0.7], y: [Float] = [0, 1], r: [Float] = [0.5, 2]
+        let scaled = run(ALICESLoss(alpha: 3, parameterStd: [2, 0.5]), f: f, tHat: [1, 2, 0, 0], y: y, r: r, t: t)
+        let ratioOnly = run(ALICELoss(), f: f, y: y, r: r).0
+        XCTAssertEqual(scaled.0 - ratioOnly, 3.75, accuracy: 1e-9)
+        XCTAssertEqual(scaled.2, [6, 0.75, 0, 0])  // 2α(1−y)σ²(t̂ − t)/(P·B) = 2·3·(4·1, 0.25·2)/4
+    }
+
     /// SALLY: mean over components of (g − t)², no label mask.
     func testSALLY_meanSquaredErrorOverComponents() {
         let t = Matrix<Float>(rows: 1, columns: 2, storage: [1, 1])

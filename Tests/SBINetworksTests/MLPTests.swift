@@ -111,20 +111,19 @@ final class MLPTests: XCTestCase {
         }
     }
 
-    func testInitialParameters_sameSeed_sameValuesWithinGlorotOrHeBounds() {
+    func testInitialParameters_sameSeed_sameValuesWithinPyTorchLinearBounds() {
         let arch = MLPArchitecture(nObservables: 10, nParameters: 1, hiddenSizes: [100, 100], activation: .tanh)
         let a = MLP(architecture: arch, random: SeededRandom(seed: 3))
         let b = MLP(architecture: arch, random: SeededRandom(seed: 3))
         XCTAssertEqual(a.parameters, b.parameters)
         XCTAssertEqual(a.parameters.count, 100 * 12 + 100 * 101 + 101)
-        // Glorot: first layer |W| ≤ √(6/111); biases are zero.
-        let limit = Float((6.0 / 111.0).squareRoot())
-        XCTAssertLessThanOrEqual(a.parameters[0..<1100].map(abs).max()!, limit)
-        XCTAssertGreaterThan(a.parameters[0..<1100].map(abs).max()!, 0.9 * limit)  // 1100 uniform draws reach 90 % of the bound
-        XCTAssertEqual(a.parameters[1100..<1200].map(abs).max()!, 0)
-        let relu = MLP(architecture: MLPArchitecture(nObservables: 10, nParameters: 1, hiddenSizes: [100], activation: .relu),
-                       random: SeededRandom(seed: 3))
-        XCTAssertGreaterThan(relu.parameters[0..<1100].map(abs).max()!, Float((6.0 / 111.0).squareRoot()))  // He is wider
+        // nn.Linear: W and b of a layer with fan-in n are U(±1/√n): first layer n = 11, second n = 100.
+        for (range, fanIn) in [(0..<1100, 11.0), (1100..<1200, 11.0), (1200..<11200, 100.0), (11200..<11300, 100.0), (11300..<11400, 100.0)] {
+            let limit = Float(1 / fanIn.squareRoot())
+            let largest = a.parameters[range].map(abs).max()!
+            XCTAssertLessThanOrEqual(largest, limit)
+            XCTAssertGreaterThan(largest, 0.9 * limit)  // ≥ 100 uniform draws reach 90 % of the bound (P(miss) < 0.9¹⁰⁰)
+        }
     }
 
     /// `evaluate`, `thetaGradient` and `inputGradient` on matrices larger than one chunk agree with

@@ -3,13 +3,13 @@ import SBICore
 /// `sbi bench`: performance figures as `name value unit` lines.
 enum BenchCommand {
     static let suites = ["gemm", "train"]
-    /// Suites run only when named (they need input files and take longer): `events`, `fit`.
-    static let namedSuites = ["events", "fit"]
+    /// Suites run only when named (they need input files and take longer): `events`, `fit`, `toy`.
+    static let namedSuites = ["events", "fit", "toy"]
 
     static let command = SubCommand(
         name: "bench",
         summary: "Measure performance; prints one 'name value unit' line per figure.",
-        synopsis: "[gemm|train|all|events|fit] [--seconds S] [--lhe FILE] [--recipe FILE]...",
+        synopsis: "[gemm|train|all|events|fit|toy] [--seconds S] [--lhe FILE] [--recipe FILE]...",
         discussion: """
         Suites:
           gemm   SGEMM GFLOP/s through OpenBLAS at the shapes of a 128-batch MLP
@@ -29,6 +29,11 @@ enum BenchCommand {
           fit    wall time of a whole sbi fit (every stage forced, in a temporary
                  folder) of each shipped recipe, and of each stage (--recipe FILE,
                  repeatable; default Recipes/{\(FitBenchmark.shipped.joined(separator: ","))}).
+          toy    MadMiner's toy closure test: ALICES on z ~ N(theta, 2^2), x ~ N(z, 1),
+                 100000 samples, (20,20) tanh, 20 epochs, alpha 0.1 (MadMiner's
+                 tutorial); MSE of log r against the exact one on theta in [-5, 5]
+                 for seeds 1-3 (MadMiner 0.9.6: 0.060), and the training rate; then
+                 the same samples with alpha 1, batch 32, lr 3e-3, no validation.
         Run it from a release build (swift build -c release).
         """,
         options: [.value("seconds", "S", "Minimum measuring time per figure (default 0.5)."),
@@ -50,6 +55,10 @@ enum BenchCommand {
                     throw SBIError.usage("option '--seconds' expects a number of seconds in (0, 600], got '\(text)'")
                 }
                 seconds = s
+            }
+            if suite == "toy" {
+                for figure in try ToyBenchmark.figures() { console.print("\(figure.name) \(formatFigure(figure.value)) \(figure.unit)") }
+                return
             }
             if suite == "fit" {
                 for path in try FitBenchmark.locate(parsed.allValues("recipe")) {

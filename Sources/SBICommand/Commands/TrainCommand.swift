@@ -34,7 +34,7 @@ enum TrainCommand {
             .value("suffix", "NAME", "File-name suffix of the training split (default train)."),
             .value("hidden", "N[,N...]", "Hidden-layer widths (default 100, MadMiner's n_hidden=(100,))."),
             .value("activation", "NAME", "Hidden activation (\(Activation.allCases.map(\.rawValue).joined(separator: ", ")); default tanh)."),
-            .value("alpha", "A", "Weight of the score term (default 1)."),
+            .value("alpha", "A", "Weight of the score term, scores in standardised theta units as MadMiner (default 1)."),
             .value("epochs", "N", "Epochs (default 50)."),
             .value("batch-size", "N", "Samples per step (default 128)."),
             .value("learning-rate", "LR[,LR_END]", "Initial and final learning rate (default 1e-3,1e-4)."),

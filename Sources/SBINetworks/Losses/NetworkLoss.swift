@@ -69,15 +69,22 @@ enum LossMath {
     /// The score term of RASCAL/CASCAL/ALICES, added into `scoreGradient`'s slots (overwritten).
     ///
     /// ```
-    /// ℓ_score = (1 − y)·(1/P) Σ_k (t̂_k − t_k)²,   ∂ℓ/∂t̂_k = 2(1 − y)(t̂_k − t_k)/P
+    /// ℓ_score = (1 − y)·(1/P) Σ_k σ_k² (t̂_k − t_k)²,   ∂ℓ/∂t̂_k = 2(1 − y) σ_k² (t̂_k − t_k)/P
     /// ```
-    /// Averaged over the P components like MadMiner's MSE (so its α carries over);
-    /// for one parameter this is design.md's (1 − y)|t̂ − t|².
+    /// t̂ and t are in raw θ units; σ_k (`parameterStd`, the network's θ standardisation; empty: 1)
+    /// turns the difference into standardised units, σ_k (t̂_k − t_k) = t̃̂_k − t̃_k, where MadMiner
+    /// compares scores (it multiplies t_xz by σ_θ before training, arXiv:1805.12244 code release).
+    /// The term is then independent of the units θ is given in, and MadMiner's α carries over.
+    /// Averaged over the P components like MadMiner's MSE.
     static func scoreTerm(score: UnsafeBufferPointer<Float>, batch: TrainingBatch, rows: Range<Int>,
-                          weight: Double, maskWithY: Bool, gradient: UnsafeMutableBufferPointer<Float>?) -> Double {
+                          weight: Double, maskWithY: Bool, parameterStd: [Double] = [],
+                          gradient: UnsafeMutableBufferPointer<Float>?) -> Double {
         let t = batch.tXZ!
         let p = t.columns
         precondition(score.count >= rows.count * p, "score term: t̂ has \(score.count) elements, need [\(rows.count), \(p)]")
+        precondition(parameterStd.isEmpty || parameterStd.count == p,
+                     "score term: \(parameterStd.count) parameter standard deviations for \(p) score components")
+        let unit = parameterStd.isEmpty ? [Double](repeating: 1, count: p) : parameterStd.map { $0 * $0 }
         var total = 0.0
         let invP = 1 / Double(p)
         t.withUnsafeBufferPointer { tp in
@@ -87,8 +94,8 @@ enum LossMath {
                     var s = 0.0
                     for k in 0..<p {
                         let d = Double(score[r * p + k]) - Double(tp[i * p + k])
-                        s += d * d
-                        gradient?[r * p + k] = Float(weight * 2 * mask * d * invP)
+                        s += unit[k] * d * d
+                        gradient?[r * p + k] = Float(weight * 2 * mask * unit[k] * d * invP)
                     }
                     total += mask * s * invP
                 }
