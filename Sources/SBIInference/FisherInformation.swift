@@ -81,20 +81,11 @@ public struct FisherInformation: Sendable, Equatable {
     }
 
     /// Exact x-level information of an `ExactLikelihoodSimulator`; the score by central differences
-    /// (step 1e-4·max(1,|θ_i|), error O(h²) relative).
+    /// (`ExactScore`: step 1e-4·max(1,|θ_i|), error O(h²) relative).
     public static func exact(simulator: any ExactLikelihoodSimulator, at theta: [Double], events: Double? = nil,
                              rate: EventRate? = nil, sampleSize: Int = 100_000, seed: UInt64 = 1) throws -> FisherInformation {
         let batch = try simulator.simulate(at: theta, count: sampleSize, random: SeededRandom(seed: seed))
-        var t = Matrix<Double>(rows: batch.count, columns: theta.count)
-        for a in 0..<theta.count {
-            let h = 1e-4 * max(1, abs(theta[a]))
-            var up = theta, down = theta
-            up[a] += h
-            down[a] -= h
-            let lu = try simulator.exactLogLikelihood(observables: batch.observables, at: up)
-            let ld = try simulator.exactLogLikelihood(observables: batch.observables, at: down)
-            for i in 0..<batch.count { t[i, a] = (lu[i] - ld[i]) / (2 * h) }
-        }
+        let t = try ExactScore(simulator: simulator, reference: theta).score(x: batch.observables)
         var m = outerProductMean(t, events: try eventCount(rate: rate, events: events, at: theta))
         if let rate { try addRateTerm(&m, rate: rate, at: theta) }
         return FisherInformation(names: simulator.parameterSpace.names, matrix: m)

@@ -138,7 +138,8 @@ extension RecipeTraining {
 
 extension RecipeInferenceMode {
     /// The scan's mode; nil for `sallino`, which the pipeline evaluates through the
-    /// projected-score density of its estimator.
+    /// projected-score density of its estimator, and for `ideal_sally` (a recipe-only mode: the
+    /// pipeline bins `ExactScore` at each sally estimator's reference point).
     public var inferenceMode: InferenceMode? {
         switch self {
         case .ml: return .ml
@@ -146,7 +147,7 @@ extension RecipeInferenceMode {
         case .histogram: return .histogram
         case .rate: return .rate
         case .truth: return .truth
-        case .sallino: return nil
+        case .sallino, .idealSally: return nil
         }
     }
 }

@@ -150,7 +150,7 @@ final class MalformedRecipeTests: XCTestCase {
         Case(name: "unknown optimizer", edits: [("    epochs: 5", "    optimizer: adamw")],
              expected: ["recipe.yaml:20:18: estimators[0].training.optimizer: unknown \"adamw\"; expected one of adam, amsgrad, sgd"]),
         Case(name: "unknown mode", edits: [("modes: [truth, ml]", "modes: [truth, ml, bayes]")],
-             expected: ["recipe.yaml:22:22: inference.modes[2]: unknown \"bayes\"; expected one of ml, sally, sallino, histogram, rate, truth"]),
+             expected: ["recipe.yaml:22:22: inference.modes[2]: unknown \"bayes\"; expected one of ml, sally, ideal_sally, sallino, histogram, rate, truth"]),
         Case(name: "unknown sample kind", edits: [("kind: ratio", "kind: ratios")],
              expected: ["recipe.yaml:11:11: samples[0].kind: unknown \"ratios\"; expected one of ratio, local, density, test"]),
         Case(name: "unknown output file", edits: [("folder: out", "folder: out\n  files: [contours.pdf]")],

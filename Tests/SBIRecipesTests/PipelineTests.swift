@@ -129,6 +129,52 @@ final class PipelineTests: XCTestCase {
         XCTAssertGreaterThan(histogram, 9)
     }
 
+    /// `ideal_sally` bins the exact score t(x|θ_ref) = (x − θ_ref)/5 of the gaussian model. It is an
+    /// increasing function of x, so its adaptive bins hold the same events as the `histogram` mode's bins
+    /// of x and the two likelihoods, hence intervals, agree; both contain the exact interval. The
+    /// learned SALLY (2 epochs, a few hundred events) appears next to it under its own name.
+    func testPipeline_idealSally_gaussianEqualsHistogramOfX_andContainsTruth() throws {
+        let out = try temporaryFolder()
+        var text = PipelineTests.recipeText(epochs: 2, modes: "truth, sally, ideal_sally, histogram")
+        text = text.replacingOccurrences(of: "estimators:\n", with: """
+              - name: local
+                kind: local
+                theta: {point: [1]}
+                events: 500
+                test_split: 0
+            estimators:
+              - name: sally
+                method: sally
+                sample: local
+                hidden_layers: [8]
+                training: {epochs: 2}
+
+            """)
+        let recipe = try RecipeLoader.parse(text, file: "tiny.yaml")
+        _ = try FitPipeline(recipe: recipe, folder: out, force: false).run()
+        let contours = try ContoursFile.read(out + "/limits/contours.json")
+        XCTAssertEqual(contours.estimators.map(\.name), ["truth", "sally", "sally_ideal", "histogram"])
+        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval {
+            let e = try XCTUnwrap(contours.estimators.first { $0.name == name })
+            return try XCTUnwrap(e.intervals.first { abs($0.confidenceLevel - cl) < 1e-12 }?.intervals.first)
+        }
+        for cl in [0.68, 0.95] {
+            let ideal = try interval("sally_ideal", cl), histogram = try interval("histogram", cl), truth = try interval("truth", cl)
+            XCTAssertEqual(ideal.lower, histogram.lower, accuracy: 1e-9)
+            XCTAssertEqual(ideal.upper, histogram.upper, accuracy: 1e-9)
+            XCTAssertLessThanOrEqual(ideal.lower, truth.lower + 1e-9)
+            XCTAssertGreaterThanOrEqual(ideal.upper, truth.upper - 1e-9)
+        }
+    }
+
+    /// Real events have no exact likelihood, and ideal_sally needs a sally estimator for its reference point.
+    func testValidate_idealSallyWithoutSallyEstimator_isRejected() throws {
+        let text = PipelineTests.recipeText(modes: "truth, ml, ideal_sally")
+        XCTAssertThrowsError(try RecipeLoader.parse(text, file: "tiny.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("mode ideal_sally needs an estimator with method sally"), "\(error)")
+        }
+    }
+
     func testPipeline_secondRunAndForce_skipEveryStageAndKeepBytes() throws {
         let out = try temporaryFolder()
         _ = try fit(out)

@@ -7,7 +7,7 @@
 /// method      carl | rolr | alice | alices | cascal | rascal | sally | sallino
 /// activation  tanh | relu | sigmoid | elu | softplus | leaky_relu
 /// optimizer   adam | amsgrad | sgd
-/// mode        ml | sally | sallino | histogram | rate | truth
+/// mode        ml | sally | ideal_sally | sallino | histogram | rate | truth
 /// ```
 /// [1] arXiv:1805.00013, 1805.00020, 1805.12244 (methods); MadMiner documentation (names).
 public protocol RecipeChoice: RawRepresentable, CaseIterable, Codable, Sendable, Hashable where RawValue == String {}
@@ -66,6 +66,9 @@ public enum RecipeInferenceMode: String, RecipeChoice {
     case ml
     /// Histogram of the estimated score of every sally estimator.
     case sally
+    /// Histogram of the exact score t(x|θ_ref) at every sally estimator's reference point, binned
+    /// like `sally` (simulators with an exact likelihood): the best the SALLY method can reach.
+    case idealSally = "ideal_sally"
     /// One-dimensional density of the projected score of every sallino estimator.
     case sallino
     /// Histogram of chosen observables.

@@ -10,7 +10,7 @@ import SBISimulation
 /// ```
 /// augment: SampleAugmenter(simulator).augment(sample.augmentationRequest)  → <sample>/x_train.npy, …
 /// train:   ParameterizedRatioEstimator / SALLYEstimator / ensembles on <sample>/*_train.npy → <estimator>/
-/// limits:  log L(θ) on the grid (truth, ml, rate, histogram, sally), q = −2 Δlog L, p from χ²_k → contours.json, pvalues.npy, grid.npy
+/// limits:  log L(θ) on the grid (truth, ml, rate, histogram, sally, ideal_sally), q = −2 Δlog L, p from χ²_k → contours.json, pvalues.npy, grid.npy
 /// plot:    outputs.files (contours.svg drawn from contours.json, HEPData, copies of the rest)
 /// ```
 /// arXiv:1805.00013, 1805.00020 (methods and the likelihood scan).
@@ -163,17 +163,24 @@ extension FitPipeline {
                 for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
                     let folder = stageFolder(.train) + "/" + e.name
                     let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
-                    guard score.parameterCount <= 2 else { throw SBIError.data("sally histograms take at most 2 score components", field: "inference.modes") }
-                    let features = HistogramFeatures.score(score)
-                    let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x),
-                                                           bins: Array(repeating: inference.histogram?.bins ?? 20, count: score.parameterCount))
-                    let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
-                    results.append((e.name, "sally", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                    results.append((e.name, "sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                     // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
                     let reference = recipe.samples.first { $0.name == e.sample }?.theta0.singlePoint
                     if let reference, let thetaTrue, zip(reference, thetaTrue).allSatisfy({ abs($0 - $1) <= 1e-12 * max(1, abs($1)) }) {
                         fisherSources.append(.score(name: e.name, estimator: score))
                     }
+                }
+            case .idealSally:
+                guard let exact = sim as? any ExactLikelihoodSimulator else {
+                    throw SBIError.data("mode ideal_sally needs a simulator with an exact likelihood; \(sim.name) has none", field: "inference.modes")
+                }
+                for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
+                    guard let reference = recipe.samples.first(where: { $0.name == e.sample })?.theta0.singlePoint else {
+                        throw SBIError.data("mode ideal_sally: the sample of estimator \(e.name) has no single reference point", field: "inference.modes")
+                    }
+                    let score = try ExactScore(simulator: exact, reference: reference)
+                    results.append((e.name + "_ideal", "ideal_sally",
+                                    try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                 }
             case .sallino:
                 throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
@@ -219,6 +226,18 @@ extension FitPipeline {
     }
 
     /// Expected bin contents from one sample at θ_true (observed data: the grid's centre), reweighted to every θ.
+    /// `sally` and `ideal_sally`: log L of a histogram of `score`'s values, adaptive bins
+    /// (`inference.histogram.bins` per axis, default 20) from the data's scores.
+    func scoreHistogramScan(_ score: any ScoreEstimator, sim: any Simulator, data: ScanData, grid: ParameterGrid,
+                            rate: EventRate?, thetaTrue: [Double]?) throws -> LikelihoodScanResult {
+        guard score.parameterCount <= 2 else { throw SBIError.data("sally histograms take at most 2 score components", field: "inference.modes") }
+        let features = HistogramFeatures.score(score)
+        let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x),
+                                               bins: Array(repeating: recipe.inference.histogram?.bins ?? 20, count: score.parameterCount))
+        let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
+        return try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)
+    }
+
     func expectation(_ sim: any Simulator, grid: ParameterGrid, thetaTrue: [Double]?) throws -> BinExpectation {
         let centre: [Double] = (grid.axes ?? []).map(\.values).map { 0.5 * (($0.first ?? 0) + ($0.last ?? 0)) }
         return try BinExpectation.sample(for: sim, reference: thetaTrue ?? centre, random: SeededRandom(seed: recipe.seed).substream(2))

@@ -104,14 +104,16 @@ extension RecipeDecoder {
         let sim = simulatorChoice
         // Estimators used by the modes.
         func modeOf(_ e: RecipeEstimator) -> RecipeInferenceMode { e.method.isRatio ? .ml : (e.method == .sally ? .sally : .sallino) }
-        var selected = estimators.filter { modes.contains(modeOf($0)) }
+        // A sally estimator serves mode sally and, through its reference point, mode ideal_sally.
+        func isUsed(_ e: RecipeEstimator) -> Bool { modes.contains(modeOf(e)) || (e.method == .sally && modes.contains(.idealSally)) }
+        var selected = estimators.filter(isUsed)
         if let n = m["estimators"], let list = reader.list(n, "inference.estimators") {
             selected = []
             for (i, item) in list.enumerated() {
                 guard let name = reader.string(item, "inference.estimators[\(i)]") else { continue }
                 if let e = estimators.first(where: { $0.name == name }) {
                     let mode = modeOf(e)
-                    if !modes.contains(mode) {
+                    if !isUsed(e) {
                         reader.report(item, "inference.estimators[\(i)]", "estimator \"\(name)\" (\(e.method.rawValue)) is used by mode \(mode.rawValue), which is not in modes")
                     }
                     selected.append(e)
@@ -132,6 +134,8 @@ extension RecipeDecoder {
                 reader.report(n, path, "mode ml needs an estimator with a ratio method (carl, rolr, alice, alices, cascal, rascal)")
             case .sally where !selected.contains { $0.method == .sally }:
                 reader.report(n, path, "mode sally needs an estimator with method sally")
+            case .idealSally where !selected.contains { $0.method == .sally }:
+                reader.report(n, path, "mode ideal_sally needs an estimator with method sally (its sample's point is the reference θ)")
             case .sallino where !selected.contains { $0.method == .sallino }:
                 reader.report(n, path, "mode sallino needs an estimator with method sallino")
             case .rate where sim?.hasRate == false:

@@ -73,8 +73,10 @@ final class RecipeDecoder {
         let inference = top["inference"].flatMap { decodeInference($0, estimators: estimators) }
         let outputs = decodeOutputs(top["outputs"], name: name)
 
-        if isEvents, let inference, inference.modes.contains(.truth), let node = top["inference"] {
-            reader.report(node, "inference.modes", "mode truth needs a simulator with an exact likelihood; real events have none")
+        for mode in [RecipeInferenceMode.truth, .idealSally] where isEvents {
+            if let inference, inference.modes.contains(mode), let node = top["inference"] {
+                reader.report(node, "inference.modes", "mode \(mode.rawValue) needs a simulator with an exact likelihood; real events have none")
+            }
         }
         guard reader.problems.isEmpty, let simulator, let parameters, let inference, let outputs else { return nil }
         return Recipe(version: version, name: name, seed: seed, parameters: parameters, simulator: simulator,
