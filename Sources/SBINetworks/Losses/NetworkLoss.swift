@@ -84,7 +84,6 @@ enum LossMath {
         precondition(score.count >= rows.count * p, "score term: t̂ has \(score.count) elements, need [\(rows.count), \(p)]")
         precondition(parameterStd.isEmpty || parameterStd.count == p,
                      "score term: \(parameterStd.count) parameter standard deviations for \(p) score components")
-        let unit = parameterStd.isEmpty ? [Double](repeating: 1, count: p) : parameterStd.map { $0 * $0 }
         var total = 0.0
         let invP = 1 / Double(p)
         t.withUnsafeBufferPointer { tp in
@@ -94,8 +93,9 @@ enum LossMath {
                     var s = 0.0
                     for k in 0..<p {
                         let d = Double(score[r * p + k]) - Double(tp[i * p + k])
-                        s += unit[k] * d * d
-                        gradient?[r * p + k] = Float(weight * 2 * mask * unit[k] * d * invP)
+                        let unit = parameterStd.isEmpty ? 1 : parameterStd[k] * parameterStd[k]
+                        s += unit * d * d
+                        gradient?[r * p + k] = Float(weight * 2 * mask * unit * d * invP)
                     }
                     total += mask * s * invP
                 }

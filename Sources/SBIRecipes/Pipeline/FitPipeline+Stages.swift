@@ -225,7 +225,6 @@ extension FitPipeline {
         return (0, recipe.outputs.files.map(\.rawValue).joined(separator: ", "))
     }
 
-    /// Expected bin contents from one sample at θ_true (observed data: the grid's centre), reweighted to every θ.
     /// `sally` and `ideal_sally`: log L of a histogram of `score`'s values, adaptive bins
     /// (`inference.histogram.bins` per axis, default 20) from the data's scores.
     func scoreHistogramScan(_ score: any ScoreEstimator, sim: any Simulator, data: ScanData, grid: ParameterGrid,
@@ -238,6 +237,7 @@ extension FitPipeline {
         return try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)
     }
 
+    /// Expected bin contents from one sample at θ_true (observed data: the grid's centre), reweighted to every θ.
     func expectation(_ sim: any Simulator, grid: ParameterGrid, thetaTrue: [Double]?) throws -> BinExpectation {
         let centre: [Double] = (grid.axes ?? []).map(\.values).map { 0.5 * (($0.first ?? 0) + ($0.last ?? 0)) }
         return try BinExpectation.sample(for: sim, reference: thetaTrue ?? centre, random: SeededRandom(seed: recipe.seed).substream(2))
