@@ -60,20 +60,27 @@ public struct ExactLogRatio: LogRatioEstimator {
         guard thetas.columns == parameterCount else {
             throw SBIError.data("thetas have \(thetas.columns) columns; the model has \(parameterCount) parameters", field: "thetas")
         }
-        let base = try simulator.exactLogLikelihood(observables: x, at: reference)
-        var out = Matrix<Double>(rows: thetas.rows, columns: x.rows)
-        var direct = Array(0..<thetas.rows)
-        if let morpher, thetas.rows > morpher.benchmarkCount {
-            direct = try morphedLogLikelihoods(x: x, thetas: thetas, morpher: morpher, into: &out)
-        }
-        for j in direct {
-            let numerator = try simulator.exactLogLikelihood(observables: x, at: thetas.row(j))
-            out.withUnsafeMutableBufferPointer { op in
-                for i in 0..<x.rows { op[j * x.rows + i] = numerator[i] }
+        let n = x.rows
+        let useMorphing = morpher.map { thetas.rows > $0.benchmarkCount } ?? false
+        // One batched call: θ_ref first, then the morphing benchmarks or every θ_j.
+        var points = reference
+        points += useMorphing ? morpher!.basis.storage : thetas.storage
+        let logP = try simulator.exactLogLikelihoods(observables: x, at: Matrix(rows: points.count / parameterCount, columns: parameterCount, storage: points))
+        let base = logP.row(0)
+        var out = Matrix<Double>(rows: thetas.rows, columns: n)
+        var direct: [Int] = []
+        if useMorphing, let morpher {
+            direct = morphedLogLikelihoods(benchmarkLogP: logP.rows(1..<logP.rows), thetas: thetas, morpher: morpher, into: &out)
+            if !direct.isEmpty {
+                let rows = try simulator.exactLogLikelihoods(observables: x, at: Matrix(rows: direct.count, columns: parameterCount,
+                                                                                         storage: direct.flatMap { thetas.row($0) }))
+                for (k, j) in direct.enumerated() { for i in 0..<n { out[j, i] = rows[k, i] } }
             }
+        } else {
+            out = logP.rows(1..<logP.rows)
         }
         out.withUnsafeMutableBufferPointer { op in
-            for j in 0..<thetas.rows { for i in 0..<x.rows { op[j * x.rows + i] -= base[i] } }
+            for j in 0..<thetas.rows { for i in 0..<n { op[j * n + i] -= base[i] } }
         }
         return out
     }
@@ -83,15 +90,13 @@ public struct ExactLogRatio: LogRatioEstimator {
     /// D[b, i] = σ_b exp(log p(x_i|θ_b) − m_i),  m_i = max_b log p(x_i|θ_b)
     /// log p(x_i|θ_j) = m_i + log (W D)[j, i] − log σ(θ_j),   W[j, b] = w_b(θ_j)
     /// ```
-    private func morphedLogLikelihoods(x: Matrix<Double>, thetas: Matrix<Double>, morpher: Morpher,
-                                       into out: inout Matrix<Double>) throws -> [Int] {
-        let nb = morpher.benchmarkCount, n = x.rows
-        var d = Matrix<Double>(rows: nb, columns: n)
+    private func morphedLogLikelihoods(benchmarkLogP d: Matrix<Double>, thetas: Matrix<Double>, morpher: Morpher,
+                                       into out: inout Matrix<Double>) -> [Int] {
+        let nb = morpher.benchmarkCount, n = d.columns
+        var d = d
         var shift = [Double](repeating: -.infinity, count: n)
-        for b in 0..<nb {
-            let logP = try simulator.exactLogLikelihood(observables: x, at: morpher.basis.row(b))
-            d.withUnsafeMutableBufferPointer { dp in for i in 0..<n { dp[b * n + i] = logP[i] } }
-            for i in 0..<n { shift[i] = max(shift[i], logP[i]) }
+        d.withUnsafeBufferPointer { dp in
+            for b in 0..<nb { for i in 0..<n { shift[i] = max(shift[i], dp[b * n + i]) } }
         }
         d.withUnsafeMutableBufferPointer { dp in
             for b in 0..<nb {

@@ -100,6 +100,21 @@ public protocol Simulator {
 public protocol ExactLikelihoodSimulator: Simulator {
     /// log p(x|θ) for every row of `observables` `[n, nObservables]`.
     func exactLogLikelihood(observables: Matrix<Double>, at theta: [Double]) throws -> [Double]
+    /// log p(x_i|θ_j) for every row θ_j of `thetas` `[nTheta, nParameters]`, shape `[nTheta, nEvents]`.
+    /// Simulators whose smearing integrals do not depend on θ compute them once per event.
+    func exactLogLikelihoods(observables: Matrix<Double>, at thetas: Matrix<Double>) throws -> Matrix<Double>
+}
+
+extension ExactLikelihoodSimulator {
+    /// One `exactLogLikelihood(observables:at:)` call per row of `thetas`.
+    public func exactLogLikelihoods(observables: Matrix<Double>, at thetas: Matrix<Double>) throws -> Matrix<Double> {
+        var out = Matrix<Double>(rows: thetas.rows, columns: observables.rows)
+        for j in 0..<thetas.rows {
+            let row = try exactLogLikelihood(observables: observables, at: thetas.row(j))
+            for i in 0..<observables.rows { out[j, i] = row[i] }
+        }
+        return out
+    }
 }
 
 /// A simulator of weighted events whose squared matrix element is a polynomial in θ,

@@ -82,7 +82,7 @@ final class RecipeLoaderTests: XCTestCase {
         }
         let wbf = try RecipeLoader.load(path: recipesFolder + "/wbf-higgs.yaml")
         XCTAssertEqual(wbf.inference.confidenceLevels, [0.68, 0.95, 0.997])
-        XCTAssertEqual(wbf.inference.modes, [.truth, .ml, .sally])
+        XCTAssertEqual(wbf.inference.modes, [.truth, .ml, .sally, .idealSally])
         XCTAssertEqual(wbf.inference.luminosityInversePicobarn, 300_000)
         XCTAssertEqual(wbf.inference.data, .asimov(thetaTrue: [0, 0]))
         XCTAssertEqual(wbf.samples[0].theta1, .benchmark(name: "sm", theta: [0, 0]))

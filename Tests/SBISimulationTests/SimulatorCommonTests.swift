@@ -225,4 +225,21 @@ final class SimulatorCommonTests: XCTestCase {
             assertDataError("latent[1]") { _ = try simulator.jointLogLikelihood(latent: nanLatent, at: good, gradient: &noGradient) }
         }
     }
+
+    /// The batched exact likelihood of each simulator (θ-independent integrals computed once per event)
+    /// gives, row by row, the same numbers as one call per θ; a mix-up of rows or events would not.
+    func testEveryExactSimulator_batchedLogLikelihoods_equalOneCallPerTheta() throws {
+        for name in SimulatorRegistry.names {
+            guard let exact = try SimulatorRegistry.make(name: name) as? any ExactLikelihoodSimulator else { continue }
+            let space = exact.parameterSpace
+            let thetas = (0..<3).map { k in space.ranges.map { $0.lowerBound + Double(k + 1) / 4 * ($0.upperBound - $0.lowerBound) } }
+            let x = try exact.simulate(at: thetas[0], count: 5, random: SeededRandom(seed: 3)).observables
+            let batched = try exact.exactLogLikelihoods(observables: x, at: Matrix(rows: 3, columns: space.count, storage: thetas.flatMap { $0 }))
+            XCTAssertEqual([batched.rows, batched.columns], [3, 5], name)
+            for (j, theta) in thetas.enumerated() {
+                let single = try exact.exactLogLikelihood(observables: x, at: theta)
+                for i in 0..<5 { XCTAssertEqual(batched[j, i], single[i], accuracy: 1e-12 * max(1, abs(single[i])), "\(name) θ \(theta) event \(i)") }
+            }
+        }
+    }
 }

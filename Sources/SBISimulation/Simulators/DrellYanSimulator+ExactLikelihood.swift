@@ -13,17 +13,27 @@ extension DrellYanSimulator {
     /// The integration ranges are cut to ±12σ of the smearing kernels (the rest is below 1e-32).
     /// - Throws: `SBIError.data` naming `theta` or `observables`; `SBIError.numerical` if GSL fails.
     public func exactLogLikelihood(observables: Matrix<Double>, at theta: [Double]) throws -> [Double] {
-        try parameterSpace.validate(theta)
+        try exactLogLikelihoods(observables: observables, at: Matrix(rows: 1, columns: theta.count, storage: theta)).storage
+    }
+
+    /// log p(x_i|θ_j) for every row θ_j of `thetas` `[nTheta, 2]` → `[nTheta, nEvents]`: the five
+    /// integrals of each event are computed once and combined with every θ's couplings.
+    /// - Throws: as `exactLogLikelihood(observables:at:)`.
+    public func exactLogLikelihoods(observables: Matrix<Double>, at thetas: Matrix<Double>) throws -> Matrix<Double> {
+        for j in 0..<thetas.rows { try parameterSpace.validate(thetas.row(j)) }
         try SimulatorInput.checkMatrix(observables, columns: 2, names: observableNames, field: "observables")
-        let muon = amplitudes.muonCouplings(theta)
-        let logSigma = log(try crossSection(at: theta))
+        let couplings = (0..<thetas.rows).map { amplitudes.muonCouplings(thetas.row($0)) }
+        let logSigma = try (0..<thetas.rows).map { log(try crossSection(at: thetas.row($0))) }
         let quadrature = Quadrature()
-        var out = [Double](repeating: 0, count: observables.rows)
-        for i in 0..<observables.rows {
+        let n = observables.rows
+        var out = Matrix<Double>(rows: thetas.rows, columns: n)
+        for i in 0..<n {
             let (jPlus, jMinus) = try angularIntegrals(cosThetaObserved: observables[i, 0], quadrature)
             let k = try energyIntegrals(energyObserved: observables[i, 1], quadrature)
-            let numerator = amplitudes.angularIntegratedBasisSum(muon: muon, basis: k, weightSame: jPlus, weightOpposite: jMinus)
-            out[i] = log(numerator) - logSigma
+            for j in 0..<thetas.rows {
+                let numerator = amplitudes.angularIntegratedBasisSum(muon: couplings[j], basis: k, weightSame: jPlus, weightOpposite: jMinus)
+                out[j, i] = log(numerator) - logSigma[j]
+            }
         }
         return out
     }

@@ -15,24 +15,36 @@ extension WBFHiggsSimulator {
     /// each event needs three numerical integrals (n = 0, 2, 4), whatever θ.
     /// - Throws: `SBIError.data` naming `theta` or `observables`; `SBIError.numerical` if GSL fails.
     public func exactLogLikelihood(observables: Matrix<Double>, at theta: [Double]) throws -> [Double] {
-        try parameterSpace.validate(theta)
+        try exactLogLikelihoods(observables: observables, at: Matrix(rows: 1, columns: theta.count, storage: theta)).storage
+    }
+
+    /// log p(x_i|θ_j) for every row θ_j of `thetas` `[nTheta, 2]` → `[nTheta, nEvents]`: the three
+    /// integrals Qₙ(p_x) of each event are computed once and combined with every θ's T_nk(θ).
+    /// - Throws: as `exactLogLikelihood(observables:at:)`.
+    public func exactLogLikelihoods(observables: Matrix<Double>, at thetas: Matrix<Double>) throws -> Matrix<Double> {
+        for j in 0..<thetas.rows { try parameterSpace.validate(thetas.row(j)) }
         try SimulatorInput.checkMatrix(observables, columns: 2, names: observableNames, field: "observables")
-        let fW = theta[0], fWW = theta[1]
         let a = Self.a, b = Self.b, c = Self.c
-        let t00 = 1.0, t20 = 2 * a * fW, t22 = 2 * b * fWW
-        let t40 = a * a * fW * fW + 0.5 * (b * b + c * c) * fWW * fWW
-        let t42 = 2 * a * b * fW * fWW, t44 = 0.5 * (b * b - c * c) * fWW * fWW
+        // Per θ: (T00, T20, T22, T40, T42, T44, log normalisation).
+        let coefficients: [[Double]] = (0..<thetas.rows).map { j in
+            let fW = thetas[j, 0], fWW = thetas[j, 1]
+            return [1, 2 * a * fW, 2 * b * fWW,
+                    a * a * fW * fW + 0.5 * (b * b + c * c) * fWW * fWW, 2 * a * b * fW * fWW, 0.5 * (b * b - c * c) * fWW * fWW,
+                    -log(2 * Double.pi) - log(Self.relativeRate(thetas.row(j)).value)]
+        }
         let sigmaPhi2 = Self.showerAngle * Self.showerAngle + Self.detectorAngle * Self.detectorAngle
         let damp2 = exp(-4 * sigmaPhi2 / 2), damp4 = exp(-16 * sigmaPhi2 / 2)
-        let logNormalisation = -log(2 * Double.pi) - log(Self.relativeRate(theta).value)
         let quadrature = Quadrature()
-        var out = [Double](repeating: 0, count: observables.rows)
-        for i in 0..<observables.rows {
+        let n = observables.rows
+        var out = Matrix<Double>(rows: thetas.rows, columns: n)
+        for i in 0..<n {
             let phi = observables[i, 0]
             let q = try ptIntegrals(ptObserved: observables[i, 1], quadrature)
             let cos2 = damp2 * cos(2 * phi), cos4 = damp4 * cos(4 * phi)
-            let sum = t00 * q.0 + (t20 + t22 * cos2) * q.1 + (t40 + t42 * cos2 + t44 * cos4) * q.2
-            out[i] = logNormalisation + log(sum)
+            for (j, t) in coefficients.enumerated() {
+                let sum = t[0] * q.0 + (t[1] + t[2] * cos2) * q.1 + (t[3] + t[4] * cos2 + t[5] * cos4) * q.2
+                out[j, i] = t[6] + log(sum)
+            }
         }
         return out
     }
