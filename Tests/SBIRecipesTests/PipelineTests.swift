@@ -165,6 +165,12 @@ final class PipelineTests: XCTestCase {
             XCTAssertLessThanOrEqual(ideal.lower, truth.lower + 1e-9)
             XCTAssertGreaterThanOrEqual(ideal.upper, truth.upper - 1e-9)
         }
+        // fisher.json has the ideal score's information too: N·E[t²] = 50·(1/5) = 10 at θ = 1, averaged
+        // over the 50 Asimov events (relative standard error √(2/50) = 20 %): within 50 %.
+        struct Entry: Decodable { var name: String; var mode: String; var matrix: [Double] }
+        let fisher = try JSONDecoder().decode([Entry].self, from: try Data(contentsOf: URL(fileURLWithPath: out + "/limits/fisher.json")))
+        XCTAssertEqual(fisher.map(\.name), ["truth", "sally", "sally_ideal", "histogram"])
+        XCTAssertEqual(try XCTUnwrap(fisher.first { $0.name == "sally_ideal" }?.matrix.first), 10, accuracy: 5)
     }
 
     /// Real events have no exact likelihood, and ideal_sally needs a sally estimator for its reference point.

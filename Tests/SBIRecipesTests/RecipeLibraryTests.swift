@@ -20,7 +20,7 @@ final class RecipeLibraryTests: XCTestCase {
         let r = try wbf()
         let request = try r.samples[0].augmentationRequest(morphing: r.morphing)
         XCTAssertEqual(request.kind, .ratio)
-        XCTAssertEqual(request.theta0, .prior([.flat(-1.0...1.0), .flat(-1.0...1.0)]))
+        XCTAssertEqual(request.theta0, .prior([.gaussian(mean: 0, standardDeviation: 0.5), .gaussian(mean: 0, standardDeviation: 0.5)]))
         XCTAssertEqual(request.theta1, .point([0, 0]))
         XCTAssertEqual(request.poolFactor, 4)
         let splits = try request.validatedSplits()

@@ -166,7 +166,7 @@ extension FitPipeline {
                     results.append((e.name, "sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                     // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
                     let reference = recipe.samples.first { $0.name == e.sample }?.theta0.singlePoint
-                    if let reference, let thetaTrue, zip(reference, thetaTrue).allSatisfy({ abs($0 - $1) <= 1e-12 * max(1, abs($1)) }) {
+                    if let reference, let thetaTrue, Self.samePoint(reference, thetaTrue) {
                         fisherSources.append(.score(name: e.name, estimator: score))
                     }
                 }
@@ -181,6 +181,9 @@ extension FitPipeline {
                     let score = try ExactScore(simulator: exact, reference: reference)
                     results.append((e.name + "_ideal", "ideal_sally",
                                     try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate, thetaTrue: thetaTrue)))
+                    if let thetaTrue, Self.samePoint(reference, thetaTrue) {
+                        fisherSources.append(.score(name: e.name + "_ideal", estimator: score))
+                    }
                 }
             case .sallino:
                 throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
@@ -223,6 +226,12 @@ extension FitPipeline {
             }
         }
         return (0, recipe.outputs.files.map(\.rawValue).joined(separator: ", "))
+    }
+
+    /// True when two parameter points agree to rounding (1e-12 relative): SALLY's information holds
+    /// only at its reference point.
+    static func samePoint(_ a: [Double], _ b: [Double]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) }
     }
 
     /// `sally` and `ideal_sally`: log L of a histogram of `score`'s values, adaptive bins
