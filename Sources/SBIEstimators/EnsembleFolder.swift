@@ -51,6 +51,8 @@ public struct EnsembleFolder: Codable, Equatable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFileWriter.write([UInt8](try encoder.encode(index)) + [0x0A], to: temporary + "/" + indexFile)
+        try OwnedFolder.mark(temporary, writer: "sbi ensemble")
+        try OwnedFolder.checkReplaceable(folder, ownNames: [indexFile, "member-*"], option: "output folder")
         var old: String? = nil
         if FileManager.default.fileExists(atPath: folder) {
             let aside = parent + "/." + name + ".old-\(getpid())"

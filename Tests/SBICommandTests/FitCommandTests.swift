@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SBICore
 
 /// `sbi fit` run as a user would: exit codes, result files, malformed recipes.
 final class FitCommandTests: XCTestCase, SBICommandTesting {
@@ -86,6 +87,34 @@ final class FitCommandTests: XCTestCase, SBICommandTesting {
         let other = try run(["fit", "tiny.yaml", "--quiet", "--out", "elsewhere"], in: folder)
         XCTAssertEqual(other.status, 0, other.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/elsewhere/plot/contours.json"))
+    }
+
+    /// `outputs.folder: .` in a folder with the user's own `plot/`: refused before any stage runs,
+    /// the user's file intact, no stage folder written.
+    func testFit_userFolderNamedLikeAStage_refusedAndKept() throws {
+        let folder = try temporaryFolder()
+        try recipe.replacingOccurrences(of: "folder: results/tiny", with: "folder: .").write(toFile: folder + "/tiny.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: folder + "/plot", withIntermediateDirectories: false)
+        try "my figure".write(toFile: folder + "/plot/figure.txt", atomically: true, encoding: .utf8)
+        let r = try run(["fit", "tiny.yaml", "--quiet"], in: folder)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("plot") && r.stderr.contains("not written by sbi fit"), r.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/plot/figure.txt", encoding: .utf8), "my figure")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/augment"))
+    }
+
+    /// A second writer into the same output folder (here: a lock held by this test process) is
+    /// refused with the holder's pid, and writes nothing.
+    func testFit_folderLockedByAnotherProcess_refusedNamingThePid() throws {
+        let folder = try temporaryFolder()
+        try recipe.write(toFile: folder + "/tiny.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: folder + "/results/tiny", withIntermediateDirectories: true)
+        let lock = try FolderLock(folder: folder + "/results/tiny")
+        defer { lock.release() }
+        let r = try run(["fit", "tiny.yaml", "--quiet"], in: folder)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("pid \(getpid())"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/results/tiny/augment"))
     }
 
     func testFit_malformedRecipe_exit1WithPositionsAndNoOutputFolder() throws {

@@ -112,7 +112,19 @@ final class PersistenceTests: XCTestCase {
         XCTAssertEqual(loaded.parameters[5], 123.25)
         XCTAssertEqual(loaded.description.method, "carl")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["model"])
-        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: modelPath)), ["model.json", "weights.npy"])
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: modelPath)), ["model.json", "weights.npy", OwnedFolder.markerName])
+    }
+
+    /// Saving over a folder that holds a file sbi did not write (a training sample, a user's notes) is
+    /// refused and the folder is left exactly as it was.
+    func testModelFolder_saveOverFolderWithForeignFile_refusedAndFolderUntouched() throws {
+        try FileManager.default.createDirectory(atPath: modelPath, withIntermediateDirectories: true)
+        try AtomicFileWriter.write("user data", to: modelPath + "/x_train.npy")
+        XCTAssertThrowsError(try sampleModel().save(to: modelPath)) { error in
+            XCTAssertTrue("\(error)".contains("x_train.npy"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: modelPath), ["x_train.npy"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["model"])
     }
 
     func testModelFolder_unknownFormatVersion_throwsNamingFileAndField() throws {

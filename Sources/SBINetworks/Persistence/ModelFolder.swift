@@ -89,6 +89,8 @@ public struct ModelFolder: Sendable {
         try NPYFile.write(NPYArray(shape: [parameters.count], data: .float32(parameters)),
                           to: temporary + "/" + ModelFolder.weightsFile)
 
+        try OwnedFolder.mark(temporary, writer: "sbi model")
+        try OwnedFolder.checkReplaceable(folder, ownNames: [ModelFolder.descriptionFile, ModelFolder.weightsFile], option: "output folder")
         var old: String? = nil
         if FileManager.default.fileExists(atPath: folder) {
             let target = ModelFolder.uniqueName(parent: parent, name: name, tag: "old")

@@ -252,11 +252,15 @@ extension FitPipeline {
         return try BinExpectation.sample(for: sim, reference: thetaTrue ?? centre, random: SeededRandom(seed: recipe.seed).substream(2))
     }
 
-    /// Events at θ_true for the Fisher information (a mean over events): the Asimov sample, or for a
-    /// weighted Asimov sample an unweighted one drawn at θ_true.
+    /// Events at θ_true for the Fisher information (a mean over events): for a built-in simulator
+    /// max(asimov_events, 20 000) unweighted events drawn at θ_true (the entries' relative noise
+    /// ≈ √(Var t²/M)/E t², common to all of them); for real events the unweighted Asimov sample, or
+    /// an unweighted one drawn at θ_true from a weighted one.
     func fisherSample(_ sim: any Simulator, data: ScanData, theta: [Double]) throws -> Matrix<Double> {
-        guard data.rowWeights != nil else { return data.x }
-        return try sim.simulate(at: theta, count: recipe.inference.asimovEvents, random: SeededRandom(seed: recipe.seed).substream(4)).observables
+        let builtIn = recipe.simulator.events == nil
+        guard builtIn || data.rowWeights != nil else { return data.x }
+        let count = builtIn ? max(recipe.inference.asimovEvents, 20_000) : recipe.inference.asimovEvents
+        return try sim.simulate(at: theta, count: count, random: SeededRandom(seed: recipe.seed).substream(4)).observables
     }
 
     /// Observed events `[n, observables]` as Double.

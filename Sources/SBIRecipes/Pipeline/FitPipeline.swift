@@ -57,7 +57,13 @@ public struct FitPipeline {
     /// Runs every stage (or skips it) and returns the summary.
     /// - Throws: `SBIError` from any stage; finished stages stay in place, the failed one leaves nothing.
     public func run() throws -> FitReport {
+        let created = !FileManager.default.fileExists(atPath: folder)
         try makeFolder(folder)
+        if created { try OwnedFolder.mark(folder, writer: "sbi fit") }
+        let lock = try FolderLock(folder: folder)
+        defer { lock.release() }
+        try checkStageFoldersAreOurs()
+        for stage in FitPipeline.stages { remove(folder + "/." + stage.rawValue + ".partial") }
         var report = FitReport()
         report.folder = folder
         var upstreamRan = false
@@ -100,6 +106,20 @@ public struct FitPipeline {
         report.resultFolder = stageFolder(.plot)
         report.resultFiles = recipe.outputs.files.map { report.resultFolder + "/" + $0.rawValue }
         return report
+    }
+
+    /// Refuses to run when a stage folder exists that this pipeline did not write: one without a
+    /// readable `stage.json` that is not empty (e.g. a user's own `plot/` under `outputs.folder: .`).
+    /// Nothing is replaced before every stage folder has been checked.
+    func checkStageFoldersAreOurs() throws {
+        for stage in FitPipeline.stages {
+            let path = stageFolder(stage)
+            guard let foreign = try OwnedFolder.foreignEntries(path, ownNames: []), !foreign.isEmpty else { continue }
+            guard FitStageRecord.read(path + "/stage.json") != nil else {
+                throw SBIError.io("refusing to replace this folder: it was not written by sbi fit (no stage.json) and is not empty; "
+                                  + "choose another outputs.folder (or --out) or move it", file: path)
+            }
+        }
     }
 
     func makeFolder(_ path: String) throws {

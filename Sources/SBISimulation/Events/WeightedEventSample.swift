@@ -290,6 +290,8 @@ public struct WeightedEventSample: Sendable, Equatable {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let json = try encoder.encode(description)
             try AtomicFileWriter.write([UInt8](json) + [10], to: temporary.appendingPathComponent("events.json").path)
+            try OwnedFolder.mark(temporary.path, writer: "sbi events")
+            try OwnedFolder.checkReplaceable(target.path, ownNames: ["observables.npy", "weights.npy", "events.json"], option: "output folder")
             var isDirectory: ObjCBool = false
             if fm.fileExists(atPath: target.path, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else { throw SBIError.io("exists and is not a folder", file: target.path) }
