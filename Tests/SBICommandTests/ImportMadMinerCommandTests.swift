@@ -138,6 +138,28 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
         """)
     }
 
+    /// `--out` that would replace the input's folder, or a folder holding the user's files, is refused
+    /// before anything is read or written; every file stays.
+    func testImportMadMinerAndEventsConvert_outputOverInputOrUserFolder_refusedAndKept() throws {
+        let folder = try temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder + "/in", withIntermediateDirectories: false)
+        try "not really hdf5".write(toFile: folder + "/in/file.h5", atomically: true, encoding: .utf8)
+        try "<LesHouchesEvents>".write(toFile: folder + "/in/run.lhe", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: folder + "/mine", withIntermediateDirectories: false)
+        try "notes".write(toFile: folder + "/mine/notes.txt", atomically: true, encoding: .utf8)
+        for (args, needle) in [(["import-madminer", "in/file.h5", "--out", "in"], "overlaps the input"),
+                               (["import-madminer", "in/file.h5", "--out", "."], "overlaps the input"),
+                               (["import-madminer", "in/file.h5", "--out", "mine"], "notes.txt"),
+                               (["events", "convert", "--events", "in/run.lhe", "--benchmark", "sm=1:0", "--observable", "pt=j[0].pt", "--out", "in"], "overlaps the input"),
+                               (["events", "convert", "--events", "in/run.lhe", "--benchmark", "sm=1:0", "--observable", "pt=j[0].pt", "--out", "mine"], "notes.txt")] {
+            let r = try run(args, in: folder)
+            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/in").sorted(), ["file.h5", "run.lhe"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/mine"), ["notes.txt"])
+    }
+
     func testImportMadMiner_badUsageAndMissingFile_exitCodes() throws {
         let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }

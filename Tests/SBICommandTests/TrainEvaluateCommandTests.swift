@@ -98,6 +98,20 @@ final class TrainEvaluateCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertLessThan(Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1, 0.06, out)
     }
 
+    /// `--output` equal to or inside the training samples' folder is refused before training; the
+    /// samples stay.
+    func testTrain_outputOverTheSamplesFolder_refusedAndSamplesKept() throws {
+        let folder = try temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder + "/s", withIntermediateDirectories: false)
+        try "x".write(toFile: folder + "/s/x_train.npy", atomically: true, encoding: .utf8)
+        for output in ["s", "s/model", "."] {
+            let r = try run(["train", "--samples", "s", "--method", "alices", "--output", output], in: folder)
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("overlaps the input"), r.stderr)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/s"), ["x_train.npy"])
+    }
+
     func testTrain_badInputs_clearErrorsAndNothingWritten() throws {
         let folder = try temporaryFolder()
         let samples = try ratioSamples(folder, events: 2000)

@@ -17,7 +17,7 @@ enum EventsCommand {
         """,
         options: [
             .value("events", "FILE", "LHE file, plain or gzip; repeat, one per sampling benchmark."),
-            .value("out", "DIR", "Output folder (replaced if it exists)."),
+            .value("out", "DIR", "Output folder (replaced only if it holds nothing but sbi's event files)."),
         ] + EventsInput.options,
         run: { parsed, console in
             guard parsed.positionals.first == "convert" else {
@@ -27,6 +27,8 @@ enum EventsCommand {
             let files = parsed.allValues("events") + parsed.positionals.dropFirst()
             guard !files.isEmpty else { throw SBIError.usage("missing option --events FILE.lhe[.gz]") }
             let output = try CommandInput.required(parsed, "out")
+            try OwnedFolder.checkSeparate(output: output, inputs: files, option: "--out")
+            try OwnedFolder.checkReplaceable(output, ownNames: WeightedEventSample.fileNames, option: "--out")
             let progress = ProgressReporter(stage: "read events", total: nil, unit: "events")
             let start = ProgressReporter.monotonicSeconds()
             let (sample, reports) = try EventsInput.builder(parsed, files: files).build(progress: progress)

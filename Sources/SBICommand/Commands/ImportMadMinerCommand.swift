@@ -26,7 +26,7 @@ enum ImportMadMinerCommand {
         Prints the number of events, the benchmark cross sections and the reading rate.
         """,
         options: [
-            .value("out", "DIR", "Output folder (replaced if it exists)."),
+            .value("out", "DIR", "Output folder (replaced only if it holds nothing but sbi's event files)."),
         ],
         run: { parsed, console in
             guard parsed.positionals.count == 1 else {
@@ -35,6 +35,8 @@ enum ImportMadMinerCommand {
             }
             let input = parsed.positionals[0]
             let output = try CommandInput.required(parsed, "out")
+            try OwnedFolder.checkSeparate(output: output, inputs: [input], option: "--out")
+            try OwnedFolder.checkReplaceable(output, ownNames: WeightedEventSample.fileNames, option: "--out")
             let clock = ContinuousClock()
             let start = clock.now
             let file = try MadMinerFile(path: input)

@@ -30,7 +30,7 @@ enum TrainCommand {
         options: [
             .value("samples", "DIR", "Folder with the training .npy files."),
             .value("method", "METHOD", "Training method (carl, rolr, alice, alices, cascal, rascal, their '2' variants, sally)."),
-            .value("output", "DIR", "Model folder to write (replaced atomically if it exists)."),
+            .value("output", "DIR", "Model folder to write (replaced atomically, only if it holds nothing but a model sbi wrote)."),
             .value("suffix", "NAME", "File-name suffix of the training split (default train)."),
             .value("hidden", "N[,N...]", "Hidden-layer widths (default 100, MadMiner's n_hidden=(100,))."),
             .value("activation", "NAME", "Hidden activation (\(Activation.allCases.map(\.rawValue).joined(separator: ", ")); default tanh)."),
@@ -50,6 +50,7 @@ enum TrainCommand {
             let method: EstimatorMethod
             do { method = try EstimatorMethod.parse(methodText) } catch let e as SBIError { throw SBIError.usage(e.message, field: "--method") }
             let output = try CommandInput.required(parsed, "output")
+            try OwnedFolder.checkSeparate(output: output, inputs: [folder], option: "--output")
             let suffix = parsed.value("suffix") ?? "train"
             let network = try networkSettings(parsed)
             let training = try trainingSettings(parsed)

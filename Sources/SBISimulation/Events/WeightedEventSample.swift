@@ -267,6 +267,9 @@ public struct WeightedEventSample: Sendable, Equatable {
 
     /// Writes the folder atomically: everything goes into a temporary sibling folder, which is
     /// then renamed into place (an existing folder of that name is replaced).
+    /// The files `write(folder:)` creates (besides the `OwnedFolder` marker).
+    public static let fileNames = ["observables.npy", "weights.npy", "events.json"]
+
     /// - Throws: `SBIError.data` if the sample is inconsistent, `SBIError.io` naming the path.
     public func write(folder: URL) throws {
         try validate()
@@ -291,7 +294,7 @@ public struct WeightedEventSample: Sendable, Equatable {
             let json = try encoder.encode(description)
             try AtomicFileWriter.write([UInt8](json) + [10], to: temporary.appendingPathComponent("events.json").path)
             try OwnedFolder.mark(temporary.path, writer: "sbi events")
-            try OwnedFolder.checkReplaceable(target.path, ownNames: ["observables.npy", "weights.npy", "events.json"], option: "output folder")
+            try OwnedFolder.checkReplaceable(target.path, ownNames: Self.fileNames, option: "output folder")
             var isDirectory: ObjCBool = false
             if fm.fileExists(atPath: target.path, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else { throw SBIError.io("exists and is not a folder", file: target.path) }
