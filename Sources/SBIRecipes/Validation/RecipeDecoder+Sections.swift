@@ -293,7 +293,15 @@ extension RecipeDecoder {
         var result = RecipeOutputs(folder: "sbi-output/" + name, files: RecipeOutputFile.allCases)
         guard let node else { return result }
         guard let m = reader.mapping(node, "outputs", keys: ["folder", "files"]) else { return nil }
-        if let n = m["folder"], let f = reader.string(n, "outputs.folder") { result.folder = f }
+        if let n = m["folder"], let f = reader.string(n, "outputs.folder") {
+            if f == "~" || f.hasPrefix("~/") {
+                reader.report(n, "outputs.folder", "\(f): sbi does not expand ~; write the full path or one relative to the recipe's folder")
+            } else if URL(fileURLWithPath: f).standardizedFileURL.path == "/" {
+                reader.report(n, "outputs.folder", "/ is not an output folder; choose a folder of its own")
+            } else {
+                result.folder = f
+            }
+        }
         if let n = m["files"], let list = reader.list(n, "outputs.files", nonEmpty: true) {
             var files: [RecipeOutputFile] = []
             for (i, item) in list.enumerated() {

@@ -88,6 +88,12 @@ final class RecipeFieldReader {
             report(node, path, "expected a non-empty string")
             return nil
         }
+        // YAML's core schema reads plain true/false and numbers as booleans and numbers, not text.
+        if case .scalar(_, let style) = node.value, style.isPlain,
+           ["true", "false", "True", "False", "TRUE", "FALSE"].contains(text) || Double(text) != nil {
+            report(node, path, "expected a string, got \(text); quote it ('\(text)') if you mean the text")
+            return nil
+        }
         return text
     }
 
