@@ -74,6 +74,18 @@ final class TrainingDatasetTests: XCTestCase {
         }
     }
 
+    /// A negative joint ratio is refused with file, row and column (before: "training loss is -nan"
+    /// naming no file); 0 (an underflowed tiny ratio) is accepted.
+    func testTrainingDataset_negativeJointRatio_throwsNamingFileRowAndColumn() throws {
+        try write("x", shape: [3, 1], [0, 1, 2])
+        try write("r_xz", shape: [3, 1], [1, -2, 0])
+        XCTAssertThrowsError(try TrainingDataset(folder: folder, fields: [.x, .rXZ])) { error in
+            XCTAssertEqual(String(describing: error), "\(folder)/r_xz_train.npy: row 1, column 0: value -2.0 in rXZ; joint likelihood ratios must be finite and ≥ 0")
+        }
+        try write("r_xz", shape: [3, 1], [1, 2, 0])
+        XCTAssertNoThrow(try TrainingDataset(folder: folder, fields: [.x, .rXZ]))
+    }
+
     func testTrainingDataset_missingFile_throwsNamingFile() throws {
         try write("x", shape: [2, 1], [0, 1])
         XCTAssertThrowsError(try TrainingDataset(folder: folder, fields: [.x, .tXZ])) { error in

@@ -143,7 +143,7 @@ public final class TrainingDataset {
         count = n
         self.columns = columns
         try checkWidths()
-        try checkFinite()
+        try checkValues()
     }
 
     /// Samples held in memory (tests, small problems). Matrices are `[n, k]`; `y`, `rXZ` have n elements.
@@ -173,7 +173,7 @@ public final class TrainingDataset {
         count = x.rows
         self.columns = columns
         try checkWidths()
-        try checkFinite()
+        try checkValues()
     }
 
     /// Copies rows `range` of `field` into `buffer` (`range.count · width` Float32 values).
@@ -246,8 +246,9 @@ public final class TrainingDataset {
         }
     }
 
-    /// Scans every value for NaN/±∞ in chunks of 16384 rows.
-    private func checkFinite() throws {
+    /// Scans every value in chunks of 16384 rows: all finite, joint ratios
+    /// r_xz ≥ 0 (a ratio of densities; 0 is an underflow of a tiny one), naming the file, row and column of the first offender.
+    private func checkValues() throws {
         let chunkRows = 16384
         for column in columns {
             var chunk = [Float](repeating: 0, count: min(chunkRows, count) * column.width)
@@ -257,14 +258,22 @@ public final class TrainingDataset {
                 let bad: Int? = chunk.withUnsafeMutableBufferPointer { buffer in
                     let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<((end - start) * column.width)])
                     readRows(start..<end, of: column, into: slice)
-                    for k in 0..<slice.count where !slice[k].isFinite { return k }
+                    switch column.field {
+                    case .rXZ: for k in 0..<slice.count where !(slice[k] >= 0) || !slice[k].isFinite { return k }
+                    default: for k in 0..<slice.count where !slice[k].isFinite { return k }
+                    }
                     return nil
                 }
                 if let bad {
                     let row = start + bad / column.width, col = bad % column.width
                     let value = chunk[bad]
                     let location = column.storage.isMapped ? column.source : nil
-                    throw SBIError.data("non-finite value \(value) in \(column.field.rawValue); training inputs must be finite",
+                    let rule: String
+                    switch column.field {
+                    case .rXZ: rule = "joint likelihood ratios must be finite and ≥ 0"
+                    default: rule = "training inputs must be finite"
+                    }
+                    throw SBIError.data("\(value.isFinite ? "value" : "non-finite value") \(value) in \(column.field.rawValue); \(rule)",
                                         file: location,
                                         field: location == nil ? "\(column.field.rawValue)[\(row), \(col)]" : "row \(row), column \(col)")
                 }
