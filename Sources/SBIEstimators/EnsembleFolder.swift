@@ -52,7 +52,7 @@ public struct EnsembleFolder: Codable, Equatable, Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFileWriter.write([UInt8](try encoder.encode(index)) + [0x0A], to: temporary + "/" + indexFile)
         try OwnedFolder.mark(temporary, writer: "sbi ensemble")
-        try OwnedFolder.checkReplaceable(folder, ownNames: [indexFile, "member-*"], option: "output folder")
+        try OwnedFolder.checkReplaceable(folder, ownNames: ModelFolder.replaceableEntries, option: "output folder")
         var old: String? = nil
         if FileManager.default.fileExists(atPath: folder) {
             let aside = parent + "/." + name + ".old-\(getpid())"

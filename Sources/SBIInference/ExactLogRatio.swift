@@ -60,27 +60,31 @@ public struct ExactLogRatio: LogRatioEstimator {
         guard thetas.columns == parameterCount else {
             throw SBIError.data("thetas have \(thetas.columns) columns; the model has \(parameterCount) parameters", field: "thetas")
         }
-        let n = x.rows
-        let useMorphing = morpher.map { thetas.rows > $0.benchmarkCount } ?? false
+        let n = x.rows, p = parameterCount
+        let morphing = morpher.flatMap { thetas.rows > $0.benchmarkCount ? $0 : nil }
         // One batched call: θ_ref first, then the morphing benchmarks or every θ_j.
-        var points = reference
-        points += useMorphing ? morpher!.basis.storage : thetas.storage
-        let logP = try simulator.exactLogLikelihoods(observables: x, at: Matrix(rows: points.count / parameterCount, columns: parameterCount, storage: points))
+        let points = reference + (morphing?.basis.storage ?? thetas.storage)
+        let logP = try simulator.exactLogLikelihoods(observables: x, at: Matrix(rows: points.count / p, columns: p, storage: points))
         let base = logP.row(0)
-        var out = Matrix<Double>(rows: thetas.rows, columns: n)
-        var direct: [Int] = []
-        if useMorphing, let morpher {
-            direct = morphedLogLikelihoods(benchmarkLogP: logP.rows(1..<logP.rows), thetas: thetas, morpher: morpher, into: &out)
+        var out: Matrix<Double>
+        if let morphing {
+            out = Matrix(rows: thetas.rows, columns: n)
+            let direct = morphedLogLikelihoods(benchmarkLogP: logP.rows(1..<logP.rows), thetas: thetas, morpher: morphing, into: &out)
             if !direct.isEmpty {
-                let rows = try simulator.exactLogLikelihoods(observables: x, at: Matrix(rows: direct.count, columns: parameterCount,
+                let rows = try simulator.exactLogLikelihoods(observables: x, at: Matrix(rows: direct.count, columns: p,
                                                                                          storage: direct.flatMap { thetas.row($0) }))
                 for (k, j) in direct.enumerated() { for i in 0..<n { out[j, i] = rows[k, i] } }
             }
+            out.withUnsafeMutableBufferPointer { op in
+                for j in 0..<thetas.rows { for i in 0..<n { op[j * n + i] -= base[i] } }
+            }
         } else {
-            out = logP.rows(1..<logP.rows)
-        }
-        out.withUnsafeMutableBufferPointer { op in
-            for j in 0..<thetas.rows { for i in 0..<n { op[j * n + i] -= base[i] } }
+            out = Matrix(rows: thetas.rows, columns: n)
+            logP.withUnsafeBufferPointer { lp in
+                out.withUnsafeMutableBufferPointer { op in
+                    for j in 0..<thetas.rows { for i in 0..<n { op[j * n + i] = lp[(j + 1) * n + i] - base[i] } }
+                }
+            }
         }
         return out
     }

@@ -33,20 +33,7 @@ public struct ExactScore: ScoreEstimator {
     /// t(x_i|θ_ref) for every row of `x`.
     /// - Throws: the simulator's errors for a wrong width or non-finite observables.
     public func score(x: Matrix<Double>) throws -> Matrix<Double> {
-        let p = reference.count
-        var points = Matrix<Double>(rows: 2 * p, columns: p)
-        var steps = [Double](repeating: 0, count: p)
-        for a in 0..<p {
-            steps[a] = 1e-4 * max(1, abs(reference[a]))
-            for q in 0..<p { points[2 * a, q] = reference[q]; points[2 * a + 1, q] = reference[q] }
-            points[2 * a, a] += steps[a]
-            points[2 * a + 1, a] -= steps[a]
-        }
-        let logP = try simulator.exactLogLikelihoods(observables: x, at: points)
-        var t = Matrix<Double>(rows: x.rows, columns: p)
-        for a in 0..<p {
-            for i in 0..<x.rows { t[i, a] = (logP[2 * a, i] - logP[2 * a + 1, i]) / (2 * steps[a]) }
-        }
-        return t
+        let difference = CentralDifference(at: reference, relativeStep: 1e-4)
+        return difference.gradient(from: try simulator.exactLogLikelihoods(observables: x, at: difference.points))
     }
 }

@@ -122,20 +122,8 @@ public struct FisherInformation: Sendable, Equatable {
         guard estimator.parameterCount == names.count, theta.count == names.count else {
             throw SBIError.data("the model has \(estimator.parameterCount) parameters, expected \(names.count)", field: "model")
         }
-        let d = theta.count
-        var steps = [Double](repeating: 0, count: d)
-        var thetas = Matrix<Double>(rows: 2 * d, columns: d)
-        for a in 0..<d {
-            steps[a] = 1e-3 * max(1, abs(theta[a]))
-            for c in 0..<d { thetas[2 * a, c] = theta[c]; thetas[2 * a + 1, c] = theta[c] }
-            thetas[2 * a, a] += steps[a]
-            thetas[2 * a + 1, a] -= steps[a]
-        }
-        let r = try estimator.logRatio(x: x, thetas: thetas)
-        var t = Matrix<Double>(rows: x.rows, columns: d)
-        for a in 0..<d {
-            for i in 0..<x.rows { t[i, a] = (r[2 * a, i] - r[2 * a + 1, i]) / (2 * steps[a]) }
-        }
+        let difference = CentralDifference(at: theta, relativeStep: 1e-3)
+        let t = difference.gradient(from: try estimator.logRatio(x: x, thetas: difference.points))
         var m = outerProductMean(t, events: try eventCount(rate: rate, events: events, at: theta))
         if let rate { try addRateTerm(&m, rate: rate, at: theta) }
         return FisherInformation(names: names, matrix: m)

@@ -115,5 +115,19 @@ final class EnsembleTests: XCTestCase {
             XCTAssertEqual(cov[i, 0], v.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / 2, accuracy: 1e-12)
             XCTAssertGreaterThan(cov[i, 0], 0)
         }
+
+        // An ensemble may replace a single model sbi wrote, and a single model the ensemble (re-training
+        // with another member count into the same folder); a user's file in the folder stops both.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sbi-est-\(getpid())-swap").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try ensemble.members[0].save(to: folder)
+        try ensemble.save(to: folder)
+        XCTAssertEqual(try ScoreEnsemble.load(from: folder).members.count, 3)
+        try ensemble.members[1].save(to: folder)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/" + EnsembleFolder.indexFile))
+        try "notes".write(toFile: folder + "/notes.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ensemble.save(to: folder))
+        XCTAssertThrowsError(try ensemble.members[0].save(to: folder))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/notes.txt"))
     }
 }

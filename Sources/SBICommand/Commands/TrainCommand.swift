@@ -51,6 +51,7 @@ enum TrainCommand {
             do { method = try EstimatorMethod.parse(methodText) } catch let e as SBIError { throw SBIError.usage(e.message, field: "--method") }
             let output = try CommandInput.required(parsed, "output")
             try OwnedFolder.checkSeparate(output: output, inputs: [folder], option: "--output")
+            try OwnedFolder.checkReplaceable(output, ownNames: ModelFolder.replaceableEntries, option: "--output")
             let suffix = parsed.value("suffix") ?? "train"
             let network = try networkSettings(parsed)
             let training = try trainingSettings(parsed)

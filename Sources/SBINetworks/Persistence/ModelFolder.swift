@@ -29,6 +29,9 @@ public struct ModelFolder: Sendable {
     public static let descriptionFile = "model.json"
     /// File name of the weights.
     public static let weightsFile = "weights.npy"
+    /// What a model folder or an ensemble folder of models (its `ensemble.json` index and
+    /// `member-*` models) may hold: either may replace the other, nothing else is replaced.
+    public static let replaceableEntries = [descriptionFile, weightsFile, "ensemble.json", "member-*"]
 
     /// The description read from or written to `model.json`.
     public var description: ModelDescription
@@ -90,7 +93,7 @@ public struct ModelFolder: Sendable {
                           to: temporary + "/" + ModelFolder.weightsFile)
 
         try OwnedFolder.mark(temporary, writer: "sbi model")
-        try OwnedFolder.checkReplaceable(folder, ownNames: [ModelFolder.descriptionFile, ModelFolder.weightsFile], option: "output folder")
+        try OwnedFolder.checkReplaceable(folder, ownNames: ModelFolder.replaceableEntries, option: "output folder")
         var old: String? = nil
         if FileManager.default.fileExists(atPath: folder) {
             let target = ModelFolder.uniqueName(parent: parent, name: name, tag: "old")
