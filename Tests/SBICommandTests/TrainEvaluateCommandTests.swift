@@ -121,6 +121,11 @@ final class TrainEvaluateCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(unknown.status, 2)
         XCTAssertTrue(unknown.stderr.contains("--method: unknown method \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, carl2"), unknown.stderr)
 
+        let hugeRate = try run(["train", "--samples", samples, "--method", "alices", "--output", model, "--learning-rate", "1e300"])
+        XCTAssertEqual(hugeRate.status, 2)
+        XCTAssertTrue(hugeRate.stderr.contains("'--learning-rate' expects LR or LR,LR_END with numbers in (0, 1], got '1e300'"), hugeRate.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model))
+
         try FileManager.default.removeItem(atPath: samples + "/r_xz_train.npy")
         let noRatio = try run(["train", "--samples", samples, "--method", "rolr", "--output", model, "--epochs", "1"])
         XCTAssertEqual(noRatio.status, 1)

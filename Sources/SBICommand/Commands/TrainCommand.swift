@@ -217,8 +217,9 @@ enum TrainCommand {
         if let b = try parsed.integer("batch-size", in: 1...10_000_000) { s.batchSize = b }
         if let text = parsed.value("learning-rate") {
             let rates = try CommandInput.numbers(text, option: "learning-rate")
-            guard rates.count <= 2, rates.allSatisfy({ $0 > 0 }) else {
-                throw SBIError.usage("option '--learning-rate' expects LR or LR,LR_END with positive numbers, got '\(text)'")
+            let maximum = TrainingSettings.maximumLearningRate
+            guard rates.count <= 2, rates.allSatisfy({ $0 > 0 && $0 <= maximum }) else {
+                throw SBIError.usage("option '--learning-rate' expects LR or LR,LR_END with numbers in (0, \(String(format: "%g", maximum))], got '\(text)'")
             }
             s.initialLearningRate = rates[0]
             s.finalLearningRate = rates.count == 2 ? rates[1] : rates[0]

@@ -38,6 +38,11 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// Chunks held in memory together and shuffled as one window.
     public var chunksPerWindow: Int
 
+    /// Largest learning rate accepted from user input. Adam-type optimizers move each weight by about
+    /// the learning rate per step; above 1 a step is larger than the weights themselves (MadMiner's
+    /// defaults are 1e-3 → 1e-4).
+    public static let maximumLearningRate = 1.0
+
     /// Settings with MadMiner's defaults unless given.
     public init(seed: UInt64, optimizer: OptimizerKind = .amsgrad, initialLearningRate: Double = 1e-3,
                 finalLearningRate: Double = 1e-4, batchSize: Int = 128, epochs: Int = 50,

@@ -1,5 +1,6 @@
 import Foundation
 import SBICore
+import SBINetworks
 
 extension RecipeDecoder {
     // MARK: Estimators
@@ -66,8 +67,14 @@ extension RecipeDecoder {
         if let n = m["optimizer"], let o = reader.choice(n, path + ".optimizer", RecipeOptimizer.self) { t.optimizer = o }
         if let n = m["epochs"], let v = reader.integer(n, path + ".epochs", minimum: 1, maximum: 100_000) { t.epochs = v }
         if let n = m["batch_size"], let v = reader.integer(n, path + ".batch_size", minimum: 1, maximum: 10_000_000) { t.batchSize = v }
-        if let n = m["initial_learning_rate"], let v = reader.number(n, path + ".initial_learning_rate", "a number > 0", { $0 > 0 }) { t.initialLearningRate = v }
-        if let n = m["final_learning_rate"], let v = reader.number(n, path + ".final_learning_rate", "a number > 0", { $0 > 0 }) { t.finalLearningRate = v }
+        let maximum = TrainingSettings.maximumLearningRate
+        let rate = "a number in (0, \(String(format: "%g", maximum))] (MadMiner's default 1e-3)"
+        if let n = m["initial_learning_rate"], let v = reader.number(n, path + ".initial_learning_rate", rate, { $0 > 0 && $0 <= maximum }) {
+            t.initialLearningRate = v
+        }
+        if let n = m["final_learning_rate"], let v = reader.number(n, path + ".final_learning_rate", rate, { $0 > 0 && $0 <= maximum }) {
+            t.finalLearningRate = v
+        }
         if let n = m["validation_split"], let v = reader.number(n, path + ".validation_split", "a number in [0, 1)", { $0 >= 0 && $0 < 1 }) { t.validationSplit = v }
         if let n = m["early_stopping"], let v = reader.bool(n, path + ".early_stopping") { t.earlyStopping = v }
         if let n = m["patience"], !n.isNull { t.patience = reader.integer(n, path + ".patience", minimum: 1) }

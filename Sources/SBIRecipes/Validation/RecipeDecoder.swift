@@ -103,12 +103,18 @@ final class RecipeDecoder {
             let path = "simulator.options"
             if let optionsNode = m["options"],
                let opts = reader.mapping(optionsNode, path, keys: ["sqrt_s", "beam_spread", "cos_theta_resolution", "energy_resolution"]) {
-                if let n = opts["sqrt_s"], let x = reader.number(n, path + ".sqrt_s", "a number > 0 (GeV)", { $0 > 0 }) { o.sqrtS = x }
+                let maximumSqrtS = DrellYanSimulator.maximumSqrtS
+                if let n = opts["sqrt_s"], let x = reader.number(n, path + ".sqrt_s", "a number in (0, \(Int(maximumSqrtS))] (GeV)",
+                                                                 { $0 > 0 && $0 <= maximumSqrtS }) { o.sqrtS = x }
                 if let n = opts["beam_spread"], let x = reader.number(n, path + ".beam_spread", "a number ≥ 0 (GeV)", { $0 >= 0 }) { o.beamSpread = x }
-                if let n = opts["cos_theta_resolution"], let x = reader.number(n, path + ".cos_theta_resolution", "a number > 0", { $0 > 0 }) {
+                if let n = opts["cos_theta_resolution"],
+                   let x = reader.number(n, path + ".cos_theta_resolution", "a number in (0, 2] (the cos θ range)", { $0 > 0 && $0 <= 2 }) {
                     o.cosThetaResolution = x
                 }
-                if let n = opts["energy_resolution"], let x = reader.number(n, path + ".energy_resolution", "a number > 0 (GeV)", { $0 > 0 }) {
+                let halfSqrtS = 0.5 * o.sqrtS
+                if let n = opts["energy_resolution"],
+                   let x = reader.number(n, path + ".energy_resolution", "a number in (0, √s/2 = \(halfSqrtS)] (GeV, the lepton energy)",
+                                         { $0 > 0 && $0 <= halfSqrtS }) {
                     o.energyResolution = x
                 }
                 if o.sqrtS - 5 * o.beamSpread <= 1, let n = opts["beam_spread"] ?? opts["sqrt_s"] {

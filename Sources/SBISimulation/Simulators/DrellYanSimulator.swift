@@ -79,6 +79,8 @@ public struct DrellYanSimulator: WeightedSimulator, ExactLikelihoodSimulator, Se
     public let cosThetaResolution: Double
     /// Detector resolution of E_μ in GeV (absolute).
     public let energyResolution: Double
+    /// Largest nominal √s accepted, in GeV (100 TeV, a future hadron collider's energy).
+    public static let maximumSqrtS = 100_000.0
 
     /// The beam window is nominalSqrtS ± `truncation`·beamSpread.
     static let truncation = 5.0
@@ -89,12 +91,14 @@ public struct DrellYanSimulator: WeightedSimulator, ExactLikelihoodSimulator, Se
     /// A simulator at `nominalSqrtS` (GeV) with the given beam spread and resolutions.
     /// Defaults: √s = m_Z; a 1 GeV spread (twenty times LEP's, so that the line shape carries
     /// information about θ); σ_c = 0.05; σ_E = 0.5 GeV.
-    /// - Throws: `SBIError.data` naming the argument if a value is not positive and finite,
-    ///   or if the beam window reaches √s ≤ 1 GeV.
+    /// Bounds: 0 < √s ≤ `maximumSqrtS`; 0 < σ_c ≤ 2 (the width of the cos θ range); 0 < σ_E ≤ √s/2
+    /// (the lepton energy itself). Beyond them the observables are noise or overflow Float32.
+    /// - Throws: `SBIError.data` naming the argument if a value is not positive and finite or out of
+    ///   these bounds, or if the beam window reaches √s ≤ 1 GeV.
     public init(nominalSqrtS: Double = Constants.zMass, beamSpread: Double = 1.0,
                 cosThetaResolution: Double = 0.05, energyResolution: Double = 0.5) throws {
-        guard nominalSqrtS.isFinite && nominalSqrtS > 0 else {
-            throw SBIError.data("√s = \(nominalSqrtS) GeV must be positive", field: "nominalSqrtS")
+        guard nominalSqrtS.isFinite && nominalSqrtS > 0 && nominalSqrtS <= Self.maximumSqrtS else {
+            throw SBIError.data("√s = \(nominalSqrtS) GeV must be positive and at most \(Int(Self.maximumSqrtS)) GeV", field: "nominalSqrtS")
         }
         guard beamSpread.isFinite && beamSpread >= 0 else {
             throw SBIError.data("beam spread \(beamSpread) GeV must be ≥ 0", field: "beamSpread")
@@ -102,11 +106,12 @@ public struct DrellYanSimulator: WeightedSimulator, ExactLikelihoodSimulator, Se
         guard nominalSqrtS - Self.truncation * beamSpread > 1 else {
             throw SBIError.data("beam window reaches √s ≤ 1 GeV; reduce the spread", field: "beamSpread")
         }
-        guard cosThetaResolution.isFinite && cosThetaResolution > 0 else {
-            throw SBIError.data("resolution \(cosThetaResolution) must be positive", field: "cosThetaResolution")
+        guard cosThetaResolution.isFinite && cosThetaResolution > 0 && cosThetaResolution <= 2 else {
+            throw SBIError.data("resolution \(cosThetaResolution) must be positive and at most 2 (the cos θ range)", field: "cosThetaResolution")
         }
-        guard energyResolution.isFinite && energyResolution > 0 else {
-            throw SBIError.data("resolution \(energyResolution) GeV must be positive", field: "energyResolution")
+        guard energyResolution.isFinite && energyResolution > 0 && energyResolution <= 0.5 * nominalSqrtS else {
+            throw SBIError.data("resolution \(energyResolution) GeV must be positive and at most √s/2 = \(0.5 * nominalSqrtS) GeV (the lepton energy)",
+                                field: "energyResolution")
         }
         self.nominalSqrtS = nominalSqrtS
         self.beamSpread = beamSpread
