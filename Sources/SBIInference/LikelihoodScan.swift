@@ -112,8 +112,11 @@ public struct LikelihoodScanResult: Sendable {
 ///
 /// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020 eq. (8) and §5.
 public enum LikelihoodScan {
-    /// Events handed to the estimator at once (bounds the `[nTheta, chunk]` buffer).
+    /// Events handed to the estimator at once.
     static let eventChunk = 4096
+    /// Grid points handed to the estimator at once: with `eventChunk` events the `[points, events]`
+    /// buffer of log r̂ stays at 64 MiB however large the grid (10⁷ points would need 330 GB at once).
+    static let thetaBlock = 2048
 
     /// `ml` mode: log L from any ratio estimator.
     /// - Throws: `SBIError.data` if the estimator's parameter or observable count does not match
@@ -147,32 +150,39 @@ public enum LikelihoodScan {
         return try LikelihoodScanResult(grid: grid, logLikelihood: logL)
     }
 
-    /// Σ_i w_i·log r̂(x_i|θ_j) for every grid point, in event chunks; w_i = `data.rowWeights` or `data.rowWeight`.
-    /// Summation order is fixed (chunk by chunk, events in order) so equal inputs give equal bits.
+    /// Σ_i w_i·log r̂(x_i|θ_j) for every grid point, in blocks of grid points and event chunks;
+    /// w_i = `data.rowWeights` or `data.rowWeight`. Each point's sum runs chunk by chunk, events in
+    /// order, whatever the block size, so equal inputs give equal bits.
     public static func eventSums(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid) throws -> [Double] {
         var sums = [Double](repeating: 0, count: grid.count)
         let n = data.x.rows
-        var start = 0
-        while start < n {
-            let end = min(n, start + eventChunk)
-            let chunk = data.x.rows(start..<end)
-            let r = try estimator.logRatio(x: chunk, thetas: grid.points)
-            guard r.rows == grid.count, r.columns == end - start else {
-                throw SBIError(.internal, field: "logRatio", "estimator returned [\(r.rows), \(r.columns)]; expected [\(grid.count), \(end - start)]")
-            }
-            r.withUnsafeBufferPointer { rp in
-                let m = end - start
-                for j in 0..<grid.count {
-                    var s = 0.0
-                    if let weights = data.rowWeights {
-                        for i in 0..<m { s += weights[start + i] * rp[j * m + i] }
-                    } else {
-                        for i in 0..<m { s += rp[j * m + i] }
-                    }
-                    sums[j] += s
+        var blockStart = 0
+        while blockStart < grid.count {
+            let blockEnd = min(grid.count, blockStart + thetaBlock)
+            let thetas = blockStart == 0 && blockEnd == grid.count ? grid.points : grid.points.rows(blockStart..<blockEnd)
+            var start = 0
+            while start < n {
+                let end = min(n, start + eventChunk)
+                let chunk = data.x.rows(start..<end)
+                let r = try estimator.logRatio(x: chunk, thetas: thetas)
+                guard r.rows == thetas.rows, r.columns == end - start else {
+                    throw SBIError(.internal, field: "logRatio", "estimator returned [\(r.rows), \(r.columns)]; expected [\(thetas.rows), \(end - start)]")
                 }
+                r.withUnsafeBufferPointer { rp in
+                    let m = end - start
+                    for j in 0..<thetas.rows {
+                        var s = 0.0
+                        if let weights = data.rowWeights {
+                            for i in 0..<m { s += weights[start + i] * rp[j * m + i] }
+                        } else {
+                            for i in 0..<m { s += rp[j * m + i] }
+                        }
+                        sums[blockStart + j] += s
+                    }
+                }
+                start = end
             }
-            start = end
+            blockStart = blockEnd
         }
         let w = data.rowWeights == nil ? data.rowWeight : 1
         if data.kind == .asimov {

@@ -93,6 +93,33 @@ final class LikelihoodScanTests: XCTestCase {
         XCTAssertEqual(t1.pValues, m1.pValues)
     }
 
+    /// A grid larger than one block of grid points (5 001 points, blocks of 2 048) with two event
+    /// chunks: the estimator never sees more than a block at once (the log r̂ buffer stays bounded for
+    /// any grid), and every point's sum equals, bit for bit, the sum over a one-point grid.
+    func testEventSums_gridLargerThanABlock_boundedBuffersAndSameBitsAsOnePointGrids() throws {
+        final class Recording: LogRatioEstimator {
+            let inner: PerfectLogRatio
+            var largestThetaBlock = 0
+            init(_ inner: PerfectLogRatio) { self.inner = inner }
+            var parameterCount: Int { inner.parameterCount }
+            var observableCount: Int { inner.observableCount }
+            func logRatio(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
+                largestThetaBlock = max(largestThetaBlock, thetas.rows)
+                return try inner.logRatio(x: x, thetas: thetas)
+            }
+        }
+        let x = try gaussian.simulate(at: [0.3], count: 5000, random: SeededRandom(seed: 9)).observables
+        let grid = try ParameterGrid(names: ["theta"], ranges: [-1...1], counts: [5001])
+        let estimator = Recording(PerfectLogRatio(simulator: gaussian, reference: [0]))
+        let sums = try LikelihoodScan.eventSums(estimator: estimator, data: .observed(x), grid: grid)
+        XCTAssertEqual(estimator.largestThetaBlock, LikelihoodScan.thetaBlock)
+        XCTAssertLessThan(LikelihoodScan.thetaBlock, grid.count)
+        for j in [0, 2047, 2048, 4095, 4096, 5000] {
+            let one = try ParameterGrid(names: ["theta"], points: Matrix(rows: 1, columns: 1, storage: grid.point(j)))
+            XCTAssertEqual(sums[j], try LikelihoodScan.eventSums(estimator: estimator, data: .observed(x), grid: one)[0], "point \(j)")
+        }
+    }
+
     /// The rate term alone: q(θ) = −2[log Pois(n|ν(θ)) − log Pois(n|n)], ν = L·(2 + θ).
     func testRateScan_linearCrossSection_matchesPoissonFormula() throws {
         let rate = EventRate(luminosityInversePicobarn: 100) { $0[0] + 2 }
