@@ -29,19 +29,22 @@ public enum RecipeLoader {
 
     /// Validates recipe `text`; `file` names it in errors, relative paths resolve against `folder`.
     /// - Throws: `RecipeErrors` listing every problem.
-    public static func parse(_ text: String, file: String, folder: String = "", defaultName: String = "recipe") throws -> Recipe {
-        try parse(bytes: Array(text.utf8), file: file, folder: folder, defaultName: defaultName)
+    public static func parse(_ text: String, file: String, folder: String = "", defaultName: String = "recipe",
+                             memoryLimit: Double = MemoryBudget.usableBytes) throws -> Recipe {
+        try parse(bytes: Array(text.utf8), file: file, folder: folder, defaultName: defaultName, memoryLimit: memoryLimit)
     }
 
-    /// Validates recipe bytes (UTF-8); as `parse(_:file:folder:defaultName:)`.
-    public static func parse(bytes: [UInt8], file: String, folder: String = "", defaultName: String = "recipe") throws -> Recipe {
+    /// Validates recipe bytes (UTF-8); as `parse(_:file:folder:defaultName:)`. `memoryLimit` (bytes,
+    /// default `MemoryBudget.usableBytes`) bounds what the recipe's stages may hold.
+    public static func parse(bytes: [UInt8], file: String, folder: String = "", defaultName: String = "recipe",
+                             memoryLimit: Double = MemoryBudget.usableBytes) throws -> Recipe {
         let document: YAMLReader.Document
         do {
             document = try YAMLReader().read(bytes: bytes, file: file)
         } catch let error as SBIError {
             throw RecipeErrors([error])
         }
-        let decoder = RecipeDecoder(file: file, folder: folder, defaultName: defaultName)
+        let decoder = RecipeDecoder(file: file, folder: folder, defaultName: defaultName, memoryLimit: memoryLimit)
         decoder.reader.append(document.problems)
         let recipe = decoder.decode(document.root)
         if let recipe, decoder.reader.problems.isEmpty { return recipe }

@@ -112,6 +112,11 @@ final class SimulateAugmentCommandTests: XCTestCase, SBICommandTesting {
              "missing option --theta0"),
             (["simulate", "--simulator", "gaussian", "--theta", "0", "--events", "10", "--output", folder, "--weighted"],
              "--weighted: simulator gaussian is not weighted"),
+            // 10⁹ wbf-higgs ratio events: 8·(2 + 4·2 + 2) = 96 GB of arrays and a pool of 4·10⁹ events
+            // × 8·(2 + 4 + 6 + 2) = 448 GB, more than any test machine has (refused before allocating).
+            (["augment", "--simulator", "wbf-higgs", "--kind", "ratio", "--theta0", "point:0,0", "--theta1", "point:0,0",
+              "--events", "1000000000", "--output", folder],
+             "--events: needs about 544.0 GB of memory for 1000000000 augmented events"),
         ]
         for (arguments, expected) in cases {
             let r = try run(arguments)

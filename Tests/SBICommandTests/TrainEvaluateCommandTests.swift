@@ -125,6 +125,11 @@ final class TrainEvaluateCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(hugeRate.status, 2)
         XCTAssertTrue(hugeRate.stderr.contains("'--learning-rate' expects LR or LR,LR_END with numbers in (0, 1], got '1e300'"), hugeRate.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: model))
+        // Layers [2, 10⁶, 10⁶, 1]: about 10¹² weights × 20 bytes = 20 TB, refused before allocating.
+        let huge = try run(["train", "--samples", samples, "--method", "alices", "--output", model, "--hidden", "1000000,1000000"])
+        XCTAssertEqual(huge.status, 2)
+        XCTAssertTrue(huge.stderr.contains("--hidden: needs about 20.0 TB of memory for training hidden layers [1000000, 1000000]"), huge.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model))
 
         try FileManager.default.removeItem(atPath: samples + "/r_xz_train.npy")
         let noRatio = try run(["train", "--samples", samples, "--method", "rolr", "--output", model, "--epochs", "1"])

@@ -95,10 +95,23 @@ enum AugmentCommand {
             let thetas = try parsed.integer("thetas", in: 1...10_000_000)
             var poolFactor = 4.0
             if let text = parsed.value("pool-factor") {
-                guard let f = Double(text), f >= 1, f <= 1000 else {
-                    throw SBIError.usage("option '--pool-factor' expects a number in [1, 1000], got '\(text)'")
+                let largest = SampleAugmenter.maximumPoolFactor
+                guard let f = Double(text), f >= 1, f <= Double(largest) else {
+                    throw SBIError.usage("option '--pool-factor' expects a number in [1, \(largest)] (pools never grow beyond \(largest)× the events), got '\(text)'")
                 }
                 poolFactor = f
+            }
+            if let simulator {
+                // As a recipe sample (RecipeDecoder+Memory): the arrays x, θ0, θ1, y, r_xz, t_xz and,
+                // for weighted simulators, a pool of pool-factor × events with latent variables and weights.
+                let x = Double(simulator.observableNames.count), p = Double(simulator.parameterSpace.count)
+                var bytes = Double(count) * 8 * (x + 4 * p + 2)
+                if let weighted = simulator as? any WeightedSimulator {
+                    let components = try MorphingComponents(maxPowers: weighted.morphingMaxPowers,
+                                                            maxOverallPower: weighted.morphingMaxOverallPower).count
+                    bytes += max(1000, poolFactor * Double(count)) * 8 * (x + Double(simulator.latentNames.count + components) + 2)
+                }
+                try CommandInput.checkMemory(bytes, for: "\(count) augmented events", option: "events", advice: "ask for fewer events")
             }
             let request = AugmentationRequest(kind: kind, theta0: theta0, theta1: theta1, count: count,
                                               validationFraction: validation, testFraction: test, seed: seed,
@@ -171,6 +184,14 @@ enum CommandInput {
         let name = try required(parsed, "simulator")
         do { return try SimulatorRegistry.make(name: name) } catch let e as SBIError {
             throw SBIError.usage(e.message, field: "--simulator")
+        }
+    }
+
+    /// Refuses, naming `option`, work whose largest arrays (`bytes`, see `MemoryBudget`) exceed this
+    /// machine's memory, before anything is allocated.
+    static func checkMemory(_ bytes: Double, for what: String, option: String, advice: String) throws {
+        if let problem = MemoryBudget.excess(bytes, for: what) {
+            throw SBIError.usage(problem + "; " + advice, field: "--" + option)
         }
     }
 

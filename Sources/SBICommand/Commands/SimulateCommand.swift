@@ -38,6 +38,11 @@ enum SimulateCommand {
             let output = try CommandInput.required(parsed, "output")
             let seed = try CommandInput.seed(parsed)
             try simulator.parameterSpace.validate(theta, field: "--theta")
+            // x, z and (weighted) w(z|θ), 8 bytes each, held at once, plus the encoded copy of the
+            // largest of them while it is written.
+            let widths = [simulator.observableNames.count, simulator.latentNames.count, simulator is any WeightedSimulator ? 1 : 0]
+            try CommandInput.checkMemory(Double(count) * 8 * Double(widths.reduce(0, +) + (widths.max() ?? 0)), for: "\(count) events",
+                                         option: "events", advice: "ask for fewer events")
             let random = SeededRandom(seed: seed)
             let batch: EventBatch
             if parsed.has("weighted") {

@@ -67,6 +67,7 @@ enum TrainCommand {
             case .parameterizedRatio:
                 let paths = try files(method, folder: folder, suffix: suffix)
                 let data = try TrainingDataset(files: paths)
+                try checkMemory(network, training, data: data)
                 let validation = try validationSplit(parsed, folder: folder, suffix: suffix, fields: Array(paths.keys))
                 if members == 1 {
                     let e = try ParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network, training: training)
@@ -80,6 +81,7 @@ enum TrainCommand {
                 }
             case .doublyParameterizedRatio:
                 let data = try doublyDataset(method, folder: folder, suffix: suffix)
+                try checkMemory(network, training, data: data)
                 guard members == 1 else { throw SBIError.usage("--members is not supported for doubly parameterized methods yet", field: "--members") }
                 let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, network: network, training: training)
                 try e.save(to: output)
@@ -87,6 +89,7 @@ enum TrainCommand {
             case .score:
                 let paths = try files(method, folder: folder, suffix: suffix)
                 let data = try TrainingDataset(files: paths)
+                try checkMemory(network, training, data: data)
                 let validation = try validationSplit(parsed, folder: folder, suffix: suffix, fields: Array(paths.keys))
                 if members == 1 {
                     let e = try SALLYEstimator.train(data: data, validation: validation, network: network, training: training)
@@ -185,6 +188,21 @@ enum TrainCommand {
             return try DoublyParameterizedRatioEstimator.dataset(x: x, theta0: theta0, theta1: theta1, y: y.storage,
                                                                  rXZ: r?.storage, tXZ0: t0, tXZ1: t1)
         } catch let e as SBIError { throw e.inFile(xPath) }
+    }
+
+    /// Refuses (`--hidden`) a network whose training would not fit in memory
+    /// (`MLPArchitecture.trainingBytes`), before the first weight is allocated. θ inputs: the
+    /// widths of θ0 and θ1 (none for SALLY); outputs: the score's width for SALLY, else 1.
+    static func checkMemory(_ network: NetworkSettings, _ training: TrainingSettings, data: TrainingDataset) throws {
+        let score = data.width(of: .tXZ) ?? 1
+        let isScore = data.width(of: .theta) == nil
+        let architecture = MLPArchitecture(nObservables: data.width(of: .x) ?? 1,
+                                           nParameters: (data.width(of: .theta) ?? 0) + (data.width(of: .theta1) ?? 0),
+                                           hiddenSizes: network.hiddenSizes, activation: network.activation,
+                                           outputSize: isScore ? score : 1)
+        try CommandInput.checkMemory(architecture.trainingBytes(batchSize: training.batchSize),
+                                     for: "training hidden layers \(network.hiddenSizes) with batches of \(training.batchSize)",
+                                     option: "hidden", advice: "use narrower layers")
     }
 
     static func networkSettings(_ parsed: ParsedOptions) throws -> NetworkSettings {

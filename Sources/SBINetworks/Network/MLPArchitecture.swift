@@ -48,6 +48,20 @@ public struct MLPArchitecture: Codable, Equatable, Sendable {
         return n
     }
 
+    /// Bytes that training this network holds at its peak, in Float32: the parameters five times
+    /// (weights, gradient, and AMSGrad's three moment buffers) and, per row of a batch, every
+    /// layer's activations and their θ-tangents forward and backward (two copies each):
+    /// ```
+    /// 4·5·P + 4·2·batch·(1 + nParameters)·Σ_l width_l
+    /// ```
+    /// In Double, so that absurd shapes give a large number rather than an overflow.
+    public func trainingBytes(batchSize: Int) -> Double {
+        let w = layerWidths.map(Double.init)
+        var parameters = 0.0
+        for l in 0..<(w.count - 1) { parameters += w[l + 1] * (w[l] + 1) }
+        return 4 * 5 * parameters + 4 * 2 * Double(batchSize) * Double(1 + nParameters) * w.reduce(0, +)
+    }
+
     /// Offset of layer `l`'s weight matrix `[out, in]` in the flat parameter buffer; its bias follows it.
     public func weightOffset(layer l: Int) -> Int {
         precondition(l >= 0 && l < layerCount, "layer \(l) is not in 0..<\(layerCount)")

@@ -26,6 +26,10 @@ final class RecipeDecoder {
     var simulatorSpace: ParameterSpace?
     var observableNames: [String] = []
     var morphingComponentCount: Int?
+    /// Latent variables per event of a built-in simulator (0 for real events).
+    var latentCount = 0
+    /// Memory the recipe may use, in bytes (`MemoryBudget.usableBytes` unless a test sets less).
+    let memoryLimit: Double
     var parameters: [RecipeParameter]?
     var benchmarks: [RecipeBenchmark] = []
     /// Names of the samples as written, including samples that failed to decode.
@@ -33,8 +37,9 @@ final class RecipeDecoder {
     /// Names of the benchmarks as written, including benchmarks that failed to decode.
     var declaredBenchmarkNames: [String] = []
 
-    init(file: String, folder: String, defaultName: String) {
+    init(file: String, folder: String, defaultName: String, memoryLimit: Double = MemoryBudget.usableBytes) {
         reader = RecipeFieldReader(file: file)
+        self.memoryLimit = memoryLimit
         self.folder = folder
         self.defaultName = defaultName
     }
@@ -79,9 +84,11 @@ final class RecipeDecoder {
             }
         }
         guard reader.problems.isEmpty, let simulator, let parameters, let inference, let outputs else { return nil }
-        return Recipe(version: version, name: name, seed: seed, parameters: parameters, simulator: simulator,
-                      benchmarks: benchmarks, morphing: morphing, samples: samples, estimators: estimators,
-                      inference: inference, outputs: outputs)
+        let recipe = Recipe(version: version, name: name, seed: seed, parameters: parameters, simulator: simulator,
+                            benchmarks: benchmarks, morphing: morphing, samples: samples, estimators: estimators,
+                            inference: inference, outputs: outputs)
+        checkMemory(recipe, top: top)
+        return reader.problems.isEmpty ? recipe : nil
     }
 
     // MARK: Simulator and parameters
@@ -139,6 +146,7 @@ final class RecipeDecoder {
             simulatorChoice = choice
             simulatorSpace = simulator.parameterSpace
             observableNames = simulator.observableNames
+            latentCount = simulator.latentNames.count
             if let weighted = simulator as? any WeightedSimulator {
                 morphingComponentCount = try? MorphingComponents(maxPowers: weighted.morphingMaxPowers,
                                                                  maxOverallPower: weighted.morphingMaxOverallPower).count
@@ -250,7 +258,10 @@ final class RecipeDecoder {
                 reader.report(n, "morphing.basis", "a benchmark basis for \(sim.rawValue) needs \(count) benchmarks (one per morphing component), got \(benchmarks.count)")
             }
         }
-        if let n = m["pool_factor"], let x = reader.number(n, "morphing.pool_factor", "a number ≥ 1", { $0 >= 1 }) { result.poolFactor = x }
+        let largest = Double(SampleAugmenter.maximumPoolFactor)
+        if let n = m["pool_factor"],
+           let x = reader.number(n, "morphing.pool_factor", "a number in [1, \(Int(largest))] (pools never grow beyond \(Int(largest))× the events)",
+                                 { $0 >= 1 && $0 <= largest }) { result.poolFactor = x }
         if let n = m["proposal"] { result.proposal = point(n, "morphing.proposal") }
         return result
     }
