@@ -50,6 +50,18 @@ final class HDF5TestWriter {
         H5Sclose(space)
     }
 
+    /// A float64 dataset of `shape` that is declared but never written: libhdf5 allocates contiguous
+    /// storage late, so the file holds no values for it (what a truncated file looks like).
+    func declaredDoubles(_ datasetPath: String, shape: [Int]) {
+        makeGroups(datasetPath)
+        let dims = shape.map { hsize_t($0) }
+        let space = H5Screate_simple(Int32(dims.count), dims, nil)
+        let dataset = H5Dcreate2(file, datasetPath, sbi_h5t_ieee_f64le(), space, sbi_h5p_default(), sbi_h5p_default(), sbi_h5p_default())
+        XCTAssertGreaterThanOrEqual(dataset, 0, "H5Dcreate2 \(datasetPath)")
+        H5Dclose(dataset)
+        H5Sclose(space)
+    }
+
     /// A float64 dataset (`shape` [] for a scalar).
     func doubles(_ datasetPath: String, shape: [Int], _ values: [Double]) {
         values.withUnsafeBytes { write(datasetPath, shape: shape, fileType: sbi_h5t_ieee_f64le(), memoryType: sbi_h5t_native_double(), $0.baseAddress) }

@@ -250,6 +250,26 @@ final class MadMinerFileTests: XCTestCase {
         XCTAssertEqual(mm.benchmarkWeights().storage, mm.storedWeights.storage)
     }
 
+    /// A dataset declared as 10⁹ × 2 doubles (16 GB) in a file of a few kB: refused before anything
+    /// is allocated, naming the file and the dataset; a written dataset beside it still reads.
+    func testHDF5File_declaredButUnstoredDataset_refusedBeforeAllocating() throws {
+        let folder = try LHETestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("huge.h5").path
+        let writer = try HDF5TestWriter(path: path)
+        writer.declaredDoubles("samples/observations", shape: [1_000_000_000, 2])
+        writer.doubles("samples/small", shape: [2], [1, 2])
+        writer.close()
+        XCTAssertLessThan(try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int), 100_000)
+        let file = try HDF5File(path: path)
+        XCTAssertEqual(try file.readDoubles("samples/small").values, [1, 2])
+        let error = try XCTUnwrap(LHETestSupport.sbiError { _ = try file.readMatrix("samples/observations") })
+        XCTAssertEqual(error.kind, .data)
+        XCTAssertEqual(error.file, path)
+        XCTAssertEqual(error.field, "/samples/observations")
+        XCTAssertTrue(error.message.hasPrefix("declares 16000000000 bytes of values but the file stores none"), error.message)
+    }
+
     func testMadMinerFile_shapeMismatches_refusedWithPath() throws {
         let folder = try LHETestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
