@@ -136,7 +136,7 @@ final class EventSampleAugmentationTests: XCTestCase {
         XCTAssertEqual(atMinusOne[0], 0)   // (1 − 1)² as rounding
         XCTAssertEqual(atMinusOne[1], 0.25, accuracy: 1e-12)
         let negative = try WeightedEventSample(
-            observables: Matrix(rows: 1, columns: 1, storage: [0.5]), benchmarkWeights: Matrix(rows: 1, columns: 3, storage: [1, 0.01, 0]),
+            observables: Matrix(rows: 1, columns: 1, storage: [0.5]), benchmarkWeights: Matrix(rows: 1, columns: 3, storage: [1, 0.01, 1e-4]),  // w(0.5) = 0.01 − 0.249975 + 0.1225125 < 0
             parameterNames: ["theta"], parameterRanges: [-1.0...1.0], benchmarkNames: ["minus", "sm", "plus"],
             benchmarks: Matrix(rows: 3, columns: 1, storage: [-1, 0, 1]), observableNames: ["x"],
             morphingComponents: try MorphingComponents(maxPowers: [2]), source: "negative")

@@ -13,7 +13,9 @@ final class WeightedEventSampleTests: XCTestCase {
             benchmarkNames: ["sm", "w", "p"], benchmarks: Matrix(rows: 3, columns: 2, storage: [0, 0, 15.2, 0.1, -3, 7]),
             observableNames: ["pt_j1", "delta_phi_jj"],
             morphingComponents: try MorphingComponents(exponents: [0, 0, 1, 0, 0, 1], parameterCount: 2),
-            morphingMatrix: Matrix(rows: 3, columns: 3, storage: [1, 0, 0, -0.1, 0.2, 0.3, 0.5, 0.25, -0.125]),
+            // The inverse of A[b, c] = θ_b^{k_c} (numpy.linalg.inv), the only matrix these components and benchmarks admit.
+            morphingMatrix: Matrix(rows: 3, columns: 3, storage: [1, 0, 0, -0.06466729147141517, 0.06560449859418932, -0.0009372071227741332,
+                                                                  -0.17057169634489225, 0.028116213683223996, 0.14245548266166824]),
             samplingBenchmarks: [0, 2], source: "test: two files")
     }
 
@@ -109,6 +111,27 @@ final class WeightedEventSampleTests: XCTestCase {
                             file: "weights.npy", field: "dtype")
         try assertMalformed({ try FileManager.default.removeItem(at: $0.appendingPathComponent("weights.npy")) },
                             file: "weights.npy", field: nil)
+    }
+
+    /// Weights that sum to zero at a benchmark (σ = 0) and a morphing matrix that is not the one the
+    /// components and benchmarks imply (all zeros) are refused, naming the field.
+    func testWeightedEventSample_zeroCrossSectionOrWrongMorphingMatrix_refused() throws {
+        let good = try Self.smallSample()
+        var zero = good.benchmarkWeights
+        for e in 0..<zero.rows { zero[e, 1] = 0 }
+        XCTAssertThrowsError(try WeightedEventSample(
+            observables: good.observables, benchmarkWeights: zero, parameterNames: good.parameterNames, benchmarkNames: good.benchmarkNames,
+            benchmarks: good.benchmarks, observableNames: good.observableNames)) {
+            XCTAssertEqual(($0 as? SBIError)?.field, "weights")
+            XCTAssertTrue(($0 as? SBIError)?.message.contains("the weights at benchmark w sum to σ = 0.0 pb") ?? false, "\($0)")
+        }
+        XCTAssertThrowsError(try WeightedEventSample(
+            observables: good.observables, benchmarkWeights: good.benchmarkWeights, parameterNames: good.parameterNames,
+            benchmarkNames: good.benchmarkNames, benchmarks: good.benchmarks, observableNames: good.observableNames,
+            morphingComponents: good.morphingComponents, morphingMatrix: Matrix(rows: 3, columns: 3))) {
+            XCTAssertEqual(($0 as? SBIError)?.field, "morphing.matrix")
+            XCTAssertTrue(($0 as? SBIError)?.message.contains("the stated morphing matrix has 0.0 at [0, 0], the components and benchmarks imply 1.0") ?? false, "\($0)")
+        }
     }
 
     func testWeightedEventSample_inconsistentInit_throwsNamingField() {

@@ -90,6 +90,7 @@ public final class SampleAugmenter {
         guard testEventFraction >= 0, testEventFraction < 1 else {
             throw SBIError.data("fraction \(testEventFraction) of events reserved for test samples must be in [0, 1)", field: "testEventFraction")
         }
+        try events.validate()   // its fields are public vars: a stated morphing matrix may have changed since init
         let components: MorphingComponents
         if let c = events.morphingComponents {
             components = c
@@ -107,17 +108,6 @@ public final class SampleAugmenter {
                                 field: "morphing")
         }
         let morpher = try Morpher(components: components, basis: events.benchmarks)
-        if events.morphingComponents != nil, let stated = events.morphingMatrix {
-            // A stated matrix (MadMiner's morphing_matrix) must be the one the components and
-            // benchmarks imply; 1e-6 of its largest entry allows for rounding in the file.
-            let scale = stated.storage.map(abs).max() ?? 0
-            for c in 0..<stated.rows {
-                for b in 0..<stated.columns where abs(stated[c, b] - morpher.matrix[c, b]) > 1e-6 * max(scale, 1e-300) {
-                    throw SBIError.data("the stated morphing matrix has \(stated[c, b]) at [\(c), \(b)], the components and benchmarks imply \(morpher.matrix[c, b])",
-                                        field: "morphing.matrix")
-                }
-            }
-        }
         eventMorpher = morpher
         self.testEventFraction = testEventFraction
         self.events = events

@@ -142,6 +142,9 @@ public struct WeightedEventSample: Sendable, Equatable {
         guard observables.rows >= 1 else { throw badX("the sample has no events") }
         if let p = observables.firstNonFinite() { throw badX("event \(p.row), observable \(observableNames[p.column]) is not finite") }
         if let p = benchmarkWeights.firstNonFinite() { throw badW("event \(p.row), benchmark \(benchmarkNames[p.column]) is not finite") }
+        for (b, sigma) in benchmarkCrossSections.enumerated() where !(sigma > 0 && sigma.isFinite) {
+            throw badW("the weights at benchmark \(benchmarkNames[b]) sum to σ = \(sigma) pb; a cross section must be positive and finite")
+        }
         if let c = morphingComponents {
             guard c.parameterCount == np else {
                 throw bad("morphing.components", "components have \(c.parameterCount) powers, expected one per parameter (\(np))")
@@ -151,6 +154,19 @@ public struct WeightedEventSample: Sendable, Equatable {
                     throw bad("morphing.matrix", "matrix is [\(m.rows), \(m.columns)], expected [\(c.count), \(nb)] (components × benchmarks)")
                 }
                 if let p = m.firstNonFinite() { throw bad("morphing.matrix[\(p.row)]", "entry \(p.column) is not finite") }
+                // The stated matrix (MadMiner's morphing_matrix) must be the one the components and
+                // benchmarks imply (a singular basis is refused by Morpher); 1e-6 of its largest
+                // entry allows for rounding in the file.
+                let implied: Matrix<Double>
+                do { implied = try Morpher(components: c, basis: benchmarks).matrix } catch let e as SBIError {
+                    throw bad("morphing.matrix", e.message)
+                }
+                let scale = m.storage.map(abs).max() ?? 0
+                for i in 0..<m.rows {
+                    for b in 0..<m.columns where abs(m[i, b] - implied[i, b]) > 1e-6 * max(scale, 1e-300) {
+                        throw bad("morphing.matrix", "the stated morphing matrix has \(m[i, b]) at [\(i), \(b)], the components and benchmarks imply \(implied[i, b])")
+                    }
+                }
             }
         } else if morphingMatrix != nil {
             throw bad("morphing.matrix", "a morphing matrix needs its components")
