@@ -25,8 +25,16 @@ extension LHEReader {
             let i = LHEBytes.firstNonSpace(line)
             if i == line.count { continue }
             if LHEBytes.startsWithTag(line, "<event") { break }
-            if LHEBytes.startsWithTag(line, "</LesHouchesEvents") { finished = true; return false }
-            if LHEBytes.matches(line, at: i, "<!--") { try LHEReader.skipComment(line, from: i, lines) }
+            if LHEBytes.startsWithTag(line, "</LesHouchesEvents") {
+                // Read to the end of the file: only there does zlib check a gzip stream's CRC-32 and length.
+                while try lines.nextLine() != nil {}
+                finished = true
+                return false
+            }
+            if LHEBytes.matches(line, at: i, "<!--") { try LHEReader.skipComment(line, from: i, lines); continue }
+            // Anything else between events is a damaged tag or junk; skipping it would drop an event unseen.
+            throw SBIError.data("expected <event> or </LesHouchesEvents> after event \(eventsRead), found \(LHEReader.quote(line, from: i)) "
+                                + "(a damaged event tag?)", file: path, line: lines.lineNumber)
         }
         eventsRead += 1
         event.number = eventsRead
@@ -34,6 +42,14 @@ extension LHEReader {
         try readParticles(into: &event)
         try readEventTail(into: &event)
         return true
+    }
+
+    /// The start of `line` from `from` for an error message: at most 40 bytes, control bytes as \u{…}.
+    static func quote(_ line: UnsafeBufferPointer<UInt8>, from: Int) -> String {
+        let end = min(line.count, from + 40)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: line[from..<end]), as: UTF8.self)
+        let shown = text.unicodeScalars.map { $0.value < 32 || $0.value == 127 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+        return "\"" + shown + (end < line.count ? "…" : "") + "\""
     }
 
     private func eventError(_ message: String, _ number: Int) -> SBIError {

@@ -76,6 +76,34 @@ final class LHEReaderErrorTests: XCTestCase {
         assertContains(description, ["truncated file?"])
     }
 
+    /// A gzip stream whose deflate data are complete but whose 8-byte CRC-32/length trailer is
+    /// missing: the data cannot be checked, so the file is refused as truncated.
+    func testTruncated_gzipTrailerMissing_reportsTruncation() throws {
+        let gz = directory.appendingPathComponent("whole.lhe.gz").path
+        try LHETestSupport.write(knownText, to: gz, gzip: true)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: gz))
+        let path = directory.appendingPathComponent("notrailer.lhe.gz").path
+        try bytes.prefix(bytes.count - 8).write(to: URL(fileURLWithPath: path))
+        XCTAssertNoThrow(try LHETestSupport.readAll(gz))
+        let description = LHETestSupport.sbiError { _ = try LHETestSupport.readAll(path) }?.description ?? ""
+        XCTAssertTrue(description.hasPrefix(path + ":"), description)
+        assertContains(description, ["truncated file?"])
+    }
+
+    /// A damaged <event> tag (a typo, a NUL byte or junk before it) is an error at its line, not an
+    /// event dropped unseen.
+    func testDamagedEventTag_betweenEvents_isRefusedAtItsLine() throws {
+        for (damaged, shown) in [("<evnt>", "\"<evnt>\""), ("\u{0}<event>", "\"\\u{0}<event>\""), ("x<event>", "\"x<event>\"")] {
+            let text = replacing("<event>", damaged, occurrence: 3)
+            let lines = text.components(separatedBy: "\n")
+            let at = try XCTUnwrap(lines.firstIndex { $0.hasPrefix(damaged) })
+            let eventsBefore = lines[..<at].filter { $0.hasPrefix("<event") }.count
+            XCTAssertGreaterThan(eventsBefore, 0)
+            assertContains(try readError(text),
+                           [":\(at + 1): expected <event> or </LesHouchesEvents> after event \(eventsBefore), found \(shown)"])
+        }
+    }
+
     func testNotLHE_plainText_isRefusedAtLineOne() throws {
         assertContains(try readError("hello,world\n1,2,3\n", name: "data.csv"),
                        ["data.csv:1: not an LHE file: expected <LesHouchesEvents version=\"…\">, found 'hello,world'"])
