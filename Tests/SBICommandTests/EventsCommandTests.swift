@@ -106,4 +106,17 @@ final class EventsCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertTrue(bad.stderr.contains("--benchmark"), bad.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
+
+    /// A damaged MadMiner file (its HDF5 signature overwritten) given to augment: refused as a
+    /// damaged HDF5 file naming it, not asked for LHE options.
+    func testAugmentEvents_damagedHDF5File_refusedAsDamagedHDF5() throws {
+        let folder = try temporaryFolder()
+        let path = folder + "/analysis.h5"
+        try Data("not hdf5 at all\n".utf8).write(to: URL(fileURLWithPath: path))
+        let r = try run(["augment", "--events", path, "--kind", "density", "--theta", "point:0", "--events", "10", "--output", folder + "/x"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(path): not an HDF5 file (or a damaged one)"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("--benchmark"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x"))
+    }
 }

@@ -34,8 +34,12 @@ enum EventsInput {
     /// Whether `text` is the number of events rather than a file or folder.
     static func isCount(_ text: String) -> Bool { !text.isEmpty && text.allSatisfy(\.isNumber) && !FileManager.default.fileExists(atPath: text) }
 
-    /// Whether `path` starts with the HDF5 signature (a MadMiner analysis file).
+    /// Whether `path` is meant as a MadMiner HDF5 analysis file: it starts with the HDF5 signature,
+    /// or it is named `.h5` / `.hdf5` (a damaged one then gets libhdf5's refusal, not a question
+    /// about LHE options).
     static func isHDF5(_ path: String) -> Bool {
+        let name = path.lowercased()
+        if name.hasSuffix(".h5") || name.hasSuffix(".hdf5") { return true }
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
