@@ -86,7 +86,8 @@ public final class DoublyParameterizedRatioEstimator: @unchecked Sendable {
 
     /// Trains g by `method` on data built by `dataset(...)` (theta = [θ0 | θ1]; t_xz = [t_xz0 | t_xz1]
     /// for alices2, cascal2, rascal2). Initial weights from `SeededRandom(seed).substream(2⁴⁰)`.
-    /// - Throws: `SBIError.data` for a method of another family or missing fields; the `Trainer`'s errors.
+    /// - Throws: `SBIError.data` for a method of another family, missing fields or a label y other
+    ///   than 0 and 1; the `Trainer`'s errors.
     public static func train(method: EstimatorMethod, data: TrainingDataset, validation: TrainingDataset? = nil,
                              network settings: NetworkSettings = NetworkSettings(), training: TrainingSettings,
                              parameterNames: [String]? = nil, observableNames: [String]? = nil,
@@ -94,6 +95,8 @@ public final class DoublyParameterizedRatioEstimator: @unchecked Sendable {
         try method.require(.doublyParameterizedRatio)
         try settings.validate()
         try EstimatorTraining.requireFields(method, in: data, thetaFields: [.theta])
+        try data.checkClassLabels()
+        try validation?.checkClassLabels()
         let nObs = data.width(of: .x)!, q = data.width(of: .theta)!
         guard q % 2 == 0 else {
             throw SBIError.data("theta has \(q) columns; expected [θ0 | θ1] with an even count", field: "theta")

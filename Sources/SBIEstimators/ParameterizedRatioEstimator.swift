@@ -63,8 +63,9 @@ public final class ParameterizedRatioEstimator: LogRatioEstimator, @unchecked Se
     /// initial weights come from `SeededRandom(seed: settings.seed).substream(2⁴⁰)`, the
     /// shuffles and the validation split from the same seed (`Trainer`), so the same seed and
     /// data give the same network bit for bit.
-    /// - Throws: `SBIError.data` for a method of another family or a field the method needs
-    ///   but the data lack (naming the MadMiner file stem, e.g. `r_xz`); the `Trainer`'s errors.
+    /// - Throws: `SBIError.data` for a method of another family, a field the method needs
+    ///   but the data lack (naming the MadMiner file stem, e.g. `r_xz`) or a label y other than
+    ///   0 and 1 (naming file, row and column); the `Trainer`'s errors.
     public static func train(method: EstimatorMethod, data: TrainingDataset, validation: TrainingDataset? = nil,
                              network settings: NetworkSettings = NetworkSettings(), training: TrainingSettings,
                              parameterNames: [String]? = nil, observableNames: [String]? = nil,
@@ -73,6 +74,8 @@ public final class ParameterizedRatioEstimator: LogRatioEstimator, @unchecked Se
         try settings.validate()
         try EstimatorTraining.requireFields(method, in: data, thetaFields: [.theta])
         if let validation { try EstimatorTraining.requireFields(method, in: validation, thetaFields: [.theta]) }
+        try data.checkClassLabels()
+        try validation?.checkClassLabels()
         let nObs = data.width(of: .x)!, nPar = data.width(of: .theta)!
         let architecture = MLPArchitecture(nObservables: nObs, nParameters: nPar, hiddenSizes: settings.hiddenSizes,
                                            activation: settings.activation, outputSize: 1)

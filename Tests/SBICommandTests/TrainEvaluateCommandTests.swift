@@ -163,6 +163,17 @@ final class TrainEvaluateCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertTrue(nan.stderr.contains("x_train.npy: row 7, column 0: non-finite value nan"), nan.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: model), "nothing written on failure")
 
+        // A class label other than 0 and 1 (here 2 in row 3): refused by the ratio trainer.
+        _ = try runPython("""
+        import numpy as np, shutil
+        x = np.load('samples/x_nan.npy'); x[7, 0] = 0.0; np.save('samples/x_train.npy', x)
+        y = np.load('samples/y_train.npy'); y[3] = 2; np.save('samples/y_train.npy', y)
+        """, in: folder)
+        let label = try run(["train", "--samples", samples, "--method", "carl", "--output", model, "--epochs", "1"])
+        XCTAssertEqual(label.status, 1, label.stderr)
+        XCTAssertTrue(label.stderr.contains("y_train.npy: row 3, column 0: value 2.0 in y; class labels y must be 0 (θ0) or 1 (θ1)"), label.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model), "nothing written on failure")
+
         // evaluate: NaN in x, wrong width, missing grid.
         let badX = try run(["evaluate", "--model", folder + "/carl", "--x", samples + "/x_nan.npy", "--grid", "-1:1:3", "--output", folder + "/o.npy"])
         XCTAssertEqual(badX.status, 1)

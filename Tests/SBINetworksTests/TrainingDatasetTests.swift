@@ -86,6 +86,19 @@ final class TrainingDatasetTests: XCTestCase {
         XCTAssertNoThrow(try TrainingDataset(folder: folder, fields: [.x, .rXZ]))
     }
 
+    /// Labels other than 0 and 1 are refused by `checkClassLabels` (what ratio trainers call), naming
+    /// file, row and column; the dataset itself accepts them (y may be a regression target elsewhere).
+    func testTrainingDataset_classLabelsOtherThanZeroOrOne_refusedNamingFileRowAndColumn() throws {
+        try write("x", shape: [3, 1], [0, 1, 2])
+        try write("y", shape: [3, 1], [0, 1, 0.5])
+        let data = try TrainingDataset(folder: folder, fields: [.x, .y])
+        XCTAssertThrowsError(try data.checkClassLabels()) { error in
+            XCTAssertEqual(String(describing: error), "\(folder)/y_train.npy: row 2, column 0: value 0.5 in y; class labels y must be 0 (θ0) or 1 (θ1)")
+        }
+        try write("y", shape: [3, 1], [0, 1, 1])
+        XCTAssertNoThrow(try TrainingDataset(folder: folder, fields: [.x, .y]).checkClassLabels())
+    }
+
     func testTrainingDataset_missingFile_throwsNamingFile() throws {
         try write("x", shape: [2, 1], [0, 1])
         XCTAssertThrowsError(try TrainingDataset(folder: folder, fields: [.x, .tXZ])) { error in

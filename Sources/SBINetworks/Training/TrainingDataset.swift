@@ -249,36 +249,44 @@ public final class TrainingDataset {
     /// Scans every value in chunks of 16384 rows: all finite, joint ratios
     /// r_xz ≥ 0 (a ratio of densities; 0 is an underflow of a tiny one), naming the file, row and column of the first offender.
     private func checkValues() throws {
-        let chunkRows = 16384
         for column in columns {
-            var chunk = [Float](repeating: 0, count: min(chunkRows, count) * column.width)
-            var start = 0
-            while start < count {
-                let end = min(start + chunkRows, count)
-                let bad: Int? = chunk.withUnsafeMutableBufferPointer { buffer in
-                    let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<((end - start) * column.width)])
-                    readRows(start..<end, of: column, into: slice)
-                    switch column.field {
-                    case .rXZ: for k in 0..<slice.count where !(slice[k] >= 0) || !slice[k].isFinite { return k }
-                    default: for k in 0..<slice.count where !slice[k].isFinite { return k }
-                    }
-                    return nil
-                }
-                if let bad {
-                    let row = start + bad / column.width, col = bad % column.width
-                    let value = chunk[bad]
-                    let location = column.storage.isMapped ? column.source : nil
-                    let rule: String
-                    switch column.field {
-                    case .rXZ: rule = "joint likelihood ratios must be finite and ≥ 0"
-                    default: rule = "training inputs must be finite"
-                    }
-                    throw SBIError.data("\(value.isFinite ? "value" : "non-finite value") \(value) in \(column.field.rawValue); \(rule)",
-                                        file: location,
-                                        field: location == nil ? "\(column.field.rawValue)[\(row), \(col)]" : "row \(row), column \(col)")
-                }
-                start = end
+            switch column.field {
+            case .rXZ: try check(column, "joint likelihood ratios must be finite and ≥ 0") { $0 >= 0 && $0.isFinite }
+            default: try check(column, "training inputs must be finite") { $0.isFinite }
             }
+        }
+    }
+
+    /// Checks that the class labels y are 0 (θ0) or 1 (θ1), as ratio estimators need; other
+    /// trainers may use y as a regression target and do not call this.
+    /// - Throws: `SBIError.data` naming the file (or field), row and column of the first other value.
+    public func checkClassLabels() throws {
+        guard let column = column(.y) else { return }
+        try check(column, "class labels y must be 0 (θ0) or 1 (θ1)") { $0 == 0 || $0 == 1 }
+    }
+
+    /// Scans `column` in chunks (constant memory) and throws at the first value failing `isValid`.
+    private func check(_ column: Column, _ rule: String, _ isValid: (Float) -> Bool) throws {
+        let chunkRows = 16384
+        var chunk = [Float](repeating: 0, count: min(chunkRows, count) * column.width)
+        var start = 0
+        while start < count {
+            let end = min(start + chunkRows, count)
+            let bad: Int? = chunk.withUnsafeMutableBufferPointer { buffer in
+                let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<((end - start) * column.width)])
+                readRows(start..<end, of: column, into: slice)
+                for k in 0..<slice.count where !isValid(slice[k]) { return k }
+                return nil
+            }
+            if let bad {
+                let row = start + bad / column.width, col = bad % column.width
+                let value = chunk[bad]
+                let location = column.storage.isMapped ? column.source : nil
+                throw SBIError.data("\(value.isFinite ? "value" : "non-finite value") \(value) in \(column.field.rawValue); \(rule)",
+                                    file: location,
+                                    field: location == nil ? "\(column.field.rawValue)[\(row), \(col)]" : "row \(row), column \(col)")
+            }
+            start = end
         }
     }
 }
