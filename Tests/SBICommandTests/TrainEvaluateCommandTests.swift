@@ -174,7 +174,12 @@ final class TrainEvaluateCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertTrue(label.stderr.contains("y_train.npy: row 3, column 0: value 2.0 in y; class labels y must be 0 (θ0) or 1 (θ1)"), label.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: model), "nothing written on failure")
 
-        // evaluate: NaN in x, wrong width, missing grid.
+        // evaluate: no events in x, NaN in x, wrong width, missing grid.
+        _ = try runPython("import numpy as np; np.save('empty.npy', np.zeros((0, 1)))", in: folder)
+        let empty = try run(["evaluate", "--model", folder + "/carl", "--x", folder + "/empty.npy", "--grid", "-1:1:3", "--output", folder + "/o.npy"])
+        XCTAssertEqual(empty.status, 1, empty.stderr)
+        XCTAssertTrue(empty.stderr.contains("empty.npy: shape: shape [0, 1] holds no events; expected at least one row"), empty.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/o.npy"))
         let badX = try run(["evaluate", "--model", folder + "/carl", "--x", samples + "/x_nan.npy", "--grid", "-1:1:3", "--output", folder + "/o.npy"])
         XCTAssertEqual(badX.status, 1)
         XCTAssertTrue(badX.stderr.contains("x_nan.npy: row 7, column 0: non-finite value nan"), badX.stderr)

@@ -155,6 +155,9 @@ enum EvaluateCommand {
             throw SBIError.data("shape \(shape); the model takes \(observables) observable\(observables == 1 ? "" : "s"), expected [n, \(observables)]",
                                 file: path, field: "shape")
         }
+        guard file.rowCount > 0 else {
+            throw SBIError.data("shape \(shape) holds no events; expected at least one row", file: path, field: "shape")
+        }
         return file
     }
 
