@@ -183,5 +183,31 @@ final class FitCommandTests: XCTestCase, SBICommandTesting {
         let a = snapshot(folder + "/reference"), b = snapshot(folder + "/killed")
         XCTAssertEqual(Set(a.keys), Set(b.keys))
         for (name, bytes) in a { XCTAssertEqual(b[name], bytes, name) }
+
+        // A --force run killed during training: the next plain run must redo training and what
+        // follows (the forced run had not finished them), not skip them as unchanged.
+        let forced = Process()
+        forced.executableURL = try sbiExecutable()
+        forced.arguments = ["fit", "long.yaml", "--quiet", "--threads", "1", "--out", "killed", "--force"]
+        forced.currentDirectoryURL = URL(fileURLWithPath: folder)
+        forced.standardOutput = FileHandle.nullDevice
+        forced.standardError = FileHandle.nullDevice
+        try forced.run()
+        let forceDeadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: partial) && forced.isRunning && Date() < forceDeadline { usleep(2000) }
+        let forcedKilledInTraining = forced.isRunning
+        kill(forced.processIdentifier, SIGKILL)
+        forced.waitUntilExit()
+        XCTAssertTrue(forcedKilledInTraining, "the forced run finished before the kill")
+        let finished = try run(["fit", "long.yaml", "--threads", "1", "--out", "killed"], in: folder)
+        XCTAssertEqual(finished.status, 0, finished.stderr)
+        if forcedKilledInTraining {
+            XCTAssertTrue(finished.stderr.contains("augment: skipped"), finished.stderr)
+            XCTAssertFalse(finished.stderr.contains("train: skipped"), finished.stderr)
+            XCTAssertFalse(finished.stderr.contains("limits: skipped"), finished.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/killed/.sbi-force-pending"))
+        let c = snapshot(folder + "/killed")
+        for (name, bytes) in a { XCTAssertEqual(c[name], bytes, name) }
     }
 }

@@ -9,7 +9,9 @@ import SBIInference
 /// <out>/augment/<sample>/…npy      <out>/train/<estimator>/     (model folders)
 /// <out>/limits/ contours.json pvalues.npy grid.npy              <out>/plot/ (outputs.files)
 /// a stage writes into <out>/.<stage>.partial, adds stage.json {stage, inputHash}, then renames it into place;
-/// it is skipped when <out>/<stage>/stage.json has hash(stage) and no earlier stage ran in this run;
+/// it is skipped when <out>/<stage>/stage.json has hash(stage), no earlier stage ran in this run and
+/// the stage is not listed in <out>/.sbi-force-pending (the stages a --force run has still to redo:
+/// written when it starts, shortened as each stage finishes, so a killed --force run is finished by the next run);
 /// hash(stage) = Recipe.inputHash(for: stage) (limits, plot: ⊕ SHA-256 of the observed file;
 ///               real events: ⊕ size and modification time of every event file)
 /// ```
@@ -64,13 +66,15 @@ public struct FitPipeline {
         defer { lock.release() }
         try checkStageFoldersAreOurs()
         for stage in FitPipeline.stages { remove(folder + "/." + stage.rawValue + ".partial") }
+        var pending = force ? FitPipeline.stages : readForcePending()
+        try writeForcePending(pending)
         var report = FitReport()
         report.folder = folder
         var upstreamRan = false
         for stage in FitPipeline.stages {
             let hash = try inputHash(for: stage)
             let final = stageFolder(stage)
-            if !force, !upstreamRan, let record = FitStageRecord.read(final + "/stage.json"), record.inputHash == hash {
+            if !pending.contains(stage), !upstreamRan, let record = FitStageRecord.read(final + "/stage.json"), record.inputHash == hash {
                 log?("\(stage.rawValue): skipped (inputs unchanged)")
                 report.rows.append(.init(stage: stage, skipped: true, seconds: 0, record: record))
                 continue
@@ -101,6 +105,8 @@ public struct FitPipeline {
             log?("\(stage.rawValue): done in \(String(format: "%.2f", seconds)) s")
             report.rows.append(.init(stage: stage, skipped: false, seconds: seconds, record: record))
             upstreamRan = true
+            pending.removeAll { $0 == stage }
+            try writeForcePending(pending)
         }
         report.closure = (try? ContoursFile.read(stageFolder(.limits) + "/contours.json"))?.estimators ?? []
         report.resultFolder = stageFolder(.plot)
@@ -131,6 +137,22 @@ public struct FitPipeline {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
             throw SBIError.io("cannot create the folder: \(error.localizedDescription)", file: path)
         }
+    }
+
+    /// `<out>/.sbi-force-pending`: the stages a `--force` run has not finished, one name per line.
+    var forcePendingPath: String { folder + "/.sbi-force-pending" }
+
+    /// The stages an interrupted `--force` run left to redo (none when the file is absent or unreadable).
+    func readForcePending() -> [RecipeStage] {
+        guard let text = try? String(contentsOfFile: forcePendingPath, encoding: .utf8) else { return [] }
+        let names = Set(text.split(separator: "\n").map(String.init))
+        return FitPipeline.stages.filter { names.contains($0.rawValue) }
+    }
+
+    /// Writes `stages` to `.sbi-force-pending`, or removes the file when there are none.
+    func writeForcePending(_ stages: [RecipeStage]) throws {
+        guard !stages.isEmpty else { remove(forcePendingPath); return }
+        try AtomicFileWriter.write(Array(stages.map { $0.rawValue + "\n" }.joined().utf8), to: forcePendingPath)
     }
 
     func remove(_ path: String) {
