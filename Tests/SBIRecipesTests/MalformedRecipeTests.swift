@@ -292,7 +292,14 @@ final class MalformedRecipeTests: XCTestCase {
         Case(name: "expected events beside a rate", edits: [("luminosity_inverse_femtobarn: 300", "expected_events: 36")],
              expected: ["recipe.yaml:25:20: inference.expected_events: the rate term sets the expected events (σ(θ_true)·luminosity); drop expected_events or set include_rate: false"]),
         Case(name: "expected events zero", edits: [("luminosity_inverse_femtobarn: 300", "include_rate: false\n  expected_events: 0")],
-             expected: ["recipe.yaml:26:20: inference.expected_events: expected a number > 0, got 0"]),
+             expected: ["recipe.yaml:23:25: inference.modes[2]: mode rate is the rate term alone; it needs include_rate: true",
+                        "recipe.yaml:26:20: inference.expected_events: expected a number > 0, got 0"]),
+        // validate refuses what fit would reject after training (fit's own checks, run before any compute).
+        Case(name: "mode rate without the rate term", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\n  include_rate: false")],
+             expected: ["recipe.yaml:23:25: inference.modes[2]: mode rate is the rate term alone; it needs include_rate: true"]),
+        Case(name: "mode sallino", edits: [("modes: [truth, sally, rate]", "modes: [truth, sally, sallino]"),
+                                           ("    sample: local\n", "    sample: local\n  - name: sallino\n    method: sallino\n    sample: local\n")],
+             expected: ["recipe.yaml:26:25: inference.modes[2]: mode sallino is not supported by sbi fit yet (a sallino estimator trains, but no limit uses it); use mode sally"]),
         Case(name: "unknown theta_true benchmark", edits: [("theta_true: sm", "theta_true: bsm")],
              expected: ["recipe.yaml:24:15: inference.theta_true: unknown benchmark \"bsm\"; expected a list of numbers or one of the benchmarks sm"]),
     ]

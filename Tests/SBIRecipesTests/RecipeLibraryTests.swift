@@ -34,10 +34,10 @@ final class RecipeLibraryTests: XCTestCase {
         let alices = r.estimators[0], sally = r.estimators[1]
         XCTAssertEqual(alices.networkMethod, .alices)
         let a = alices.architecture(nObservables: 2, nParameters: 2)
-        XCTAssertEqual(a.layerWidths, [4, 100, 100, 1])
+        XCTAssertEqual(a.layerWidths, [4, 64, 64, 64, 1])
         XCTAssertEqual(a.activation, .tanh)
         let s = sally.architecture(nObservables: 2, nParameters: 2)
-        XCTAssertEqual(s.layerWidths, [2, 100, 100, 2])
+        XCTAssertEqual(s.layerWidths, [2, 100, 100, 100, 2])
         let settings = alices.training.settings
         XCTAssertNoThrow(try settings.validate())
         XCTAssertEqual(settings.optimizer, .amsgrad)

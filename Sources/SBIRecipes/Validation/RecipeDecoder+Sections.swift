@@ -143,8 +143,8 @@ extension RecipeDecoder {
                 reader.report(n, path, "mode sally needs an estimator with method sally")
             case .idealSally where !selected.contains { $0.method == .sally }:
                 reader.report(n, path, "mode ideal_sally needs an estimator with method sally (its sample's point is the reference θ)")
-            case .sallino where !selected.contains { $0.method == .sallino }:
-                reader.report(n, path, "mode sallino needs an estimator with method sallino")
+            case .sallino:
+                reader.report(n, path, "mode sallino is not supported by sbi fit yet (a sallino estimator trains, but no limit uses it); use mode sally")
             case .rate where sim?.hasRate == false:
                 reader.report(n, path, "mode rate needs a simulator with an event rate; \(sim!.rawValue) is shape-only")
             default: break
@@ -194,6 +194,9 @@ extension RecipeDecoder {
         if let n = m["include_rate"], let v = reader.bool(n, "inference.include_rate") {
             includeRate = v
             if v, let sim, !sim.hasRate { reader.report(n, "inference.include_rate", "the \(sim.rawValue) simulator has no event rate") }
+            if !v, sim?.hasRate != false, let rateNode = modeNodes[.rate] {
+                reader.report(rateNode, "inference.modes[\(modes.firstIndex(of: .rate) ?? 0)]", "mode rate is the rate term alone; it needs include_rate: true")
+            }
         }
         var expectedEvents: Double?
         if let n = m["expected_events"] {
