@@ -185,6 +185,41 @@ final class NPYFileTests: XCTestCase {
         try assertDataError(header(good, major: 2) + data.prefix(8), contains: "truncated data")
     }
 
+    /// A fuzz-style corpus of a valid [4, 3] float64 file: every truncation and every header byte
+    /// replaced by each of 12 bytes. Reading (whole and memory-mapped) must give the declared shape
+    /// with the right element count or a data error naming the file; never a trap or another error.
+    func testFuzz_truncationsAndHeaderByteReplacements_readOrDataErrorNamingTheFile() throws {
+        let folder = try makeTemporaryDirectory(self)
+        let path = folder + "/fuzz.npy"
+        let good = header("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 3), }")
+            + (0..<12).flatMap { i in withUnsafeBytes(of: (Double(i) * 0.5).bitPattern.littleEndian, Array.init) }
+        var mutants: [[UInt8]] = (0..<good.count).map { Array(good.prefix($0)) }
+        let replacements: [UInt8] = [0, 0x20, 0x27, 0x28, 0x29, 0x2c, 0x2d, 0x30, 0x39, 0x3a, 0x7b, 0xff]
+        for at in 0..<64 { for r in replacements where good[at] != r { var m = good; m[at] = r; mutants.append(m) } }
+        var failures: [String] = [], refused = 0
+        for (k, bytes) in mutants.enumerated() {
+            try writeBytes(bytes, to: path)
+            for reader in ["read", "mapped"] {
+                do {
+                    if reader == "read" {
+                        let array = try NPYFile.read(path)
+                        if array.shape.reduce(1, *) != array.count { failures.append("mutant \(k) read: shape \(array.shape), \(array.count) values") }
+                    } else {
+                        let mapped = try NPYMappedFile(path: path)
+                        _ = mapped.readRows(0..<mapped.rowCount, as: Double.self)
+                    }
+                } catch let e as SBIError {
+                    refused += 1
+                    if e.kind != .data || e.file != path { failures.append("mutant \(k) \(reader): \(e)") }
+                } catch {
+                    failures.append("mutant \(k) \(reader): not an SBIError: \(error)")
+                }
+            }
+        }
+        XCTAssertEqual(failures, [])
+        XCTAssertGreaterThan(refused, mutants.count)   // every truncation (both readers) and most header edits
+    }
+
     func testMalformed_numpyBigEndianAndFortranFilesRefused() throws {
         let folder = try makeTemporaryDirectory(self)
         _ = try runPython("""
