@@ -162,8 +162,7 @@ final class RecipeFieldReader {
             return nil
         }
         guard n >= minimum, n <= maximum else {
-            report(node, path, maximum == Int(Int32.max) ? "expected an integer ≥ \(minimum), got \(text)"
-                                                          : "expected an integer in \(minimum)...\(maximum), got \(text)")
+            report(node, path, "expected an integer in \(minimum)...\(maximum), got \(text)")
             return nil
         }
         return n
