@@ -184,5 +184,10 @@ final class EventsRecipeTests: XCTestCase {
         // A sample θ naming an unknown benchmark.
         assertProblem(Self.recipe().replacingOccurrences(of: "theta1: {benchmark: sm}", with: "theta1: {benchmark: smx}"), folder: dir,
                       "samples[0].theta1")
+        // The morphing augment would build: too few benchmarks for the powers, or a singular basis (fit used to stop there).
+        assertProblem(Self.recipe(extra: "  max_power: 3"), folder: dir,
+                      "simulator.benchmarks: 3 benchmarks cannot fix 4 morphing components (maximum powers [3]); give at least 4 benchmarks or lower simulator.max_power")
+        assertProblem(Self.recipe().replacingOccurrences(of: "theta: [1]}", with: "theta: [0]}"), folder: dir,
+                      "simulator.benchmarks: the basis is singular")
     }
 }

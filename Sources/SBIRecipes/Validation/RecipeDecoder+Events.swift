@@ -70,6 +70,7 @@ extension RecipeDecoder {
                 return nil
             }
         }
+        var statedComponents: MorphingComponents?
         if events.isFolder {
             for key in ["benchmarks", "observables", "cuts", "sampling_benchmarks", "weight_normalization"] where m[key] != nil {
                 let at = reader.keyPosition(node, key)
@@ -89,8 +90,28 @@ extension RecipeDecoder {
             }
             events.benchmarks = sample.benchmarkNames.indices.map { RecipeEvents.Benchmark(name: sample.benchmarkNames[$0], weightID: nil, theta: sample.benchmarks.row($0)) }
             events.observables = sample.observableNames.map { RecipeEvents.Observable(name: $0, expression: "") }
+            statedComponents = sample.morphingComponents
         } else {
             guard decodeLHEEventSettings(m, node: node, into: &events, fileCount: files.count) else { return nil }
+        }
+        // The morphing the augment stage will build (RecipeEvents.augmenter): enough benchmarks, not singular.
+        do {
+            let powers = events.maxPower ?? [Int](repeating: 2, count: names.count)
+            let components = try statedComponents ?? MorphingComponents(maxPowers: powers, maxOverallPower: powers.max())
+            guard events.benchmarks.count >= components.count else {
+                reader.report(m["benchmarks"] ?? eventsNode, "simulator.benchmarks",
+                              "\(events.benchmarks.count) benchmarks cannot fix \(components.count) morphing components (maximum powers \(powers)); "
+                              + "give at least \(components.count) benchmarks or lower simulator.max_power")
+                return nil
+            }
+            let basis = Matrix(rows: events.benchmarks.count, columns: names.count, storage: events.benchmarks.flatMap(\.theta))
+            _ = try Morpher(components: components, basis: basis)
+        } catch let e as SBIError {
+            reader.report(m["benchmarks"] ?? eventsNode, "simulator.benchmarks", e.message)
+            return nil
+        } catch {
+            reader.report(m["benchmarks"] ?? eventsNode, "simulator.benchmarks", "\(error)")
+            return nil
         }
         benchmarks = events.benchmarks.map { RecipeBenchmark(name: $0.name, theta: $0.theta) }
         declaredBenchmarkNames = benchmarks.map(\.name)
