@@ -71,6 +71,30 @@ final class EventsCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(try readFloat32(samples + "/t_xz_train.npy").rows, 50)
     }
 
+    /// The same real file as signal and, with --background, as a θ-independent background: every
+    /// benchmark's cross section grows by the background's, the init cross section (σ_b + 6.996707e+08
+    /// pb, MadGraph's 7 digits: 1e-6 relative), and the report names the background file.
+    func testEventsConvert_withBackground_everyCrossSectionGrowsByTheBackgrounds() throws {
+        let file = try ppToJJ()
+        func sigmas(_ extra: [String]) throws -> (values: [String: Double], stdout: String) {
+            let out = try temporaryFolder() + "/events"
+            let result = try run(["events", "convert"] + eventOptions(file) + extra + ["--out", out])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            var values: [String: Double] = [:]
+            for line in result.stdout.split(separator: "\n") where line.hasPrefix("sigma[") {
+                let parts = line.split(separator: " ")
+                values[String(parts[0])] = Double(parts[1])
+            }
+            return (values, result.stdout)
+        }
+        let signal = try sigmas([]), both = try sigmas(["--background", file])
+        XCTAssertEqual(Set(signal.values.keys), ["sigma[mur_half]", "sigma[central]", "sigma[mur_double]"])
+        for (name, sigma) in signal.values {
+            XCTAssertEqual(try XCTUnwrap(both.values[name]) - sigma, 6.996707e8, accuracy: 1e-6 * 6.996707e8, name)
+        }
+        XCTAssertTrue(both.stdout.contains("event_norm average; background; weight factor 0.001"), both.stdout)
+    }
+
     func testBenchEvents_printsNameValueUnitLines() throws {
         let file = try ppToJJ()
         let r = try run(["bench", "events", "--seconds", "0.05", "--lhe", file])

@@ -11,18 +11,26 @@ enum LHEWriterForTests {
     struct Event { var pt: Double; var nominal: Double; var weights: [Double] }
 
     /// An LHE 3.0 text with `<initrwgt>` ids and `<rwgt>` weights; `sigma` goes into `<init>`.
+    /// With no ids: a background file, XWGTUP only (no `<initrwgt>`, no `<rwgt>`).
     static func text(ids: [String], events: [Event], sigma: Double) -> String {
-        var s = "<LesHouchesEvents version=\"3.0\">\n<header>\n<initrwgt>\n<weightgroup name='mg_reweighting'>\n"
-        for id in ids { s += "<weight id='\(id)'> set param_card dim6 1 0.0\n</weight>\n" }
-        s += "</weightgroup>\n</initrwgt>\n</header>\n<init>\n2212 2212 6.5e+03 6.5e+03 0 0 247000 247000 -4 1\n\(sigma) 0.01 \(sigma) 1\n</init>\n"
+        var s = "<LesHouchesEvents version=\"3.0\">\n<header>\n"
+        if !ids.isEmpty {
+            s += "<initrwgt>\n<weightgroup name='mg_reweighting'>\n"
+            for id in ids { s += "<weight id='\(id)'> set param_card dim6 1 0.0\n</weight>\n" }
+            s += "</weightgroup>\n</initrwgt>\n"
+        }
+        s += "</header>\n<init>\n2212 2212 6.5e+03 6.5e+03 0 0 247000 247000 -4 1\n\(sigma) 0.01 \(sigma) 1\n</init>\n"
         for e in events {
             let pz = 0.5 * e.pt, energy = (e.pt * e.pt + pz * pz).squareRoot()
             s += "<event>\n 2 1 \(e.nominal) 91.188 0.0078125 0.118\n"
             s += "  21 1 0 0 501 502 \(e.pt) 0.0 \(pz) \(energy) 0.0 0.0 9.0\n"
             s += "  21 1 0 0 502 501 \(-e.pt) 0.0 \(-pz) \(energy) 0.0 0.0 9.0\n"
-            s += "<rwgt>\n"
-            for (id, w) in zip(ids, e.weights) { s += "<wgt id='\(id)'> \(w) </wgt>\n" }
-            s += "</rwgt>\n</event>\n"
+            if !ids.isEmpty {
+                s += "<rwgt>\n"
+                for (id, w) in zip(ids, e.weights) { s += "<wgt id='\(id)'> \(w) </wgt>\n" }
+                s += "</rwgt>\n"
+            }
+            s += "</event>\n"
         }
         return s + "</LesHouchesEvents>\n"
     }
@@ -39,6 +47,40 @@ final class LHEEventSampleBuilderTests: XCTestCase {
     /// w_e(θ) = a_e + b_e θ + c_e θ²: per event coefficients.
     static let coefficients: [(Double, Double, Double)] = [(1.0, 0.3, 0.2), (2.5, -0.7, 0.4), (0.8, 0.1, 0.05), (1.7, 0.9, 0.6), (3.1, -0.2, 0.9)]
     static func w(_ k: Int, _ t: Double) -> Double { let c = coefficients[k]; return c.0 + c.1 * t + c.2 * t * t }
+
+    /// A signal file (weights at three benchmarks) and a background file (XWGTUP only): every
+    /// benchmark's cross section is σ_signal(θ_b) + σ_background (both files `sum`-normalised, one
+    /// file per group, so no sampling factor), a background event has its own weight in every column,
+    /// and morphing gives that same weight at any θ.
+    func testLHEEventSample_signalPlusBackground_crossSectionsAddAndBackgroundIsThetaIndependent() throws {
+        let dir = try LHEWriterForTests.temporaryDirectory(self)
+        let thetas = [-1.0, 0.0, 2.0]
+        let signal = (0..<5).map { k in LHEWriterForTests.Event(pt: 30 + 10 * Double(k), nominal: Self.w(k, 0), weights: thetas.map { Self.w(k, $0) }) }
+        let backgroundWeights = [0.5, 0.25, 0.75, 0.5]
+        let background = backgroundWeights.enumerated().map { LHEWriterForTests.Event(pt: 35 + 10 * Double($0.offset), nominal: $0.element, weights: []) }
+        let signalPath = dir.appendingPathComponent("signal.lhe").path, backgroundPath = dir.appendingPathComponent("background.lhe").path
+        try LHEWriterForTests.text(ids: ["rw0", "rw1", "rw2"], events: signal, sigma: 9).write(toFile: signalPath, atomically: true, encoding: .utf8)
+        try LHEWriterForTests.text(ids: [], events: background, sigma: 2).write(toFile: backgroundPath, atomically: true, encoding: .utf8)
+        let builder = LHEEventSampleBuilder(
+            files: [signalPath], parameterNames: ["theta"],
+            benchmarks: zip(["m1", "sm", "p2"], zip(["rw0", "rw1", "rw2"], thetas)).map { LHEBenchmark(name: $0.0, weightID: $0.1.0, theta: [$0.1.1]) },
+            observables: [("pt1", "j[0].pt")], normalization: .sum, backgroundFiles: [backgroundPath])
+        let (sample, reports) = try builder.build()
+        XCTAssertEqual(sample.count, 9)
+        XCTAssertEqual(reports.map(\.isBackground), [false, true])
+        XCTAssertEqual(reports.map(\.factor), [1, 1])
+        for (b, theta) in thetas.enumerated() {
+            let signalSigma = (0..<5).reduce(0.0) { $0 + Self.w($1, theta) }
+            XCTAssertEqual(sample.benchmarkCrossSections[b], signalSigma + 2.0, accuracy: 1e-12, "benchmark \(b)")
+        }
+        let morpher = try Morpher(components: MorphingComponents(maxPowers: [2]), basis: Matrix(rows: 3, columns: 1, storage: thetas))
+        let morphed = morpher.eventWeights(benchmarkWeights: sample.benchmarkWeights, at: [0.7])
+        for (k, w) in backgroundWeights.enumerated() {
+            XCTAssertEqual((0..<3).map { sample.benchmarkWeights[5 + k, $0] }, [w, w, w])
+            XCTAssertEqual(morphed[5 + k], w, accuracy: 1e-12)
+        }
+        for k in 0..<5 { XCTAssertEqual(morphed[k], Self.w(k, 0.7), accuracy: 1e-12) }
+    }
 
     func testLHEEventSample_weightsAtThreeBenchmarks_morphToTheFourthInTheFile() throws {
         let dir = try LHEWriterForTests.temporaryDirectory(self)

@@ -36,10 +36,7 @@ enum EventsCommand {
             let seconds = ProgressReporter.monotonicSeconds() - start
             try sample.write(folder: URL(fileURLWithPath: output))
             let read = reports.reduce(0) { $0 + $1.eventsRead }
-            for r in reports {
-                console.print("file \(r.path): \(r.summary); event_norm \(r.normalization.rawValue); sampling benchmark "
-                              + (r.samplingBenchmark.map { sample.benchmarkNames[$0] } ?? "unknown") + "; weight factor \(r.factor)")
-            }
+            for r in reports { console.print(EventsInput.reportLine(r, benchmarkNames: sample.benchmarkNames)) }
             for (name, sigma) in zip(sample.benchmarkNames, sample.benchmarkCrossSections) { console.print("sigma[\(name)] \(sigma) pb") }
             console.print("read_rate \(BenchCommand.formatFigure(Double(read) / max(seconds, 1e-9))) events/s")
             console.print("wrote \(output) (\(sample.count) events)")

@@ -16,6 +16,7 @@ enum EventsInput {
         .value("parameter", "NAME[=LO:HI]", "LHE input: parameter name and range, one per parameter in order (default theta_0, ...; range: the benchmarks' span)."),
         .value("sampling-benchmark", "NAME", "LHE input: benchmark the corresponding --events file was generated at; repeat per file (default: the benchmark whose weight equals the nominal weight)."),
         .value("weight-normalization", "MODE", "LHE input: event_norm of the files: auto (default), sum or average."),
+        .value("background", "FILE", "LHE input: a background file (weight independent of the parameters, no reweighting); repeat."),
     ]
 
     /// Help text describing the LHE options.
@@ -28,7 +29,10 @@ enum EventsInput {
     Weights are normalised per file (event_norm sum/average, detected from <init>) and
     scaled by MadMiner's sampling factors n_file/n_total, so the weights of each
     benchmark sum to its cross section. Events failing a cut or lacking an observable
-    are dropped and counted.
+    are dropped and counted. --background FILE adds a process whose weight does not
+    depend on the parameters: each of its events carries its own weight at every
+    benchmark (background files share their sampling factors among themselves), so each
+    benchmark's weights sum to sigma_signal + sigma_background.
     """
 
     /// Whether `text` is the number of events rather than a file or folder.
@@ -54,7 +58,7 @@ enum EventsInput {
     static func sample(_ parsed: ParsedOptions, progress: ProgressReporter?) throws -> (sample: WeightedEventSample, lines: [String]) {
         let inputs = inputs(parsed)
         var isDirectory: ObjCBool = false
-        let lheOnly = ["benchmark", "observable", "cut", "parameter", "sampling-benchmark", "weight-normalization"]
+        let lheOnly = ["benchmark", "observable", "cut", "parameter", "sampling-benchmark", "weight-normalization", "background"]
         if inputs.count == 1, FileManager.default.fileExists(atPath: inputs[0], isDirectory: &isDirectory), isDirectory.boolValue {
             for name in lheOnly where parsed.value(name) != nil {
                 throw SBIError.usage("--\(name) applies to LHE files; an events folder states its own setup", field: "--\(name)")
@@ -73,11 +77,15 @@ enum EventsInput {
         }
         let builder = try builder(parsed, files: inputs)
         let (sample, reports) = try builder.build(progress: progress)
-        let lines = reports.map { r in
-            "file \(r.path): \(r.summary); event_norm \(r.normalization.rawValue); sampling benchmark "
-                + (r.samplingBenchmark.map { sample.benchmarkNames[$0] } ?? "unknown") + "; weight factor \(r.factor)"
-        }
+        let lines = reports.map { reportLine($0, benchmarkNames: sample.benchmarkNames) }
         return (sample, lines)
+    }
+
+    /// One line per LHE file read: events kept, event_norm, sampling benchmark (or background), weight factor.
+    static func reportLine(_ r: LHEEventSampleBuilder.FileReport, benchmarkNames: [String]) -> String {
+        "file \(r.path): \(r.summary); event_norm \(r.normalization.rawValue); "
+            + (r.isBackground ? "background" : "sampling benchmark " + (r.samplingBenchmark.map { benchmarkNames[$0] } ?? "unknown"))
+            + "; weight factor \(r.factor)"
     }
 
     /// The `LHEEventSampleBuilder` of the options.
@@ -145,7 +153,7 @@ enum EventsInput {
         return LHEEventSampleBuilder(files: files, parameterNames: names, parameterRanges: ranges.isEmpty ? nil : ranges,
                                      benchmarks: benchmarks, observables: observables, cuts: parsed.allValues("cut"),
                                      samplingBenchmarks: sampling.isEmpty ? nil : sampling.map { Optional($0) },
-                                     normalization: normalization)
+                                     normalization: normalization, backgroundFiles: parsed.allValues("background"))
     }
 
     /// `--morphing-max-power P[,P...]` (one per parameter, or one for all; default 2) and

@@ -43,7 +43,13 @@ public enum LHEWeightNormalization: String, Sendable, Equatable, CaseIterable {
 /// W[e, b] = f_i c_i w_{e,b}      for event e of file i      ⇒   Σ_e W[e, b] = σ_b
 /// ```
 /// n_i counts every event read from file i (before cuts), so the column sums are the cross
-/// sections after cuts. With one file per sampling benchmark, f_i is MadMiner's sampling factor
+/// sections after cuts. Background files (`backgroundFiles`: a process whose weight does not
+/// depend on θ, one XWGTUP per event and no reweighting block) give every benchmark column the
+/// event's own weight and share their sampling factors among themselves, so that
+/// ```
+/// Σ_e W[e, b] = σ_signal(θ_b) + σ_background,   W[e, ·] constant for a background event e
+/// ```
+/// and morphing returns that constant at every θ (the components include the constant term). With one file per sampling benchmark, f_i is MadMiner's sampling factor
 /// n_s / Σ n (`DataAnalyzer._calculate_sampling_factors` in madminer/analysis/dataanalyzer.py:
 /// events generated per benchmark over all events, multiplied into the weights of the events
 /// generated there); several files at one benchmark each get their own share n_i / N.
@@ -73,11 +79,15 @@ public struct LHEEventSampleBuilder {
     public var samplingBenchmarks: [String?]?
     /// Normalisation of the files' weights.
     public var normalization: LHEWeightNormalization
+    /// LHE files of θ-independent backgrounds (weights XWGTUP only), plain or gzip.
+    public var backgroundFiles: [String]
 
     /// A conversion; see the properties.
     public init(files: [String], parameterNames: [String], parameterRanges: [ClosedRange<Double>]? = nil,
                 benchmarks: [LHEBenchmark], observables: [(name: String, expression: String)], cuts: [String] = [],
-                samplingBenchmarks: [String?]? = nil, normalization: LHEWeightNormalization = .automatic) {
+                samplingBenchmarks: [String?]? = nil, normalization: LHEWeightNormalization = .automatic,
+                backgroundFiles: [String] = []) {
+        self.backgroundFiles = backgroundFiles
         self.files = files
         self.parameterNames = parameterNames
         self.parameterRanges = parameterRanges
@@ -104,6 +114,8 @@ public struct LHEEventSampleBuilder {
         public var normalization: LHEWeightNormalization
         /// f_i c_i, the factor applied to the file's weights.
         public var factor: Double
+        /// Whether the file is a θ-independent background.
+        public var isBackground = false
     }
 
     /// Reads every file and returns the sample and a report per file.
@@ -131,10 +143,11 @@ public struct LHEEventSampleBuilder {
         var fileOfRows: [(rows: Range<Int>, scale: Double)] = []
         var values = [Double](repeating: 0, count: nx)
         var event = LHEEvent()
-        for (i, path) in files.enumerated() {
+        for (i, path) in (files + backgroundFiles).enumerated() {
+            let isBackground = i >= files.count
             let analysis = try EventAnalysis(observables: observables, cuts: cuts)
-            let reader = try LHEReader(path: path, weights: table)
-            guard reader.benchmarkNames == benchmarks.map(\.name) else {
+            let reader = try LHEReader(path: path, weights: isBackground ? .nominalOnly : table)
+            guard isBackground || reader.benchmarkNames == benchmarks.map(\.name) else {
                 throw SBIError(.internal, file: path, "reader benchmark order \(reader.benchmarkNames) differs from the table")
             }
             let firstRow = wStorage.count / max(nb, 1)
@@ -144,7 +157,7 @@ public struct LHEEventSampleBuilder {
             while try reader.next(into: &event) {
                 read += 1
                 nominalSum += event.weight
-                if read == 1 {
+                if read == 1 && !isBackground {
                     detected = event.weights.indices.first { b in
                         abs(event.weights[b] - event.weight) <= 1e-6 * max(abs(event.weight), .leastNormalMagnitude)
                     }
@@ -152,14 +165,18 @@ public struct LHEEventSampleBuilder {
                 let kept = values.withUnsafeMutableBufferPointer { analysis.process(event, into: $0) }
                 if kept {
                     xStorage.append(contentsOf: values)
-                    wStorage.append(contentsOf: event.weights)
+                    if isBackground {
+                        wStorage.append(contentsOf: repeatElement(event.weight, count: nb))
+                    } else {
+                        wStorage.append(contentsOf: event.weights)
+                    }
                 }
                 if read % 4096 == 0 { progress?.advance(by: 4096) }
             }
             progress?.advance(by: read % 4096)
             guard read > 0 else { throw SBIError.data("the file has no events", file: path) }
             var sampling = detected
-            if let given = samplingBenchmarks?[i] {
+            if !isBackground, let given = samplingBenchmarks?[i] {
                 guard let b = benchmarks.firstIndex(where: { $0.name == given }) else {
                     throw SBIError.data("unknown benchmark '\(given)'; expected one of \(benchmarks.map(\.name).joined(separator: ", "))",
                                         file: path, field: "sampling_benchmarks[\(i)]")
@@ -181,11 +198,13 @@ public struct LHEEventSampleBuilder {
             let lastRow = wStorage.count / max(nb, 1)
             fileOfRows.append((firstRow ..< lastRow, c))
             reports.append(FileReport(path: path, eventsRead: read, eventsKept: lastRow - firstRow, summary: analysis.summary,
-                                      samplingBenchmark: sampling, normalization: mode, factor: c))
+                                      samplingBenchmark: sampling, normalization: mode, factor: c, isBackground: isBackground))
         }
-        let total = reports.reduce(0) { $0 + $1.eventsRead }
+        // Sampling factors within each group: signal files estimate σ_signal(θ) together, background files σ_background.
+        let signalTotal = reports.filter { !$0.isBackground }.reduce(0) { $0 + $1.eventsRead }
+        let backgroundTotal = reports.filter(\.isBackground).reduce(0) { $0 + $1.eventsRead }
         for i in reports.indices {
-            let f = Double(reports[i].eventsRead) / Double(total)
+            let f = Double(reports[i].eventsRead) / Double(reports[i].isBackground ? backgroundTotal : signalTotal)
             let scale = f * fileOfRows[i].scale
             reports[i].factor = scale
             for k in fileOfRows[i].rows.lowerBound * nb ..< fileOfRows[i].rows.upperBound * nb { wStorage[k] *= scale }
@@ -195,7 +214,7 @@ public struct LHEEventSampleBuilder {
             throw SBIError.data("no event passed the cuts and observables: " + reports.map { "\($0.path): \($0.summary)" }.joined(separator: "; "),
                                 field: "cuts")
         }
-        let sampling = reports.compactMap(\.samplingBenchmark)
+        let sampling = reports.filter { !$0.isBackground }.compactMap(\.samplingBenchmark)
         let sample = try WeightedEventSample(
             observables: Matrix(rows: n, columns: nx, storage: xStorage),
             benchmarkWeights: Matrix(rows: n, columns: nb, storage: wStorage),
@@ -204,7 +223,7 @@ public struct LHEEventSampleBuilder {
             benchmarks: Matrix(rows: nb, columns: np, storage: benchmarks.flatMap(\.theta)),
             observableNames: observables.map(\.name),
             samplingBenchmarks: sampling.count == reports.count ? sampling : nil,
-            source: "LHE files: " + files.joined(separator: ", "))
+            source: "LHE files: " + files.joined(separator: ", ") + (backgroundFiles.isEmpty ? "" : "; background: " + backgroundFiles.joined(separator: ", ")))
         return (sample, reports)
     }
 }
