@@ -81,6 +81,27 @@ final class EventsRecipeTests: XCTestCase {
         XCTAssertEqual(sim.observableNames, ["pt_j1"])
     }
 
+    /// `simulator.background`: a θ-independent LHE file (XWGTUP only, event_norm average, σ = 0.5)
+    /// beside the signal: the simulator's σ(θ) = 1 + θ + θ²/3 (the signal's) + 0.5 at every θ, to the
+    /// rounding of a mean over events; a background folder is refused.
+    func testEventsRecipe_background_addsItsCrossSectionAtEveryTheta() throws {
+        let dir = try folder()
+        let background = (0..<400).map { k in LHEWriterForTests.Event(pt: 25 + Double(k % 90), nominal: 0.5, weights: []) }
+        try LHEWriterForTests.text(ids: [], events: background, sigma: 0.5).write(toFile: dir + "/bkg.lhe", atomically: true, encoding: .utf8)
+        let recipe = try RecipeLoader.parse(Self.recipe(extra: "  background: [bkg.lhe]"), file: "recipe.yaml", folder: dir)
+        let events = try XCTUnwrap(recipe.simulator.events)
+        XCTAssertEqual(events.backgroundFiles?.map(\.path), ["bkg.lhe"])
+        let withBackground = try events.makeSimulator()
+        var signalOnly = events
+        signalOnly.backgroundFiles = nil
+        let signal = try signalOnly.makeSimulator()
+        for theta in [-0.8, 0.0, 0.6] {
+            XCTAssertEqual(try withBackground.crossSection(at: [theta]) - signal.crossSection(at: [theta]), 0.5, accuracy: 1e-12, "θ = \(theta)")
+        }
+        assertProblem(Self.recipe(extra: "  background: [missing.lhe]"), folder: dir,
+                      "simulator.background[0]: file \"missing.lhe\" does not exist")
+    }
+
     /// The exact Asimov log-likelihood of the LHE model at θ_true = 0 for `n` events, and its 68 % interval.
     /// z ~ U(0, 1) is recovered from p_T, p(z|θ) = (1 + θz)²/σ(θ), σ(θ) = 1 + θ + θ²/3, so
     /// ```

@@ -43,7 +43,8 @@ extension RecipeEvents {
             files: files.map(\.resolvedPath), parameterNames: parameterNames, parameterRanges: parameterRanges,
             benchmarks: benchmarks.map { LHEBenchmark(name: $0.name, weightID: $0.weightID ?? $0.name, theta: $0.theta) },
             observables: observables.map { ($0.name, $0.expression) }, cuts: cuts,
-            samplingBenchmarks: samplingBenchmarks.map { $0.map { Optional($0) } }, normalization: normalization)
+            samplingBenchmarks: samplingBenchmarks.map { $0.map { Optional($0) } }, normalization: normalization,
+            backgroundFiles: (backgroundFiles ?? []).map(\.resolvedPath))
         let (sample, files) = try builder.build(progress: progress)
         return (sample, files, [])
     }
@@ -61,7 +62,7 @@ extension RecipeEvents {
     /// Files that cannot be inspected contribute `path:missing`.
     public func fileFingerprint() -> String {
         var paths: [String] = []
-        for file in files {
+        for file in files + (backgroundFiles ?? []) {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: file.resolvedPath, isDirectory: &isDirectory), isDirectory.boolValue {
                 paths += ["events.json", "observables.npy", "weights.npy"].map { file.resolvedPath + "/" + $0 }

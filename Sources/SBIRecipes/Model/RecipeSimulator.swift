@@ -107,6 +107,9 @@ public struct RecipeEvents: Codable, Sendable, Equatable {
     public var parameterNames: [String]
     /// The recipe's parameter ranges.
     public var parameterRanges: [ClosedRange<Double>]
+    /// LHE files of θ-independent backgrounds (`simulator.background`; nil: none). Each event's
+    /// weight goes to every benchmark (`LHEEventSampleBuilder.backgroundFiles`).
+    public var backgroundFiles: [RecipeFile]? = nil
     /// true: `files[0]` is a MadMiner HDF5 analysis file (`simulator: {madminer: FILE.h5}`),
     /// read with `MadMinerFile`; nil or false otherwise.
     public var isMadMiner: Bool? = nil

@@ -15,10 +15,12 @@ import SBISimulation
 ///   sampling_benchmarks: [sm, bsm]              # optional, one per file
 ///   weight_normalization: auto                  # auto | sum | average
 ///   max_power: [2, 2]                           # morphing; default 2 per parameter
+///   background: [ttbar.lhe.gz]                  # optional: θ-independent processes (XWGTUP only)
 /// ```
 /// Field documentation: Recipes/README.md.
 extension RecipeDecoder {
-    static let eventKeys = ["events", "benchmarks", "observables", "cuts", "sampling_benchmarks", "weight_normalization", "max_power"]
+    static let eventKeys = ["events", "benchmarks", "observables", "cuts", "sampling_benchmarks", "weight_normalization", "max_power",
+                            "background"]
 
     /// Whether the simulator mapping describes real events.
     static func isEvents(_ node: YAMLNode) -> Bool { node.entries?.contains { $0.key == "events" || $0.key == "madminer" } ?? false }
@@ -38,20 +40,7 @@ extension RecipeDecoder {
         } else if let p = reader.string(eventsNode, "simulator.events") {
             paths = [(p, eventsNode)]
         } else { return nil }
-        var files: [RecipeFile] = []
-        var folders = 0
-        for (i, (path, n)) in paths.enumerated() {
-            let resolved = path.hasPrefix("/") ? path : (folder.isEmpty ? path : folder + "/" + path)
-            var isDirectory: ObjCBool = false
-            let field = paths.count == 1 && eventsNode.elements == nil ? "simulator.events" : "simulator.events[\(i)]"
-            guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) else {
-                reader.report(n, field, "file \"\(path)\" does not exist (paths are relative to the recipe's folder)")
-                continue
-            }
-            if isDirectory.boolValue { folders += 1 }
-            files.append(RecipeFile(path: path, resolvedPath: resolved))
-        }
-        guard files.count == paths.count else { return nil }
+        guard let (files, folders) = resolveFiles(paths, list: eventsNode.elements != nil, key: "events") else { return nil }
         if folders > 0 && files.count > 1 {
             reader.report(eventsNode, "simulator.events", "give one weighted events folder or LHE files, not both")
             return nil
@@ -71,6 +60,18 @@ extension RecipeDecoder {
             }
         }
         var statedComponents: MorphingComponents?
+        if let n = m["background"], let list = reader.list(n, "simulator.background", nonEmpty: true) {
+            var backgroundPaths: [(String, YAMLNode)] = []
+            for (i, e) in list.enumerated() { if let p = reader.string(e, "simulator.background[\(i)]") { backgroundPaths.append((p, e)) } }
+            guard backgroundPaths.count == list.count, let (background, backgroundFolders) = resolveFiles(backgroundPaths, list: true, key: "background") else {
+                return nil
+            }
+            guard backgroundFolders == 0, !events.isFolder else {
+                reader.report(n, "simulator.background", "background files are LHE files added to LHE signal files; an events folder states its own events")
+                return nil
+            }
+            events.backgroundFiles = background
+        }
         if events.isFolder {
             for key in ["benchmarks", "observables", "cuts", "sampling_benchmarks", "weight_normalization"] where m[key] != nil {
                 let at = reader.keyPosition(node, key)
@@ -117,6 +118,25 @@ extension RecipeDecoder {
         declaredBenchmarkNames = benchmarks.map(\.name)
         observableNames = events.observables.map(\.name)
         return events
+    }
+
+    /// The files of `simulator.<key>` resolved against the recipe's folder and the number of folders
+    /// among them; nil (with a problem per missing path) when any does not exist.
+    private func resolveFiles(_ paths: [(String, YAMLNode)], list: Bool, key: String) -> (files: [RecipeFile], folders: Int)? {
+        var files: [RecipeFile] = []
+        var folders = 0
+        for (i, (path, n)) in paths.enumerated() {
+            let resolved = path.hasPrefix("/") ? path : (folder.isEmpty ? path : folder + "/" + path)
+            var isDirectory: ObjCBool = false
+            let field = list ? "simulator.\(key)[\(i)]" : "simulator.\(key)"
+            guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) else {
+                reader.report(n, field, "file \"\(path)\" does not exist (paths are relative to the recipe's folder)")
+                continue
+            }
+            if isDirectory.boolValue { folders += 1 }
+            files.append(RecipeFile(path: path, resolvedPath: resolved))
+        }
+        return files.count == paths.count ? (files, folders) : nil
     }
 
     /// benchmarks, observables, cuts, sampling_benchmarks and weight_normalization of LHE input.
