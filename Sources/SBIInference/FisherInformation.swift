@@ -49,11 +49,14 @@ public struct FisherInformation: Sendable, Equatable {
         return m
     }
 
-    /// Adds ∂_iν ∂_jν / ν.
+    /// Adds ∂_iν ∂_jν / ν, or with a profiled normalisation uncertainty κ, ∂_iν ∂_jν / (ν(1 + κ²ν))
+    /// (`ProfiledNormalization`).
     static func addRateTerm(_ m: inout Matrix<Double>, rate: EventRate, at theta: [Double]) throws {
         let nu = try rate.expectedEvents(at: theta)
         let g = try rate.gradient(at: theta)
-        for i in 0..<g.count { for j in 0..<g.count { m[i, j] += g[i] * g[j] / nu } }
+        let kappa = rate.normalizationLogWidth
+        let denominator = nu * (1 + kappa * kappa * nu)
+        for i in 0..<g.count { for j in 0..<g.count { m[i, j] += g[i] * g[j] / denominator } }
     }
 
     /// Events N: ν(θ) from `rate`, or the given count.

@@ -156,6 +156,9 @@ public struct EventRate {
     public let crossSection: ([Double]) throws -> Double
     /// Integrated luminosity in pb⁻¹.
     public let luminosityInversePicobarn: Double
+    /// κ of a log-normal normalisation uncertainty profiled in `logPoisson` (0: none; see
+    /// `ProfiledNormalization`).
+    public var normalizationLogWidth: Double = 0
 
     /// - Precondition: the luminosity is positive (checked by callers against user input).
     public init(luminosityInversePicobarn: Double, crossSection: @escaping ([Double]) throws -> Double) {
@@ -187,10 +190,12 @@ public struct EventRate {
         return g
     }
 
-    /// log Pois(n|ν(θ)) with a real-valued n (Asimov counts need not be integers).
+    /// log Pois(n|ν(θ)) with a real-valued n (Asimov counts need not be integers); with a
+    /// normalisation uncertainty, its profile over the constrained η (`ProfiledNormalization`).
     public func logPoisson(observed n: Double, at theta: [Double]) throws -> Double {
         let nu = try expectedEvents(at: theta)
-        return Self.logPoisson(n, nu)
+        guard normalizationLogWidth > 0 else { return Self.logPoisson(n, nu) }
+        return ProfiledNormalization.profile(observed: n, expected: nu, logWidth: normalizationLogWidth).logLikelihood
     }
 
     /// n log ν − ν − log Γ(n+1).
