@@ -70,13 +70,13 @@ final class MalformedRecipeTests: XCTestCase {
         Case(name: "duplicate key in flow mapping", edits: [("theta0: {prior: flat}", "theta0: {prior: flat, prior: flat}")],
              expected: ["recipe.yaml:12:27: samples[0].theta0.prior: duplicate key \"prior\"; it is already given at line 12, column 14"]),
         Case(name: "empty recipe", edits: [(base, "# nothing here\n")],
-             expected: ["recipe.yaml:1:1: the recipe is empty; expected a mapping with keys version, name, seed, parameters, simulator, benchmarks, morphing, samples, estimators, inference, outputs"]),
+             expected: ["recipe.yaml:1:1: the recipe is empty; expected a mapping with keys version, name, seed, parameters, simulator, benchmarks, morphing, samples, estimators, inference, outputs, nuisance"]),
 
         // Unknown and missing keys
         Case(name: "unknown top-level key with suggestion", edits: [("seed: 7", "sead: 7")],
              expected: ["recipe.yaml:3:1: sead: unknown key \"sead\"; did you mean \"seed\"?"]),
         Case(name: "unknown key without suggestion", edits: [("seed: 7", "colour: blue")],
-             expected: ["recipe.yaml:3:1: colour: unknown key \"colour\"; expected one of version, name, seed, parameters, simulator, benchmarks, morphing, samples, estimators, inference, outputs"]),
+             expected: ["recipe.yaml:3:1: colour: unknown key \"colour\"; expected one of version, name, seed, parameters, simulator, benchmarks, morphing, samples, estimators, inference, outputs, nuisance"]),
         Case(name: "unknown training key", edits: [("    epochs: 5", "    epoch: 5")],
              expected: ["recipe.yaml:20:7: estimators[0].training.epoch: unknown key \"epoch\"; did you mean \"epochs\"?"]),
         Case(name: "missing simulator", edits: [("simulator:\n  name: gaussian\n", "")],
@@ -302,6 +302,16 @@ final class MalformedRecipeTests: XCTestCase {
         Case(name: "mode sallino", edits: [("modes: [truth, sally, rate]", "modes: [truth, sally, sallino]"),
                                            ("    sample: local\n", "    sample: local\n  - name: sallino\n    method: sallino\n    sample: local\n")],
              expected: ["recipe.yaml:26:25: inference.modes[2]: mode sallino is not supported by sbi fit yet (a sallino estimator trains, but no limit uses it); use mode sally"]),
+        // nuisance: one norm uncertainty validates (testNuisance_norm_decodes); these do not.
+        Case(name: "nuisance of an unknown kind", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\nnuisance:\n  - {name: jes, kind: shape, uncertainty: 0.1}")],
+             expected: ["recipe.yaml:27:23: nuisance[0].kind: unknown \"shape\"; expected one of norm"]),
+        Case(name: "nuisance named like a parameter", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\nnuisance:\n  - {name: fW, kind: norm, uncertainty: 0.1}")],
+             expected: ["recipe.yaml:27:12: nuisance[0].name: \"fW\" is already the name of a parameter or nuisance parameter"]),
+        Case(name: "norm nuisance without the rate term", edits: [("modes: [truth, sally, rate]", "modes: [truth, sally]"),
+                                                                  ("luminosity_inverse_femtobarn: 300", "include_rate: false\nnuisance:\n  - {name: lumi, kind: norm, uncertainty: 0.1}")],
+             expected: ["recipe.yaml:27:5: nuisance[0]: a norm uncertainty scales the expected events; it needs the rate term (a simulator with a cross section and include_rate: true)"]),
+        Case(name: "nuisance uncertainty zero", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\nnuisance:\n  - {name: lumi, kind: norm, uncertainty: 0}")],
+             expected: ["recipe.yaml:27:43: nuisance[0].uncertainty: expected a relative uncertainty in (0, 10], got 0"]),
         Case(name: "unknown theta_true benchmark", edits: [("theta_true: sm", "theta_true: bsm")],
              expected: ["recipe.yaml:24:15: inference.theta_true: unknown benchmark \"bsm\"; expected a list of numbers or one of the benchmarks sm"]),
     ]
@@ -310,6 +320,17 @@ final class MalformedRecipeTests: XCTestCase {
         let recipe = try RecipeLoader.parse(Self.weightedBase, file: "recipe.yaml")
         XCTAssertEqual(recipe.morphing, RecipeMorphing(basis: .optimized, poolFactor: 4, proposal: nil))
         XCTAssertTrue(recipe.inference.includeRate)
+    }
+
+    func testNuisance_norm_decodes() throws {
+        let text = Self.weightedBase.replacingOccurrences(of: "luminosity_inverse_femtobarn: 300",
+                                                          with: "luminosity_inverse_femtobarn: 300\nnuisance:\n  - {name: lumi, kind: norm, uncertainty: 0.025}")
+        let recipe = try RecipeLoader.parse(text, file: "recipe.yaml")
+        XCTAssertEqual(recipe.nuisance, [RecipeNuisance(name: "lumi", kind: .norm, uncertainty: 0.025)])
+        // Only the limits and plot stages depend on it.
+        let plain = try RecipeLoader.parse(Self.weightedBase, file: "recipe.yaml")
+        XCTAssertEqual(recipe.inputHash(for: .train), plain.inputHash(for: .train))
+        XCTAssertNotEqual(recipe.inputHash(for: .limits), plain.inputHash(for: .limits))
     }
 
     func testMalformedWeightedRecipes_eachReportsItsExactLines() {

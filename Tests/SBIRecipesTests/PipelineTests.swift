@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SBISimulation
 import SBIInference
 @testable import SBIRecipes
 
@@ -127,6 +128,40 @@ final class PipelineTests: XCTestCase {
         let histogram = try XCTUnwrap(fisher.last?.matrix.first)
         XCTAssertLessThan(histogram, 10)
         XCTAssertGreaterThan(histogram, 9)
+    }
+
+    /// A `norm` nuisance reaches every rate term: drell-yan at 10 pb⁻¹, mode rate only; the rate's
+    /// Fisher information at the SM is divided by 1 + κ²ν with κ = log 1.01 and ν = σ_SM·L taken
+    /// from the simulator (the profiled information ∇ν∇νᵀ/(ν(1 + κ²ν)), see ProfiledNormalization).
+    func testPipeline_normNuisance_dividesTheRateFisherInformationByOnePlusKappaSquaredNu() throws {
+        func fisher(_ nuisance: String) throws -> [Double] {
+            let text = """
+            parameters:
+              - {name: dgV, range: [-0.05, 0.05]}
+              - {name: dgA, range: [-0.05, 0.05]}
+            simulator: {name: drell-yan}
+            benchmarks:
+              - {name: sm, theta: [0, 0]}
+            inference:
+              modes: [rate]
+              theta_true: sm
+              luminosity_inverse_femtobarn: 0.01
+              grid: {points: [5, 5]}
+            \(nuisance)
+            """
+            let out = try temporaryFolder()
+            _ = try FitPipeline(recipe: try RecipeLoader.parse(text, file: "dy.yaml"), folder: out).run()
+            struct Entry: Decodable { var mode: String; var matrix: [Double] }
+            let entries = try JSONDecoder().decode([Entry].self, from: try Data(contentsOf: URL(fileURLWithPath: out + "/limits/fisher.json")))
+            return try XCTUnwrap(entries.first { $0.mode == "rate" }).matrix
+        }
+        let plain = try fisher(""), profiled = try fisher("nuisance:\n  - {name: lumi, kind: norm, uncertainty: 0.01}")
+        let nu = try DrellYanSimulator().crossSection(at: [0, 0]) * 10
+        let kappa = log(1.01)
+        XCTAssertGreaterThan(kappa * kappa * nu, 1)   // the profiling matters here
+        for k in 0..<4 where plain[k] != 0 {
+            XCTAssertEqual(profiled[k] / plain[k], 1 / (1 + kappa * kappa * nu), accuracy: 1e-9, "entry \(k)")
+        }
     }
 
     /// `ideal_sally` bins the exact score t(x|θ_ref) = (x − θ_ref)/5 of the gaussian model. It is an

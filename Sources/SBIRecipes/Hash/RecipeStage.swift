@@ -4,7 +4,7 @@
 /// ```
 /// simulate, augment: version, seed, parameters, simulator, benchmarks, morphing, samples
 /// train:             … + estimators
-/// limits:            … + inference          (the pipeline adds the observed file's content hash)
+/// limits:            … + inference, nuisance (the pipeline adds the observed file's content hash)
 /// plot:              … + outputs.files      (outputs.folder is where results go, not an input)
 /// ```
 /// Each stage's inputs include all earlier stages', so a change invalidates everything after it.
@@ -30,6 +30,7 @@ extension Recipe {
         var samples: [RecipeSample]
         var estimators: [RecipeEstimator]?
         var inference: RecipeInference?
+        var nuisance: [RecipeNuisance]?
         var outputFiles: [RecipeOutputFile]?
     }
 
@@ -39,6 +40,7 @@ extension Recipe {
                                  benchmarks: benchmarks, morphing: morphing, samples: samples,
                                  estimators: stage >= .train ? estimators : nil,
                                  inference: stage >= .limits ? inference : nil,
+                                 nuisance: stage >= .limits ? nuisance : nil,
                                  outputFiles: stage >= .plot ? outputs.files : nil)
         return RecipeHash.hex(of: inputs)
     }

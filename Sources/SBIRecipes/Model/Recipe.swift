@@ -36,6 +36,8 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var inference: RecipeInference
     /// Where results go.
     public var outputs: RecipeOutputs
+    /// Nuisance parameters with their constraints (nil: none).
+    public var nuisance: [RecipeNuisance]? = nil
 
     /// Parameter names in order.
     public var parameterNames: [String] { parameters.map(\.name) }

@@ -112,6 +112,8 @@ extension FitPipeline {
             if lumi == nil, recipe.simulator.name == .wbfHiggs { lumi = WBFHiggsSimulator.defaultLuminosityInversePicobarn }
             if let lumi { rate = EventRate(luminosityInversePicobarn: lumi) { try weighted.crossSection(at: $0) } }
         }
+        let norms = (recipe.nuisance ?? []).filter { $0.kind == .norm }.map(\.uncertainty)
+        if !norms.isEmpty { rate?.normalizationLogWidth = ProfiledNormalization.combinedLogWidth(relativeUncertainties: norms) }
         let data: ScanData
         var thetaTrue: [Double]?
         var asimovEvents = 0.0

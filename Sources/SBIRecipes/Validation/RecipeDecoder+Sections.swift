@@ -324,3 +324,32 @@ extension RecipeDecoder {
         return result
     }
 }
+
+extension RecipeDecoder {
+    /// `nuisance:` — a list of `{name, kind, uncertainty}`. A `norm` uncertainty scales the expected
+    /// event count, so it needs the rate term (a simulator or events with a cross section and
+    /// `include_rate` on).
+    func decodeNuisance(_ node: YAMLNode, inference: RecipeInference?, isEvents: Bool) -> [RecipeNuisance]? {
+        guard let list = reader.list(node, "nuisance", nonEmpty: true) else { return nil }
+        var out: [RecipeNuisance] = []
+        let thetaNames = Set((parameters ?? []).map(\.name))
+        for (i, item) in list.enumerated() {
+            let path = "nuisance[\(i)]"
+            guard let m = reader.mapping(item, path, keys: ["name", "kind", "uncertainty"], required: ["name", "kind", "uncertainty"]),
+                  let nameNode = m["name"], let name = reader.name(nameNode, path + ".name"),
+                  let kind = m["kind"].flatMap({ reader.choice($0, path + ".kind", RecipeNuisanceKind.self) }),
+                  let u = m["uncertainty"].flatMap({ reader.number($0, path + ".uncertainty", "a relative uncertainty in (0, 10]", { $0 > 0 && $0 <= 10 }) })
+            else { continue }
+            if thetaNames.contains(name) || out.contains(where: { $0.name == name }) {
+                reader.report(nameNode, path + ".name", "\"\(name)\" is already the name of a parameter or nuisance parameter")
+                continue
+            }
+            if kind == .norm, let inference, !inference.includeRate || (!isEvents && simulatorChoice?.hasRate != true) {
+                reader.report(item, path, "a norm uncertainty scales the expected events; it needs the rate term (a simulator with a cross section and include_rate: true)")
+                continue
+            }
+            out.append(RecipeNuisance(name: name, kind: kind, uncertainty: u))
+        }
+        return out.count == list.count ? out : nil
+    }
+}

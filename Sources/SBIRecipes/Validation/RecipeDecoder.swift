@@ -8,12 +8,12 @@ import SBISimulation
 ///
 /// ```
 /// recipe = {version?, name?, seed?, parameters, simulator, benchmarks?, morphing?,
-///           samples?, estimators?, inference, outputs?}
+///           samples?, estimators?, inference, outputs?, nuisance?}
 /// ```
 /// The field list, types and defaults are documented in Recipes/README.md.
 final class RecipeDecoder {
     static let topKeys = ["version", "name", "seed", "parameters", "simulator", "benchmarks", "morphing",
-                          "samples", "estimators", "inference", "outputs"]
+                          "samples", "estimators", "inference", "outputs", "nuisance"]
 
     let reader: RecipeFieldReader
     /// The folder relative paths in the recipe are resolved against.
@@ -77,6 +77,7 @@ final class RecipeDecoder {
         let estimators = top["estimators"].flatMap { decodeEstimators($0, samples: samples, sampleNode: top["samples"], seed: seed) } ?? []
         let inference = top["inference"].flatMap { decodeInference($0, estimators: estimators) }
         let outputs = decodeOutputs(top["outputs"], name: name)
+        let nuisance = top["nuisance"].flatMap { decodeNuisance($0, inference: inference, isEvents: isEvents) }
 
         for mode in [RecipeInferenceMode.truth, .idealSally] where isEvents {
             if let inference, inference.modes.contains(mode), let node = top["inference"] {
@@ -86,7 +87,7 @@ final class RecipeDecoder {
         guard reader.problems.isEmpty, let simulator, let parameters, let inference, let outputs else { return nil }
         let recipe = Recipe(version: version, name: name, seed: seed, parameters: parameters, simulator: simulator,
                             benchmarks: benchmarks, morphing: morphing, samples: samples, estimators: estimators,
-                            inference: inference, outputs: outputs)
+                            inference: inference, outputs: outputs, nuisance: nuisance)
         checkMemory(recipe, top: top)
         return reader.problems.isEmpty ? recipe : nil
     }
