@@ -93,6 +93,12 @@ final class EventsCommandTests: XCTestCase, SBICommandTesting {
             XCTAssertEqual(try XCTUnwrap(both.values[name]) - sigma, 6.996707e8, accuracy: 1e-6 * 6.996707e8, name)
         }
         XCTAssertTrue(both.stdout.contains("event_norm average; background; weight factor 0.001"), both.stdout)
+        // --k-factor FILE=2 names the file used for both: every weight doubles.
+        let doubled = try sigmas(["--background", file, "--k-factor", file + "=2"])
+        for (name, sigma) in both.values { XCTAssertEqual(try XCTUnwrap(doubled.values[name]), 2 * sigma, accuracy: 1e-9 * sigma, name) }
+        let bad = try run(["events", "convert"] + eventOptions(file) + ["--k-factor", file + "=-1", "--out", try temporaryFolder() + "/k"])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--k-factor: expected FILE=K with K > 0"), bad.stderr)
     }
 
     func testBenchEvents_printsNameValueUnitLines() throws {

@@ -100,6 +100,14 @@ final class EventsRecipeTests: XCTestCase {
         }
         assertProblem(Self.recipe(extra: "  background: [missing.lhe]"), folder: dir,
                       "simulator.background[0]: file \"missing.lhe\" does not exist")
+        // k-factors: 1.2 on the signal, 3 on the background: σ(θ) = 1.2·σ_signal(θ) + 3·0.5.
+        let scaled = try XCTUnwrap(try RecipeLoader.parse(Self.recipe(extra: "  background: [bkg.lhe]\n  k_factors: {run.lhe: 1.2, bkg.lhe: 3}"),
+                                                          file: "recipe.yaml", folder: dir).simulator.events).makeSimulator()
+        for theta in [-0.8, 0.6] {
+            XCTAssertEqual(try scaled.crossSection(at: [theta]), 1.2 * (try signal.crossSection(at: [theta])) + 1.5, accuracy: 1e-12, "θ = \(theta)")
+        }
+        assertProblem(Self.recipe(extra: "  k_factors: {other.lhe: 2}"), folder: dir, "simulator.k_factors.other.lhe: \"other.lhe\" is not one of the LHE files")
+        assertProblem(Self.recipe(extra: "  k_factors: {run.lhe: 0}"), folder: dir, "simulator.k_factors.run.lhe: expected a number > 0, got 0")
     }
 
     /// The exact Asimov log-likelihood of the LHE model at θ_true = 0 for `n` events, and its 68 % interval.

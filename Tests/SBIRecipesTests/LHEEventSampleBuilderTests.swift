@@ -80,6 +80,19 @@ final class LHEEventSampleBuilderTests: XCTestCase {
             XCTAssertEqual(morphed[5 + k], w, accuracy: 1e-12)
         }
         for k in 0..<5 { XCTAssertEqual(morphed[k], Self.w(k, 0.7), accuracy: 1e-12) }
+
+        // k-factors 2 (signal) and 1.5 (background) scale each file's share of every σ_b.
+        var scaled = builder
+        scaled.kFactors = [signalPath: 2, backgroundPath: 1.5]
+        let (kSample, _) = try scaled.build()
+        for (b, theta) in thetas.enumerated() {
+            let signalSigma = (0..<5).reduce(0.0) { $0 + Self.w($1, theta) }
+            XCTAssertEqual(kSample.benchmarkCrossSections[b], 2 * signalSigma + 1.5 * 2.0, accuracy: 1e-12, "benchmark \(b)")
+        }
+        scaled.kFactors = [dir.appendingPathComponent("other.lhe").path: 2]
+        XCTAssertThrowsError(try scaled.build()) { XCTAssertEqual(($0 as? SBIError)?.field, "k_factors") }
+        scaled.kFactors = [signalPath: 0]
+        XCTAssertThrowsError(try scaled.build()) { XCTAssertEqual(($0 as? SBIError)?.field, "k_factors") }
     }
 
     func testLHEEventSample_weightsAtThreeBenchmarks_morphToTheFourthInTheFile() throws {

@@ -17,6 +17,7 @@ enum EventsInput {
         .value("sampling-benchmark", "NAME", "LHE input: benchmark the corresponding --events file was generated at; repeat per file (default: the benchmark whose weight equals the nominal weight)."),
         .value("weight-normalization", "MODE", "LHE input: event_norm of the files: auto (default), sum or average."),
         .value("background", "FILE", "LHE input: a background file (weight independent of the parameters, no reweighting); repeat."),
+        .value("k-factor", "FILE=K", "LHE input: multiply the weights of FILE (an --events or --background file) by K; repeat."),
     ]
 
     /// Help text describing the LHE options.
@@ -58,7 +59,7 @@ enum EventsInput {
     static func sample(_ parsed: ParsedOptions, progress: ProgressReporter?) throws -> (sample: WeightedEventSample, lines: [String]) {
         let inputs = inputs(parsed)
         var isDirectory: ObjCBool = false
-        let lheOnly = ["benchmark", "observable", "cut", "parameter", "sampling-benchmark", "weight-normalization", "background"]
+        let lheOnly = ["benchmark", "observable", "cut", "parameter", "sampling-benchmark", "weight-normalization", "background", "k-factor"]
         if inputs.count == 1, FileManager.default.fileExists(atPath: inputs[0], isDirectory: &isDirectory), isDirectory.boolValue {
             for name in lheOnly where parsed.value(name) != nil {
                 throw SBIError.usage("--\(name) applies to LHE files; an events folder states its own setup", field: "--\(name)")
@@ -153,7 +154,22 @@ enum EventsInput {
         return LHEEventSampleBuilder(files: files, parameterNames: names, parameterRanges: ranges.isEmpty ? nil : ranges,
                                      benchmarks: benchmarks, observables: observables, cuts: parsed.allValues("cut"),
                                      samplingBenchmarks: sampling.isEmpty ? nil : sampling.map { Optional($0) },
-                                     normalization: normalization, backgroundFiles: parsed.allValues("background"))
+                                     normalization: normalization, backgroundFiles: parsed.allValues("background"),
+                                     kFactors: try kFactors(parsed))
+    }
+
+    /// `--k-factor FILE=K`, repeated.
+    static func kFactors(_ parsed: ParsedOptions) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for text in parsed.allValues("k-factor") {
+            guard let eq = text.lastIndex(of: "="), let k = Double(text[text.index(after: eq)...]), k.isFinite, k > 0 else {
+                throw SBIError.usage("expected FILE=K with K > 0, got '\(text)'", field: "--k-factor")
+            }
+            let file = String(text[..<eq])
+            guard out[file] == nil else { throw SBIError.usage("the k-factor of \(file) is given twice", field: "--k-factor") }
+            out[file] = k
+        }
+        return out
     }
 
     /// `--morphing-max-power P[,P...]` (one per parameter, or one for all; default 2) and

@@ -49,7 +49,8 @@ public enum LHEWeightNormalization: String, Sendable, Equatable, CaseIterable {
 /// ```
 /// Σ_e W[e, b] = σ_signal(θ_b) + σ_background,   W[e, ·] constant for a background event e
 /// ```
-/// and morphing returns that constant at every θ (the components include the constant term). With one file per sampling benchmark, f_i is MadMiner's sampling factor
+/// and morphing returns that constant at every θ (the components include the constant term).
+/// A file's k-factor K (`kFactors`) multiplies c_i, so its contribution to every σ_b is K times its own. With one file per sampling benchmark, f_i is MadMiner's sampling factor
 /// n_s / Σ n (`DataAnalyzer._calculate_sampling_factors` in madminer/analysis/dataanalyzer.py:
 /// events generated per benchmark over all events, multiplied into the weights of the events
 /// generated there); several files at one benchmark each get their own share n_i / N.
@@ -81,13 +82,17 @@ public struct LHEEventSampleBuilder {
     public var normalization: LHEWeightNormalization
     /// LHE files of θ-independent backgrounds (weights XWGTUP only), plain or gzip.
     public var backgroundFiles: [String]
+    /// k-factors by file (as named in `files` or `backgroundFiles`): every weight of that file is
+    /// multiplied by it (MadMiner's `k_factor` of a sample); files not listed keep 1.
+    public var kFactors: [String: Double]
 
     /// A conversion; see the properties.
     public init(files: [String], parameterNames: [String], parameterRanges: [ClosedRange<Double>]? = nil,
                 benchmarks: [LHEBenchmark], observables: [(name: String, expression: String)], cuts: [String] = [],
                 samplingBenchmarks: [String?]? = nil, normalization: LHEWeightNormalization = .automatic,
-                backgroundFiles: [String] = []) {
+                backgroundFiles: [String] = [], kFactors: [String: Double] = [:]) {
         self.backgroundFiles = backgroundFiles
+        self.kFactors = kFactors
         self.files = files
         self.parameterNames = parameterNames
         self.parameterRanges = parameterRanges
@@ -112,7 +117,7 @@ public struct LHEEventSampleBuilder {
         public var samplingBenchmark: Int?
         /// The normalisation used.
         public var normalization: LHEWeightNormalization
-        /// f_i c_i, the factor applied to the file's weights.
+        /// f_i c_i (c_i including the file's k-factor), the factor applied to the file's weights.
         public var factor: Double
         /// Whether the file is a θ-independent background.
         public var isBackground = false
@@ -131,6 +136,12 @@ public struct LHEEventSampleBuilder {
         }
         if let s = samplingBenchmarks, s.count != files.count {
             throw SBIError.data("\(s.count) sampling benchmarks for \(files.count) files", field: "sampling_benchmarks")
+        }
+        for (file, k) in kFactors.sorted(by: { $0.key < $1.key }) {
+            guard files.contains(file) || backgroundFiles.contains(file) else {
+                throw SBIError.data("k-factor for \(file), which is not one of the event files", field: "k_factors")
+            }
+            guard k.isFinite, k > 0 else { throw SBIError.data("k-factor \(k) of \(file) must be positive and finite", field: "k_factors") }
         }
         var ids = Set<String>()
         for (b, benchmark) in benchmarks.enumerated() where !ids.insert(benchmark.weightID).inserted {
@@ -194,7 +205,7 @@ public struct LHEEventSampleBuilder {
                     mode = .average
                 }
             }
-            let c = mode == .average ? 1 / Double(read) : 1
+            let c = (mode == .average ? 1 / Double(read) : 1) * (kFactors[path] ?? 1)
             let lastRow = wStorage.count / max(nb, 1)
             fileOfRows.append((firstRow ..< lastRow, c))
             reports.append(FileReport(path: path, eventsRead: read, eventsKept: lastRow - firstRow, summary: analysis.summary,

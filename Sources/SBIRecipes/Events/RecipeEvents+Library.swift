@@ -44,7 +44,8 @@ extension RecipeEvents {
             benchmarks: benchmarks.map { LHEBenchmark(name: $0.name, weightID: $0.weightID ?? $0.name, theta: $0.theta) },
             observables: observables.map { ($0.name, $0.expression) }, cuts: cuts,
             samplingBenchmarks: samplingBenchmarks.map { $0.map { Optional($0) } }, normalization: normalization,
-            backgroundFiles: (backgroundFiles ?? []).map(\.resolvedPath))
+            backgroundFiles: (backgroundFiles ?? []).map(\.resolvedPath),
+            kFactors: Dictionary(uniqueKeysWithValues: (files + (backgroundFiles ?? [])).compactMap { f in kFactors?[f.path].map { (f.resolvedPath, $0) } }))
         let (sample, files) = try builder.build(progress: progress)
         return (sample, files, [])
     }

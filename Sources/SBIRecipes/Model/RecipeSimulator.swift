@@ -110,6 +110,8 @@ public struct RecipeEvents: Codable, Sendable, Equatable {
     /// LHE files of θ-independent backgrounds (`simulator.background`; nil: none). Each event's
     /// weight goes to every benchmark (`LHEEventSampleBuilder.backgroundFiles`).
     public var backgroundFiles: [RecipeFile]? = nil
+    /// k-factors by file path as written in `events` or `background` (`simulator.k_factors`; nil: all 1).
+    public var kFactors: [String: Double]? = nil
     /// true: `files[0]` is a MadMiner HDF5 analysis file (`simulator: {madminer: FILE.h5}`),
     /// read with `MadMinerFile`; nil or false otherwise.
     public var isMadMiner: Bool? = nil

@@ -16,11 +16,12 @@ import SBISimulation
 ///   weight_normalization: auto                  # auto | sum | average
 ///   max_power: [2, 2]                           # morphing; default 2 per parameter
 ///   background: [ttbar.lhe.gz]                  # optional: θ-independent processes (XWGTUP only)
+///   k_factors: {ttbar.lhe.gz: 1.4}              # optional: weights of a file × K
 /// ```
 /// Field documentation: Recipes/README.md.
 extension RecipeDecoder {
     static let eventKeys = ["events", "benchmarks", "observables", "cuts", "sampling_benchmarks", "weight_normalization", "max_power",
-                            "background"]
+                            "background", "k_factors"]
 
     /// Whether the simulator mapping describes real events.
     static func isEvents(_ node: YAMLNode) -> Bool { node.entries?.contains { $0.key == "events" || $0.key == "madminer" } ?? false }
@@ -71,6 +72,25 @@ extension RecipeDecoder {
                 return nil
             }
             events.backgroundFiles = background
+        }
+        if let n = m["k_factors"] {
+            guard let entries = n.entries, !entries.isEmpty else {
+                reader.report(n, "simulator.k_factors", "expected a mapping FILE: K (files as written in events or background)")
+                return nil
+            }
+            let written = events.files.map(\.path) + (events.backgroundFiles ?? []).map(\.path)
+            var factors: [String: Double] = [:]
+            for entry in entries {
+                let path = "simulator.k_factors." + entry.key
+                guard written.contains(entry.key), !events.isFolder else {
+                    reader.report(line: entry.keyLine, column: entry.keyColumn, path,
+                                  "\"\(entry.key)\" is not one of the LHE files in events or background (\(written.joined(separator: ", ")))")
+                    continue
+                }
+                if let k = reader.number(entry.value, path, "a number > 0", { $0 > 0 }) { factors[entry.key] = k }
+            }
+            guard factors.count == entries.count else { return nil }
+            events.kFactors = factors
         }
         if events.isFolder {
             for key in ["benchmarks", "observables", "cuts", "sampling_benchmarks", "weight_normalization"] where m[key] != nil {
