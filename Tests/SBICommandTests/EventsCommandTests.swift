@@ -101,6 +101,20 @@ final class EventsCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertTrue(bad.stderr.contains("--k-factor: expected FILE=K with K > 0"), bad.stderr)
     }
 
+    /// A third-jet observable (pp → jj at leading order has none): every event is dropped, or with
+    /// --observable-default kept with the default and counted.
+    func testEventsConvert_observableDefault_keepsEventsWithoutTheObject() throws {
+        let file = try ppToJJ()
+        let options = eventOptions(file) + ["--observable", "pt_j3=j[2].pt"]
+        let dropped = try run(["events", "convert"] + options + ["--out", try temporaryFolder() + "/a"])
+        XCTAssertEqual(dropped.status, 1, dropped.stderr)
+        XCTAssertTrue(dropped.stderr.contains("0 of 1000 events kept; 1000 lacked pt_j3"), dropped.stderr)
+        let kept = try run(["events", "convert"] + options + ["--observable-default", "pt_j3=0", "--out", try temporaryFolder() + "/b"])
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        XCTAssertTrue(kept.stdout.contains("1000 of 1000 events kept"), kept.stdout)
+        XCTAssertTrue(kept.stdout.contains("took the default pt_j3 = 0.0"), kept.stdout)
+    }
+
     func testBenchEvents_printsNameValueUnitLines() throws {
         let file = try ppToJJ()
         let r = try run(["bench", "events", "--seconds", "0.05", "--lhe", file])

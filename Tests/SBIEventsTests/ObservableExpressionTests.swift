@@ -166,6 +166,31 @@ final class ObservableExpressionTests: XCTestCase {
         XCTAssertTrue(analysis.summary.hasPrefix("2 of 4 events kept; 1 failed 'a[0].pt > 60'; 1 lacked mjj"))
     }
 
+    /// With a default for mjj (MadMiner's required=False), the one-jet event is kept with mjj = −1
+    /// and counted as defaulted; the cut still drops the soft-photon event; a default for a name
+    /// that is not an observable, or a non-finite one, is refused.
+    func testAnalysis_observableDefault_keepsTheEventWithTheDefaultAndCountsIt() throws {
+        let analysis = try EventAnalysis(
+            observables: [(name: "ptj1", expression: "j[0].pt"), (name: "mjj", expression: "(j[0] + j[1]).m")],
+            cuts: ["a[0].pt > 60"], defaults: ["mjj": -1])
+        var oneJet = Self.handEvent()
+        oneJet.particles.remove(at: 2)
+        var softPhoton = Self.handEvent()
+        softPhoton.particles.remove(at: 5)
+        var values = [Double](repeating: .nan, count: 2)
+        let results = [Self.handEvent(), oneJet, softPhoton].map { event -> Bool in
+            values.withUnsafeMutableBufferPointer { analysis.process(event, into: $0) }
+        }
+        XCTAssertEqual(results, [true, true, false])
+        _ = values.withUnsafeMutableBufferPointer { analysis.process(oneJet, into: $0) }
+        XCTAssertEqual(values, [50, -1])   // j[0] of the hand event: pT = |(30, 40)| = 50
+        XCTAssertEqual(analysis.defaultedByObservable, [0, 2])
+        XCTAssertEqual(analysis.droppedByObservable, [0, 0])
+        XCTAssertTrue(analysis.summary.contains("2 took the default mjj = -1.0"), analysis.summary)
+        XCTAssertThrowsError(try EventAnalysis(observables: [(name: "a", expression: "j[0].pt")], defaults: ["b": 0]))
+        XCTAssertThrowsError(try EventAnalysis(observables: [(name: "a", expression: "j[0].pt")], defaults: ["a": .nan]))
+    }
+
     func testAnalysis_observableThatIsACut_isRefusedWithItsName() {
         let error = LHETestSupport.sbiError {
             _ = try EventAnalysis(observables: [(name: "bad", expression: "j[0].pt > 3")])

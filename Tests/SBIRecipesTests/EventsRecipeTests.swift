@@ -110,6 +110,22 @@ final class EventsRecipeTests: XCTestCase {
         assertProblem(Self.recipe(extra: "  k_factors: {run.lhe: 0}"), folder: dir, "simulator.k_factors.run.lhe: expected a number > 0, got 0")
     }
 
+    /// An observable that no event has (a third jet) with a default keeps every event, with that
+    /// value and the count in the file's summary; a default that is not a number is refused.
+    func testEventsRecipe_observableDefault_keepsEventsLackingTheObject() throws {
+        let dir = try folder()
+        let text = Self.recipe().replacingOccurrences(of: "{pt_j1: \"j[0].pt\"}",
+                                                      with: "{pt_j1: \"j[0].pt\", pt_j3: {expression: \"j[2].pt\", default: -1}}")
+        let events = try XCTUnwrap(try RecipeLoader.parse(text, file: "recipe.yaml", folder: dir).simulator.events)
+        XCTAssertEqual(events.observables.map(\.defaultValue), [nil, -1])
+        let (sample, files) = try events.sample()
+        XCTAssertEqual(sample.count, 3000)
+        XCTAssertEqual(Set(sample.observables.column(1)), [-1])
+        XCTAssertTrue(files[0].summary.contains("3000 took the default pt_j3 = -1.0"), files[0].summary)
+        assertProblem(text.replacingOccurrences(of: "default: -1", with: "default: none"), folder: dir,
+                      "simulator.observables.pt_j3.default: expected a number, got none")
+    }
+
     /// The exact Asimov log-likelihood of the LHE model at θ_true = 0 for `n` events, and its 68 % interval.
     /// z ~ U(0, 1) is recovered from p_T, p(z|θ) = (1 + θz)²/σ(θ), σ(θ) = 1 + θ + θ²/3, so
     /// ```

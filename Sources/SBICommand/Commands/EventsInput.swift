@@ -18,6 +18,7 @@ enum EventsInput {
         .value("weight-normalization", "MODE", "LHE input: event_norm of the files: auto (default), sum or average."),
         .value("background", "FILE", "LHE input: a background file (weight independent of the parameters, no reweighting); repeat."),
         .value("k-factor", "FILE=K", "LHE input: multiply the weights of FILE (an --events or --background file) by K; repeat."),
+        .value("observable-default", "NAME=V", "LHE input: value of observable NAME in events where it cannot be computed (default: drop them); repeat."),
     ]
 
     /// Help text describing the LHE options.
@@ -59,7 +60,8 @@ enum EventsInput {
     static func sample(_ parsed: ParsedOptions, progress: ProgressReporter?) throws -> (sample: WeightedEventSample, lines: [String]) {
         let inputs = inputs(parsed)
         var isDirectory: ObjCBool = false
-        let lheOnly = ["benchmark", "observable", "cut", "parameter", "sampling-benchmark", "weight-normalization", "background", "k-factor"]
+        let lheOnly = ["benchmark", "observable", "cut", "parameter", "sampling-benchmark", "weight-normalization", "background", "k-factor",
+                       "observable-default"]
         if inputs.count == 1, FileManager.default.fileExists(atPath: inputs[0], isDirectory: &isDirectory), isDirectory.boolValue {
             for name in lheOnly where parsed.value(name) != nil {
                 throw SBIError.usage("--\(name) applies to LHE files; an events folder states its own setup", field: "--\(name)")
@@ -155,7 +157,19 @@ enum EventsInput {
                                      benchmarks: benchmarks, observables: observables, cuts: parsed.allValues("cut"),
                                      samplingBenchmarks: sampling.isEmpty ? nil : sampling.map { Optional($0) },
                                      normalization: normalization, backgroundFiles: parsed.allValues("background"),
-                                     kFactors: try kFactors(parsed))
+                                     kFactors: try kFactors(parsed), observableDefaults: try observableDefaults(parsed))
+    }
+
+    /// `--observable-default NAME=V`, repeated.
+    static func observableDefaults(_ parsed: ParsedOptions) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for text in parsed.allValues("observable-default") {
+            guard let eq = text.firstIndex(of: "="), let v = Double(text[text.index(after: eq)...]), v.isFinite else {
+                throw SBIError.usage("expected NAME=V with a finite number V, got '\(text)'", field: "--observable-default")
+            }
+            out[String(text[..<eq])] = v
+        }
+        return out
     }
 
     /// `--k-factor FILE=K`, repeated.

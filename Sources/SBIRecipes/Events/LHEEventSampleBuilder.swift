@@ -82,6 +82,9 @@ public struct LHEEventSampleBuilder {
     public var normalization: LHEWeightNormalization
     /// LHE files of θ-independent backgrounds (weights XWGTUP only), plain or gzip.
     public var backgroundFiles: [String]
+    /// Values of observables (by name) for events where they cannot be computed (MadMiner's
+    /// `required=False, default=…`); an observable without one drops such events.
+    public var observableDefaults: [String: Double]
     /// k-factors by file (as named in `files` or `backgroundFiles`): every weight of that file is
     /// multiplied by it (MadMiner's `k_factor` of a sample); files not listed keep 1.
     public var kFactors: [String: Double]
@@ -90,7 +93,8 @@ public struct LHEEventSampleBuilder {
     public init(files: [String], parameterNames: [String], parameterRanges: [ClosedRange<Double>]? = nil,
                 benchmarks: [LHEBenchmark], observables: [(name: String, expression: String)], cuts: [String] = [],
                 samplingBenchmarks: [String?]? = nil, normalization: LHEWeightNormalization = .automatic,
-                backgroundFiles: [String] = [], kFactors: [String: Double] = [:]) {
+                backgroundFiles: [String] = [], kFactors: [String: Double] = [:], observableDefaults: [String: Double] = [:]) {
+        self.observableDefaults = observableDefaults
         self.backgroundFiles = backgroundFiles
         self.kFactors = kFactors
         self.files = files
@@ -156,7 +160,7 @@ public struct LHEEventSampleBuilder {
         var event = LHEEvent()
         for (i, path) in (files + backgroundFiles).enumerated() {
             let isBackground = i >= files.count
-            let analysis = try EventAnalysis(observables: observables, cuts: cuts)
+            let analysis = try EventAnalysis(observables: observables, cuts: cuts, defaults: observableDefaults)
             let reader = try LHEReader(path: path, weights: isBackground ? .nominalOnly : table)
             guard isBackground || reader.benchmarkNames == benchmarks.map(\.name) else {
                 throw SBIError(.internal, file: path, "reader benchmark order \(reader.benchmarkNames) differs from the table")

@@ -45,7 +45,8 @@ extension RecipeEvents {
             observables: observables.map { ($0.name, $0.expression) }, cuts: cuts,
             samplingBenchmarks: samplingBenchmarks.map { $0.map { Optional($0) } }, normalization: normalization,
             backgroundFiles: (backgroundFiles ?? []).map(\.resolvedPath),
-            kFactors: Dictionary(uniqueKeysWithValues: (files + (backgroundFiles ?? [])).compactMap { f in kFactors?[f.path].map { (f.resolvedPath, $0) } }))
+            kFactors: Dictionary(uniqueKeysWithValues: (files + (backgroundFiles ?? [])).compactMap { f in kFactors?[f.path].map { (f.resolvedPath, $0) } }),
+            observableDefaults: Dictionary(uniqueKeysWithValues: observables.compactMap { o in o.defaultValue.map { (o.name, $0) } }))
         let (sample, files) = try builder.build(progress: progress)
         return (sample, files, [])
     }

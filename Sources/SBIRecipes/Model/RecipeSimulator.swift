@@ -85,6 +85,8 @@ public struct RecipeEvents: Codable, Sendable, Equatable {
         public var name: String
         /// Expression over particle collections (`j[0].pt`).
         public var expression: String
+        /// Value for events where the expression cannot be computed (nil: such events are dropped).
+        public var defaultValue: Double? = nil
     }
 
     /// The LHE files, or a single weighted events folder (`isFolder`).

@@ -10,7 +10,7 @@ import SBISimulation
 ///   events: [run_sm.lhe.gz, run_bsm.lhe.gz]    # LHE files (relative to the recipe), or one events folder
 ///   benchmarks:                                 # LHE only: name, weight id, θ
 ///     - {name: sm, weight_id: "1", theta: [0, 0]}
-///   observables: {pt_j1: "j[0].pt", mjj: "(j[0] + j[1]).m"}
+///   observables: {pt_j1: "j[0].pt", mjj: "(j[0] + j[1]).m", pt_j2: {expression: "j[1].pt", default: 0}}
 ///   cuts: ["j[0].pt > 30"]                      # optional
 ///   sampling_benchmarks: [sm, bsm]              # optional, one per file
 ///   weight_normalization: auto                  # auto | sum | average
@@ -195,7 +195,19 @@ extension RecipeDecoder {
         if let entries = observablesNode.entries, !entries.isEmpty {
             for entry in entries {
                 let path = "simulator.observables." + entry.key
-                guard let expression = reader.string(entry.value, path) else { ok = false; continue }
+                // NAME: EXPRESSION, or NAME: {expression: EXPRESSION, default: V} (MadMiner's required=False, default=V).
+                var expressionNode = entry.value
+                var defaultValue: Double?
+                if entry.value.entries != nil {
+                    guard let om = reader.mapping(entry.value, path, keys: ["expression", "default"], required: ["expression"]),
+                          let e = om["expression"] else { ok = false; continue }
+                    expressionNode = e
+                    if let d = om["default"] {
+                        guard let v = reader.number(d, path + ".default") else { ok = false; continue }
+                        defaultValue = v
+                    }
+                }
+                guard let expression = reader.string(expressionNode, path) else { ok = false; continue }
                 do {
                     let compiled = try ObservableExpression(expression)
                     if compiled.isCondition { reader.report(entry.value, path, "a comparison is a cut, not an observable"); ok = false; continue }
@@ -204,7 +216,7 @@ extension RecipeDecoder {
                     ok = false
                     continue
                 } catch { ok = false; continue }
-                events.observables.append(.init(name: entry.key, expression: expression))
+                events.observables.append(.init(name: entry.key, expression: expression, defaultValue: defaultValue))
             }
         } else {
             reader.report(observablesNode, "simulator.observables", "expected a mapping NAME: EXPRESSION with at least one observable, got \(observablesNode.kindDescription)")
