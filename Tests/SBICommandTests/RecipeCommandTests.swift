@@ -9,6 +9,17 @@ final class RecipeCommandTests: XCTestCase, SBICommandTesting {
             .deletingLastPathComponent().appendingPathComponent("Recipes").path
     }
 
+    /// The summary names the nuisance parameters with their size.
+    func testValidate_nuisance_listedInTheSummary() throws {
+        let folder = try temporaryFolder()
+        var text = try String(contentsOfFile: recipesFolder + "/wbf-higgs.yaml", encoding: .utf8)
+        text += "\nnuisance:\n  - {name: lumi, kind: norm, uncertainty: 0.02}\n  - {name: xsec, kind: norm, uncertainty: 0.15}\n"
+        try text.write(toFile: folder + "/n.yaml", atomically: true, encoding: .utf8)
+        let r = try run(["validate", "n.yaml"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("  nuisance    lumi (norm 2 %), xsec (norm 15 %)\n"), r.stdout)
+    }
+
     func testValidate_shippedRecipes_exit0AndPrintOK() throws {
         let folder = try temporaryFolder()
         for name in ["gaussian-quickstart", "drell-yan", "wbf-higgs"] {

@@ -30,6 +30,9 @@ enum ValidateCommand {
         lines.append("name        \(r.name)")
         let params = r.parameters.map { "\($0.name) in [\(f($0.range.lowerBound)), \(f($0.range.upperBound))]" }
         lines.append("simulator   \(r.simulator.name?.rawValue ?? "events (\(r.simulator.events?.files.map(\.path).joined(separator: ", ") ?? ""))"); parameters \(params.joined(separator: ", "))")
+        if let background = r.simulator.events?.backgroundFiles, !background.isEmpty {
+            lines.append("background  " + background.map(\.path).joined(separator: ", "))
+        }
         if !r.samples.isEmpty {
             lines.append("samples     " + r.samples.map { "\($0.name) (\($0.kind.rawValue), \($0.events) events)" }.joined(separator: ", "))
         }
@@ -42,6 +45,9 @@ enum ValidateCommand {
         case .observed(let file): data = "observed \(file.path)"
         }
         lines.append("inference   \(r.inference.modes.map(\.rawValue).joined(separator: ", ")); grid \(r.inference.grid.points.map(String.init).joined(separator: "x")); \(data); CL \(r.inference.confidenceLevels.map { "\($0)" }.joined(separator: ", "))")
+        if let nuisance = r.nuisance, !nuisance.isEmpty {
+            lines.append("nuisance    " + nuisance.map { "\($0.name) (\($0.kind.rawValue) \(f($0.uncertainty * 100)) %)" }.joined(separator: ", "))
+        }
         lines.append("outputs     \(r.outputs.folder): \(r.outputs.files.map(\.rawValue).joined(separator: ", "))")
         lines.append("hash        \(r.canonicalHash)")
         return lines
