@@ -20,6 +20,48 @@ final class EventSampleAugmentationTests: XCTestCase {
             morphingComponents: components ? try MorphingComponents(maxPowers: [2]) : nil, source: "test")
     }
 
+    /// Gold with a θ-independent background: 3000 signal events (weights (1 + θz)², x = z ∈ (0, 1)) and
+    /// 1000 background events (weight 0.5 at every benchmark, x = 2 + u). σ(θ) = Σ_sig (1 + θz)² + 500;
+    /// a background event's own weight does not move, so
+    ///   r_xz = σ(θ1)/σ(θ0),  t_xz = −σ'(θ0)/σ(θ0)   (background)
+    ///   r_xz = (1 + θ0 z)²σ(θ1) / ((1 + θ1 z)²σ(θ0)),  t_xz = 2z/(1 + θ0 z) − σ'(θ0)/σ(θ0)   (signal)
+    /// to Float32 rounding (relative 1e-5).
+    func testEventAugmentation_withBackground_goldOfBackgroundEventsIsTheCrossSectionRatioAndScore() throws {
+        let signal = try Self.quadraticSample(n: 3000, seed: 11, components: true)
+        let random = SeededRandom(seed: 12)
+        let u = (0..<1000).map { _ in random.uniform() }
+        let x = Matrix<Double>(rows: 4000, columns: 1) { e, _ in e < 3000 ? signal.observables[e, 0] : 2 + u[e - 3000] }
+        let w = Matrix<Double>(rows: 4000, columns: 3) { e, b in e < 3000 ? signal.benchmarkWeights[e, b] : 0.5 }
+        let sample = try WeightedEventSample(
+            observables: x, benchmarkWeights: w, parameterNames: ["theta"], parameterRanges: [-1.0...1.0],
+            benchmarkNames: signal.benchmarkNames, benchmarks: signal.benchmarks, observableNames: ["x"],
+            morphingComponents: try MorphingComponents(maxPowers: [2]), source: "signal + background")
+        let z = signal.observables.storage
+        func sigma(_ t: Double) -> Double { z.reduce(500) { $0 + (1 + t * $1) * (1 + t * $1) } }
+        func dSigma(_ t: Double) -> Double { z.reduce(0) { $0 + 2 * $1 * (1 + t * $1) } }
+        let t0 = 0.5, t1 = -0.3
+        let samples = try SampleAugmenter(events: sample).augment(
+            AugmentationRequest(kind: .ratio, theta0: .point([t0]), theta1: .point([t1]), count: 2000, validationFraction: 0, seed: 5))
+        let split = samples.splits[0]
+        let xs = split.array("x")!, r = split.array("r_xz")!, t = split.array("t_xz")!
+        var backgroundRows = 0
+        for i in 0..<xs.rows {
+            let xi = Double(xs[i, 0])
+            let (rExpected, tExpected): (Double, Double)
+            if xi >= 2 {
+                backgroundRows += 1
+                (rExpected, tExpected) = (sigma(t1) / sigma(t0), -dSigma(t0) / sigma(t0))
+            } else {
+                let zi = z[try XCTUnwrap(z.firstIndex { Float($0) == xs[i, 0] })]
+                rExpected = (1 + t0 * zi) * (1 + t0 * zi) * sigma(t1) / ((1 + t1 * zi) * (1 + t1 * zi) * sigma(t0))
+                tExpected = 2 * zi / (1 + t0 * zi) - dSigma(t0) / sigma(t0)
+            }
+            XCTAssertEqual(Double(r[i, 0]), rExpected, accuracy: 1e-5 * rExpected, "row \(i)")
+            XCTAssertEqual(Double(t[i, 0]), tExpected, accuracy: 1e-5 * max(1, abs(tExpected)), "row \(i)")
+        }
+        XCTAssertGreaterThan(backgroundRows, 100)   // σ_bkg/σ ≈ 500/3900: about 13 % of the rows
+    }
+
     func testEventAugmentation_ratio_jointRatioAndScoreEqualHandComputation() throws {
         let sample = try Self.quadraticSample(n: 3000, seed: 11, components: true)
         // σ(θ) = Σ_e (1 + θ z_e)² over the whole sample (MadMiner: σ from the events' own weights).
