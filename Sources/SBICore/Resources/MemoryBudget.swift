@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Estimates count the large arrays only (events × columns × 8 bytes, network weights × copies ×
 /// 4 bytes, …); each caller documents its formula. The true peak is somewhat higher, so a plan
-/// refused here cannot run, and one accepted close to the limit may still not.
+/// refused here would not fit in the memory sbi allows itself, and one accepted close to the limit
+/// may still not.
 public enum MemoryBudget {
     /// Memory sbi plans to use: 80 % of this machine's physical memory (`ProcessInfo.physicalMemory`);
     /// the rest is left to the system and to the smaller buffers an estimate does not count.
