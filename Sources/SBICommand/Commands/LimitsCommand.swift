@@ -33,6 +33,7 @@ enum LimitsCommand {
             .value("observed", "PATH", "Observed events, .npy [n, observables]."),
             .value("events", "N", "Number of events (Asimov, without --luminosity)."),
             .value("luminosity", "L", "Integrated luminosity in pb^-1 (weighted simulators)."),
+            .value("norm-uncertainty", "U[,U...]", "Relative log-normal uncertainties of the expected events, profiled in the rate term (needs --luminosity)."),
             .value("cl", "CL[,CL...]", "Confidence levels in (0, 1) (default 0.68,0.95)."),
             .value("observables", "I[,I]", "Histogram observables, by index or name (default the first)."),
             .value("bins", "B[,B]", "Histogram bins per axis (default 20)."),
@@ -71,6 +72,16 @@ enum LimitsCommand {
                     throw SBIError.usage("simulator \(simulator.name) has no cross section; use --events", field: "--luminosity")
                 }
                 rate = EventRate(luminosityInversePicobarn: l) { try weighted.crossSection(at: $0) }
+            }
+            if let text = parsed.value("norm-uncertainty") {
+                let uncertainties = try CommandInput.numbers(text, option: "norm-uncertainty")
+                guard uncertainties.allSatisfy({ $0 > 0 && $0 <= 10 }) else {
+                    throw SBIError.usage("option '--norm-uncertainty' expects relative uncertainties in (0, 10], got '\(text)'")
+                }
+                guard rate != nil else {
+                    throw SBIError.usage("a normalisation uncertainty scales the expected events; it needs --luminosity", field: "--norm-uncertainty")
+                }
+                rate?.normalizationLogWidth = ProfiledNormalization.combinedLogWidth(relativeUncertainties: uncertainties)
             }
             let events = try parsed.integer("events", in: 1...1_000_000_000)
 
