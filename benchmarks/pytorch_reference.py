@@ -18,7 +18,7 @@ Adam (lr 1e-4), batch 128. Data are 64 synthetic batches made once and cycled th
 (x ~ N(0,1), theta ~ U(-1,1), y alternating 0/1, r_xz = exp(N(0, 0.5^2)), t_xz ~ N(0,1)),
 as in sbi's TrainBenchmark, so only the arithmetic is timed. Like sbi, a training figure is
 the best rate over intervals of >= 0.05 s within the measuring time (the least disturbed
-by other work on the machine), after 20 warm-up steps. Losses and conventions: arXiv:1805.12244 and design.md §4.
+by other work on the machine), after 20 warm-up steps. Losses and conventions: arXiv:1805.12244.
 """
 import argparse
 import os

@@ -11,7 +11,7 @@ import SBICore
 ///   "regions": [{confidenceLevel, size, status, ratioToTruth?, hint?}]}] }
 /// ```
 /// `regions` is the closure report (`RegionSummary`): area or length per CL, its ratio to truth.
-/// Two parameters give `contours`, one gives `intervals` (design.md §6).
+/// Two parameters give `contours`, one gives `intervals` (Recipes/README.md, `outputs`).
 public struct ContoursFile: Codable, Sendable, Equatable {
     /// One parameter axis.
     public struct Parameter: Codable, Sendable, Equatable {

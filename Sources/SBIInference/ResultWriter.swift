@@ -8,7 +8,7 @@ import SBICore
 /// pvalues.npy  [nEstimators, nPoints]   <f8, rows in the order of contours.json's estimators
 /// grid.npy     [nPoints, nParameters]   <f8, last grid axis fastest
 /// ```
-/// design.md §6.
+/// Recipes/README.md, `outputs`.
 public enum ResultWriter {
     /// File names written by `write`.
     public static let fileNames = ["contours.json", "hepdata.yaml", "contours.svg", "pvalues.npy", "grid.npy"]

@@ -8,7 +8,7 @@ import SBICore
 /// ```
 /// Every problem of a file is reported at once as `RecipeErrors`; a syntax error stops at
 /// the first because libyaml cannot continue past it.
-/// [1] design.md §2; Recipes/README.md (the schema).
+/// [1] Recipes/README.md (the schema and the stages).
 public enum RecipeLoader {
     /// Reads and validates the recipe at `path` (paths inside it are relative to its folder).
     /// - Throws: `SBIError.io` naming `path` if it cannot be read; `RecipeErrors` listing every

@@ -118,7 +118,7 @@ extension ExactLikelihoodSimulator {
 }
 
 /// A simulator of weighted events whose squared matrix element is a polynomial in θ,
-/// as MadGraph produces with reweighting (design.md §3).
+/// as MadGraph produces with reweighting (arXiv:1805.00020 §III).
 ///
 /// Events are drawn once from a proposal; each carries a weight w(z|θ) for any θ with
 /// E_proposal[w(z|θ)] = σ(θ), so p(z|θ) = w(z|θ)·q(z)/σ(θ) and

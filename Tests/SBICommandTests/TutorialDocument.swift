@@ -1,6 +1,6 @@
 import Foundation
 
-/// A Markdown tutorial as the tests read it (design.md §8): its fenced cells, in order.
+/// A Markdown tutorial as the tests read it (Notebooks-md/README.md): its fenced cells, in order.
 ///
 /// ```
 /// ```sh          run with /bin/sh -e in the tutorial's folder (built sbi on PATH)

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The tutorials in Notebooks-md/ run as a reader would run them (design.md §8): every `sh`
+/// The tutorials in Notebooks-md/ run as a reader would run them (Notebooks-md/README.md): every `sh`
 /// cell in order, in one fresh folder per tutorial, with the built `sbi` (and the example
 /// executables) on PATH and `SBI_RECIPES` pointing at the package's Recipes folder; every
 /// `output` cell is compared with what its cell printed (`OutputMatcher`). The swift cells of

@@ -3,7 +3,7 @@ import SBICore
 import XCTest
 @testable import SBINetworks
 
-/// The losses written a second time, directly from design.md §4 / arXiv:1805.12244, in
+/// The losses written a second time, directly from arXiv:1805.12244, in
 /// Double with the textbook forms (ŝ = 1/(1 + e^f), log of probabilities, r̂ = e^f).
 /// The test data keep |f| well inside the ±10 clip, where both agree.
 enum ReferenceLoss: CaseIterable {

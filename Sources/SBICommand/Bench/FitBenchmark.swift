@@ -2,7 +2,7 @@ import Foundation
 import SBICore
 import SBIRecipes
 
-/// `sbi bench fit`: the wall time of a whole `sbi fit` of each shipped recipe (design.md §9).
+/// `sbi bench fit`: the wall time of a whole `sbi fit` of each shipped recipe (README.md, "Benchmarks").
 ///
 /// ```
 /// fit_<recipe>_wall       seconds of augment + train + limits + plot, every stage forced

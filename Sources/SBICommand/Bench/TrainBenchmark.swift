@@ -2,7 +2,7 @@ import Foundation
 import SBICore
 import SBINetworks
 
-/// Training and evaluation throughput of the standard workload (design.md §9):
+/// Training and evaluation throughput of the standard workload (README.md, "Benchmarks"):
 /// a 2×100 tanh network on 10 observables + 1 parameter, batch 128.
 ///
 /// ```

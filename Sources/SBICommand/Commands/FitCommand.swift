@@ -2,7 +2,7 @@ import Foundation
 import SBICore
 import SBIRecipes
 
-/// `sbi fit RECIPE`: the staged pipeline augment → train → limits → plot (design.md §2).
+/// `sbi fit RECIPE`: the staged pipeline augment → train → limits → plot (Recipes/README.md, the stages).
 enum FitCommand {
     static let command = SubCommand(
         name: "fit",

@@ -5,7 +5,7 @@ import SBIInference
 import SBISimulation
 
 /// `sbi limits`: likelihood scans on a θ grid for one or more inference modes, written as
-/// contours.json, hepdata.yaml, contours.svg, pvalues.npy and grid.npy (design.md §5, §6).
+/// contours.json, hepdata.yaml, contours.svg, pvalues.npy and grid.npy (Recipes/README.md, `inference` and `outputs`).
 enum LimitsCommand {
     static let command = SubCommand(
         name: "limits",

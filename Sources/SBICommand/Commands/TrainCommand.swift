@@ -24,7 +24,7 @@ enum TrainCommand {
         have one row per sample and only finite values; nothing is written otherwise.
         With --members N > 1 the output is an ensemble folder: member-0 ... member-(N-1) side
         by side, member k trained with the seed derived as substream k of --seed.
-        Defaults are MadMiner's: 2 tanh layers of 100, AMSGrad, learning rate 1e-3 -> 1e-4,
+        Defaults are MadMiner's: one tanh layer of 100, AMSGrad, learning rate 1e-3 -> 1e-4,
         batch 128, 50 epochs, 25 % validation with early stopping, alpha 1.
         """,
         options: [

@@ -7,7 +7,7 @@ import SBICore
 /// ```
 /// The joint score t(x,z|θ0) is an unbiased regression target for t(x|θ0); only samples
 /// drawn from θ0 (y = 0) carry it. Averaging over the P components follows MadMiner's
-/// MSE, so its α carries over; for P = 1 it is design.md's (1 − y)|t̂ − t|².
+/// MSE, so its α carries over; for P = 1 it is (1 − y)|t̂ − t|² (arXiv:1805.12244).
 /// `CASCALLoss`, `RASCALLoss` and `ALICESLoss` add this to a ratio loss.
 /// Shapes: score `[B, P]`, t_xz `[B, P]`, y `[B]`.
 /// [1] arXiv:1805.00020, arXiv:1805.12244.

@@ -1,5 +1,5 @@
 /// The stages of `sbi fit` in order, and the hash of the recipe sections each one depends on,
-/// so a re-run can skip a stage whose inputs did not change (design.md §2).
+/// so a re-run can skip a stage whose inputs did not change (Recipes/README.md, the stages).
 ///
 /// ```
 /// simulate, augment: version, seed, parameters, simulator, benchmarks, morphing, samples

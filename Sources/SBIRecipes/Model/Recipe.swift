@@ -12,7 +12,7 @@ import SBICore
 /// caching: it changes when any value that affects a result changes and not when only
 /// formatting, comments or spelled-out defaults do.
 ///
-/// [1] design.md §2; MadMiner's stage map, arXiv:1907.10621.
+/// [1] Recipes/README.md (stages); MadMiner's stage map, arXiv:1907.10621.
 public struct Recipe: Codable, Sendable, Equatable {
     /// Format version of the recipe file (1).
     public var version: Int

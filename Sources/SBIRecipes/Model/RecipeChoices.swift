@@ -17,7 +17,7 @@ extension RecipeChoice {
     static var spellings: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
-/// A built-in simulator (design.md §7).
+/// A built-in simulator (Recipes/README.md, `simulator`).
 public enum BuiltInSimulator: String, RecipeChoice {
     /// z ~ N(θ, 2²), x ~ N(z, 1²); one parameter, exact likelihood, no rate.
     case gaussian
@@ -60,7 +60,7 @@ public enum RecipeOptimizer: String, RecipeChoice {
     case adam, amsgrad, sgd
 }
 
-/// An inference mode (design.md §5).
+/// An inference mode (Recipes/README.md, `inference`).
 public enum RecipeInferenceMode: String, RecipeChoice {
     /// Likelihood ratio from every ratio estimator (carl … rascal).
     case ml
@@ -79,7 +79,7 @@ public enum RecipeInferenceMode: String, RecipeChoice {
     case truth
 }
 
-/// A file the last stage writes into the output folder (design.md §6).
+/// A file the last stage writes into the output folder (Recipes/README.md, `outputs`).
 public enum RecipeOutputFile: String, RecipeChoice {
     case contoursJSON = "contours.json"
     case contoursSVG = "contours.svg"

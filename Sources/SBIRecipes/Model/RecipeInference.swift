@@ -5,7 +5,7 @@
 /// log L(θ) = log Pois(n | ν(θ)) + Σ_i log r̂(x_i|θ, θ_ref),   ν(θ) = σ(θ)·L
 /// q(θ) = −2 [log L(θ) − max log L],   p(θ) = Q_χ²(q; k = number of parameters)
 /// ```
-/// [1] design.md §5; arXiv:1805.00020.
+/// [1] arXiv:1805.00020; Recipes/README.md, `inference`.
 public struct RecipeInference: Codable, Sendable, Equatable {
     /// Modes to run, in order, without repeats.
     public var modes: [RecipeInferenceMode]

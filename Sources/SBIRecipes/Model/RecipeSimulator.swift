@@ -38,7 +38,7 @@ public struct RecipeSimulator: Codable, Sendable, Equatable {
     }
 }
 
-/// Morphing settings of a weighted simulator (design.md §3).
+/// Morphing settings of a weighted simulator (arXiv:1805.00020 §III).
 ///
 /// ```
 /// w(z|θ) = Σ_c α_c(θ) W_c(z),  basis = benchmarks whose component matrix is inverted

@@ -16,7 +16,7 @@ import SBIInference
 ///               real events: ⊕ size and modification time of every event file)
 /// ```
 /// Every step is seeded from the recipe, so an interrupted run, re-run, gives the same bytes as an
-/// uninterrupted one. design.md §2; the methods are those of arXiv:1805.00020.
+/// uninterrupted one. Recipes/README.md documents the stages; the methods are those of arXiv:1805.00020.
 public struct FitPipeline {
     /// The validated recipe.
     public let recipe: Recipe

@@ -8,7 +8,7 @@ import SBIInference
 /// <out>/<stage>/stage.json = { "stage", "inputHash", "items", "detail" }   (no timestamps: same bytes on every run)
 /// skip(stage) ⇔ stage.json exists ∧ inputHash = Recipe.inputHash(for: stage) ∧ no earlier stage ran
 /// ```
-/// design.md §2.
+/// Recipes/README.md documents the stages.
 public struct FitStageRecord: Codable, Sendable, Equatable {
     /// The stage's name (`RecipeStage.rawValue`).
     public var stage: String
@@ -47,7 +47,7 @@ public struct FitStageRecord: Codable, Sendable, Equatable {
 /// ```
 /// row = (stage, ran | skipped, wall seconds, items / seconds, detail)
 /// ```
-/// design.md §2.
+/// Recipes/README.md documents the stages.
 public struct FitReport: Sendable {
     /// One stage's row.
     public struct Row: Sendable {

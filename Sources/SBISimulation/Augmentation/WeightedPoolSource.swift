@@ -21,7 +21,7 @@ import SBICore
 ///
 /// Shapes: pool observables `[nPool, nObservables]`, benchmark weights `[nPool, nBenchmarks]`.
 ///
-/// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020, §III (morphing); design.md §3.
+/// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020, §III (morphing).
 struct WeightedPoolSource: EventSource {
     let observables: Matrix<Double>
     let benchmarkWeights: Matrix<Double>

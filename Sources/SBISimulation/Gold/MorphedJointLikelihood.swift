@@ -21,7 +21,7 @@ import SBICore
 ///
 /// Shapes: `events` = benchmark weights `[nEvents, nBenchmarks]`.
 ///
-/// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020, §III–IV; design.md §3.
+/// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020, §III–IV.
 public struct MorphedJointLikelihood: JointLikelihood {
     /// The morphing set-up whose basis the weights refer to.
     public let morpher: Morpher
