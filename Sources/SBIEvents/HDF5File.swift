@@ -136,7 +136,8 @@ public final class HDF5File {
                 let variable = H5Tis_variable_str(fileType)
                 guard variable >= 0 else { throw failure("cannot read the string type", datasetPath) }
                 if count == 0 { return [] }
-                try checkStored(dataset, declaredBytes: count * H5Tget_size(fileType), allocating: count * H5Tget_size(fileType), datasetPath)
+                let stringBytes = Double(count) * Double(H5Tget_size(fileType))   // Double: a damaged size must not overflow
+                try checkStored(dataset, declaredBytes: stringBytes, allocating: stringBytes, datasetPath)
                 if variable > 0 {
                     let memoryType = H5Tcopy(sbi_h5t_c_s1())
                     guard memoryType >= 0 else { throw failure("H5Tcopy failed", datasetPath) }
@@ -198,7 +199,8 @@ public final class HDF5File {
                 guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else {
                     throw failure("expected numbers, found another datatype (class \(typeClass.rawValue))", datasetPath)
                 }
-                try checkStored(dataset, declaredBytes: count * H5Tget_size(fileType), allocating: count * MemoryLayout<T>.stride, datasetPath)
+                try checkStored(dataset, declaredBytes: Double(count) * Double(H5Tget_size(fileType)),
+                                allocating: Double(count) * Double(MemoryLayout<T>.stride), datasetPath)
                 var values = [T](repeating: 0, count: count)
                 if count > 0 {
                     let status = values.withUnsafeMutableBytes {
@@ -246,17 +248,18 @@ public final class HDF5File {
     /// Refuses, before allocating, a dataset whose declared size the file cannot hold (nothing stored
     /// for it, or more than `maximumCompressionRatio` times what is stored: a damaged or truncated
     /// file) or whose values would not fit in memory (`MemoryBudget`).
-    private func checkStored(_ dataset: hid_t, declaredBytes: Int, allocating: Int, _ datasetPath: String) throws {
+    private func checkStored(_ dataset: hid_t, declaredBytes: Double, allocating: Double, _ datasetPath: String) throws {
         guard declaredBytes > 0 else { return }
         let stored = Double(H5Dget_storage_size(dataset))
+        let declared = String(format: "%.0f", declaredBytes)
         guard stored > 0 else {
-            throw failure("declares \(declaredBytes) bytes of values but the file stores none for it (a damaged or truncated file)", datasetPath)
+            throw failure("declares \(declared) bytes of values but the file stores none for it (a damaged or truncated file)", datasetPath)
         }
-        guard Double(declaredBytes) <= Self.maximumCompressionRatio * stored else {
-            throw failure("declares \(declaredBytes) bytes of values but the file stores only \(Int(stored)) for them, more than "
+        guard declaredBytes <= Self.maximumCompressionRatio * stored else {
+            throw failure("declares \(declared) bytes of values but the file stores only \(Int(stored)) for them, more than "
                           + "any compression can explain (a damaged file)", datasetPath)
         }
-        if let problem = MemoryBudget.excess(Double(allocating), for: "reading it") {
+        if let problem = MemoryBudget.excess(allocating, for: "reading it") {
             throw failure(problem, datasetPath)
         }
     }

@@ -21,6 +21,9 @@ import Foundation
 ///     profile likelihood); [2] ATLAS/CMS HistFactory conventions, CERN-OPEN-2012-016 (log-normal
 ///     normalisation systematics).
 public enum ProfiledNormalization {
+    /// Largest relative uncertainty accepted from user input (10 = a factor 11 per standard deviation).
+    public static let maximumRelativeUncertainty = 10.0
+
     /// κ = (Σ_k log(1 + σ_k)²)^{1/2} for relative uncertainties σ_k > 0.
     public static func combinedLogWidth(relativeUncertainties: [Double]) -> Double {
         relativeUncertainties.reduce(0.0) { $0 + log1p($1) * log1p($1) }.squareRoot()

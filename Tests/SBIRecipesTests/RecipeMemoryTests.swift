@@ -60,7 +60,7 @@ final class RecipeMemoryTests: XCTestCase {
     func testSampleOfOneBillionEvents_refusedAtItsEventsField() {
         XCTAssertEqual(parseErrors([("events: 1000", "events: 1000000000")]), [
             "recipe.yaml:14:13: samples[0].events: needs about 56.0 GB of memory for sample train "
-                + "(1000000000 events × 56 bytes); sbi may use 24.0 GB on this machine (80 % of its memory); reduce events",
+                + "(1000000000 events); sbi may use 24.0 GB on this machine (80 % of its memory); reduce events",
         ])
     }
 }

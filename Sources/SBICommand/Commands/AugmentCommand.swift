@@ -102,15 +102,13 @@ enum AugmentCommand {
                 poolFactor = f
             }
             if let simulator {
-                // As a recipe sample (RecipeDecoder+Memory): the arrays x, θ0, θ1, y, r_xz, t_xz and,
-                // for weighted simulators, a pool of pool-factor × events with latent variables and weights.
-                let x = Double(simulator.observableNames.count), p = Double(simulator.parameterSpace.count)
-                var bytes = Double(count) * 8 * (x + 4 * p + 2)
-                if let weighted = simulator as? any WeightedSimulator {
-                    let components = try MorphingComponents(maxPowers: weighted.morphingMaxPowers,
-                                                            maxOverallPower: weighted.morphingMaxOverallPower).count
-                    bytes += max(1000, poolFactor * Double(count)) * 8 * (x + Double(simulator.latentNames.count + components) + 2)
+                let weighted = simulator as? any WeightedSimulator
+                let components = try weighted.map {
+                    try MorphingComponents(maxPowers: $0.morphingMaxPowers, maxOverallPower: $0.morphingMaxOverallPower).count
                 }
+                let bytes = SampleAugmenter.estimatedBytes(events: count, observables: simulator.observableNames.count,
+                                                           parameters: simulator.parameterSpace.count, latent: simulator.latentNames.count,
+                                                           morphingComponents: components, poolFactor: poolFactor)
                 try CommandInput.checkMemory(bytes, for: "\(count) augmented events", option: "events", advice: "ask for fewer events")
             }
             let request = AugmentationRequest(kind: kind, theta0: theta0, theta1: theta1, count: count,

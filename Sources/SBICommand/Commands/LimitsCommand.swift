@@ -75,8 +75,9 @@ enum LimitsCommand {
             }
             if let text = parsed.value("norm-uncertainty") {
                 let uncertainties = try CommandInput.numbers(text, option: "norm-uncertainty")
-                guard uncertainties.allSatisfy({ $0 > 0 && $0 <= 10 }) else {
-                    throw SBIError.usage("option '--norm-uncertainty' expects relative uncertainties in (0, 10], got '\(text)'")
+                let largest = ProfiledNormalization.maximumRelativeUncertainty
+                guard uncertainties.allSatisfy({ $0 > 0 && $0 <= largest }) else {
+                    throw SBIError.usage("option '--norm-uncertainty' expects relative uncertainties in (0, \(String(format: "%g", largest))], got '\(text)'")
                 }
                 guard rate != nil else {
                     throw SBIError.usage("a normalisation uncertainty scales the expected events; it needs --luminosity", field: "--norm-uncertainty")

@@ -51,10 +51,13 @@ extension RecipeEvents {
         return (sample, files, [])
     }
 
-    /// The augmenter of `sample`: its own morphing components, else `maxPower` (default 2 per
-    /// parameter, total power ≤ the largest).
+    /// The maximum morphing power of each parameter: `maxPower`, default 2 per parameter (the total
+    /// power is at most the largest of them).
+    public var morphingMaxPowers: [Int] { maxPower ?? [Int](repeating: 2, count: parameterNames.count) }
+
+    /// The augmenter of `sample`: its own morphing components, else `morphingMaxPowers`.
     public func augmenter(for sample: WeightedEventSample) throws -> SampleAugmenter {
-        let powers = maxPower ?? [Int](repeating: 2, count: parameterNames.count)
+        let powers = morphingMaxPowers
         return try SampleAugmenter(events: sample, morphingMaxPowers: powers, morphingMaxOverallPower: powers.max())
     }
 

@@ -117,7 +117,7 @@ extension RecipeDecoder {
         }
         // The morphing the augment stage will build (RecipeEvents.augmenter): enough benchmarks, not singular.
         do {
-            let powers = events.maxPower ?? [Int](repeating: 2, count: names.count)
+            let powers = events.morphingMaxPowers
             let components = try statedComponents ?? MorphingComponents(maxPowers: powers, maxOverallPower: powers.max())
             guard events.benchmarks.count >= components.count else {
                 reader.report(m["benchmarks"] ?? eventsNode, "simulator.benchmarks",

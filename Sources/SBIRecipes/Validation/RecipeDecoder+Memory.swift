@@ -6,30 +6,23 @@ import SBISimulation
 /// and refused at the field that sets it when it exceeds the machine's memory (`MemoryBudget`).
 ///
 /// ```
-/// augment, per sample:   events·8·(x + 4θ + 2)  +  pool·8·(x + z + components + 2)
-///                        pool = max(1000, pool_factor·events) for weighted simulators
+/// augment, per sample:   SampleAugmenter.estimatedBytes (the arrays and, weighted, the first pool)
 /// train, per estimator:  MLPArchitecture.trainingBytes(batch_size)
 /// limits:                k·max(asimov_events, 20 000)·8·(x + z)  +  grid points·8·(2·modes + 4)
 ///                        k = 2 with fisher_information (its own sample at θ_true), else 1
 /// ```
-/// (x, z: observables and latent variables per event; θ the parameters; the sample arrays are
-/// x, θ0, θ1, y, r_xz, t_xz. A weighted pool that turns out too small for some θ is regenerated
-/// larger, up to `SampleAugmenter.maximumPoolFactor` times the events; that growth depends on the
-/// morphing weights and is not counted.)
+/// (x, z: observables and latent variables per event.)
 extension RecipeDecoder {
     func checkMemory(_ recipe: Recipe, top: [String: YAMLNode]) {
-        let x = Double(observableNames.count), z = Double(latentCount), p = Double(recipe.parameters.count)
+        let x = Double(observableNames.count), z = Double(latentCount)
         let sampleNodes = top["samples"]?.elements ?? []
         for (i, sample) in recipe.samples.enumerated() {
-            let n = Double(sample.events)
-            var bytes = n * 8 * (x + 4 * p + 2)
-            var what = "\(sample.events) events × \(Int(8 * (x + 4 * p + 2))) bytes"
-            if let components = morphingComponentCount, recipe.simulator.events == nil {
-                let factor = recipe.morphing?.poolFactor ?? 4
-                let pool = max(1000, factor * n)
-                bytes += pool * 8 * (x + z + Double(components) + 2)
-                what += " and a weighted pool of \(Int(pool)) events"
-            }
+            let components = recipe.simulator.events == nil ? morphingComponentCount : nil
+            let factor = recipe.morphing?.poolFactor ?? 4
+            let bytes = SampleAugmenter.estimatedBytes(events: sample.events, observables: observableNames.count, parameters: recipe.parameters.count,
+                                                       latent: latentCount, morphingComponents: components, poolFactor: factor)
+            var what = "\(sample.events) events"
+            if components != nil { what += " and a weighted pool of \(Int(max(1000, factor * Double(sample.events)))) events" }
             if let problem = MemoryBudget.excess(bytes, for: "sample \(sample.name) (\(what))", limit: memoryLimit) {
                 let node = i < sampleNodes.count ? sampleNodes[i]["events"] ?? sampleNodes[i] : nil
                 report(node, top["samples"], "samples[\(i)].events", problem + "; reduce events")

@@ -1,6 +1,7 @@
 import Foundation
 import SBICore
 import SBINetworks
+import SBIInference
 
 extension RecipeDecoder {
     // MARK: Estimators
@@ -333,12 +334,14 @@ extension RecipeDecoder {
         guard let list = reader.list(node, "nuisance", nonEmpty: true) else { return nil }
         var out: [RecipeNuisance] = []
         let thetaNames = Set((parameters ?? []).map(\.name))
+        let largest = ProfiledNormalization.maximumRelativeUncertainty
         for (i, item) in list.enumerated() {
             let path = "nuisance[\(i)]"
             guard let m = reader.mapping(item, path, keys: ["name", "kind", "uncertainty"], required: ["name", "kind", "uncertainty"]),
                   let nameNode = m["name"], let name = reader.name(nameNode, path + ".name"),
                   let kind = m["kind"].flatMap({ reader.choice($0, path + ".kind", RecipeNuisanceKind.self) }),
-                  let u = m["uncertainty"].flatMap({ reader.number($0, path + ".uncertainty", "a relative uncertainty in (0, 10]", { $0 > 0 && $0 <= 10 }) })
+                  let u = m["uncertainty"].flatMap({ reader.number($0, path + ".uncertainty", "a relative uncertainty in (0, \(String(format: "%g", largest))]",
+                                                                  { $0 > 0 && $0 <= largest }) })
             else { continue }
             if thetaNames.contains(name) || out.contains(where: { $0.name == name }) {
                 reader.report(nameNode, path + ".name", "\"\(name)\" is already the name of a parameter or nuisance parameter")

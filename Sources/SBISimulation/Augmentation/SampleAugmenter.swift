@@ -132,6 +132,24 @@ public final class SampleAugmenter {
     /// … and never beyond this many events.
     public static let maximumPoolSize = 20_000_000
 
+    /// Bytes an augmented sample of `events` events holds at once, in Double: the arrays x, θ0, θ1, y,
+    /// r_xz, t_xz and, for a weighted simulator (`morphingComponents` given), the first pool of
+    /// max(1000, poolFactor·events) events with observables, latent variables and weights:
+    /// ```
+    /// events·8·(x + 4θ + 2)  +  pool·8·(x + z + components + 2)
+    /// ```
+    /// A pool regenerated larger (up to `maximumPoolFactor`×) depends on the morphing weights and is
+    /// not counted.
+    public static func estimatedBytes(events: Int, observables: Int, parameters: Int, latent: Int,
+                                      morphingComponents: Int?, poolFactor: Double) -> Double {
+        let n = Double(events), x = Double(observables)
+        var bytes = n * 8 * (x + 4 * Double(parameters) + 2)
+        if let components = morphingComponents {
+            bytes += max(1000, poolFactor * n) * 8 * (x + Double(latent + components) + 2)
+        }
+        return bytes
+    }
+
     /// The morphing set-up `augment` uses for `simulator`: components from its maximum powers and a
     /// basis from `MorphingBasisOptimizer` over the parameter ranges, seeded with `seed`.
     public static func optimizedMorpher(for simulator: any WeightedSimulator, seed: UInt64) throws -> Morpher {
