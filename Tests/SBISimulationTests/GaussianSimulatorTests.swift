@@ -82,3 +82,61 @@ final class GaussianSimulatorTests: XCTestCase {
         XCTAssertNil(a.weights)
     }
 }
+
+/// The calibration-offset model: x ~ N(θ + sν, 5) with the joint score's ν component unbiased.
+final class GaussianCalibrationOffsetTests: XCTestCase {
+    /// The mean and variance of x at (θ, ν) = (1, 2), s = 0.3: θ + sν = 1.6 and 5, within 4 standard
+    /// errors of 10⁵ events (SE of the mean √5/√N = 0.0071, of the variance 5√2/√N = 0.022).
+    func testSimulate_shiftsXBySTimesNu() throws {
+        let simulator = try GaussianSimulator(calibrationOffset: 0.3)
+        XCTAssertEqual(simulator.parameterSpace.names, ["theta", "nu"])
+        let n = 100_000
+        let batch = try simulator.simulate(at: [1, 2], count: n, random: SeededRandom(seed: 5))
+        let x = batch.observables.storage
+        let mean = x.reduce(0, +) / Double(n)
+        let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
+        XCTAssertEqual(mean, 1.6, accuracy: 4 * 0.0071)
+        XCTAssertEqual(variance, 5, accuracy: 4 * 0.022)
+        XCTAssertEqual(batch.latent.column(1), x, "latent (z, x) carries x")
+    }
+
+    /// Joint score against central differences of the joint log-likelihood, and its ν component's
+    /// closure: E[t_ν (x − θ − sν)] = (s/5)·Var(x) = s (Var of the product 6s², so SE = s√6/√N;
+    /// tolerance 4 SE at N = 10⁵), while E[t_ν] = 0 (SE s/√N).
+    func testJointScore_matchesFiniteDifferencesAndAveragesToTheExactNuisanceScore() throws {
+        let s = 0.3
+        let simulator = try GaussianSimulator(calibrationOffset: s)
+        let theta = [0.5, -1.0]
+        let n = 100_000
+        let batch = try simulator.simulate(at: theta, count: n, random: SeededRandom(seed: 6))
+        var gradient: Matrix<Double>? = Matrix(rows: 0, columns: 0)
+        _ = try simulator.jointLogLikelihood(latent: batch.latent, at: theta, gradient: &gradient)
+        let t = try XCTUnwrap(gradient)
+        let h = 1e-5
+        for k in 0..<2 {
+            var plus = theta, minus = theta
+            plus[k] += h
+            minus[k] -= h
+            var none: Matrix<Double>? = nil
+            let rows = batch.latent.rows(0..<20)
+            let fp = try simulator.jointLogLikelihood(latent: rows, at: plus, gradient: &none)
+            let fm = try simulator.jointLogLikelihood(latent: rows, at: minus, gradient: &none)
+            for i in 0..<20 { XCTAssertEqual(t[i, k], (fp[i] - fm[i]) / (2 * h), accuracy: 1e-6) }
+        }
+        let m = theta[0] + s * theta[1]
+        var product = 0.0, mean = 0.0
+        for i in 0..<n {
+            product += t[i, 1] * (batch.observables[i, 0] - m)
+            mean += t[i, 1]
+        }
+        XCTAssertEqual(product / Double(n), s, accuracy: 4 * s * 6.0.squareRoot() / Double(n).squareRoot())
+        XCTAssertEqual(mean / Double(n), 0, accuracy: 4 * s / Double(n).squareRoot())
+    }
+
+    /// Offsets outside [0, 10] or not finite are refused naming the field.
+    func testBadOffset_isRefused() {
+        for bad in [-0.1, 11, .nan] {
+            XCTAssertThrowsError(try GaussianSimulator(calibrationOffset: bad)) { XCTAssertTrue("\($0)".contains("calibration_offset"), "\($0)") }
+        }
+    }
+}
