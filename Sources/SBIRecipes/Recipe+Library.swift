@@ -25,6 +25,12 @@ extension Recipe {
         ParameterSpace(names: parameters.map(\.name), ranges: parameters.map(\.range),
                        units: parameters.map(\.unit), latexLabels: parameters.map(\.latex))
     }
+
+    /// Names of the simulator's nuisance parameters, as declared (`kind: simulator`, in the simulator's order).
+    public var simulatorNuisanceNames: [String] { (nuisance ?? []).filter { $0.kind == .simulator }.map(\.name) }
+
+    /// The parameters the simulator and the estimators see: θ followed by the simulator's nuisance parameters.
+    public var modelParameterNames: [String] { parameterNames + simulatorNuisanceNames }
 }
 
 extension RecipeSimulator {
@@ -37,7 +43,7 @@ extension RecipeSimulator {
             throw SBIError(.internal, "recipe simulator has neither a name nor events")
         }
         switch name {
-        case .gaussian: return GaussianSimulator()
+        case .gaussian: return try calibrationOffset.map { try GaussianSimulator(calibrationOffset: $0) } ?? GaussianSimulator()
         case .wbfHiggs:
             return WBFHiggsSimulator(luminosityInversePicobarn: luminosityInversePicobarn ?? WBFHiggsSimulator.defaultLuminosityInversePicobarn)
         case .drellYan:
@@ -68,9 +74,24 @@ extension RecipeTheta {
 }
 
 extension RecipeSample {
-    /// The request for `SampleAugmenter`.
-    /// - Throws: `SBIError.data` for θ forms the augmenter does not take (see `RecipeTheta`).
-    public func augmentationRequest(morphing: RecipeMorphing?) throws -> AugmentationRequest {
+    /// The request for `SampleAugmenter`. With `nuisanceCount` simulator nuisance parameters ν after θ,
+    /// each θ specification is extended: where θ comes from a prior, ν is drawn flat over the
+    /// simulator's whole ν range, the range the profile likelihood searches (drawn from the N(0, 1)
+    /// constraint instead, ALICES rarely sees |ν| > 2.5 and its extrapolation there produced spurious
+    /// profile maxima at ν = ±5 on the gaussian model); at a single point (a ratio sample's reference θ1,
+    /// SALLY's θ_ref) ν = 0, the nominal simulator.
+    /// - Throws: `SBIError.data` for θ forms the augmenter does not take (see `RecipeTheta`), and for
+    ///   `benchmarks` with nuisance parameters.
+    public func augmentationRequest(morphing: RecipeMorphing?, nuisanceCount: Int = 0) throws -> AugmentationRequest {
+        func extended(_ spec: ThetaSpecification, field: String) throws -> ThetaSpecification {
+            guard nuisanceCount > 0 else { return spec }
+            switch spec {
+            case .point(let p): return .point(p + [Double](repeating: 0, count: nuisanceCount))
+            case .prior(let terms): return .prior(terms + [ThetaSpecification.Prior](repeating: .flat(nil), count: nuisanceCount))
+            case .points, .benchmarks:
+                throw SBIError.data("with simulator nuisance parameters, θ must be one point or a prior", field: field)
+            }
+        }
         let sampleKind: SampleKind
         switch kind {
         case .ratio: sampleKind = .ratio
@@ -78,8 +99,9 @@ extension RecipeSample {
         case .density: sampleKind = .density
         case .test: sampleKind = .test
         }
-        return AugmentationRequest(kind: sampleKind, theta0: try theta0.thetaSpecification(field: "samples.\(name).theta0"),
-                                   theta1: try theta1?.thetaSpecification(field: "samples.\(name).theta1"),
+        let field0 = "samples.\(name).theta0", field1 = "samples.\(name).theta1"
+        return AugmentationRequest(kind: sampleKind, theta0: try extended(try theta0.thetaSpecification(field: field0), field: field0),
+                                   theta1: try theta1.map { try extended(try $0.thetaSpecification(field: field1), field: field1) },
                                    count: events, validationFraction: validationSplit, testFraction: testSplit, seed: seed,
                                    priorPointCount: priorPoints, poolFactor: morphing?.poolFactor ?? 4, proposal: morphing?.proposal)
     }

@@ -95,6 +95,17 @@ public protocol Simulator {
     func jointLogLikelihood(latent: Matrix<Double>, at theta: [Double], gradient: inout Matrix<Double>?) throws -> [Double]
 }
 
+/// A simulator with nuisance parameters among its parameters: knobs such as a calibration offset,
+/// each meant to be constrained by a standard normal N(0, 1) and profiled in the limits.
+///
+/// `nuisanceNames` are the trailing names of `parameterSpace` (parameters of interest first), so
+/// every point is (θ, ν) and ν = 0 is the nominal simulator.
+/// [1] K. Cranmer, arXiv:1503.07622 §4 (nuisance parameters and their constraint terms).
+public protocol NuisanceSimulator: Simulator {
+    /// Names of the nuisance parameters, the last `nuisanceNames.count` of `parameterSpace.names`.
+    var nuisanceNames: [String] { get }
+}
+
 /// A simulator whose exact likelihood p(x|θ) can be computed (analytically or by
 /// numerical integration over z); used only to validate estimators.
 public protocol ExactLikelihoodSimulator: Simulator {

@@ -1,6 +1,7 @@
 import XCTest
 import SBICore
 import SBISimulation
+import SBIEstimators
 @testable import SBIInference
 
 /// Profiled scans against the closed-form profile of the Gaussian model with a calibration offset.
@@ -45,5 +46,47 @@ final class ProfileLikelihoodTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("theta, nu"), "\($0)")
         }
         XCTAssertThrowsError(try ProfileLikelihood.truth(simulator: GaussianSimulator(), data: data, grid: grid, nuisance: ["nu"]))
+    }
+}
+
+/// x ~ N(θ + s₁ν₁ + s₂ν₂, 5): a model of one θ and two nuisance parameters with an exact profile.
+private struct TwoOffsetGaussian: LogRatioEstimator {
+    let s1: Double, s2: Double
+    var parameterCount: Int { 3 }
+    var observableCount: Int { 1 }
+    func logRatio(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
+        Matrix(rows: thetas.rows, columns: x.rows) { j, i in
+            let m = thetas[j, 0] + s1 * thetas[j, 1] + s2 * thetas[j, 2]
+            return (x[i, 0] * x[i, 0] - (x[i, 0] - m) * (x[i, 0] - m)) / 10
+        }
+    }
+}
+
+extension ProfileLikelihoodTests {
+    /// Two nuisance parameters (the simplex path): the profile of θ is Gaussian with variance
+    /// 5/N + s₁² + s₂² (the offsets add in quadrature), N = 100, s = (0.2, 0.1): half-width √0.1 within
+    /// 0.5 % (grid interpolation, as for one nuisance parameter).
+    func testTwoNuisanceParameters_profiledIntervalAddsTheOffsetsInQuadrature() throws {
+        let x = try GaussianSimulator().simulate(at: [0.3], count: 100, random: SeededRandom(seed: 3)).observables
+        let grid = try ParameterGrid(names: ["theta"], ranges: [-1.5...2], counts: [141])
+        let profile = try ProfileLikelihood.ml(estimator: TwoOffsetGaussian(s1: 0.2, s2: 0.1), data: try ScanData.observed(x), grid: grid,
+                                               nuisance: ["a", "b"], nuisanceRanges: [-5...5, -5...5])
+        let intervals = try ConfidenceRegion.intervals(scan: profile.scan, confidenceLevel: 0.6827)
+        let half = (5.0 / 100 + 0.04 + 0.01).squareRoot()
+        XCTAssertEqual(intervals.count, 1)
+        XCTAssertEqual(0.5 * (intervals[0].upper - intervals[0].lower), half, accuracy: 0.005 * half)
+        // ν̂ lies along (s₁, s₂): ν̂₁/ν̂₂ = s₁/s₂ = 2 wherever the pull is not tiny.
+        let j = 10
+        XCTAssertEqual(profile.nuisanceHat[j, 0] / profile.nuisanceHat[j, 1], 2, accuracy: 1e-3)
+    }
+
+    /// The one-parameter Newton search spends few evaluations per grid point on a quadratic profile
+    /// (the first parabola is exact): at most 10 per point over the 151-point scan of the gaussian model.
+    func testNewtonSearch_onAQuadraticProfile_needsAFewEvaluationsPerPoint() throws {
+        let simulator = try GaussianSimulator(calibrationOffset: 0.3)
+        let x = try simulator.simulate(at: [0, 0], count: 100, random: SeededRandom(seed: 11)).observables
+        let grid = try ParameterGrid(names: ["theta"], ranges: [-1.5...1.5], counts: [151])
+        let profile = try ProfileLikelihood.truth(simulator: simulator, data: try ScanData.observed(x), grid: grid, nuisance: ["nu"])
+        XCTAssertLessThanOrEqual(profile.evaluations, 10 * grid.count)
     }
 }

@@ -220,7 +220,7 @@ final class MalformedRecipeTests: XCTestCase {
         Case(name: "theta benchmarks for the gaussian", edits: [("theta1: {point: [0]}", "theta1: benchmarks")],
              expected: ["recipe.yaml:13:13: samples[0].theta1: the gaussian simulator is not weighted; it has no benchmarks"]),
         Case(name: "options for the gaussian", edits: [("  name: gaussian", "  name: gaussian\n  options: {seed: 1}")],
-             expected: ["recipe.yaml:9:12: simulator.options: the gaussian simulator takes no options"]),
+             expected: ["recipe.yaml:9:13: simulator.options.seed: unknown key \"seed\"; expected one of calibration_offset"]),
 
         // Several problems at once, reported in file order
         Case(name: "three problems at once", edits: [("seed: 7", "seed: -1"), ("method: carl", "method: alicse"), ("points: 11", "points: 0")],
@@ -304,7 +304,7 @@ final class MalformedRecipeTests: XCTestCase {
              expected: ["recipe.yaml:26:25: inference.modes[2]: mode sallino is not supported by sbi fit yet (a sallino estimator trains, but no limit uses it); use mode sally"]),
         // nuisance: one norm uncertainty validates (testNuisance_norm_decodes); these do not.
         Case(name: "nuisance of an unknown kind", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\nnuisance:\n  - {name: jes, kind: shape, uncertainty: 0.1}")],
-             expected: ["recipe.yaml:27:23: nuisance[0].kind: unknown \"shape\"; expected one of norm"]),
+             expected: ["recipe.yaml:27:23: nuisance[0].kind: unknown \"shape\"; expected one of norm, simulator"]),
         Case(name: "nuisance named like a parameter", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\nnuisance:\n  - {name: fW, kind: norm, uncertainty: 0.1}")],
              expected: ["recipe.yaml:27:12: nuisance[0].name: \"fW\" is already the name of a parameter or nuisance parameter"]),
         Case(name: "norm nuisance without the rate term", edits: [("modes: [truth, sally, rate]", "modes: [truth, sally]"),

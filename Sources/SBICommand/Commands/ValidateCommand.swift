@@ -46,7 +46,7 @@ enum ValidateCommand {
         }
         lines.append("inference   \(r.inference.modes.map(\.rawValue).joined(separator: ", ")); grid \(r.inference.grid.points.map(String.init).joined(separator: "x")); \(data); CL \(r.inference.confidenceLevels.map { "\($0)" }.joined(separator: ", "))")
         if let nuisance = r.nuisance, !nuisance.isEmpty {
-            lines.append("nuisance    " + nuisance.map { "\($0.name) (\($0.kind.rawValue) \(f($0.uncertainty * 100)) %)" }.joined(separator: ", "))
+            lines.append("nuisance    " + nuisance.map { n in n.uncertainty.map { "\(n.name) (\(n.kind.rawValue) \(f($0 * 100)) %)" } ?? "\(n.name) (\(n.kind.rawValue), N(0, 1))" }.joined(separator: ", "))
         }
         lines.append("outputs     \(r.outputs.folder): \(r.outputs.files.map(\.rawValue).joined(separator: ", "))")
         lines.append("hash        \(r.canonicalHash)")

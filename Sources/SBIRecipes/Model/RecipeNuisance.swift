@@ -3,21 +3,27 @@
 /// ```
 /// nuisance:
 ///   - {name: lumi, kind: norm, uncertainty: 0.02}     # log-normal: ν → ν·(1 + 0.02)^η, η ~ N(0, 1)
+///   - {name: nu, kind: simulator}                     # a knob of the simulator, constraint N(0, 1)
 /// ```
 /// `norm`: a relative uncertainty of the expected event count, profiled in every mode's rate term
 /// (`ProfiledNormalization` in SBIInference: several combine in quadrature of log(1 + uncertainty)).
+/// `simulator`: a nuisance parameter of the simulator itself (`gaussian` with `calibration_offset`);
+/// samples draw it flat over its range where θ comes from a prior and fix it at 0 elsewhere, estimators
+/// learn it as an extra parameter, and the `truth` and `ml` limits profile it.
 /// [1] K. Cranmer, arXiv:1503.07622 §4 (constraint terms and profiling).
 public struct RecipeNuisance: Codable, Sendable, Equatable {
     /// Name, unique among the nuisance parameters and distinct from the parameters θ.
     public var name: String
     /// What the parameter changes.
     public var kind: RecipeNuisanceKind
-    /// Relative size of a one-standard-deviation change (0.1 = 10 %).
-    public var uncertainty: Double
+    /// Relative size of a one-standard-deviation change (0.1 = 10 %; `norm` only, nil otherwise).
+    public var uncertainty: Double?
 }
 
 /// The kinds of nuisance parameter a recipe can declare.
 public enum RecipeNuisanceKind: String, RecipeChoice {
     /// A log-normal uncertainty of the overall normalisation (luminosity, cross section).
     case norm
+    /// A nuisance parameter of the simulator (its last parameters), constrained by N(0, 1).
+    case simulator
 }

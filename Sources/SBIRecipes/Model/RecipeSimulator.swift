@@ -1,7 +1,7 @@
 /// The simulator of a recipe: a built-in by name, with its options.
 ///
 /// ```
-/// gaussian    (no options)
+/// gaussian    calibration_offset [none]: x → x + s·ν with a nuisance parameter ν (`nu`)
 /// drell-yan   sqrt_s [GeV, m_Z], beam_spread [GeV, 1], cos_theta_resolution [0.05], energy_resolution [GeV, 0.5]
 /// wbf-higgs   (no options; the rate follows inference.luminosity_inverse_femtobarn)
 /// ```
@@ -12,6 +12,8 @@ public struct RecipeSimulator: Codable, Sendable, Equatable {
     public var name: BuiltInSimulator?
     /// Options of `drell-yan` (nil for the others).
     public var drellYan: DrellYanOptions?
+    /// `gaussian`'s calibration offset s (nil: none, the one-parameter model).
+    public var calibrationOffset: Double? = nil
     /// Real events (nil for a built-in simulator).
     public var events: RecipeEvents?
 

@@ -13,6 +13,8 @@ import SBISimulation
 /// its own if it has no exact likelihood); ml: score of r̂ by central
 /// differences; sally: the estimated score t̂; histogram: Σ_b ∂ν_b ∂ν_bᵀ/ν_b of its bins; rate: ∂ν ∂νᵀ/ν
 /// fisher.json = [{ "name", "mode", "parameters", "matrix": row-major [k·k] }]
+/// with simulator nuisance parameters ν: entries over (θ, ν), then each profiled over ν with its N(0, 1)
+/// constraint, named "<name>_profiled":  I_prof = I_θθ − I_θν (I_νν + 1)⁻¹ I_νθ
 /// ```
 /// arXiv:1805.00020 §4 (Fisher information), arXiv:1805.00013.
 struct FitFisherEntry: Codable, Equatable {
@@ -38,7 +40,7 @@ extension FitPipeline {
     /// Fisher information at `theta` of the truth (when `withTruth`) and of every source, as `fisher.json` bytes.
     func fisherJSON(simulator sim: any Simulator, sources: [FitFisherSource], withTruth: Bool,
                     sample x: Matrix<Double>, theta: [Double], events: Double, rate: EventRate?) throws -> [UInt8] {
-        let names = recipe.parameterNames
+        let names = recipe.modelParameterNames
         let n: Double? = rate == nil ? events : nil
         let seed = SeededRandom.splitmix64(recipe.seed &+ 3)
         var entries: [FitFisherEntry] = []
@@ -70,6 +72,16 @@ extension FitPipeline {
                 guard let rate else { continue }
                 let info = try FisherInformation.rate(rate, names: names, at: theta)
                 entries.append(FitFisherEntry(name: "rate", mode: "rate", parameters: names, matrix: info.matrix.storage))
+            }
+        }
+        // With simulator nuisance parameters: each entry profiled over them, N(0, 1) constraints added.
+        let nuisance = recipe.simulatorNuisanceNames
+        if !nuisance.isEmpty {
+            for entry in entries {
+                let full = FisherInformation(names: entry.parameters, matrix: Matrix(rows: names.count, columns: names.count, storage: entry.matrix))
+                let profiled = try full.addingGaussianConstraints(on: nuisance).profiled(keeping: recipe.parameterNames)
+                entries.append(FitFisherEntry(name: entry.name + "_profiled", mode: entry.mode, parameters: profiled.names,
+                                              matrix: profiled.matrix.storage))
             }
         }
         let encoder = JSONEncoder()

@@ -37,7 +37,7 @@ extension FitPipeline {
         }
         var total = 0
         for sample in recipe.samples {
-            let request = try sample.augmentationRequest(morphing: recipe.morphing)
+            let request = try sample.augmentationRequest(morphing: recipe.morphing, nuisanceCount: recipe.simulatorNuisanceNames.count)
             let progress = ProgressReporter(stage: "augment \(sample.name)", total: sample.events, unit: "events")
             let samples: AugmentedSamples
             do { samples = try augmenter.augment(request, progress: progress) } catch let e as SBIError {
@@ -74,7 +74,7 @@ extension FitPipeline {
             switch (method.kind, estimator.ensemble) {
             case (.score, 1):
                 let e = try SALLYEstimator.train(data: data, validation: validation, network: network, training: training,
-                                                 parameterNames: recipe.parameterNames, progress: progress)
+                                                 parameterNames: recipe.modelParameterNames, progress: progress)
                 try e.save(to: out)
                 history = e.history
             case (.score, let n):
@@ -83,7 +83,7 @@ extension FitPipeline {
                 history = e.members.last?.history
             case (_, 1):
                 let e = try ParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network, training: training,
-                                                              parameterNames: recipe.parameterNames, progress: progress)
+                                                              parameterNames: recipe.modelParameterNames, progress: progress)
                 try e.save(to: out)
                 history = e.history
             case (_, let n):
@@ -112,18 +112,21 @@ extension FitPipeline {
             if lumi == nil, recipe.simulator.name == .wbfHiggs { lumi = WBFHiggsSimulator.defaultLuminosityInversePicobarn }
             if let lumi { rate = EventRate(luminosityInversePicobarn: lumi) { try weighted.crossSection(at: $0) } }
         }
-        let norms = (recipe.nuisance ?? []).filter { $0.kind == .norm }.map(\.uncertainty)
+        let norms = (recipe.nuisance ?? []).filter { $0.kind == .norm }.compactMap(\.uncertainty)
         if !norms.isEmpty { rate?.normalizationLogWidth = ProfiledNormalization.combinedLogWidth(relativeUncertainties: norms) }
         let data: ScanData
         var thetaTrue: [Double]?
         var asimovEvents = 0.0
         var fisherSources: [FitFisherSource] = []
+        // Simulator nuisance parameters ν: the data are made at ν = 0, and truth and ml are profiled over ν.
+        let nuisance = recipe.simulatorNuisanceNames
+        let nominal = [Double](repeating: 0, count: nuisance.count)
         switch inference.data {
         case .asimov(let theta):
             thetaTrue = theta
             let n = try rate?.expectedEvents(at: theta) ?? inference.expectedEvents ?? Double(inference.asimovEvents)
             asimovEvents = n
-            data = try ScanData.asimov(simulator: sim, thetaTrue: theta, sampleEvents: inference.asimovEvents, expectedEvents: n,
+            data = try ScanData.asimov(simulator: sim, thetaTrue: theta + nominal, sampleEvents: inference.asimovEvents, expectedEvents: n,
                                        random: SeededRandom(seed: recipe.seed).substream(1))
         case .observed(let file):
             data = try ScanData.observed(try readObserved(file.resolvedPath, observables: sim.observableNames.count))
@@ -138,7 +141,15 @@ extension FitPipeline {
                 guard let exact = sim as? any ExactLikelihoodSimulator else {
                     throw SBIError.data("simulator \(sim.name) has no exact likelihood", field: "inference.modes")
                 }
-                results.append(("truth", "truth", try LikelihoodScan.truth(simulator: exact, data: data, grid: grid, rate: rate)))
+                if nuisance.isEmpty {
+                    results.append(("truth", "truth", try LikelihoodScan.truth(simulator: exact, data: data, grid: grid, rate: rate)))
+                } else {
+                    results.append(("truth", "truth", try ProfileLikelihood.truth(simulator: exact, data: data, grid: grid, nuisance: nuisance,
+                                                                                  rate: rate).scan))
+                    let fixed = try FixedNuisanceRatio(try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal), nuisance: nominal)
+                    results.append(("truth" + Self.fixedNuisanceSuffix, "truth",
+                                    try LikelihoodScan.ml(estimator: fixed, data: data, grid: grid, rate: rate)))
+                }
             case .rate:
                 guard let rate else { throw SBIError.data("mode rate needs a simulator with a cross section", field: "inference.modes") }
                 results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid)))
@@ -149,7 +160,15 @@ extension FitPipeline {
                     let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
                                                                           : try ParameterizedRatioEstimator.load(from: folder)
                     fisherSources.append(.ratio(name: e.name, estimator: estimator))
-                    results.append((e.name, "ml", try LikelihoodScan.ml(estimator: estimator, data: data, grid: grid, rate: rate)))
+                    if nuisance.isEmpty {
+                        results.append((e.name, "ml", try LikelihoodScan.ml(estimator: estimator, data: data, grid: grid, rate: rate)))
+                    } else {
+                        let ranges = Array(sim.parameterSpace.ranges.suffix(nuisance.count))
+                        results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: nuisance,
+                                                                              nuisanceRanges: ranges, rate: rate).scan))
+                        results.append((e.name + Self.fixedNuisanceSuffix, "ml",
+                                        try LikelihoodScan.ml(estimator: try FixedNuisanceRatio(estimator, nuisance: nominal), data: data, grid: grid, rate: rate)))
+                    }
                 }
             case .histogram:
                 let names = sim.observableNames
@@ -207,7 +226,8 @@ extension FitPipeline {
         try NPYFile.write(NPYArray(grid.points), to: partial + "/grid.npy")
         if inference.fisherInformation, let theta = thetaTrue {
             let bytes = try fisherJSON(simulator: sim, sources: fisherSources, withTruth: inference.modes.contains(.truth),
-                                       sample: try fisherSample(sim, data: data, theta: theta), theta: theta, events: asimovEvents, rate: rate)
+                                       sample: try fisherSample(sim, data: data, theta: theta + nominal), theta: theta + nominal,
+                                       events: asimovEvents, rate: rate)
             try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
         }
         return (data.x.rows * results.count * grid.count, FitPipeline.describe(file))
@@ -229,6 +249,10 @@ extension FitPipeline {
         }
         return (0, recipe.outputs.files.map(\.rawValue).joined(separator: ", "))
     }
+
+    /// Suffix of the results with the simulator's nuisance parameters fixed at 0 (no systematics), drawn
+    /// next to the profiled ones.
+    static let fixedNuisanceSuffix = "_fixed_nuisance"
 
     /// True when two parameter points agree to rounding (1e-12 relative): SALLY's information holds
     /// only at its reference point.

@@ -329,7 +329,8 @@ extension RecipeDecoder {
 extension RecipeDecoder {
     /// `nuisance:` — a list of `{name, kind, uncertainty}`. A `norm` uncertainty scales the expected
     /// event count, so it needs the rate term (a simulator or events with a cross section and
-    /// `include_rate` on).
+    /// `include_rate` on). A `simulator` entry names one of the simulator's own nuisance parameters
+    /// and takes no uncertainty (its constraint is N(0, 1) in the simulator's units).
     func decodeNuisance(_ node: YAMLNode, inference: RecipeInference?, isEvents: Bool) -> [RecipeNuisance]? {
         guard let list = reader.list(node, "nuisance", nonEmpty: true) else { return nil }
         var out: [RecipeNuisance] = []
@@ -337,12 +338,32 @@ extension RecipeDecoder {
         let largest = ProfiledNormalization.maximumRelativeUncertainty
         for (i, item) in list.enumerated() {
             let path = "nuisance[\(i)]"
-            guard let m = reader.mapping(item, path, keys: ["name", "kind", "uncertainty"], required: ["name", "kind", "uncertainty"]),
+            guard let m = reader.mapping(item, path, keys: ["name", "kind", "uncertainty"], required: ["name", "kind"]),
                   let nameNode = m["name"], let name = reader.name(nameNode, path + ".name"),
-                  let kind = m["kind"].flatMap({ reader.choice($0, path + ".kind", RecipeNuisanceKind.self) }),
-                  let u = m["uncertainty"].flatMap({ reader.number($0, path + ".uncertainty", "a relative uncertainty in (0, \(String(format: "%g", largest))]",
-                                                                  { $0 > 0 && $0 <= largest }) })
+                  let kind = m["kind"].flatMap({ reader.choice($0, path + ".kind", RecipeNuisanceKind.self) })
             else { continue }
+            var uncertainty: Double?
+            switch kind {
+            case .norm:
+                guard let node = m["uncertainty"] else {
+                    reader.report(item, path, "a norm nuisance needs uncertainty: a relative uncertainty in (0, \(String(format: "%g", largest))]")
+                    continue
+                }
+                guard let u = reader.number(node, path + ".uncertainty", "a relative uncertainty in (0, \(String(format: "%g", largest))]",
+                                            { $0 > 0 && $0 <= largest }) else { continue }
+                uncertainty = u
+            case .simulator:
+                if let node = m["uncertainty"] {
+                    reader.report(node, path + ".uncertainty", "a simulator nuisance parameter is constrained by N(0, 1) in the simulator's own units; remove uncertainty")
+                    continue
+                }
+                guard simulatorNuisanceNames.contains(name) else {
+                    let known = simulatorNuisanceNames.isEmpty ? "it has none (gaussian has nu with options: {calibration_offset: s})"
+                                                               : "it has \(simulatorNuisanceNames.joined(separator: ", "))"
+                    reader.report(nameNode, path + ".name", "\"\(name)\" is not a nuisance parameter of the simulator; \(known)")
+                    continue
+                }
+            }
             if thetaNames.contains(name) || out.contains(where: { $0.name == name }) {
                 reader.report(nameNode, path + ".name", "\"\(name)\" is already the name of a parameter or nuisance parameter")
                 continue
@@ -351,7 +372,7 @@ extension RecipeDecoder {
                 reader.report(item, path, "a norm uncertainty scales the expected events; it needs the rate term (a simulator with a cross section and include_rate: true)")
                 continue
             }
-            out.append(RecipeNuisance(name: name, kind: kind, uncertainty: u))
+            out.append(RecipeNuisance(name: name, kind: kind, uncertainty: uncertainty))
         }
         return out.count == list.count ? out : nil
     }

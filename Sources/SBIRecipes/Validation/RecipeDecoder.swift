@@ -23,7 +23,10 @@ final class RecipeDecoder {
 
     // Facts gathered while decoding, used by later sections.
     var simulatorChoice: BuiltInSimulator?
+    /// The parameters of interest of the built-in simulator (its nuisance parameters left out).
     var simulatorSpace: ParameterSpace?
+    /// The built-in simulator's nuisance parameters (`NuisanceSimulator.nuisanceNames`).
+    var simulatorNuisanceNames: [String] = []
     var observableNames: [String] = []
     var morphingComponentCount: Int?
     /// Latent variables per event of a built-in simulator (0 for real events).
@@ -79,6 +82,7 @@ final class RecipeDecoder {
         let outputs = decodeOutputs(top["outputs"], name: name)
         let nuisance = top["nuisance"].flatMap { decodeNuisance($0, inference: inference, isEvents: isEvents) }
 
+        checkSimulatorNuisance(declared: nuisance, top: top, root: root, inference: inference)
         for mode in [RecipeInferenceMode.truth, .idealSally] where isEvents {
             if let inference, inference.modes.contains(mode), let node = top["inference"] {
                 reader.report(node, "inference.modes", "mode \(mode.rawValue) needs a simulator with an exact likelihood; real events have none")
@@ -92,6 +96,25 @@ final class RecipeDecoder {
         return reader.problems.isEmpty ? recipe : nil
     }
 
+    /// Every nuisance parameter of the simulator must be declared (`kind: simulator`), in the simulator's
+    /// order, and only the `truth` and `ml` modes can profile it.
+    func checkSimulatorNuisance(declared: [RecipeNuisance]?, top: [String: YAMLNode], root: YAMLNode, inference: RecipeInference?) {
+        guard !simulatorNuisanceNames.isEmpty, reader.problems.isEmpty else { return }
+        let names = (declared ?? []).filter { $0.kind == .simulator }.map(\.name)
+        if names != simulatorNuisanceNames {
+            let at = top["nuisance"] ?? top["simulator"] ?? root
+            reader.report(at, "nuisance", "the simulator has the nuisance parameter(s) \(simulatorNuisanceNames.joined(separator: ", ")); "
+                          + "declare each, in this order, as {name: NAME, kind: simulator}")
+            return
+        }
+        if let inference, let node = top["inference"] {
+            for mode in inference.modes where mode != .truth && mode != .ml {
+                reader.report(node, "inference.modes", "mode \(mode.rawValue) cannot profile the simulator's nuisance parameters "
+                              + "(\(names.joined(separator: ", "))); use truth and ml")
+            }
+        }
+    }
+
     // MARK: Simulator and parameters
 
     func decodeSimulator(_ node: YAMLNode) -> RecipeSimulator? {
@@ -100,12 +123,21 @@ final class RecipeDecoder {
         var result = RecipeSimulator(name: choice, drellYan: nil)
         var simulator: (any Simulator)?
         switch choice {
-        case .gaussian, .wbfHiggs:
+        case .gaussian:
+            simulator = GaussianSimulator()
+            if let optionsNode = m["options"], let opts = reader.mapping(optionsNode, "simulator.options", keys: ["calibration_offset"]),
+               let n = opts["calibration_offset"] {
+                guard let offset = reader.number(n, "simulator.options.calibration_offset", "a number in [0, 10] (shift of x per unit of ν)",
+                                                 { (0...10).contains($0) }) else { return nil }
+                result.calibrationOffset = offset
+                simulator = try? GaussianSimulator(calibrationOffset: offset)
+            }
+        case .wbfHiggs:
             if let options = m["options"], !options.isNull, options.entries?.isEmpty != true {
                 reader.report(options, "simulator.options", "the \(choice.rawValue) simulator takes no options")
                 return nil
             }
-            simulator = choice == .gaussian ? GaussianSimulator() : WBFHiggsSimulator()
+            simulator = WBFHiggsSimulator()
         case .drellYan:
             var o = RecipeSimulator.DrellYanOptions()
             let path = "simulator.options"
@@ -145,7 +177,11 @@ final class RecipeDecoder {
         }
         if let simulator {
             simulatorChoice = choice
-            simulatorSpace = simulator.parameterSpace
+            let space = simulator.parameterSpace
+            simulatorNuisanceNames = (simulator as? any NuisanceSimulator)?.nuisanceNames ?? []
+            let k = space.count - simulatorNuisanceNames.count
+            simulatorSpace = ParameterSpace(names: Array(space.names[..<k]), ranges: Array(space.ranges[..<k]),
+                                            units: Array(space.units[..<k]), latexLabels: Array(space.latexLabels[..<k]))
             observableNames = simulator.observableNames
             latentCount = simulator.latentNames.count
             if let weighted = simulator as? any WeightedSimulator {

@@ -25,7 +25,7 @@ import SBICore
 ///
 /// [1] J. Brehmer, G. Louppe, J. Pavez, K. Cranmer, arXiv:1805.12244 (the Gaussian toy
 ///     used to validate the estimators).
-public struct GaussianSimulator: ExactLikelihoodSimulator, Sendable {
+public struct GaussianSimulator: ExactLikelihoodSimulator, NuisanceSimulator, Sendable {
     /// Standard deviation of z around θ.
     public static let latentStandardDeviation = 2.0
     /// Standard deviation of the smearing x around z.
@@ -59,6 +59,9 @@ public struct GaussianSimulator: ExactLikelihoodSimulator, Sendable {
                                         latexLabels: [#"\theta"#, #"\nu"#])
         latentNames = ["z", "x"]
     }
+
+    /// `["nu"]` with a calibration offset, else empty.
+    public var nuisanceNames: [String] { calibrationOffset == nil ? [] : ["nu"] }
 
     /// s·ν, the shift of x at θ (0 without ν).
     private func shift(_ theta: [Double]) -> Double { (calibrationOffset ?? 0) * (theta.count > 1 ? theta[1] : 0) }
