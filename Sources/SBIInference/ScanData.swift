@@ -123,6 +123,17 @@ public struct ScanData: Sendable {
         return copy
     }
 
+    /// These data for a model of the leading `count` parameters only (the others fixed at their θ_true
+    /// values, e.g. nuisance parameters at 0): the control variate keeps its first `count` components.
+    /// - Precondition: 1 ≤ `count`.
+    public func restrictingControlVariate(toLeading count: Int) -> ScanData {
+        precondition(count >= 1, "ScanData.restrictingControlVariate: count \(count)")
+        guard let cv = scoreControlVariate, cv.meanScore.count > count else { return self }
+        var copy = self
+        copy.scoreControlVariate = ScoreControlVariate(thetaTrue: Array(cv.thetaTrue.prefix(count)), meanScore: Array(cv.meanScore.prefix(count)))
+        return copy
+    }
+
     /// The control variate's term −N (θ − θ_true)·t̄ at `theta` (0 without a control variate).
     public func controlVariateTerm(at theta: [Double]) -> Double {
         guard let cv = scoreControlVariate, theta.count == cv.meanScore.count else { return 0 }

@@ -9,7 +9,7 @@ import SBIInference
 final class SimulatorNuisanceRecipeTests: XCTestCase {
     /// x ~ N(θ + 0.3ν, 5), ν constrained by N(0, 1); Asimov data of N = 100 events at θ = 1, ν = 0.
     static func text(events: Int = 200_000, asimov: Int = 5000, points: Int = 61, seed: Int = 1,
-                     nuisance: String = "nuisance:\n  - {name: nu, kind: simulator}", modes: String = "truth, ml") -> String {
+                     nuisance: String = "nuisance:\n  - {name: nu, kind: simulator}", modes: String = "truth, ml, sally") -> String {
         """
         version: 1
         name: gaussian-offset
@@ -21,6 +21,11 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
           options: {calibration_offset: 0.3}
         \(nuisance)
         samples:
+          - name: local
+            kind: local
+            theta: {point: [1]}
+            events: 50000
+            test_split: 0
           - name: train
             kind: ratio
             theta0: {prior: flat}
@@ -29,6 +34,11 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
             validation_split: 0.2
             test_split: 0
         estimators:
+          - name: sally
+            method: sally
+            sample: local
+            hidden_layers: [50, 50]
+            training: {epochs: 30, batch_size: 128}
           - name: alices
             method: alices
             sample: train
@@ -61,7 +71,7 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
         XCTAssertEqual(recipe.simulator.calibrationOffset, 0.3)
         XCTAssertEqual(recipe.modelParameterNames, ["theta", "nu"])
         XCTAssertEqual(try recipe.simulator.make().parameterSpace.names, ["theta", "nu"])
-        let request = try recipe.samples[0].augmentationRequest(morphing: nil, nuisanceCount: 1)
+        let request = try XCTUnwrap(recipe.sample(named: "train")).augmentationRequest(morphing: nil, nuisanceCount: 1)
         XCTAssertEqual(request.theta1, .point([0, 0]), "the reference is the nominal simulator")
         guard case .prior(let terms) = request.theta0 else { return XCTFail("θ0 is not a prior: \(request.theta0)") }
         XCTAssertEqual(terms.count, 2)
@@ -78,7 +88,7 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
         let withUncertainty = problems(Self.text(nuisance: "nuisance:\n  - {name: nu, kind: simulator, uncertainty: 0.1}"))
         XCTAssertTrue(withUncertainty.contains { $0.contains("nuisance[0].uncertainty") }, "\(withUncertainty)")
         let histogram = problems(Self.text(modes: "truth, histogram"))
-        XCTAssertTrue(histogram.contains { $0.contains("mode histogram cannot profile") }, "\(histogram)")
+        XCTAssertTrue(histogram.contains { $0.contains("mode histogram cannot be used with the simulator's nuisance parameters") }, "\(histogram)")
         let offset = problems(Self.text().replacingOccurrences(of: "calibration_offset: 0.3", with: "calibration_offset: -1"))
         XCTAssertTrue(offset.contains { $0.contains("simulator.options.calibration_offset") }, "\(offset)")
         let plain = problems(Self.text().replacingOccurrences(of: "  options: {calibration_offset: 0.3}\n", with: ""))
@@ -93,7 +103,7 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
     /// fixed-ν ratios within 0.01 of 1: tolerances ±0.10 and ±0.03 (four to five σ). Not profiling
     /// would give 0.60, a spurious ν maximum (as with ν drawn from N(0, 1) in training) 0.6 or 1.6.
     /// Fisher information: truth_profiled = 1/(5/N + s²) = 7.143 (20 000 events: 1 % per entry, 4 %
-    /// tolerance); ALICES 6.92 measured, 15 %.
+    /// tolerance); ALICES 7.16, 7.21, 7.31 measured for seeds 1–3, 15 %.
     func testFit_profilesTheOffset_truthMatchesClosedFormAndAlicesFollows() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("sbi-nuisance-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -107,18 +117,26 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
             let i = try XCTUnwrap(set.intervals.first)
             return 0.5 * (i.upper - i.lower)
         }
-        XCTAssertEqual(contours.estimators.map(\.name), ["truth", "truth_fixed_nuisance", "alices", "alices_fixed_nuisance"])
+        XCTAssertEqual(contours.estimators.map(\.name), ["truth", "truth_fixed_nuisance", "alices", "alices_fixed_nuisance", "sally_fixed_nuisance"])
         XCTAssertEqual(try halfWidth("truth"), (0.14 * 0.988946).squareRoot(), accuracy: 0.01 * 0.3721)
         XCTAssertEqual(try halfWidth("truth_fixed_nuisance"), (0.05 * 0.988946).squareRoot(), accuracy: 0.01 * 0.2224)
         XCTAssertEqual(try halfWidth("alices") / halfWidth("truth"), 1, accuracy: 0.10)
         XCTAssertEqual(try halfWidth("alices_fixed_nuisance") / halfWidth("truth_fixed_nuisance"), 1, accuracy: 0.03)
+        // SALLY's histogram runs on the nominal simulator: its t̂ is monotonic in x, so it is the exact fixed-ν
+        // likelihood up to binning (20 bins: ratio 1.005 measured for three seeds).
+        XCTAssertEqual(try halfWidth("sally_fixed_nuisance") / halfWidth("truth_fixed_nuisance"), 1, accuracy: 0.03)
 
         struct Entry: Decodable { var name: String; var parameters: [String]; var matrix: [Double] }
         let fisher = try JSONDecoder().decode([Entry].self, from: try Data(contentsOf: URL(fileURLWithPath: out + "/limits/fisher.json")))
-        XCTAssertEqual(fisher.map(\.name), ["truth", "alices", "truth_profiled", "alices_profiled"])
-        XCTAssertEqual(fisher[0].parameters, ["theta", "nu"])
-        XCTAssertEqual(fisher[2].parameters, ["theta"])
-        XCTAssertEqual(fisher[2].matrix[0], 1 / 0.14, accuracy: 0.04 / 0.14)
-        XCTAssertEqual(fisher[3].matrix[0], 1 / 0.14, accuracy: 0.15 / 0.14)
+        XCTAssertEqual(fisher.map(\.name), ["truth", "alices", "sally", "truth_profiled", "alices_profiled", "sally_profiled"])
+        let byName = Dictionary(uniqueKeysWithValues: fisher.map { ($0.name, $0) })
+        XCTAssertEqual(byName["truth"]?.parameters, ["theta", "nu"])
+        XCTAssertEqual(byName["sally"]?.parameters, ["theta", "nu"])
+        XCTAssertEqual(byName["truth_profiled"]?.parameters, ["theta"])
+        XCTAssertEqual(try XCTUnwrap(byName["truth_profiled"]).matrix[0], 1 / 0.14, accuracy: 0.04 / 0.14)
+        XCTAssertEqual(try XCTUnwrap(byName["alices_profiled"]).matrix[0], 1 / 0.14, accuracy: 0.15 / 0.14)
+        // SALLY's full score (θ and ν components), profiled: 0.985, 1.065, 1.021 of the exact value for seeds
+        // 1–3 at 50 000 events and 30 epochs (σ ≈ 0.04): 20 %. Unprofiled it would be 20 (×2.8).
+        XCTAssertEqual(try XCTUnwrap(byName["sally_profiled"]).matrix[0], 1 / 0.14, accuracy: 0.20 / 0.14)
     }
 }

@@ -131,6 +131,10 @@ extension FitPipeline {
         case .observed(let file):
             data = try ScanData.observed(try readObserved(file.resolvedPath, observables: sim.observableNames.count))
         }
+        // Histogram modes are not profiled: with simulator nuisance parameters they run on the nominal simulator (ν = 0).
+        let nominalSim: any Simulator = try (sim as? any NuisanceSimulator).flatMap { nuisance.isEmpty ? nil : try FixedNuisanceSimulator($0, nuisance: nominal) } ?? sim
+        let histogramSuffix = nuisance.isEmpty ? "" : Self.fixedNuisanceSuffix
+        let nominalData = data.restrictingControlVariate(toLeading: grid.parameterCount)
         let selected = Set(inference.estimators)
         var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
         let progress = ProgressReporter(stage: "limits", total: inference.modes.count, unit: "modes")
@@ -148,7 +152,7 @@ extension FitPipeline {
                                                                                   rate: rate).scan))
                     let fixed = try FixedNuisanceRatio(try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal), nuisance: nominal)
                     results.append(("truth" + Self.fixedNuisanceSuffix, "truth",
-                                    try LikelihoodScan.ml(estimator: fixed, data: data, grid: grid, rate: rate)))
+                                    try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
                 }
             case .rate:
                 guard let rate else { throw SBIError.data("mode rate needs a simulator with a cross section", field: "inference.modes") }
@@ -167,7 +171,8 @@ extension FitPipeline {
                         results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: nuisance,
                                                                               nuisanceRanges: ranges, rate: rate).scan))
                         results.append((e.name + Self.fixedNuisanceSuffix, "ml",
-                                        try LikelihoodScan.ml(estimator: try FixedNuisanceRatio(estimator, nuisance: nominal), data: data, grid: grid, rate: rate)))
+                                        try LikelihoodScan.ml(estimator: try FixedNuisanceRatio(estimator, nuisance: nominal), data: nominalData, grid: grid,
+                                                              rate: rate)))
                     }
                 }
             case .histogram:
@@ -184,7 +189,8 @@ extension FitPipeline {
                 for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
                     let folder = stageFolder(.train) + "/" + e.name
                     let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
-                    results.append((e.name, "sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate, thetaTrue: thetaTrue)))
+                    results.append((e.name + histogramSuffix, "sally",
+                                    try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                     // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
                     let reference = recipe.samples.first { $0.name == e.sample }?.theta0.singlePoint
                     if let reference, let thetaTrue, Self.samePoint(reference, thetaTrue) {
@@ -199,9 +205,9 @@ extension FitPipeline {
                     guard let reference = recipe.samples.first(where: { $0.name == e.sample })?.theta0.singlePoint else {
                         throw SBIError.data("mode ideal_sally: the sample of estimator \(e.name) has no single reference point", field: "inference.modes")
                     }
-                    let score = try ExactScore(simulator: exact, reference: reference)
-                    results.append((e.name + "_ideal", "ideal_sally",
-                                    try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate, thetaTrue: thetaTrue)))
+                    let score = try ExactScore(simulator: exact, reference: reference + nominal)
+                    results.append((e.name + "_ideal" + histogramSuffix, "ideal_sally",
+                                    try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                     if let thetaTrue, Self.samePoint(reference, thetaTrue) {
                         fisherSources.append(.score(name: e.name + "_ideal", estimator: score))
                     }

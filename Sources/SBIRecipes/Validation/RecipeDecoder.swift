@@ -97,7 +97,9 @@ final class RecipeDecoder {
     }
 
     /// Every nuisance parameter of the simulator must be declared (`kind: simulator`), in the simulator's
-    /// order, and only the `truth` and `ml` modes can profile it.
+    /// order. `truth` and `ml` profile it; `sally` and `ideal_sally` bin the full score (θ and ν
+    /// components) on the nominal simulator and profile only their Fisher information; the other
+    /// modes are refused.
     func checkSimulatorNuisance(declared: [RecipeNuisance]?, top: [String: YAMLNode], root: YAMLNode, inference: RecipeInference?) {
         guard !simulatorNuisanceNames.isEmpty, reader.problems.isEmpty else { return }
         let names = (declared ?? []).filter { $0.kind == .simulator }.map(\.name)
@@ -108,9 +110,9 @@ final class RecipeDecoder {
             return
         }
         if let inference, let node = top["inference"] {
-            for mode in inference.modes where mode != .truth && mode != .ml {
-                reader.report(node, "inference.modes", "mode \(mode.rawValue) cannot profile the simulator's nuisance parameters "
-                              + "(\(names.joined(separator: ", "))); use truth and ml")
+            for mode in inference.modes where ![.truth, .ml, .sally, .idealSally].contains(mode) {
+                reader.report(node, "inference.modes", "mode \(mode.rawValue) cannot be used with the simulator's nuisance parameters "
+                              + "(\(names.joined(separator: ", "))); use truth, ml, sally or ideal_sally")
             }
         }
     }
