@@ -188,3 +188,49 @@ final class LHEEventSampleBuilderTests: XCTestCase {
         }
     }
 }
+
+/// Weight variations read with the benchmark weights become the kept events' nuisance morphing.
+final class LHEEventSampleVariationTests: XCTestCase {
+    /// Signal events carry benchmark weights and a scale variation (up: ×(1.1 + 0.01k), down: ×(0.9 − 0.01k)
+    /// of XWGTUP); the cut drops the first signal event; background events have no variations. The kept
+    /// rows' coefficients are MadMiner's two-sided a = ½ log(w₊/w₋), b = ½ log(w₊w₋/w₀²), and 0 for the
+    /// background rows, in the sample's row order.
+    func testVariations_followTheKeptEvents_andBackgroundsStayNominal() throws {
+        let dir = try LHEWriterForTests.temporaryDirectory(self)
+        let thetas = [-1.0, 0.0, 2.0]
+        let w = LHEEventSampleBuilderTests.w
+        var signal: [LHEWriterForTests.Event] = []
+        for k in 0..<5 {
+            let nominal: Double = w(k, 0), shift: Double = 0.01 * Double(k)
+            let benchmarkWeights: [Double] = thetas.map { w(k, $0) }
+            signal.append(LHEWriterForTests.Event(pt: 30 + 10 * Double(k), nominal: nominal,
+                                                  weights: benchmarkWeights + [nominal * (1.1 + shift), nominal * (0.9 - shift)]))
+        }
+        let background = [0.5, 0.25].enumerated().map { LHEWriterForTests.Event(pt: 45 + 10 * Double($0.offset), nominal: $0.element, weights: []) }
+        let signalPath = dir.appendingPathComponent("signal.lhe").path, backgroundPath = dir.appendingPathComponent("background.lhe").path
+        try LHEWriterForTests.text(ids: ["rw0", "rw1", "rw2", "mu_up", "mu_dn"], events: signal, sigma: 9)
+            .write(toFile: signalPath, atomically: true, encoding: .utf8)
+        try LHEWriterForTests.text(ids: [], events: background, sigma: 2).write(toFile: backgroundPath, atomically: true, encoding: .utf8)
+        var builder = LHEEventSampleBuilder(
+            files: [signalPath], parameterNames: ["theta"],
+            benchmarks: zip(["m1", "sm", "p2"], zip(["rw0", "rw1", "rw2"], thetas)).map { LHEBenchmark(name: $0.0, weightID: $0.1.0, theta: [$0.1.1]) },
+            observables: [("pt1", "j[0].pt")], cuts: ["j[0].pt > 35"], normalization: .sum, backgroundFiles: [backgroundPath])
+        builder.variations = [LHEWeightVariation(name: "mu", up: "mu_up", down: "mu_dn")]
+        let (sample, _, nuisance) = try builder.buildWithNuisance()
+        let morphing = try XCTUnwrap(nuisance)
+        XCTAssertEqual(sample.count, 6, "4 signal events pass the cut, 2 background events")
+        XCTAssertEqual(morphing.eventCount, 6)
+        XCTAssertEqual(sample.benchmarkWeights.columns, 3, "variation ids are not benchmarks")
+        for row in 0..<4 {
+            let k = Double(row + 1)
+            XCTAssertEqual(morphing.linear[row, 0], 0.5 * log((1.1 + 0.01 * k) / (0.9 - 0.01 * k)), accuracy: 1e-12, "row \(row)")
+            XCTAssertEqual(morphing.quadratic[row, 0], 0.5 * log((1.1 + 0.01 * k) * (0.9 - 0.01 * k)), accuracy: 1e-12, "row \(row)")
+        }
+        for row in 4..<6 { XCTAssertEqual([morphing.linear[row, 0], morphing.quadratic[row, 0]], [0, 0], "background row \(row)") }
+
+        builder.variations = [LHEWeightVariation(name: "pdf", up: "missing")]
+        XCTAssertThrowsError(try builder.buildWithNuisance()) { error in
+            XCTAssertTrue("\(error)".contains("'missing'") && "\(error)".contains("signal.lhe"), "\(error)")
+        }
+    }
+}

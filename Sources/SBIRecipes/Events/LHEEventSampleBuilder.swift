@@ -89,6 +89,12 @@ public struct LHEEventSampleBuilder {
     /// multiplied by it (MadMiner's `k_factor` of a sample); files not listed keep 1.
     public var kFactors: [String: Double]
 
+    /// Weight variations of the signal files that become nuisance parameters (scale, PDF): each
+    /// kept event's weights at ν = ±1 are read with its benchmark weights, and `buildWithNuisance`
+    /// returns their `NuisanceMorphing` relative to the event's nominal weight XWGTUP. Background
+    /// events keep a = b = 0 (their files carry no variations).
+    public var variations: [LHEWeightVariation] = []
+
     /// A conversion; see the properties.
     public init(files: [String], parameterNames: [String], parameterRanges: [ClosedRange<Double>]? = nil,
                 benchmarks: [LHEBenchmark], observables: [(name: String, expression: String)], cuts: [String] = [],
@@ -132,6 +138,16 @@ public struct LHEEventSampleBuilder {
     ///   weight id missing from a file, an unknown sampling benchmark; `.data` naming the field
     ///   (`benchmarks`, `observables`) for bad settings; `.data` if no event passes the cuts.
     public func build(progress: ProgressReporter? = nil) throws -> (sample: WeightedEventSample, files: [FileReport]) {
+        let built = try buildWithNuisance(progress: progress)
+        return (built.sample, built.files)
+    }
+
+    /// `build`, and the nuisance morphing of `variations` for the kept events (nil without variations).
+    /// - Throws: as `build`; an id of `variations` missing from a signal file or not declared in its
+    ///   `<initrwgt>` names the file; `.data` naming the nuisance parameter for variation weights whose
+    ///   ratio to the nominal weight is zero, negative or not finite (counted, the first event shown).
+    public func buildWithNuisance(progress: ProgressReporter? = nil) throws
+        -> (sample: WeightedEventSample, files: [FileReport], nuisance: NuisanceMorphing?) {
         guard !files.isEmpty else { throw SBIError.data("no LHE files given", field: "events") }
         let np = parameterNames.count, nb = benchmarks.count, nx = observables.count
         for (b, benchmark) in benchmarks.enumerated() where benchmark.theta.count != np {
@@ -151,7 +167,15 @@ public struct LHEEventSampleBuilder {
         for (b, benchmark) in benchmarks.enumerated() where !ids.insert(benchmark.weightID).inserted {
             throw SBIError.data("weight id '\(benchmark.weightID)' is used twice", field: "benchmarks[\(b)] '\(benchmark.name)'")
         }
-        let table = LHEWeightMapping.table(benchmarks.map { LHEWeightAssignment(weightID: $0.weightID, benchmark: $0.name) })
+        // Variation ids follow the benchmarks in the reader's table (an id that is also a benchmark's is read once).
+        var tableIDs = benchmarks.map(\.weightID)
+        for v in variations { for id in [v.up] + (v.down.map { [$0] } ?? []) where !tableIDs.contains(id) { tableIDs.append(id) } }
+        let slot = Dictionary(uniqueKeysWithValues: tableIDs.enumerated().map { ($1, $0) })
+        let table = LHEWeightMapping.table(benchmarks.map { LHEWeightAssignment(weightID: $0.weightID, benchmark: $0.name) }
+                                           + tableIDs[nb...].map { LHEWeightAssignment(weightID: $0, benchmark: "variation " + $0) })
+        var nominalWeights: [Double] = []
+        var upWeights = [[Double]](repeating: [], count: variations.count)
+        var downWeights = [[Double]](repeating: [], count: variations.count)
         var xStorage: [Double] = []
         var wStorage: [Double] = []
         var reports: [FileReport] = []
@@ -162,7 +186,7 @@ public struct LHEEventSampleBuilder {
             let isBackground = i >= files.count
             let analysis = try EventAnalysis(observables: observables, cuts: cuts, defaults: observableDefaults)
             let reader = try LHEReader(path: path, weights: isBackground ? .nominalOnly : table)
-            guard isBackground || reader.benchmarkNames == benchmarks.map(\.name) else {
+            guard isBackground || Array(reader.benchmarkNames.prefix(nb)) == benchmarks.map(\.name) else {
                 throw SBIError(.internal, file: path, "reader benchmark order \(reader.benchmarkNames) differs from the table")
             }
             let firstRow = wStorage.count / max(nb, 1)
@@ -183,7 +207,14 @@ public struct LHEEventSampleBuilder {
                     if isBackground {
                         wStorage.append(contentsOf: repeatElement(event.weight, count: nb))
                     } else {
-                        wStorage.append(contentsOf: event.weights)
+                        wStorage.append(contentsOf: event.weights.prefix(nb))
+                    }
+                    if !variations.isEmpty {
+                        nominalWeights.append(event.weight)
+                        for (k, v) in variations.enumerated() {
+                            upWeights[k].append(isBackground ? event.weight : event.weights[slot[v.up] ?? 0])
+                            if let down = v.down { downWeights[k].append(isBackground ? event.weight : event.weights[slot[down] ?? 0]) }
+                        }
                     }
                 }
                 if read % 4096 == 0 { progress?.advance(by: 4096) }
@@ -239,6 +270,10 @@ public struct LHEEventSampleBuilder {
             observableNames: observables.map(\.name),
             samplingBenchmarks: sampling.count == reports.count ? sampling : nil,
             source: "LHE files: " + files.joined(separator: ", ") + (backgroundFiles.isEmpty ? "" : "; background: " + backgroundFiles.joined(separator: ", ")))
-        return (sample, reports)
+        guard !variations.isEmpty else { return (sample, reports, nil) }
+        let nuisance = try NuisanceMorphing(nominal: nominalWeights, variations: variations.enumerated().map { k, v in
+            NuisanceVariation(name: v.name, up: upWeights[k], down: v.down == nil ? nil : downWeights[k])
+        }, source: files.joined(separator: ", "))
+        return (sample, reports, nuisance)
     }
 }
