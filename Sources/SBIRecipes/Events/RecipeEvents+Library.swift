@@ -38,8 +38,14 @@ extension RecipeEvents {
             sample.parameterRanges = parameterRanges
             return (sample, [], [])
         }
+        let (sample, files) = try lheBuilder().build(progress: progress)
+        return (sample, files, [])
+    }
+
+    /// The LHE conversion of these events (files, benchmarks, observables, cuts, backgrounds, k-factors).
+    func lheBuilder() -> LHEEventSampleBuilder {
         let normalization = LHEWeightNormalization(rawValue: weightNormalization == "auto" ? "automatic" : weightNormalization) ?? .automatic
-        let builder = LHEEventSampleBuilder(
+        return LHEEventSampleBuilder(
             files: files.map(\.resolvedPath), parameterNames: parameterNames, parameterRanges: parameterRanges,
             benchmarks: benchmarks.map { LHEBenchmark(name: $0.name, weightID: $0.weightID ?? $0.name, theta: $0.theta) },
             observables: observables.map { ($0.name, $0.expression) }, cuts: cuts,
@@ -47,8 +53,36 @@ extension RecipeEvents {
             backgroundFiles: (backgroundFiles ?? []).map(\.resolvedPath),
             kFactors: Dictionary(uniqueKeysWithValues: (files + (backgroundFiles ?? [])).compactMap { f in kFactors?[f.path].map { (f.resolvedPath, $0) } }),
             observableDefaults: Dictionary(uniqueKeysWithValues: observables.compactMap { o in o.defaultValue.map { (o.name, $0) } }))
-        let (sample, files) = try builder.build(progress: progress)
-        return (sample, files, [])
+    }
+
+    /// The LHE weight variations of a recipe's `weights` nuisance entries, groups expanded into one
+    /// one-sided variation per weight (`<name>_<id>`) from the first signal file's header.
+    /// - Throws: `SBIError.data` naming `nuisance[i].group` for an unknown group; errors reading the header.
+    public func weightVariations(_ nuisance: [RecipeNuisance]) throws -> [LHEWeightVariation] {
+        var out: [LHEWeightVariation] = []
+        for (i, n) in nuisance.enumerated() where n.kind == .weights {
+            if let group = n.group {
+                guard let file = files.first else { throw SBIError.data("no LHE file to read weight group \(group) from", field: "nuisance[\(i)].group") }
+                out += try LHEWeightVariation.group(group, of: try LHEReader(path: file.resolvedPath).header, prefix: n.name,
+                                                    field: "nuisance[\(i)].group")
+            } else if let up = n.up {
+                out.append(LHEWeightVariation(name: n.name, up: up, down: n.down))
+            }
+        }
+        return out
+    }
+
+    /// The LHE events with the nuisance morphing of `variations` (see `LHEEventSampleBuilder.buildWithNuisance`).
+    /// - Throws: as `LHEEventSampleBuilder.buildWithNuisance`; `.data` for a folder or MadMiner input.
+    public func sampleWithNuisance(_ variations: [LHEWeightVariation], progress: ProgressReporter? = nil) throws
+        -> (sample: WeightedEventSample, nuisance: NuisanceMorphing?) {
+        guard !isFolder, isMadMiner != true else {
+            throw SBIError.data("weight variations need LHE files; an events folder or MadMiner file has none", field: "nuisance")
+        }
+        var builder = lheBuilder()
+        builder.variations = variations
+        let built = try builder.buildWithNuisance(progress: progress)
+        return (built.sample, built.nuisance)
     }
 
     /// The maximum morphing power of each parameter: `maxPower`, default 2 per parameter (the total

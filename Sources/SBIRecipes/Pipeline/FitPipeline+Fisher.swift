@@ -15,6 +15,8 @@ import SBISimulation
 /// fisher.json = [{ "name", "mode", "parameters", "matrix": row-major [k·k] }]
 /// with simulator nuisance parameters ν: entries over (θ, ν), then each profiled over ν with its N(0, 1)
 /// constraint, named "<name>_profiled":  I_prof = I_θθ − I_θν (I_νν + 1)⁻¹ I_νθ
+/// with `weights` nuisance parameters of real events: truth_events = L Σ_e ∇w_e ∇w_eᵀ / w_e over (θ, ν),
+/// and truth_events_profiled
 /// ```
 /// arXiv:1805.00020 §4 (Fisher information), arXiv:1805.00013.
 struct FitFisherEntry: Codable, Equatable {
@@ -37,9 +39,27 @@ enum FitFisherSource {
 }
 
 extension FitPipeline {
+    /// With `weights` nuisance parameters (LHE scale and PDF variations of real events): the events'
+    /// full-truth information over (θ, ν) at θ_true, ν = 0 (`FisherInformation.weightedEvents`, luminosity
+    /// L of the recipe) and its profile over ν with N(0, 1) constraints, as entries `truth_events` and
+    /// `truth_events_profiled` (empty without such nuisance parameters).
+    func weightNuisanceFisher(simulator sim: any Simulator, theta: [Double]) throws -> [FitFisherEntry] {
+        let weights = (recipe.nuisance ?? []).filter { $0.kind == .weights }
+        guard !weights.isEmpty, let events = recipe.simulator.events, let eventSim = sim as? EventSampleSimulator,
+              let lumi = recipe.inference.luminosityInversePicobarn else { return [] }
+        let (sample, morphing) = try events.sampleWithNuisance(try events.weightVariations(weights))
+        guard let morphing else { return [] }
+        let full = try FisherInformation.weightedEvents(sample, morpher: eventSim.morpher, nuisance: morphing, at: theta,
+                                                        nu: [Double](repeating: 0, count: morphing.count), luminosity: lumi)
+        let profiled = try full.addingGaussianConstraints(on: morphing.names).profiled(keeping: recipe.parameterNames)
+        return [FitFisherEntry(name: "truth_events", mode: "truth_events", parameters: full.names, matrix: full.matrix.storage),
+                FitFisherEntry(name: "truth_events_profiled", mode: "truth_events", parameters: profiled.names, matrix: profiled.matrix.storage)]
+    }
+
     /// Fisher information at `theta` of the truth (when `withTruth`) and of every source, as `fisher.json` bytes.
     func fisherJSON(simulator sim: any Simulator, sources: [FitFisherSource], withTruth: Bool,
-                    sample x: Matrix<Double>, theta: [Double], events: Double, rate: EventRate?) throws -> [UInt8] {
+                    sample x: Matrix<Double>, theta: [Double], events: Double, rate: EventRate?,
+                    extra: [FitFisherEntry] = []) throws -> [UInt8] {
         let names = recipe.modelParameterNames
         let n: Double? = rate == nil ? events : nil
         let seed = SeededRandom.splitmix64(recipe.seed &+ 3)
@@ -84,6 +104,7 @@ extension FitPipeline {
                                               matrix: profiled.matrix.storage))
             }
         }
+        entries += extra
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return Array(try encoder.encode(entries)) + [0x0a]

@@ -233,7 +233,7 @@ extension FitPipeline {
         if inference.fisherInformation, let theta = thetaTrue {
             let bytes = try fisherJSON(simulator: sim, sources: fisherSources, withTruth: inference.modes.contains(.truth),
                                        sample: try fisherSample(sim, data: data, theta: theta + nominal), theta: theta + nominal,
-                                       events: asimovEvents, rate: rate)
+                                       events: asimovEvents, rate: rate, extra: try weightNuisanceFisher(simulator: sim, theta: theta))
             try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
         }
         return (data.x.rows * results.count * grid.count, FitPipeline.describe(file))

@@ -2,6 +2,7 @@ import Foundation
 import SBICore
 import SBINetworks
 import SBIInference
+import SBIEvents
 
 extension RecipeDecoder {
     // MARK: Estimators
@@ -331,18 +332,25 @@ extension RecipeDecoder {
     /// event count, so it needs the rate term (a simulator or events with a cross section and
     /// `include_rate` on). A `simulator` entry names one of the simulator's own nuisance parameters
     /// and takes no uncertainty (its constraint is N(0, 1) in the simulator's units).
-    func decodeNuisance(_ node: YAMLNode, inference: RecipeInference?, isEvents: Bool) -> [RecipeNuisance]? {
+    func decodeNuisance(_ node: YAMLNode, inference: RecipeInference?, isEvents: Bool, events: RecipeEvents? = nil) -> [RecipeNuisance]? {
         guard let list = reader.list(node, "nuisance", nonEmpty: true) else { return nil }
         var out: [RecipeNuisance] = []
         let thetaNames = Set((parameters ?? []).map(\.name))
         let largest = ProfiledNormalization.maximumRelativeUncertainty
         for (i, item) in list.enumerated() {
             let path = "nuisance[\(i)]"
-            guard let m = reader.mapping(item, path, keys: ["name", "kind", "uncertainty"], required: ["name", "kind"]),
+            guard let m = reader.mapping(item, path, keys: ["name", "kind", "uncertainty", "up", "down", "group"], required: ["name", "kind"]),
                   let nameNode = m["name"], let name = reader.name(nameNode, path + ".name"),
                   let kind = m["kind"].flatMap({ reader.choice($0, path + ".kind", RecipeNuisanceKind.self) })
             else { continue }
             var uncertainty: Double?
+            var variation: (up: String?, down: String?, group: String?) = (nil, nil, nil)
+            if kind != .weights {
+                if let key = ["up", "down", "group"].first(where: { m[$0] != nil }), let node = m[key] {
+                    reader.report(node, path + "." + key, "\(key) belongs to kind weights")
+                    continue
+                }
+            }
             switch kind {
             case .norm:
                 guard let node = m["uncertainty"] else {
@@ -352,6 +360,9 @@ extension RecipeDecoder {
                 guard let u = reader.number(node, path + ".uncertainty", "a relative uncertainty in (0, \(String(format: "%g", largest))]",
                                             { $0 > 0 && $0 <= largest }) else { continue }
                 uncertainty = u
+            case .weights:
+                guard let v = decodeWeightVariation(m, item: item, path: path, inference: inference, isEvents: isEvents, events: events) else { continue }
+                variation = v
             case .simulator:
                 if let node = m["uncertainty"] {
                     reader.report(node, path + ".uncertainty", "a simulator nuisance parameter is constrained by N(0, 1) in the simulator's own units; remove uncertainty")
@@ -372,8 +383,52 @@ extension RecipeDecoder {
                 reader.report(item, path, "a norm uncertainty scales the expected events; it needs the rate term (a simulator with a cross section and include_rate: true)")
                 continue
             }
-            out.append(RecipeNuisance(name: name, kind: kind, uncertainty: uncertainty))
+            out.append(RecipeNuisance(name: name, kind: kind, uncertainty: uncertainty, up: variation.up, down: variation.down, group: variation.group))
         }
         return out.count == list.count ? out : nil
+    }
+}
+
+extension RecipeDecoder {
+    /// A `weights` nuisance entry: `up` (with optional `down`) or `group`, on LHE events, with the
+    /// Fisher information and a luminosity to compute it. The ids and the group are checked against
+    /// the first signal file's `<initrwgt>` when it can be read (reading its events is left to the fit).
+    func decodeWeightVariation(_ m: [String: YAMLNode], item: YAMLNode, path: String, inference: RecipeInference?,
+                               isEvents: Bool, events: RecipeEvents?) -> (up: String?, down: String?, group: String?)? {
+        if let node = m["uncertainty"] {
+            reader.report(node, path + ".uncertainty", "a weights nuisance parameter is defined by its ±1σ weights; remove uncertainty")
+            return nil
+        }
+        guard isEvents, let events, events.isFolder == false, events.isMadMiner != true else {
+            reader.report(item, path, "kind weights needs LHE files as simulator.events (their weight ids)")
+            return nil
+        }
+        let up = m["up"].flatMap { reader.string($0, path + ".up") }
+        let down = m["down"].flatMap { reader.string($0, path + ".down") }
+        let group = m["group"].flatMap { reader.string($0, path + ".group") }
+        guard (up != nil) != (group != nil), group == nil || down == nil else {
+            reader.report(item, path, "give either up (a weight id, with down for a two-sided variation) or group (a weight group's name)")
+            return nil
+        }
+        if let inference, !inference.fisherInformation || inference.luminosityInversePicobarn == nil {
+            reader.report(item, path, "weight variations enter the Fisher information; set inference.fisher_information: true and luminosity_inverse_femtobarn")
+            return nil
+        }
+        if let file = events.files.first, let header = try? LHEReader(path: file.resolvedPath).header, !header.weights.isEmpty {
+            if let group {
+                do { _ = try LHEWeightVariation.group(group, of: header, prefix: "", field: path + ".group") } catch let e as SBIError {
+                    reader.report(m["group"] ?? item, path + ".group", e.message + " (in \(file.path))")
+                    return nil
+                } catch { return nil }
+            }
+            let declared = Set(header.weights.map(\.id))
+            for (key, id) in [("up", up), ("down", down)] {
+                if let id, !declared.contains(id) {
+                    reader.report(m[key] ?? item, path + "." + key, "weight id '\(id)' is not declared in the <initrwgt> of \(file.path)")
+                    return nil
+                }
+            }
+        }
+        return (up, down, group)
     }
 }

@@ -80,7 +80,7 @@ final class RecipeDecoder {
         let estimators = top["estimators"].flatMap { decodeEstimators($0, samples: samples, sampleNode: top["samples"], seed: seed) } ?? []
         let inference = top["inference"].flatMap { decodeInference($0, estimators: estimators) }
         let outputs = decodeOutputs(top["outputs"], name: name)
-        let nuisance = top["nuisance"].flatMap { decodeNuisance($0, inference: inference, isEvents: isEvents) }
+        let nuisance = top["nuisance"].flatMap { decodeNuisance($0, inference: inference, isEvents: isEvents, events: simulator?.events) }
 
         checkSimulatorNuisance(declared: nuisance, top: top, root: root, inference: inference)
         for mode in [RecipeInferenceMode.truth, .idealSally] where isEvents {

@@ -1,0 +1,99 @@
+import Foundation
+import XCTest
+import SBICore
+import SBIEvents
+@testable import SBIRecipes
+
+/// Events recipes with LHE weight variations as nuisance parameters (`kind: weights`).
+final class WeightNuisanceRecipeTests: XCTestCase {
+    /// n events with z ~ U(0, 1), pT = 20 + 100z, weights (1 + θz)² at θ = −1, 0, 1 and a scale variation
+    /// up = 1 + 0.2z, down = 1 − 0.1z (XWGTUP 1, event_norm average with σ_init = 1).
+    static func writeLHE(_ path: String, n: Int) throws -> [Double] {
+        let random = SeededRandom(seed: 9)
+        var zs: [Double] = []
+        var events: [LHEWriterForTests.Event] = []
+        for _ in 0..<n {
+            let z = random.uniform()
+            zs.append(z)
+            let benchmarkWeights: [Double] = [-1.0, 0, 1].map { (1 + $0 * z) * (1 + $0 * z) }
+            events.append(LHEWriterForTests.Event(pt: 20 + 100 * z, nominal: 1, weights: benchmarkWeights + [1 + 0.2 * z, 1 - 0.1 * z]))
+        }
+        try LHEWriterForTests.text(ids: ["m", "0", "p", "sup", "sdn"], events: events, sigma: 1).write(toFile: path, atomically: true, encoding: .utf8)
+        return zs
+    }
+
+    static func recipe(nuisance: String) -> String {
+        """
+        version: 1
+        name: lhe-syst
+        seed: 3
+        parameters:
+          - {name: theta, range: [-1, 1]}
+        simulator:
+          events: [run.lhe]
+          benchmarks:
+            - {name: minus, weight_id: m, theta: [-1]}
+            - {name: sm, weight_id: "0", theta: [0]}
+            - {name: plus, weight_id: p, theta: [1]}
+          observables: {pt_j1: "j[0].pt"}
+        inference:
+          modes: [rate]
+          theta_true: [0]
+          luminosity_inverse_femtobarn: 0.1
+          include_rate: true
+          grid: {points: 11}
+          fisher_information: true
+        \(nuisance)
+        """
+    }
+
+    /// fisher.json's truth_events against the sum worked out here from the generated z: at θ = 0, ν = 0 every
+    /// w_e = 1/n pb, ∂θ w_e = 2z/n, ∂ν w_e = a_e/n with a = ½ log((1 + 0.2z)/(1 − 0.1z)), so with L = 100 pb⁻¹
+    /// I_θθ = L Σ 4z²/n, I_θν = L Σ 2z a/n, I_νν = L Σ a²/n, and profiled I_θθ − I_θν²/(I_νν + 1).
+    func testFit_weightVariation_writesTheEventsTruthInformationAndItsProfile() throws {
+        let dir = try LHEWriterForTests.temporaryDirectory(self).path
+        let n = 400
+        let zs = try Self.writeLHE(dir + "/run.lhe", n: n)
+        let recipe = try RecipeLoader.parse(Self.recipe(nuisance: "nuisance:\n  - {name: mu, kind: weights, up: sup, down: sdn}"),
+                                            file: "r.yaml", folder: dir)
+        let out = dir + "/out"
+        _ = try FitPipeline(recipe: recipe, folder: out).run()
+        struct Entry: Decodable { var name: String; var parameters: [String]; var matrix: [Double] }
+        let entries = try JSONDecoder().decode([Entry].self, from: try Data(contentsOf: URL(fileURLWithPath: out + "/limits/fisher.json")))
+        let byName = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0) })
+        let full = try XCTUnwrap(byName["truth_events"]), profiled = try XCTUnwrap(byName["truth_events_profiled"])
+        let lumi = 100.0
+        var tt = 0.0, tn = 0.0, nn = 0.0
+        for z in zs {
+            let a = 0.5 * log((1 + 0.2 * z) / (1 - 0.1 * z))
+            tt += lumi * 4 * z * z / Double(n)
+            tn += lumi * 2 * z * a / Double(n)
+            nn += lumi * a * a / Double(n)
+        }
+        XCTAssertEqual(full.parameters, ["theta", "mu"])
+        XCTAssertEqual(full.matrix[0], tt, accuracy: 1e-9 * tt)
+        XCTAssertEqual(full.matrix[1], tn, accuracy: 1e-9 * tt)
+        XCTAssertEqual(full.matrix[3], nn, accuracy: 1e-9 * tt)
+        XCTAssertEqual(profiled.parameters, ["theta"])
+        XCTAssertEqual(profiled.matrix[0], tt - tn * tn / (nn + 1), accuracy: 1e-9 * tt)
+        XCTAssertLessThan(profiled.matrix[0], tt, "profiling loses information")
+    }
+
+    /// Unknown ids and groups, a missing Fisher information, and weights on a built-in simulator are refused.
+    func testBadWeightNuisance_isRefusedNamingTheKey() throws {
+        let dir = try LHEWriterForTests.temporaryDirectory(self).path
+        _ = try Self.writeLHE(dir + "/run.lhe", n: 10)
+        func problems(_ nuisance: String, _ edit: (String) -> String = { $0 }) -> String {
+            do {
+                _ = try RecipeLoader.parse(edit(Self.recipe(nuisance: nuisance)), file: "r.yaml", folder: dir)
+                return ""
+            } catch { return "\(error)" }
+        }
+        XCTAssertTrue(problems("nuisance:\n  - {name: mu, kind: weights, up: nope}").contains("nuisance[0].up: weight id 'nope' is not declared"))
+        XCTAssertTrue(problems("nuisance:\n  - {name: pdf, kind: weights, group: CT18}").contains("nuisance[0].group: no weight group named \"CT18\""))
+        XCTAssertTrue(problems("nuisance:\n  - {name: mu, kind: weights}").contains("give either up"))
+        let noFisher = problems("nuisance:\n  - {name: mu, kind: weights, up: sup}", { $0.replacingOccurrences(of: "fisher_information: true", with: "fisher_information: false") })
+        XCTAssertTrue(noFisher.contains("set inference.fisher_information: true"), noFisher)
+        XCTAssertTrue(problems("nuisance:\n  - {name: mu, kind: norm, uncertainty: 0.1, up: sup}").contains("nuisance[0].up: up belongs to kind weights"))
+    }
+}
