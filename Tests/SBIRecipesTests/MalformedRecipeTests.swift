@@ -304,7 +304,7 @@ final class MalformedRecipeTests: XCTestCase {
              expected: ["recipe.yaml:26:25: inference.modes[2]: mode sallino is not supported by sbi fit yet (a sallino estimator trains, but no limit uses it); use mode sally"]),
         // nuisance: one norm uncertainty validates (testNuisance_norm_decodes); these do not.
         Case(name: "nuisance of an unknown kind", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\nnuisance:\n  - {name: jes, kind: shape, uncertainty: 0.1}")],
-             expected: ["recipe.yaml:27:23: nuisance[0].kind: unknown \"shape\"; expected one of norm, simulator"]),
+             expected: ["recipe.yaml:27:23: nuisance[0].kind: unknown \"shape\"; expected one of norm, simulator, weights"]),
         Case(name: "nuisance named like a parameter", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\nnuisance:\n  - {name: fW, kind: norm, uncertainty: 0.1}")],
              expected: ["recipe.yaml:27:12: nuisance[0].name: \"fW\" is already the name of a parameter or nuisance parameter"]),
         Case(name: "norm nuisance without the rate term", edits: [("modes: [truth, sally, rate]", "modes: [truth, sally]"),
