@@ -129,11 +129,17 @@ public struct ContoursFile: Codable, Sendable, Equatable {
     }
 
     /// Sets `ratioToTruth` of every closed region when a `truth` result with a closed region at the
-    /// same confidence level is present.
+    /// same confidence level is present. A result named `<name><suffix>` is compared with the truth
+    /// result `truth<suffix>` when there is one (`alices_fixed_nuisance` with `truth_fixed_nuisance`),
+    /// else with the first truth result.
     static func addRatiosToTruth(_ estimators: inout [Estimator]) {
-        guard let truth = estimators.first(where: { $0.mode == "truth" })?.regions else { return }
+        let truths = estimators.filter { $0.mode == "truth" }
+        guard let first = truths.first else { return }
         for e in estimators.indices {
-            guard let regions = estimators[e].regions else { continue }
+            let name = estimators[e].name
+            let matching = truths.filter { $0.name.count > 5 && name.hasSuffix(String($0.name.dropFirst(5))) }
+                .max { $0.name.count < $1.name.count }
+            guard let regions = estimators[e].regions, let truth = (matching ?? first).regions else { continue }
             for r in regions.indices {
                 guard regions[r].status == .closed,
                       let reference = truth.first(where: { $0.confidenceLevel == regions[r].confidenceLevel }),

@@ -125,6 +125,10 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
         // SALLY's histogram runs on the nominal simulator: its t̂ is monotonic in x, so it is the exact fixed-ν
         // likelihood up to binning (20 bins: ratio 1.005 measured for three seeds).
         XCTAssertEqual(try halfWidth("sally_fixed_nuisance") / halfWidth("truth_fixed_nuisance"), 1, accuracy: 0.03)
+        // The closure ratio of a fixed-ν result is taken against the fixed-ν truth, that of a profiled one against the profiled truth.
+        func ratio(_ name: String) throws -> Double { try XCTUnwrap(contours.estimators.first { $0.name == name }?.regions?.first?.ratioToTruth) }
+        XCTAssertEqual(try ratio("alices_fixed_nuisance"), try halfWidth("alices_fixed_nuisance") / halfWidth("truth_fixed_nuisance"), accuracy: 1e-9)
+        XCTAssertEqual(try ratio("alices"), try halfWidth("alices") / halfWidth("truth"), accuracy: 1e-9)
 
         struct Entry: Decodable { var name: String; var parameters: [String]; var matrix: [Double] }
         let fisher = try JSONDecoder().decode([Entry].self, from: try Data(contentsOf: URL(fileURLWithPath: out + "/limits/fisher.json")))
