@@ -410,9 +410,14 @@ extension RecipeDecoder {
             reader.report(item, path, "give either up (a weight id, with down for a two-sided variation) or group (a weight group's name)")
             return nil
         }
-        if let inference, !inference.fisherInformation || inference.luminosityInversePicobarn == nil {
-            reader.report(item, path, "weight variations enter the Fisher information; set inference.fisher_information: true and luminosity_inverse_femtobarn")
-            return nil
+        if let inference {
+            var asimov = false
+            if case .asimov = inference.data { asimov = true }
+            guard inference.fisherInformation, inference.luminosityInversePicobarn != nil, asimov else {
+                reader.report(item, path, "weight variations enter the Fisher information at θ_true; set inference.fisher_information: true, "
+                              + "luminosity_inverse_femtobarn and theta_true (Asimov data)")
+                return nil
+            }
         }
         if let file = events.files.first, let header = try? LHEReader(path: file.resolvedPath).header, !header.weights.isEmpty {
             if let group {
