@@ -196,6 +196,14 @@ public struct HistogramLikelihood {
     /// Monte-Carlo noise of the data sample does not enter; otherwise they are filled from `data`
     /// (with its score control variate, if any). The sample's bin indices are computed once.
     public func scan(data: ScanData, grid: ParameterGrid, rate: EventRate? = nil, asimovTheta: [Double]? = nil) throws -> LikelihoodScanResult {
+        let logL = try evaluator(data: data, rate: rate, asimovTheta: asimovTheta)(grid)
+        return try LikelihoodScanResult(grid: grid, logLikelihood: logL)
+    }
+
+    /// log L at the points of any grid, with the binned expectation and the data's counts prepared once
+    /// (for callers that evaluate many small batches, as the profile likelihood does).
+    /// - Throws: as `scan`, from preparing the expectation and the counts; the closure as `scan`.
+    public func evaluator(data: ScanData, rate: EventRate? = nil, asimovTheta: [Double]? = nil) throws -> (ParameterGrid) throws -> [Double] {
         let model = try prepared()
         var n: [Double]
         let exactAsimov = asimovTheta != nil && data.kind == .asimov
@@ -205,15 +213,18 @@ public struct HistogramLikelihood {
         } else {
             n = try observedCounts(data)
         }
-        var logL = [Double](repeating: 0, count: grid.count)
-        for j in 0..<grid.count {
-            let p = try binProbabilities(at: grid.point(j), model: model)
-            var s = 0.0
-            for b in 0..<n.count where n[b] > 0 { s += n[b] * log(p[b]) }
-            // Counts filled from an Asimov sample carry its noise; the control variate removes it to first order.
-            logL[j] = s + (exactAsimov ? 0 : data.controlVariateTerm(at: grid.point(j)))
+        let counts = n
+        return { grid in
+            var logL = [Double](repeating: 0, count: grid.count)
+            for j in 0..<grid.count {
+                let p = try self.binProbabilities(at: grid.point(j), model: model)
+                var s = 0.0
+                for b in 0..<counts.count where counts[b] > 0 { s += counts[b] * log(p[b]) }
+                // Counts filled from an Asimov sample carry its noise; the control variate removes it to first order.
+                logL[j] = s + (exactAsimov ? 0 : data.controlVariateTerm(at: grid.point(j)))
+            }
+            if let rate { try LikelihoodScan.addRateTerm(&logL, rate: rate, observed: data.eventCount, grid: grid) }
+            return logL
         }
-        if let rate { try LikelihoodScan.addRateTerm(&logL, rate: rate, observed: data.eventCount, grid: grid) }
-        return try LikelihoodScanResult(grid: grid, logLikelihood: logL)
     }
 }

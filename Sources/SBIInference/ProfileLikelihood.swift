@@ -59,10 +59,6 @@ public enum ProfileLikelihood {
     public static func ml(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid, nuisance: [String],
                           nuisanceRanges: [ClosedRange<Double>], rate: EventRate? = nil) throws -> ProfileScanResult {
         let nt = grid.parameterCount, nk = nuisance.count
-        guard nk > 0, nuisanceRanges.count == nk else {
-            throw SBIError.data("\(nk) nuisance parameters with \(nuisanceRanges.count) ranges; expected at least one, each with a range",
-                                field: "nuisance")
-        }
         guard estimator.parameterCount == nt + nk else {
             throw SBIError.data("the model has \(estimator.parameterCount) parameters; the grid has \(nt) and there are \(nk) nuisance parameters",
                                 field: "model")
@@ -70,17 +66,36 @@ public enum ProfileLikelihood {
         guard estimator.observableCount == data.x.columns else {
             throw SBIError.data("the model expects \(estimator.observableCount) observables, the data have \(data.x.columns)", field: "model")
         }
-        for (k, r) in nuisanceRanges.enumerated() where !(r.lowerBound.isFinite && r.upperBound.isFinite && r.lowerBound < r.upperBound) {
-            throw SBIError.data("range [\(r.lowerBound), \(r.upperBound)] of \(nuisance[k]) is not a finite interval", field: "nuisance")
-        }
         let names = grid.names + nuisance
-
-        /// log L(θ_j, ν) − ½|ν|² for a batch of ν values `[m, nNuisance]` at the current θ.
-        let evaluate = { (theta: [Double], nus: [[Double]]) throws -> [Double] in
-            let points = Matrix<Double>(rows: nus.count, columns: nt + nk) { r, c in c < nt ? theta[c] : nus[r][c - nt] }
+        return try profile(grid: grid, nuisance: nuisance, nuisanceRanges: nuisanceRanges) { points in
             let batch = try ParameterGrid(names: names, points: points)
             var logL = try LikelihoodScan.eventSums(estimator: estimator, data: data, grid: batch)
             if let rate { try LikelihoodScan.addRateTerm(&logL, rate: rate, observed: data.eventCount, grid: batch) }
+            return logL
+        }
+    }
+
+    /// Profiles any log-likelihood over ν: `logLikelihood` takes points (θ, ν) `[m, dim θ + dim ν]` and
+    /// returns log L at each (without the constraint, which is added here).
+    /// - Throws: `SBIError.data` naming `nuisance` for mismatched counts or ranges; the closure's errors;
+    ///   `SBIError.numerical` if log L is nowhere finite along the search.
+    public static func profile(grid: ParameterGrid, nuisance: [String], nuisanceRanges: [ClosedRange<Double>],
+                               logLikelihood: @escaping (Matrix<Double>) throws -> [Double]) throws -> ProfileScanResult {
+        let nt = grid.parameterCount, nk = nuisance.count
+        guard nk > 0, nuisanceRanges.count == nk else {
+            throw SBIError.data("\(nk) nuisance parameters with \(nuisanceRanges.count) ranges; expected at least one, each with a range",
+                                field: "nuisance")
+        }
+        for (k, r) in nuisanceRanges.enumerated() where !(r.lowerBound.isFinite && r.upperBound.isFinite && r.lowerBound < r.upperBound) {
+            throw SBIError.data("range [\(r.lowerBound), \(r.upperBound)] of \(nuisance[k]) is not a finite interval", field: "nuisance")
+        }
+        /// log L(θ_j, ν) − ½|ν|² for a batch of ν values at the current θ.
+        let evaluate = { (theta: [Double], nus: [[Double]]) throws -> [Double] in
+            let points = Matrix<Double>(rows: nus.count, columns: nt + nk) { r, c in c < nt ? theta[c] : nus[r][c - nt] }
+            let logL = try logLikelihood(points)
+            guard logL.count == nus.count else {
+                throw SBIError(.internal, field: "logLikelihood", "\(logL.count) values for \(nus.count) points")
+            }
             return (0..<nus.count).map { r in
                 let v = logL[r] - 0.5 * nus[r].reduce(0) { $0 + $1 * $1 }
                 return v.isNaN ? -.infinity : v

@@ -87,15 +87,14 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
                       "\(unknown)")
         let withUncertainty = problems(Self.text(nuisance: "nuisance:\n  - {name: nu, kind: simulator, uncertainty: 0.1}"))
         XCTAssertTrue(withUncertainty.contains { $0.contains("nuisance[0].uncertainty") }, "\(withUncertainty)")
-        let histogram = problems(Self.text(modes: "truth, histogram"))
-        XCTAssertTrue(histogram.contains { $0.contains("mode histogram cannot be used with the simulator's nuisance parameters") }, "\(histogram)")
+        XCTAssertEqual(problems(Self.text(modes: "truth, histogram, ideal_sally")), [], "histogram modes are profiled too")
         let offset = problems(Self.text().replacingOccurrences(of: "calibration_offset: 0.3", with: "calibration_offset: -1"))
         XCTAssertTrue(offset.contains { $0.contains("simulator.options.calibration_offset") }, "\(offset)")
         let plain = problems(Self.text().replacingOccurrences(of: "  options: {calibration_offset: 0.3}\n", with: ""))
         XCTAssertTrue(plain.contains { $0.contains("\"nu\" is not a nuisance parameter of the simulator; it has none") }, "\(plain)")
     }
 
-    /// `sbi fit` profiles ν: the exact profile's 68 % interval is θ̂ ± √((5/N + s²)·χ²₁(0.68)) = ±0.3721 (N = 100,
+    /// `sbi fit` profiles ν (truth, ALICES and SALLY's histogram): the exact profile's 68 % interval is θ̂ ± √((5/N + s²)·χ²₁(0.68)) = ±0.3721 (N = 100,
     /// s = 0.3; χ²₁ quantile 0.988946), the fixed-ν one ±√(0.05·0.988946) = ±0.2224, to 1 % (the Asimov
     /// data's score control variate makes the exact log L a parabola of curvature N/5; what is left is
     /// the interval's interpolation between grid points). ALICES over (θ, ν) (200 000 events, 50 epochs)
@@ -117,7 +116,7 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
             let i = try XCTUnwrap(set.intervals.first)
             return 0.5 * (i.upper - i.lower)
         }
-        XCTAssertEqual(contours.estimators.map(\.name), ["truth", "truth_fixed_nuisance", "alices", "alices_fixed_nuisance", "sally_fixed_nuisance"])
+        XCTAssertEqual(contours.estimators.map(\.name), ["truth", "truth_fixed_nuisance", "alices", "alices_fixed_nuisance", "sally", "sally_fixed_nuisance"])
         XCTAssertEqual(try halfWidth("truth"), (0.14 * 0.988946).squareRoot(), accuracy: 0.01 * 0.3721)
         XCTAssertEqual(try halfWidth("truth_fixed_nuisance"), (0.05 * 0.988946).squareRoot(), accuracy: 0.01 * 0.2224)
         XCTAssertEqual(try halfWidth("alices") / halfWidth("truth"), 1, accuracy: 0.10)
@@ -125,6 +124,8 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
         // SALLY's histogram runs on the nominal simulator: its t̂ is monotonic in x, so it is the exact fixed-ν
         // likelihood up to binning (20 bins: ratio 1.005 measured for three seeds).
         XCTAssertEqual(try halfWidth("sally_fixed_nuisance") / halfWidth("truth_fixed_nuisance"), 1, accuracy: 0.03)
+        // Profiled over ν with expectations reweighted to every (θ, ν): 1.002 of the exact profile (200 000 events).
+        XCTAssertEqual(try halfWidth("sally") / halfWidth("truth"), 1, accuracy: 0.03)
         // The closure ratio of a fixed-ν result is taken against the fixed-ν truth, that of a profiled one against the profiled truth.
         func ratio(_ name: String) throws -> Double { try XCTUnwrap(contours.estimators.first { $0.name == name }?.regions?.first?.ratioToTruth) }
         XCTAssertEqual(try ratio("alices_fixed_nuisance"), try halfWidth("alices_fixed_nuisance") / halfWidth("truth_fixed_nuisance"), accuracy: 1e-9)

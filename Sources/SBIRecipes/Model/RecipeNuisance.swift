@@ -11,7 +11,7 @@
 /// (`ProfiledNormalization` in SBIInference: several combine in quadrature of log(1 + uncertainty)).
 /// `simulator`: a nuisance parameter of the simulator itself (`gaussian` with `calibration_offset`);
 /// samples draw it flat over its range where θ comes from a prior and fix it at 0 elsewhere, estimators
-/// learn it as an extra parameter, and the `truth` and `ml` limits profile it.
+/// learn it as an extra parameter, and the limits (`truth`, `ml`, `histogram`, `sally`, `ideal_sally`) profile it.
 /// `weights`: the ±1σ weights of the signal LHE files (MadGraph's scale and PDF variations) morph
 /// each event's weight as w·exp(aν + bν²) (`NuisanceMorphing`); the limits stage writes the events'
 /// full-truth Fisher information over (θ, ν) and its profile over ν to `fisher.json`.

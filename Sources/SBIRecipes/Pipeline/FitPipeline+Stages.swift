@@ -181,14 +181,29 @@ extension FitPipeline {
                 let bins = inference.histogram?.bins ?? 20
                 let features = HistogramFeatures.observables(Array(columns.prefix(2)))
                 let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x), bins: Array(repeating: bins, count: min(columns.count, 2)))
-                let likelihood = HistogramLikelihood(histogram: histogram, features: features,
-                                                     expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
-                results.append(("histogram", "histogram", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                if nuisance.isEmpty {
+                    let likelihood = HistogramLikelihood(histogram: histogram, features: features,
+                                                         expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
+                    results.append(("histogram", "histogram", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                } else {
+                    let likelihood = HistogramLikelihood(histogram: histogram, features: features,
+                                                         expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue.map { $0 + nominal }, nuisance: nominal))
+                    results.append(("histogram", "histogram", try profiledHistogramScan(likelihood, sim: sim, data: data, grid: grid, rate: rate,
+                                                                                        asimovTheta: thetaTrue.map { $0 + nominal })))
+                    let fixed = HistogramLikelihood(histogram: histogram, features: features,
+                                                    expectation: try expectation(nominalSim, grid: grid, thetaTrue: thetaTrue))
+                    results.append(("histogram" + histogramSuffix, "histogram",
+                                    try fixed.scan(data: nominalData, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                }
                 fisherSources.append(.histogram(name: "histogram", histogram: histogram, features: features))
             case .sally:
                 for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
                     let folder = stageFolder(.train) + "/" + e.name
                     let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
+                    if !nuisance.isEmpty {
+                        results.append((e.name, "sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
+                                                                              thetaTrue: thetaTrue, nuisance: nominal)))
+                    }
                     results.append((e.name + histogramSuffix, "sally",
                                     try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                     // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
@@ -206,6 +221,10 @@ extension FitPipeline {
                         throw SBIError.data("mode ideal_sally: the sample of estimator \(e.name) has no single reference point", field: "inference.modes")
                     }
                     let score = try ExactScore(simulator: exact, reference: reference + nominal)
+                    if !nuisance.isEmpty {
+                        results.append((e.name + "_ideal", "ideal_sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
+                                                                                               thetaTrue: thetaTrue, nuisance: nominal)))
+                    }
                     results.append((e.name + "_ideal" + histogramSuffix, "ideal_sally",
                                     try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                     if let thetaTrue, Self.samePoint(reference, thetaTrue) {
@@ -267,21 +286,38 @@ extension FitPipeline {
     }
 
     /// `sally` and `ideal_sally`: log L of a histogram of `score`'s values, adaptive bins
-    /// (`inference.histogram.bins` per axis, default 20) from the data's scores.
+    /// (`inference.histogram.bins` per axis, default 20) from the data's scores. With `nuisance` (the
+    /// nominal ν of a simulator with nuisance parameters) the expectations come from the full model and
+    /// the likelihood is profiled over ν.
     func scoreHistogramScan(_ score: any ScoreEstimator, sim: any Simulator, data: ScanData, grid: ParameterGrid,
-                            rate: EventRate?, thetaTrue: [Double]?) throws -> LikelihoodScanResult {
+                            rate: EventRate?, thetaTrue: [Double]?, nuisance: [Double] = []) throws -> LikelihoodScanResult {
         guard score.parameterCount <= 2 else { throw SBIError.data("sally histograms take at most 2 score components", field: "inference.modes") }
         let features = HistogramFeatures.score(score)
         let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x),
                                                bins: Array(repeating: recipe.inference.histogram?.bins ?? 20, count: score.parameterCount))
-        let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
-        return try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)
+        let reference = thetaTrue.map { $0 + nuisance }
+        let likelihood = HistogramLikelihood(histogram: histogram, features: features,
+                                             expectation: try expectation(sim, grid: grid, thetaTrue: reference, nuisance: nuisance))
+        guard !nuisance.isEmpty else { return try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue) }
+        return try profiledHistogramScan(likelihood, sim: sim, data: data, grid: grid, rate: rate, asimovTheta: reference)
     }
 
-    /// Expected bin contents from one sample at θ_true (observed data: the grid's centre), reweighted to every θ.
-    func expectation(_ sim: any Simulator, grid: ParameterGrid, thetaTrue: [Double]?) throws -> BinExpectation {
+    /// A histogram likelihood over (θ, ν) profiled over the simulator's nuisance parameters (`ProfileLikelihood`):
+    /// the expectations are reweighted to every (θ, ν) from one sample, so log L is smooth in ν.
+    func profiledHistogramScan(_ likelihood: HistogramLikelihood, sim: any Simulator, data: ScanData, grid: ParameterGrid,
+                               rate: EventRate?, asimovTheta: [Double]?) throws -> LikelihoodScanResult {
+        let nuisance = recipe.simulatorNuisanceNames, names = recipe.modelParameterNames
+        let logLikelihood = try likelihood.evaluator(data: data, rate: rate, asimovTheta: asimovTheta)
+        return try ProfileLikelihood.profile(grid: grid, nuisance: nuisance, nuisanceRanges: Array(sim.parameterSpace.ranges.suffix(nuisance.count))) {
+            try logLikelihood(try ParameterGrid(names: names, points: $0))
+        }.scan
+    }
+
+    /// Expected bin contents from one sample at θ_true (observed data: the grid's centre, followed by
+    /// `nuisance`), reweighted to every θ.
+    func expectation(_ sim: any Simulator, grid: ParameterGrid, thetaTrue: [Double]?, nuisance: [Double] = []) throws -> BinExpectation {
         let centre: [Double] = (grid.axes ?? []).map(\.values).map { 0.5 * (($0.first ?? 0) + ($0.last ?? 0)) }
-        return try BinExpectation.sample(for: sim, reference: thetaTrue ?? centre, random: SeededRandom(seed: recipe.seed).substream(2))
+        return try BinExpectation.sample(for: sim, reference: thetaTrue ?? (centre + nuisance), random: SeededRandom(seed: recipe.seed).substream(2))
     }
 
     /// Events at θ_true for the Fisher information (a mean over events): for a built-in simulator

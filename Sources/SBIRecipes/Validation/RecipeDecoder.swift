@@ -97,9 +97,8 @@ final class RecipeDecoder {
     }
 
     /// Every nuisance parameter of the simulator must be declared (`kind: simulator`), in the simulator's
-    /// order. `truth` and `ml` profile it; `sally` and `ideal_sally` bin the full score (θ and ν
-    /// components) on the nominal simulator and profile only their Fisher information; the other
-    /// modes are refused.
+    /// order. `truth`, `ml`, `histogram`, `sally` and `ideal_sally` profile it (each next to its
+    /// result with ν fixed at 0); the other modes are refused.
     func checkSimulatorNuisance(declared: [RecipeNuisance]?, top: [String: YAMLNode], root: YAMLNode, inference: RecipeInference?) {
         guard !simulatorNuisanceNames.isEmpty, reader.problems.isEmpty else { return }
         let names = (declared ?? []).filter { $0.kind == .simulator }.map(\.name)
@@ -110,9 +109,9 @@ final class RecipeDecoder {
             return
         }
         if let inference, let node = top["inference"] {
-            for mode in inference.modes where ![.truth, .ml, .sally, .idealSally].contains(mode) {
+            for mode in inference.modes where ![.truth, .ml, .sally, .idealSally, .histogram].contains(mode) {
                 reader.report(node, "inference.modes", "mode \(mode.rawValue) cannot be used with the simulator's nuisance parameters "
-                              + "(\(names.joined(separator: ", "))); use truth, ml, sally or ideal_sally")
+                              + "(\(names.joined(separator: ", "))); use truth, ml, histogram, sally or ideal_sally")
             }
         }
     }
