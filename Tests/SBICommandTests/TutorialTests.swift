@@ -13,7 +13,7 @@ final class TutorialTests: XCTestCase {
     static let notebooks = packageRoot + "/Notebooks-md"
 
     /// The tutorials and the test that runs each; a new tutorial must be added here.
-    static let tutorials = ["01-quickstart-cli.md", "02-your-own-simulator.md", "03-reading-results.md"]
+    static let tutorials = ["01-quickstart-cli.md", "02-your-own-simulator.md", "03-reading-results.md", "04-systematics.md"]
 
     /// Longest a single cell may run (release build; the tutorials' cells take seconds).
     static let cellTimeout: TimeInterval = 300
@@ -58,6 +58,10 @@ final class TutorialTests: XCTestCase {
 
     func testReadingResultsTutorialCellsProduceTheirOutputs() throws {
         try assertTutorialRuns("03-reading-results.md")
+    }
+
+    func testSystematicsTutorialCellsProduceTheirOutputs() throws {
+        try assertTutorialRuns("04-systematics.md")
     }
 
     func testNotebooksFolder_everyTutorial_isRunByATest() throws {
