@@ -90,3 +90,36 @@ extension ProfileLikelihoodTests {
         XCTAssertLessThanOrEqual(profile.evaluations, 10 * grid.count)
     }
 }
+
+/// x₁ ~ N(θ₁ + sν, 5), x₂ ~ N(θ₂ + sν, 5): two parameters of interest sharing one offset.
+private struct SharedOffsetGaussian: LogRatioEstimator {
+    let s: Double
+    var parameterCount: Int { 3 }
+    var observableCount: Int { 2 }
+    func logRatio(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
+        Matrix(rows: thetas.rows, columns: x.rows) { j, i in
+            let d1 = x[i, 0] - thetas[j, 0] - s * thetas[j, 2], d2 = x[i, 1] - thetas[j, 1] - s * thetas[j, 2]
+            return (x[i, 0] * x[i, 0] + x[i, 1] * x[i, 1] - d1 * d1 - d2 * d2) / 10
+        }
+    }
+}
+
+extension ProfileLikelihoodTests {
+    /// Two parameters of interest with a shared offset: profiling ν gives the covariance (5/N)·I + s²·11ᵀ, so the
+    /// 68 % contour is an ellipse of area π·c·√det, c = −2 log 0.32 (χ²₂), det = (5/N)² + 2(5/N)s². N = 100, s = 0.3:
+    /// 0.7678. The contour is found by marching squares on a 61 × 61 grid (step 0.05): 2 % tolerance. With ν
+    /// fixed the area is π·c·5/N = 0.3580; the profile must not return that.
+    func testTwoParametersOfInterest_sharedOffset_profiledContourAreaIsTheClosedForm() throws {
+        let random = SeededRandom(seed: 4)
+        let n = 100
+        let x = Matrix<Double>(rows: n, columns: 2) { _, _ in random.normal(mean: 0, standardDeviation: 5.0.squareRoot()) }
+        let grid = try ParameterGrid(names: ["a", "b"], ranges: [-1.5...1.5, -1.5...1.5], counts: [61, 61])
+        let profile = try ProfileLikelihood.ml(estimator: SharedOffsetGaussian(s: 0.3), data: try ScanData.observed(x), grid: grid,
+                                               nuisance: ["nu"], nuisanceRanges: [-5...5])
+        let axes = try XCTUnwrap(grid.axes)
+        let paths = try ConfidenceRegion.contours(xs: axes[0].values, ys: axes[1].values, pValues: profile.scan.pValues, confidenceLevel: 0.68)
+        let c = -2 * log(0.32), v = 5.0 / Double(n)
+        let expected = Double.pi * c * (v * v + 2 * v * 0.09).squareRoot()
+        XCTAssertEqual(RegionSummary.area(paths), expected, accuracy: 0.02 * expected)
+    }
+}
