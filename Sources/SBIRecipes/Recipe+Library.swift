@@ -75,11 +75,11 @@ extension RecipeTheta {
 
 extension RecipeSample {
     /// The request for `SampleAugmenter`. With `nuisanceCount` simulator nuisance parameters ν after θ,
-    /// each θ specification is extended: where θ comes from a prior, ν is drawn flat over the
-    /// simulator's whole ν range, the range the profile likelihood searches (drawn from the N(0, 1)
-    /// constraint instead, ALICES rarely sees |ν| > 2.5 and its extrapolation there produced spurious
-    /// profile maxima at ν = ±5 on the gaussian model); at a single point (a ratio sample's reference θ1,
-    /// SALLY's θ_ref) ν = 0, the nominal simulator.
+    /// each θ specification is extended: where θ comes from a prior, ν is drawn as `nuisance` says,
+    /// by default flat over the simulator's whole ν range, the range the profile likelihood searches
+    /// (drawn from the N(0, 1) constraint instead, ALICES rarely sees |ν| > 2.5 and its extrapolation
+    /// there produced spurious profile maxima at ν = ±5 on the gaussian model); at a single point (a
+    /// ratio sample's reference θ1, SALLY's θ_ref) ν = 0, the nominal simulator.
     /// - Throws: `SBIError.data` for θ forms the augmenter does not take (see `RecipeTheta`), and for
     ///   `benchmarks` with nuisance parameters.
     public func augmentationRequest(morphing: RecipeMorphing?, nuisanceCount: Int = 0) throws -> AugmentationRequest {
@@ -87,7 +87,14 @@ extension RecipeSample {
             guard nuisanceCount > 0 else { return spec }
             switch spec {
             case .point(let p): return .point(p + [Double](repeating: 0, count: nuisanceCount))
-            case .prior(let terms): return .prior(terms + [ThetaSpecification.Prior](repeating: .flat(nil), count: nuisanceCount))
+            case .prior(let terms):
+                let draw: ThetaSpecification.Prior
+                switch nuisance ?? .flat {
+                case .flat: draw = .flat(nil)
+                case .constraint: draw = .gaussian(mean: 0, standardDeviation: 1)
+                case .nominal: draw = .flat(0...0)
+                }
+                return .prior(terms + [ThetaSpecification.Prior](repeating: draw, count: nuisanceCount))
             case .points, .benchmarks:
                 throw SBIError.data("with simulator nuisance parameters, θ must be one point or a prior", field: field)
             }

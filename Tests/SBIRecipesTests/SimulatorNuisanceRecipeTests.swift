@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import SBICore
 import SBIInference
+import SBISimulation
 @testable import SBIRecipes
 
 /// Recipes with a nuisance parameter of the simulator (gaussian's calibration offset): decoding,
@@ -76,6 +77,28 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
         guard case .prior(let terms) = request.theta0 else { return XCTFail("θ0 is not a prior: \(request.theta0)") }
         XCTAssertEqual(terms.count, 2)
         XCTAssertEqual(terms[1], .flat(nil), "ν flat over its whole range, where the profile searches")
+    }
+
+    /// `nuisance: constraint | nominal | flat` on a sample chooses how ν is drawn where θ comes from a prior:
+    /// the augmented θ0 column of ν is N(0, 1)-like, all 0, or spread over [−5, 5].
+    func testSampleNuisanceDraw_choosesTheDistributionOfNu() throws {
+        for (draw, check) in [("constraint", { (nu: [Double]) in nu.allSatisfy { abs($0) < 5 } && nu.contains { $0 != 0 } && nu.filter { abs($0) > 2.5 }.count < nu.count / 20 }),
+                              ("nominal", { (nu: [Double]) in nu.allSatisfy { $0 == 0 } }),
+                              ("flat", { (nu: [Double]) in nu.filter { abs($0) > 2.5 }.count > nu.count / 4 })] as [(String, ([Double]) -> Bool)] {
+            let text = Self.text(events: 2000).replacingOccurrences(of: "    theta0: {prior: flat}\n", with: "    theta0: {prior: flat}\n    nuisance: \(draw)\n")
+            let recipe = try RecipeLoader.parse(text, file: "r.yaml")
+            let sample = try XCTUnwrap(recipe.sample(named: "train"))
+            XCTAssertEqual(sample.nuisance?.rawValue, draw)
+            let request = try sample.augmentationRequest(morphing: nil, nuisanceCount: 1)
+            let augmented = try SampleAugmenter(simulator: try recipe.simulator.make()).augment(request)
+            let theta0 = try XCTUnwrap(augmented.splits.first?.array("theta0"))
+            let nu = (0..<theta0.rows).map { Double(theta0[$0, 1]) }
+            XCTAssertTrue(check(nu), "\(draw): ν from \(nu.min() ?? 0) to \(nu.max() ?? 0)")
+        }
+        let plain = problems(Self.text().replacingOccurrences(of: "  options: {calibration_offset: 0.3}\n", with: "")
+            .replacingOccurrences(of: "nuisance:\n  - {name: nu, kind: simulator}", with: "")
+            .replacingOccurrences(of: "    theta0: {prior: flat}\n", with: "    theta0: {prior: flat}\n    nuisance: constraint\n"))
+        XCTAssertTrue(plain.contains { $0.contains("samples[1].nuisance: the simulator has no nuisance parameters to draw") }, "\(plain)")
     }
 
     /// Each mistake is named with its line and what was expected.

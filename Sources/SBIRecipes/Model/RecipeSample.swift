@@ -27,6 +27,20 @@ public struct RecipeSample: Codable, Sendable, Equatable {
     public var priorPoints: Int?
     /// Seed of every draw (default: recipe seed + 1 + index of the sample).
     public var seed: UInt64
+    /// How the simulator's nuisance parameters are drawn where θ comes from a prior (nil: `flat`).
+    public var nuisance: RecipeNuisanceDraw? = nil
+}
+
+/// How a sample draws the simulator's nuisance parameters ν where θ comes from a prior (at a
+/// single θ point, ν is always 0). MadMiner's sampling offers the nominal value or draws from the
+/// constraint; `flat` covers the whole range the profile likelihood searches.
+public enum RecipeNuisanceDraw: String, RecipeChoice {
+    /// ν flat over the simulator's range (default).
+    case flat
+    /// ν ~ N(0, 1), the constraint (redrawn outside the range).
+    case constraint
+    /// ν = 0: the nominal simulator.
+    case nominal
 }
 
 /// Where the parameter points of a sample come from.

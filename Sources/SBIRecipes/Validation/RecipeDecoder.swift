@@ -310,7 +310,7 @@ final class RecipeDecoder {
         guard let list = reader.list(node, "samples") else { return nil }
         var out: [RecipeSample] = []
         var seen: [String: Int] = [:]
-        let keys = ["name", "kind", "theta", "theta0", "theta1", "events", "validation_split", "test_split", "prior_points", "seed"]
+        let keys = ["name", "kind", "theta", "theta0", "theta1", "events", "validation_split", "test_split", "prior_points", "seed", "nuisance"]
         for (i, item) in list.enumerated() {
             let path = "samples[\(i)]"
             guard let m = reader.mapping(item, path, keys: keys, required: ["name", "kind", "events"]) else { continue }
@@ -370,9 +370,19 @@ final class RecipeDecoder {
                 }
             }
             let sampleSeed = m["seed"].flatMap { reader.seed($0, path + ".seed") } ?? seed &+ 1 &+ UInt64(i)
+            var nuisanceDraw: RecipeNuisanceDraw?
+            if let n = m["nuisance"] {
+                guard !simulatorNuisanceNames.isEmpty else {
+                    reader.report(n, path + ".nuisance", "the simulator has no nuisance parameters to draw")
+                    continue
+                }
+                guard let draw = reader.choice(n, path + ".nuisance", RecipeNuisanceDraw.self) else { continue }
+                nuisanceDraw = draw
+            }
             guard let name, let theta0, let events, kind != .ratio || theta1 != nil else { continue }
             out.append(RecipeSample(name: name, kind: kind, theta0: theta0, theta1: theta1, events: events,
-                                    validationSplit: validation, testSplit: test, priorPoints: priorPoints, seed: sampleSeed))
+                                    validationSplit: validation, testSplit: test, priorPoints: priorPoints, seed: sampleSeed,
+                                    nuisance: nuisanceDraw))
         }
         return out
     }
