@@ -19,7 +19,8 @@ extension FisherInformation {
     ///   - sample: the events and their benchmark weights; `morpher` spans its benchmarks.
     ///   - nuisance: the per-event nuisance morphing (nil: θ only).
     /// - Throws: `SBIError.data` naming `theta`, `nu` or `luminosity` for bad values, or
-    ///   `events` when `nuisance` describes a different number of events.
+    ///   `events` when `nuisance` describes a different number of events; `SBIError.numerical`
+    ///   when no event has a positive weight.
     /// [1] J. Brehmer, K. Cranmer, F. Kling, T. Plehn, arXiv:1612.05261 §2 (Fisher information of
     ///     weighted events); [2] arXiv:1907.10621 §3 (nuisance parameters in MadMiner).
     public static func weightedEvents(_ sample: WeightedEventSample, morpher: Morpher, nuisance: NuisanceMorphing?,
@@ -53,6 +54,9 @@ extension FisherInformation {
             for i in 0..<nt { g[kept, i] = f * baseGradients[e, i] * s }
             if let nuGradients { for k in 0..<nk { g[kept, nt + k] = w * nuGradients[e, k] * s } }
             kept += 1
+        }
+        guard kept > 0 else {
+            throw SBIError.numerical("no event has a positive weight at θ = \(theta), ν = \(nu); the information is undefined", field: "events")
         }
         let rows = Matrix<Double>(rows: kept, columns: nt + nk) { r, c in g[r, c] }
         var m = Matrix<Double>.product(rows, transposeA: true, rows)

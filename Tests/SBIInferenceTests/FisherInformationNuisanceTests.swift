@@ -49,5 +49,16 @@ final class FisherInformationNuisanceTests: XCTestCase {
         XCTAssertEqual(info.matrix[0, 0], 10 * (1 / 1.5 + 1 / 1.5), accuracy: 1e-12)
         XCTAssertThrowsError(try FisherInformation.weightedEvents(sample, morpher: morpher, nuisance: nil, at: [0.5], luminosity: 0))
         XCTAssertThrowsError(try info.addingGaussianConstraints(on: ["nu"]))
+        // At θ = 2 the first event's weight is 3 (gradient 1), the second's 0: only the first counts, 1²/3.
+        XCTAssertEqual(try FisherInformation.weightedEvents(sample, morpher: morpher, nuisance: nil, at: [2], luminosity: 1).matrix[0, 0], 1 / 3,
+                       accuracy: 1e-12, "only the event of positive weight counts")
+        let empty = try WeightedEventSample(observables: Matrix(rows: 1, columns: 1, storage: [0]),
+                                            benchmarkWeights: Matrix(rows: 1, columns: 2, storage: [1, 0.5]),
+                                            parameterNames: ["theta"], benchmarkNames: ["b0", "b1"],
+                                            benchmarks: Matrix(rows: 2, columns: 1, storage: [0, 1]), observableNames: ["x"])
+        // w(θ) = 1 − θ/2 is negative at θ = 3.
+        XCTAssertThrowsError(try FisherInformation.weightedEvents(empty, morpher: morpher, nuisance: nil, at: [3], luminosity: 1)) {
+            XCTAssertTrue("\($0)".contains("no event has a positive weight"), "\($0)")
+        }
     }
 }
