@@ -184,7 +184,7 @@ public struct MadMinerFile: Sendable {
         }
         referenceBenchmark = reference
         for group in ["nuisance_parameters", "systematics", "finite_differences"] where h5.exists(group) {
-            warnings.append("\(path): ignored /\(group) (nuisance parameters and systematics are not supported)")
+            warnings.append("\(path): ignored /\(group) (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)")
         }
 
         // Morphing.

@@ -98,8 +98,8 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
         let r = try run(["import-madminer", copy, "--out", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stderr, """
-        sbi import-madminer: warning: \(copy): ignored /nuisance_parameters (nuisance parameters and systematics are not supported)
-        sbi import-madminer: warning: \(copy): ignored /systematics (nuisance parameters and systematics are not supported)
+        sbi import-madminer: warning: \(copy): ignored /nuisance_parameters (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)
+        sbi import-madminer: warning: \(copy): ignored /systematics (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)
 
         """)
         XCTAssertEqual(try WeightedEventSample.read(folder: out).count, 5821)
@@ -132,8 +132,8 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
         let r = try run(["fit", "recipe.yaml", "--quiet"], in: folder.path)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stderr, """
-        sbi fit: warning: \(copy): ignored /nuisance_parameters (nuisance parameters and systematics are not supported)
-        sbi fit: warning: \(copy): ignored /systematics (nuisance parameters and systematics are not supported)
+        sbi fit: warning: \(copy): ignored /nuisance_parameters (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)
+        sbi fit: warning: \(copy): ignored /systematics (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)
 
         """)
     }
