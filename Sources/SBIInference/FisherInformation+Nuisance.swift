@@ -44,21 +44,20 @@ extension FisherInformation {
         let baseGradients = morpher.eventWeightGradients(benchmarkWeights: sample.benchmarkWeights, at: theta)
         let logFactors = try nuisance?.logFactors(at: nu) ?? [Double](repeating: 0, count: n)
         let nuGradients = try nuisance?.logFactorGradients(at: nu)
-        // Rows g_e/√w_e of the kept events; I = L Gᵀ G.
-        var kept = 0
-        var g = Matrix<Double>(rows: n, columns: nt + nk)
+        // Rows ∇w_e/√w_e of the kept events, back to back; I = L Gᵀ G.
+        var storage: [Double] = []
+        storage.reserveCapacity(n * (nt + nk))
         for e in 0..<n {
             let f = exp(logFactors[e]), w = base[e] * f
             guard w > 0, w.isFinite else { continue }
             let s = 1 / w.squareRoot()
-            for i in 0..<nt { g[kept, i] = f * baseGradients[e, i] * s }
-            if let nuGradients { for k in 0..<nk { g[kept, nt + k] = w * nuGradients[e, k] * s } }
-            kept += 1
+            for i in 0..<nt { storage.append(f * baseGradients[e, i] * s) }
+            if let nuGradients { for k in 0..<nk { storage.append(w * nuGradients[e, k] * s) } }
         }
-        guard kept > 0 else {
+        guard !storage.isEmpty else {
             throw SBIError.numerical("no event has a positive weight at θ = \(theta), ν = \(nu); the information is undefined", field: "events")
         }
-        let rows = Matrix<Double>(rows: kept, columns: nt + nk) { r, c in g[r, c] }
+        let rows = Matrix<Double>(rows: storage.count / (nt + nk), columns: nt + nk, storage: storage)
         var m = Matrix<Double>.product(rows, transposeA: true, rows)
         m.scale(by: luminosity)
         return FisherInformation(names: sample.parameterNames + (nuisance?.names ?? []), matrix: m)

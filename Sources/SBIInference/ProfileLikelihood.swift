@@ -105,7 +105,7 @@ public enum ProfileLikelihood {
         var hat = Matrix<Double>(rows: grid.count, columns: nk)
         var evaluations = 0
         var nu = nuisanceRanges.map { min($0.upperBound, max($0.lowerBound, 0)) }
-        let simplex = nk > 1 ? try NuisanceSimplex(ranges: nuisanceRanges) : nil
+        let simplex = nk > 1 ? NuisanceSimplex(ranges: nuisanceRanges) : nil
         for j in 0..<grid.count {
             let theta = grid.point(j)
             let best: (nu: [Double], value: Double)
@@ -177,7 +177,7 @@ public enum ProfileLikelihood {
                                 field: "nuisance")
         }
         let nt = grid.parameterCount
-        try grid.validate(against: ParameterSpace(names: Array(space.names[..<nt]), ranges: Array(space.ranges[..<nt])))
+        try grid.validate(against: space.leading(nt))
         let reference = grid.point(0) + [Double](repeating: 0, count: nuisance.count)
         let estimator = try ExactLogRatio(simulator: simulator, reference: reference)
         return try ml(estimator: estimator, data: data, grid: grid, nuisance: nuisance,
@@ -193,7 +193,7 @@ final class NuisanceSimplex {
     private var function: (([Double]) throws -> Double)?
     private var error: Error?
 
-    init(ranges: [ClosedRange<Double>]) throws {
+    init(ranges: [ClosedRange<Double>]) {
         self.ranges = ranges
         GSL.prepare()
     }

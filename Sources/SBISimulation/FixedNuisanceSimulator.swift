@@ -31,11 +31,7 @@ public struct FixedNuisanceSimulator: Simulator {
     }
 
     public var name: String { base.name }
-    public var parameterSpace: ParameterSpace {
-        let s = base.parameterSpace, k = s.count - nuisance.count
-        return ParameterSpace(names: Array(s.names[..<k]), ranges: Array(s.ranges[..<k]), units: Array(s.units[..<k]),
-                              latexLabels: Array(s.latexLabels[..<k]))
-    }
+    public var parameterSpace: ParameterSpace { base.parameterSpace.leading(base.parameterSpace.count - nuisance.count) }
     public var observableNames: [String] { base.observableNames }
     public var latentNames: [String] { base.latentNames }
 

@@ -25,6 +25,14 @@ public struct ParameterSpace: Sendable, Equatable {
     /// Number of parameters.
     public var count: Int { names.count }
 
+    /// The first `count` parameters, e.g. the parameters of interest before a simulator's nuisance parameters.
+    /// - Precondition: 0 ≤ `count` ≤ `self.count`.
+    public func leading(_ count: Int) -> ParameterSpace {
+        precondition((0...self.count).contains(count), "ParameterSpace.leading: \(count) of \(self.count) parameters")
+        return ParameterSpace(names: Array(names[..<count]), ranges: Array(ranges[..<count]), units: Array(units[..<count]),
+                              latexLabels: Array(latexLabels[..<count]))
+    }
+
     /// Checks that `theta` has one finite value per parameter, inside its range.
     /// - Throws: `SBIError.data` naming `field` (e.g. `--theta`) and the offending parameter.
     public func validate(_ theta: [Double], field: String = "theta") throws {

@@ -14,14 +14,7 @@ final class RecipeMemoryTests: XCTestCase {
             precondition(text.contains(old), "the base recipe has no \"\(old)\"")
             text = text.replacingOccurrences(of: old, with: new)
         }
-        do {
-            _ = try RecipeLoader.parse(text, file: "recipe.yaml", folder: NSTemporaryDirectory(), memoryLimit: Self.limit)
-            return []
-        } catch let errors as RecipeErrors {
-            return errors.errors.map(\.description)
-        } catch {
-            return ["unexpected \(error)"]
-        }
+        return recipeProblems(text, folder: NSTemporaryDirectory(), memoryLimit: Self.limit)
     }
 
     /// wbf-higgs, the largest: 500 000 ratio events × 8·(2 + 8 + 2) = 48 MB and a pool of

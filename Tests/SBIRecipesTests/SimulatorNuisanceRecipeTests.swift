@@ -56,16 +56,7 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
         """
     }
 
-    private func problems(_ text: String) -> [String] {
-        do {
-            _ = try RecipeLoader.parse(text, file: "r.yaml")
-            return []
-        } catch let errors as RecipeErrors {
-            return errors.errors.map(\.description)
-        } catch {
-            return ["\(error)"]
-        }
-    }
+    private func problems(_ text: String) -> [String] { recipeProblems(text, file: "r.yaml") }
 
     func testRecipe_decodesTheKnobAndItsNuisanceParameter() throws {
         let recipe = try RecipeLoader.parse(Self.text(), file: "r.yaml")

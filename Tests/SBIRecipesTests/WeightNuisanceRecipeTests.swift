@@ -84,10 +84,7 @@ final class WeightNuisanceRecipeTests: XCTestCase {
         let dir = try LHEWriterForTests.temporaryDirectory(self).path
         _ = try Self.writeLHE(dir + "/run.lhe", n: 10)
         func problems(_ nuisance: String, _ edit: (String) -> String = { $0 }) -> String {
-            do {
-                _ = try RecipeLoader.parse(edit(Self.recipe(nuisance: nuisance)), file: "r.yaml", folder: dir)
-                return ""
-            } catch { return "\(error)" }
+            recipeProblems(edit(Self.recipe(nuisance: nuisance)), file: "r.yaml", folder: dir).joined(separator: "\n")
         }
         XCTAssertTrue(problems("nuisance:\n  - {name: mu, kind: weights, up: nope}").contains("nuisance[0].up: weight id 'nope' is not declared"))
         XCTAssertTrue(problems("nuisance:\n  - {name: pdf, kind: weights, group: CT18}").contains("nuisance[0].group: no weight group named \"CT18\""))

@@ -131,10 +131,14 @@ extension FitPipeline {
         case .observed(let file):
             data = try ScanData.observed(try readObserved(file.resolvedPath, observables: sim.observableNames.count))
         }
-        // Histogram modes are not profiled: with simulator nuisance parameters they run on the nominal simulator (ν = 0).
+        // Every mode's θ-only likelihood runs on the nominal model (ν = 0; without simulator nuisance parameters, the model
+        // itself) and is named `<name>_fixed_nuisance` when there are nuisance parameters, which each mode also profiles.
         let nominalSim: any Simulator = try (sim as? any NuisanceSimulator).flatMap { nuisance.isEmpty ? nil : try FixedNuisanceSimulator($0, nuisance: nominal) } ?? sim
-        let histogramSuffix = nuisance.isEmpty ? "" : Self.fixedNuisanceSuffix
+        let fixedSuffix = nuisance.isEmpty ? "" : Self.fixedNuisanceSuffix
         let nominalData = data.restrictingControlVariate(toLeading: grid.parameterCount)
+        let nominalRatio = { (e: any LogRatioEstimator) throws -> any LogRatioEstimator in
+            nuisance.isEmpty ? e : try FixedNuisanceRatio(e, nuisance: nominal)
+        }
         let selected = Set(inference.estimators)
         var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
         let progress = ProgressReporter(stage: "limits", total: inference.modes.count, unit: "modes")
@@ -145,15 +149,13 @@ extension FitPipeline {
                 guard let exact = sim as? any ExactLikelihoodSimulator else {
                     throw SBIError.data("simulator \(sim.name) has no exact likelihood", field: "inference.modes")
                 }
-                if nuisance.isEmpty {
-                    results.append(("truth", "truth", try LikelihoodScan.truth(simulator: exact, data: data, grid: grid, rate: rate)))
-                } else {
+                if !nuisance.isEmpty {
                     results.append(("truth", "truth", try ProfileLikelihood.truth(simulator: exact, data: data, grid: grid, nuisance: nuisance,
                                                                                   rate: rate).scan))
-                    let fixed = try FixedNuisanceRatio(try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal), nuisance: nominal)
-                    results.append(("truth" + Self.fixedNuisanceSuffix, "truth",
-                                    try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
                 }
+                try grid.validate(against: nominalSim.parameterSpace)
+                let fixed = try nominalRatio(try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal))
+                results.append(("truth" + fixedSuffix, "truth", try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
             case .rate:
                 guard let rate else { throw SBIError.data("mode rate needs a simulator with a cross section", field: "inference.modes") }
                 results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid)))
@@ -164,16 +166,13 @@ extension FitPipeline {
                     let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
                                                                           : try ParameterizedRatioEstimator.load(from: folder)
                     fisherSources.append(.ratio(name: e.name, estimator: estimator))
-                    if nuisance.isEmpty {
-                        results.append((e.name, "ml", try LikelihoodScan.ml(estimator: estimator, data: data, grid: grid, rate: rate)))
-                    } else {
+                    if !nuisance.isEmpty {
                         let ranges = Array(sim.parameterSpace.ranges.suffix(nuisance.count))
                         results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: nuisance,
                                                                               nuisanceRanges: ranges, rate: rate).scan))
-                        results.append((e.name + Self.fixedNuisanceSuffix, "ml",
-                                        try LikelihoodScan.ml(estimator: try FixedNuisanceRatio(estimator, nuisance: nominal), data: nominalData, grid: grid,
-                                                              rate: rate)))
                     }
+                    results.append((e.name + fixedSuffix, "ml",
+                                    try LikelihoodScan.ml(estimator: try nominalRatio(estimator), data: nominalData, grid: grid, rate: rate)))
                 }
             case .histogram:
                 let names = sim.observableNames
@@ -181,20 +180,16 @@ extension FitPipeline {
                 let bins = inference.histogram?.bins ?? 20
                 let features = HistogramFeatures.observables(Array(columns.prefix(2)))
                 let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x), bins: Array(repeating: bins, count: min(columns.count, 2)))
-                if nuisance.isEmpty {
+                if !nuisance.isEmpty {
+                    let reference = thetaTrue.map { $0 + nominal }
                     let likelihood = HistogramLikelihood(histogram: histogram, features: features,
-                                                         expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue))
-                    results.append(("histogram", "histogram", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
-                } else {
-                    let likelihood = HistogramLikelihood(histogram: histogram, features: features,
-                                                         expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue.map { $0 + nominal }, nuisance: nominal))
+                                                         expectation: try expectation(sim, grid: grid, thetaTrue: reference, nuisance: nominal))
                     results.append(("histogram", "histogram", try profiledHistogramScan(likelihood, sim: sim, data: data, grid: grid, rate: rate,
-                                                                                        asimovTheta: thetaTrue.map { $0 + nominal })))
-                    let fixed = HistogramLikelihood(histogram: histogram, features: features,
-                                                    expectation: try expectation(nominalSim, grid: grid, thetaTrue: thetaTrue))
-                    results.append(("histogram" + histogramSuffix, "histogram",
-                                    try fixed.scan(data: nominalData, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                                                                                        asimovTheta: reference)))
                 }
+                let fixed = HistogramLikelihood(histogram: histogram, features: features,
+                                                expectation: try expectation(nominalSim, grid: grid, thetaTrue: thetaTrue))
+                results.append(("histogram" + fixedSuffix, "histogram", try fixed.scan(data: nominalData, grid: grid, rate: rate, asimovTheta: thetaTrue)))
                 fisherSources.append(.histogram(name: "histogram", histogram: histogram, features: features))
             case .sally:
                 for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
@@ -204,7 +199,7 @@ extension FitPipeline {
                         results.append((e.name, "sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
                                                                               thetaTrue: thetaTrue, nuisance: nominal)))
                     }
-                    results.append((e.name + histogramSuffix, "sally",
+                    results.append((e.name + fixedSuffix, "sally",
                                     try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                     // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
                     let reference = recipe.samples.first { $0.name == e.sample }?.theta0.singlePoint
@@ -225,7 +220,7 @@ extension FitPipeline {
                         results.append((e.name + "_ideal", "ideal_sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
                                                                                                thetaTrue: thetaTrue, nuisance: nominal)))
                     }
-                    results.append((e.name + "_ideal" + histogramSuffix, "ideal_sally",
+                    results.append((e.name + "_ideal" + fixedSuffix, "ideal_sally",
                                     try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                     if let thetaTrue, Self.samePoint(reference, thetaTrue) {
                         fisherSources.append(.score(name: e.name + "_ideal", estimator: score))

@@ -180,9 +180,7 @@ final class RecipeDecoder {
             simulatorChoice = choice
             let space = simulator.parameterSpace
             simulatorNuisanceNames = (simulator as? any NuisanceSimulator)?.nuisanceNames ?? []
-            let k = space.count - simulatorNuisanceNames.count
-            simulatorSpace = ParameterSpace(names: Array(space.names[..<k]), ranges: Array(space.ranges[..<k]),
-                                            units: Array(space.units[..<k]), latexLabels: Array(space.latexLabels[..<k]))
+            simulatorSpace = space.leading(space.count - simulatorNuisanceNames.count)
             observableNames = simulator.observableNames
             latentCount = simulator.latentNames.count
             if let weighted = simulator as? any WeightedSimulator {
