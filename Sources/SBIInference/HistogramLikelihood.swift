@@ -9,6 +9,10 @@ public enum HistogramFeatures {
     case observables([Int])
     /// t̂(x|θ_ref) from a SALLY-type estimator (1 or 2 parameters).
     case score(any ScoreEstimator)
+    /// The first `count` components of t̂(x): the parameters of interest of a score estimated over
+    /// (θ, ν), whose ν components a histogram likelihood profiled over ν does not need (its
+    /// expectations carry the ν dependence).
+    case leadingScore(any ScoreEstimator, count: Int)
 
     /// Features of `x` `[nEvents, nObservables]` → `[nEvents, nAxes]`.
     /// - Throws: `SBIError.data` naming `observables` or `model` on a count mismatch.
@@ -24,6 +28,12 @@ public enum HistogramFeatures {
                 throw SBIError.data("the model expects \(estimator.observableCount) observables, the data have \(x.columns)", field: "model")
             }
             return try estimator.score(x: x)
+        case .leadingScore(let estimator, let count):
+            guard (1...estimator.parameterCount).contains(count) else {
+                throw SBIError.data("\(count) leading score components of a model with \(estimator.parameterCount)", field: "model")
+            }
+            let t = try HistogramFeatures.score(estimator).evaluate(x)
+            return count == t.columns ? t : Matrix(rows: t.rows, columns: count) { i, a in t[i, a] }
         }
     }
 }

@@ -45,7 +45,9 @@ extension RecipeSimulator {
         switch name {
         case .gaussian: return try calibrationOffset.map { try GaussianSimulator(calibrationOffset: $0) } ?? GaussianSimulator()
         case .wbfHiggs:
-            return WBFHiggsSimulator(luminosityInversePicobarn: luminosityInversePicobarn ?? WBFHiggsSimulator.defaultLuminosityInversePicobarn)
+            let luminosity = luminosityInversePicobarn ?? WBFHiggsSimulator.defaultLuminosityInversePicobarn
+            if let jetEnergyScale { return try WBFHiggsJetEnergyScaleSimulator(relativeScale: jetEnergyScale, luminosityInversePicobarn: luminosity) }
+            return WBFHiggsSimulator(luminosityInversePicobarn: luminosity)
         case .drellYan:
             let o = drellYan ?? DrellYanOptions()
             return try DrellYanSimulator(nominalSqrtS: o.sqrtS, beamSpread: o.beamSpread,

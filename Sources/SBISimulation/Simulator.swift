@@ -145,7 +145,14 @@ extension ExactLikelihoodSimulator {
 /// w(z|θ) = Σ_c α_c(θ) W_c(z),   α_c(θ) = Π_i θ_i^{k_ci}
 /// ```
 /// with the monomials `k_c` allowed by `morphingMaxPowers` and `morphingMaxOverallPower`.
-public protocol WeightedSimulator: Simulator {
+/// A simulator whose total cross section σ(θ) is known exactly, so that limits can add the
+/// Poisson term of the expected event count σ(θ)·L (the extended likelihood).
+public protocol CrossSectionSimulator: Simulator {
+    /// The exact total cross section σ(θ) in pb.
+    func crossSection(at theta: [Double]) throws -> Double
+}
+
+public protocol WeightedSimulator: CrossSectionSimulator {
     /// Highest power of each parameter in w(z|θ).
     var morphingMaxPowers: [Int] { get }
     /// Highest total power (sum over parameters) in w(z|θ).
@@ -154,6 +161,4 @@ public protocol WeightedSimulator: Simulator {
     func simulateWeighted(proposalAt theta: [Double], count: Int, random: SeededRandom) throws -> EventBatch
     /// w(z|θ) for every row of `latent`, same units as `crossSection` (pb).
     func weights(latent: Matrix<Double>, at theta: [Double]) throws -> [Double]
-    /// The exact total cross section σ(θ) in pb.
-    func crossSection(at theta: [Double]) throws -> Double
 }

@@ -108,6 +108,41 @@ final class SimulatorNuisanceRecipeTests: XCTestCase {
         XCTAssertTrue(plain.contains { $0.contains("\"nu\" is not a nuisance parameter of the simulator; it has none") }, "\(plain)")
     }
 
+    /// wbf-higgs with `jet_energy_scale`: the knob gives the nuisance parameter `jes` (σ unchanged, so the
+    /// rate term stays); an out-of-range scale and a morphing section (event weights cannot follow a
+    /// p_T that moves with ν) are refused with their lines.
+    func testWBFHiggsJetEnergyScale_decodes_andRefusesOutOfRangeScaleAndMorphing() throws {
+        let text = """
+        version: 1
+        parameters:
+          - {name: fW, range: [-1, 1]}
+          - {name: fWW, range: [-1, 1]}
+        simulator:
+          name: wbf-higgs
+          options: {jet_energy_scale: 0.05}
+        nuisance:
+          - {name: jes, kind: simulator}
+        samples:
+          - {name: local, kind: local, theta: {point: [0, 0]}, events: 1000}
+        estimators:
+          - {name: sally, method: sally, sample: local}
+        inference:
+          modes: [truth, sally]
+          theta_true: [0, 0]
+          grid: {points: [5, 5]}
+        """
+        let recipe = try RecipeLoader.parse(text, file: "r.yaml")
+        XCTAssertEqual(recipe.simulator.jetEnergyScale, 0.05)
+        XCTAssertEqual(recipe.modelParameterNames, ["fW", "fWW", "jes"])
+        let simulator = try XCTUnwrap(try recipe.simulator.make() as? WBFHiggsJetEnergyScaleSimulator)
+        XCTAssertEqual(simulator.relativeScale, 0.05)
+        let tooLarge = problems(text.replacingOccurrences(of: "jet_energy_scale: 0.05", with: "jet_energy_scale: 0.5"))
+        XCTAssertTrue(tooLarge.contains { $0.contains("r.yaml:7:") && $0.contains("simulator.options.jet_energy_scale") && $0.contains("[0, 0.1]") },
+                      "\(tooLarge)")
+        let morphing = problems(text + "\nmorphing: {basis: optimized}\n")
+        XCTAssertTrue(morphing.contains { $0.contains("morphing") && $0.contains("jet energy scale") }, "\(morphing)")
+    }
+
     /// `sbi fit` profiles ν (truth, ALICES and SALLY's histogram): the exact profile's 68 % interval is θ̂ ± √((5/N + s²)·χ²₁(0.68)) = ±0.3721 (N = 100,
     /// s = 0.3; χ²₁ quantile 0.988946), the fixed-ν one ±√(0.05·0.988946) = ±0.2224, to 1 % (the Asimov
     /// data's score control variate makes the exact log L a parabola of curvature N/5; what is left is

@@ -68,7 +68,7 @@ enum LimitsCommand {
                 guard let l = Double(text), l.isFinite, l > 0 else {
                     throw SBIError.usage("option '--luminosity' expects a positive number (pb^-1), got '\(text)'")
                 }
-                guard let weighted = simulator as? any WeightedSimulator else {
+                guard let weighted = simulator as? any CrossSectionSimulator else {
                     throw SBIError.usage("simulator \(simulator.name) has no cross section; use --events", field: "--luminosity")
                 }
                 rate = EventRate(luminosityInversePicobarn: l) { try weighted.crossSection(at: $0) }

@@ -3,7 +3,8 @@
 /// ```
 /// gaussian    calibration_offset [none]: x → x + s·ν with a nuisance parameter ν (`nu`)
 /// drell-yan   sqrt_s [GeV, m_Z], beam_spread [GeV, 1], cos_theta_resolution [0.05], energy_resolution [GeV, 0.5]
-/// wbf-higgs   (no options; the rate follows inference.luminosity_inverse_femtobarn)
+/// wbf-higgs   jet_energy_scale [none]: measured p_T,j1 → (1 + s·ν)·p_T,j1 with a nuisance parameter ν (`jes`);
+///             the rate follows inference.luminosity_inverse_femtobarn
 /// ```
 /// or real events instead of a built-in (`events`, see `RecipeEvents`): LHE files or one
 /// weighted events folder (`sbi events convert`, `sbi import-madminer`).
@@ -14,6 +15,8 @@ public struct RecipeSimulator: Codable, Sendable, Equatable {
     public var drellYan: DrellYanOptions?
     /// `gaussian`'s calibration offset s (nil: none, the one-parameter model).
     public var calibrationOffset: Double? = nil
+    /// `wbf-higgs`'s relative jet energy scale s (nil: none, the two-parameter model).
+    public var jetEnergyScale: Double? = nil
     /// Real events (nil for a built-in simulator).
     public var events: RecipeEvents?
 

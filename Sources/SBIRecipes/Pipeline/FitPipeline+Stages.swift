@@ -106,11 +106,16 @@ extension FitPipeline {
         let inference = recipe.inference
         let space = recipe.parameterSpace
         let grid = try inference.parameterGrid(names: recipe.parameterNames)
+        // Simulator nuisance parameters ν: the data are made at ν = 0, and truth and ml are profiled over ν.
+        let nuisance = recipe.simulatorNuisanceNames
+        let nominal = [Double](repeating: 0, count: nuisance.count)
         var rate: EventRate?
-        if inference.includeRate, let weighted = sim as? any WeightedSimulator {
+        if inference.includeRate, let weighted = sim as? any CrossSectionSimulator {
             var lumi = inference.luminosityInversePicobarn
             if lumi == nil, recipe.simulator.name == .wbfHiggs { lumi = WBFHiggsSimulator.defaultLuminosityInversePicobarn }
-            if let lumi { rate = EventRate(luminosityInversePicobarn: lumi) { try weighted.crossSection(at: $0) } }
+            // θ-only scans ask for σ(θ) at ν = 0, profiled ones for σ(θ, ν).
+            let full = sim.parameterSpace.count
+            if let lumi { rate = EventRate(luminosityInversePicobarn: lumi) { try weighted.crossSection(at: $0.count < full ? $0 + nominal : $0) } }
         }
         let norms = (recipe.nuisance ?? []).filter { $0.kind == .norm }.compactMap(\.uncertainty)
         if !norms.isEmpty { rate?.normalizationLogWidth = ProfiledNormalization.combinedLogWidth(relativeUncertainties: norms) }
@@ -118,9 +123,6 @@ extension FitPipeline {
         var thetaTrue: [Double]?
         var asimovEvents = 0.0
         var fisherSources: [FitFisherSource] = []
-        // Simulator nuisance parameters ν: the data are made at ν = 0, and truth and ml are profiled over ν.
-        let nuisance = recipe.simulatorNuisanceNames
-        let nominal = [Double](repeating: 0, count: nuisance.count)
         switch inference.data {
         case .asimov(let theta):
             thetaTrue = theta
@@ -282,14 +284,18 @@ extension FitPipeline {
 
     /// `sally` and `ideal_sally`: log L of a histogram of `score`'s values, adaptive bins
     /// (`inference.histogram.bins` per axis, default 20) from the data's scores. With `nuisance` (the
-    /// nominal ν of a simulator with nuisance parameters) the expectations come from the full model and
-    /// the likelihood is profiled over ν.
+    /// nominal ν of a simulator with nuisance parameters) the histogram holds the score's θ components,
+    /// the expectations come from the full model and the likelihood is profiled over ν.
     func scoreHistogramScan(_ score: any ScoreEstimator, sim: any Simulator, data: ScanData, grid: ParameterGrid,
                             rate: EventRate?, thetaTrue: [Double]?, nuisance: [Double] = []) throws -> LikelihoodScanResult {
-        guard score.parameterCount <= 2 else { throw SBIError.data("sally histograms take at most 2 score components", field: "inference.modes") }
-        let features = HistogramFeatures.score(score)
+        // The histogram holds the score's θ components; the ν components' information enters through the profiled expectations.
+        let components = grid.parameterCount
+        guard components <= 2, score.parameterCount >= components else {
+            throw SBIError.data("sally histograms take at most 2 score components (the parameters of interest)", field: "inference.modes")
+        }
+        let features = components == score.parameterCount ? HistogramFeatures.score(score) : .leadingScore(score, count: components)
         let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x),
-                                               bins: Array(repeating: recipe.inference.histogram?.bins ?? 20, count: score.parameterCount))
+                                               bins: Array(repeating: recipe.inference.histogram?.bins ?? 20, count: components))
         let reference = thetaTrue.map { $0 + nuisance }
         let likelihood = HistogramLikelihood(histogram: histogram, features: features,
                                              expectation: try expectation(sim, grid: grid, thetaTrue: reference, nuisance: nuisance))

@@ -369,7 +369,7 @@ extension RecipeDecoder {
                     continue
                 }
                 guard simulatorNuisanceNames.contains(name) else {
-                    let known = simulatorNuisanceNames.isEmpty ? "it has none (gaussian has nu with options: {calibration_offset: s})"
+                    let known = simulatorNuisanceNames.isEmpty ? "it has none (gaussian has nu with options: {calibration_offset: s}, wbf-higgs has jes with options: {jet_energy_scale: s})"
                                                                : "it has \(simulatorNuisanceNames.joined(separator: ", "))"
                     reader.report(nameNode, path + ".name", "\"\(name)\" is not a nuisance parameter of the simulator; \(known)")
                     continue

@@ -29,6 +29,8 @@ final class RecipeDecoder {
     var simulatorNuisanceNames: [String] = []
     var observableNames: [String] = []
     var morphingComponentCount: Int?
+    /// Whether the configured built-in simulator gives weighted events (false for wbf-higgs with a jet energy scale).
+    var simulatorIsWeighted = true
     /// Latent variables per event of a built-in simulator (0 for real events).
     var latentCount = 0
     /// Memory the recipe may use, in bytes (`MemoryBudget.usableBytes` unless a test sets less).
@@ -134,11 +136,16 @@ final class RecipeDecoder {
                 simulator = try? GaussianSimulator(calibrationOffset: offset)
             }
         case .wbfHiggs:
-            if let options = m["options"], !options.isNull, options.entries?.isEmpty != true {
-                reader.report(options, "simulator.options", "the \(choice.rawValue) simulator takes no options")
-                return nil
-            }
             simulator = WBFHiggsSimulator()
+            if let optionsNode = m["options"], let opts = reader.mapping(optionsNode, "simulator.options", keys: ["jet_energy_scale"]),
+               let n = opts["jet_energy_scale"] {
+                let largest = WBFHiggsJetEnergyScaleSimulator.maximumScale
+                guard let scale = reader.number(n, "simulator.options.jet_energy_scale",
+                                                "a relative uncertainty in [0, \(largest)] (measured p_T × (1 + s·ν))",
+                                                { (0...largest).contains($0) }) else { return nil }
+                result.jetEnergyScale = scale
+                simulator = try? WBFHiggsJetEnergyScaleSimulator(relativeScale: scale)
+            }
         case .drellYan:
             var o = RecipeSimulator.DrellYanOptions()
             let path = "simulator.options"
@@ -183,6 +190,7 @@ final class RecipeDecoder {
             simulatorSpace = space.leading(space.count - simulatorNuisanceNames.count)
             observableNames = simulator.observableNames
             latentCount = simulator.latentNames.count
+            simulatorIsWeighted = simulator is any WeightedSimulator
             if let weighted = simulator as? any WeightedSimulator {
                 morphingComponentCount = try? MorphingComponents(maxPowers: weighted.morphingMaxPowers,
                                                                  maxOverallPower: weighted.morphingMaxOverallPower).count
@@ -278,10 +286,12 @@ final class RecipeDecoder {
 
     func decodeMorphing(_ node: YAMLNode?, key root: YAMLNode) -> RecipeMorphing? {
         guard let sim = simulatorChoice else { return nil }
-        guard sim.isWeighted else {
+        guard sim.isWeighted, simulatorIsWeighted else {
             if let node {
                 let at = reader.keyPosition(root, "morphing")
-                reader.report(line: at.line, column: at.column, "morphing", "the \(sim.rawValue) simulator is not weighted; morphing does not apply")
+                let why = sim.isWeighted ? "with a jet energy scale the measured p_T changes with ν, which event weights cannot follow"
+                                         : "the \(sim.rawValue) simulator is not weighted"
+                reader.report(line: at.line, column: at.column, "morphing", "\(why); morphing does not apply")
                 _ = node
             }
             return nil

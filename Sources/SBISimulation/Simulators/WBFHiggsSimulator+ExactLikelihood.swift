@@ -24,22 +24,14 @@ extension WBFHiggsSimulator {
     public func exactLogLikelihoods(observables: Matrix<Double>, at thetas: Matrix<Double>) throws -> Matrix<Double> {
         for j in 0..<thetas.rows { try parameterSpace.validate(thetas.row(j)) }
         try SimulatorInput.checkMatrix(observables, columns: 2, names: observableNames, field: "observables")
-        let a = Self.a, b = Self.b, c = Self.c
-        // Per θ: (T00, T20, T22, T40, T42, T44, log normalisation).
-        let coefficients: [[Double]] = (0..<thetas.rows).map { j in
-            let fW = thetas[j, 0], fWW = thetas[j, 1]
-            return [1, 2 * a * fW, 2 * b * fWW,
-                    a * a * fW * fW + 0.5 * (b * b + c * c) * fWW * fWW, 2 * a * b * fW * fWW, 0.5 * (b * b - c * c) * fWW * fWW,
-                    -log(2 * Double.pi) - log(Self.relativeRate(thetas.row(j)).value)]
-        }
-        let sigmaPhi2 = Self.showerAngle * Self.showerAngle + Self.detectorAngle * Self.detectorAngle
-        let damp2 = exp(-4 * sigmaPhi2 / 2), damp4 = exp(-16 * sigmaPhi2 / 2)
+        let coefficients = (0..<thetas.rows).map { Self.fourierModes(fW: thetas[$0, 0], fWW: thetas[$0, 1]) }
+        let (damp2, damp4) = Self.angularDamping
         let quadrature = Quadrature()
         let n = observables.rows
         var out = Matrix<Double>(rows: thetas.rows, columns: n)
         for i in 0..<n {
             let phi = observables[i, 0]
-            let q = try ptIntegrals(ptObserved: observables[i, 1], quadrature)
+            let q = try Self.ptIntegrals(ptObserved: observables[i, 1], quadrature)
             let cos2 = damp2 * cos(2 * phi), cos4 = damp4 * cos(4 * phi)
             for (j, t) in coefficients.enumerated() {
                 let sum = t[0] * q.0 + (t[1] + t[2] * cos2) * q.1 + (t[3] + t[4] * cos2 + t[5] * cos4) * q.2
@@ -49,9 +41,27 @@ extension WBFHiggsSimulator {
         return out
     }
 
+    /// (T00, T20, T22, T40, T42, T44) of |M|² = Σ T_nk uⁿ cos kφ at θ = (f_W, f_WW), followed by the
+    /// log normalisation −log(2π R(θ)).
+    static func fourierModes(fW: Double, fWW: Double) -> [Double] {
+        [1, 2 * a * fW, 2 * b * fWW,
+         a * a * fW * fW + 0.5 * (b * b + c * c) * fWW * fWW, 2 * a * b * fW * fWW, 0.5 * (b * b - c * c) * fWW * fWW,
+         -log(2 * Double.pi) - log(relativeRate([fW, fWW]).value)]
+    }
+
+    /// (e^{−4σ_φ²/2}, e^{−16σ_φ²/2}): the damping of the cos 2φ and cos 4φ modes by the combined
+    /// wrapped-normal angular smearing σ_φ² = σ_φs² + σ_φd².
+    static var angularDamping: (Double, Double) {
+        let sigmaPhi2 = showerAngle * showerAngle + detectorAngle * detectorAngle
+        return (exp(-4 * sigmaPhi2 / 2), exp(-16 * sigmaPhi2 / 2))
+    }
+
+    /// σ_p = √(σ_ps² + σ_pd²), the combined p_T smearing in GeV.
+    static var combinedPTSmearing: Double { (showerPT * showerPT + detectorPT * detectorPT).squareRoot() }
+
     /// (Q₀, Q₂, Q₄)(p_x) = ∫_{p_cut}^∞ P(p) uⁿ N(p_x; p, σ_p²) dp over p_x ± 12σ_p (the rest < 1e-32).
-    func ptIntegrals(ptObserved px: Double, _ quadrature: Quadrature) throws -> (Double, Double, Double) {
-        let sigma = (Self.showerPT * Self.showerPT + Self.detectorPT * Self.detectorPT).squareRoot()
+    static func ptIntegrals(ptObserved px: Double, _ quadrature: Quadrature) throws -> (Double, Double, Double) {
+        let sigma = Self.combinedPTSmearing
         let lo = max(Self.ptCut, px - 12 * sigma), hi = px + 12 * sigma
         guard lo < hi else { return (0, 0, 0) }
         func kernel(_ p: Double) -> Double {

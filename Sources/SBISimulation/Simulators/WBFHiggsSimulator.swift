@@ -197,18 +197,25 @@ public struct WBFHiggsSimulator: WeightedSimulator, ExactLikelihoodSimulator, Se
             z.withUnsafeMutableBufferPointer { zp in
                 random.withGSLGenerator { rng in
                     for i in 0..<count {
-                        var phi = 0.0, pt = 0.0
-                        repeat {
-                            phi = Double.pi * (2 * gsl_rng_uniform(rng) - 1)
-                            pt = envelope.draw(rng)
-                        } while gsl_rng_uniform(rng) * envelope.height(pt)
-                            >= Self.squaredAmplitude(dphi: phi, pt: pt, fW: fW, fWW: fWW).value
+                        let (phi, pt) = Self.drawParton(envelope, fW: fW, fWW: fWW, rng)
                         Self.smear(dphi: phi, pt: pt, latent: zp.baseAddress! + 4 * i, observables: xp.baseAddress! + 2 * i, rng)
                     }
                 }
             }
         }
         return EventBatch(observables: x, latent: z)
+    }
+
+    /// One parton-level (Δφ, p_T) drawn exactly from p(φ, p|θ) by accept–reject against `envelope`
+    /// (acceptance |M|²/(κ₀ + κ₂u² + κ₄u⁴) ≤ 1).
+    @inline(__always) static func drawParton(_ envelope: PTEnvelope, fW: Double, fWW: Double,
+                                             _ rng: UnsafeMutablePointer<gsl_rng>) -> (dphi: Double, pt: Double) {
+        var phi = 0.0, pt = 0.0
+        repeat {
+            phi = Double.pi * (2 * gsl_rng_uniform(rng) - 1)
+            pt = envelope.draw(rng)
+        } while gsl_rng_uniform(rng) * envelope.height(pt) >= squaredAmplitude(dphi: phi, pt: pt, fW: fW, fWW: fWW).value
+        return (phi, pt)
     }
 
     /// Draws `count` weighted events from the fixed proposal q(φ, p) = (1/2π) e^{−t/λ}(1 + u⁴)/(λ(1 + m₄))
@@ -317,7 +324,7 @@ public struct WBFHiggsSimulator: WeightedSimulator, ExactLikelihoodSimulator, Se
     }
 
     /// Throws unless `latent` is `[n, 4]`, finite, with parton |Δφ| ≤ π and p_T ≥ p_cut.
-    private func checkLatent(_ latent: Matrix<Double>) throws {
+    func checkLatent(_ latent: Matrix<Double>) throws {
         try SimulatorInput.checkMatrix(latent, columns: 4, names: latentNames, field: "latent")
         for i in 0..<latent.rows {
             guard abs(latent[i, 0]) <= Double.pi else {
