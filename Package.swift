@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(name: "sbi-example-custom-simulator", dependencies: ["SBI"], path: "Examples/CustomSimulator"),
 
         // Helpers the test targets share (temporary folders, running sbi, the numpy cross-check).
-        .target(name: "SBITestSupport", path: "Tests/SBITestSupport"),
+        .target(name: "SBITestSupport", dependencies: ["CHDF5"], path: "Tests/SBITestSupport"),
         .testTarget(name: "SBICoreTests", dependencies: ["SBICore", "SBITestSupport"]),
         .testTarget(name: "SBISimulationTests", dependencies: ["SBISimulation"]),
         .testTarget(name: "SBIEventsTests", dependencies: ["SBIEvents", "SBISimulation", "CHDF5", "SBITestSupport"]),

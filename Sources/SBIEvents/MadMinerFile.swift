@@ -13,9 +13,15 @@ import SBICore
 /// W[e, b] = f_{s(e)} · weights[e, b],      σ_b = Σ_e W[e, b]
 /// σ(θ) = Σ_b w_b(θ) σ_b,    w_b(θ) = Σ_c M[c, b] Π_i θ_i^{k_ci}   (morphing)
 /// ```
-/// `benchmarkWeights()` returns W. Nuisance benchmarks (`benchmarks/is_nuisance`) and the
-/// nuisance-parameter, systematics and finite-difference groups are left out, each with a
-/// line in `warnings`.
+/// `benchmarkWeights()` returns W. Nuisance benchmarks (`benchmarks/is_nuisance`) are not
+/// benchmarks of θ: the ones that `/nuisance_parameters` names as a nuisance parameter's ±1σ
+/// variation are read into `storedNuisanceWeights` (MadMiner stores them at the reference benchmark's θ,
+/// so a = log(w₊/w_ref) etc., see `NuisanceMorphing` in SBISimulation), the others and the
+/// finite-difference group are left out with a line in `warnings`.
+/// ```
+/// /nuisance_parameters/names, /systematics, /benchmark_positive, /benchmark_negative  (strings; "" or "None": none)
+/// nuisanceBenchmarkWeights()[e, k] = f_{s(e)} · weights[e, column of nuisance benchmark k]
+/// ```
 ///
 /// Two layouts are read: MadMiner 0.9.x (`parameters/val_ranges`, `sample_summary/signal_events`)
 /// and the older one (`parameters/ranges`, `parameters/max_power` as a column,
@@ -80,8 +86,27 @@ public struct MadMinerFile: Sendable {
     public let backgroundEvents: Int?
     /// f_b per benchmark, then f = 1 for background; all 1 without sampling ids.
     public let samplingFactors: [Double]
-    /// What was ignored or assumed while reading (nuisance entries, missing summaries).
+    /// What was ignored or assumed while reading (unused nuisance benchmarks, missing summaries).
     public let warnings: [String]
+
+    /// A nuisance parameter of the file: the nuisance benchmarks of its +1σ and (two-sided) −1σ variations.
+    public struct NuisanceParameter: Sendable, Equatable {
+        /// Name (`/nuisance_parameters/names`, MadMiner's `<systematic>_nuisance_param_<k>`).
+        public var name: String
+        /// The systematic it belongs to (`/nuisance_parameters/systematics`), if stored.
+        public var systematic: String?
+        /// Column of `storedNuisanceWeights` at ν = +1.
+        public var positive: Int
+        /// Column of `storedNuisanceWeights` at ν = −1, nil for a one-sided variation.
+        public var negative: Int?
+    }
+
+    /// The file's nuisance parameters (empty without `/nuisance_parameters`).
+    public let nuisanceParameters: [NuisanceParameter]
+    /// Names of the nuisance benchmarks that the nuisance parameters use (columns of `storedNuisanceWeights`).
+    public let nuisanceBenchmarkNames: [String]
+    /// Their stored weights `[nEvents, nNuisanceBenchmarks]` (pb, at the reference benchmark's θ).
+    public let storedNuisanceWeights: Matrix<Double>
 
     /// Number of events.
     public var eventCount: Int { observations.rows }
@@ -162,9 +187,52 @@ public struct MadMinerFile: Sendable {
         }
         let physics = (0..<nAll).filter { !isNuisance[$0] }
         guard !physics.isEmpty else { throw fail("every benchmark is flagged as a nuisance benchmark", "benchmarks/is_nuisance") }
-        if physics.count < nAll {
-            let dropped = (0..<nAll).filter { isNuisance[$0] }.map { allNames[$0] }
-            warnings.append("\(path): ignored \(dropped.count) nuisance benchmark(s) and their weights: \(dropped.joined(separator: ", "))")
+        // Nuisance parameters and the nuisance benchmarks of their variations.
+        var nuisance: [NuisanceParameter] = []
+        var nuisanceColumns: [Int] = []   // index into allNames per nuisance-benchmark column
+        if h5.exists("nuisance_parameters/names") {
+            let names = try h5.readStrings("nuisance_parameters/names")
+            if h5.exists("nuisance_parameters/benchmark_positive") {
+                let positive = try h5.readStrings("nuisance_parameters/benchmark_positive")
+                let negative = h5.exists("nuisance_parameters/benchmark_negative")
+                    ? try h5.readStrings("nuisance_parameters/benchmark_negative") : names.map { _ in "" }
+                let systematics = h5.exists("nuisance_parameters/systematics")
+                    ? try h5.readStrings("nuisance_parameters/systematics") : names.map { _ in "" }
+                for (list, object) in [(positive, "benchmark_positive"), (negative, "benchmark_negative"), (systematics, "systematics")]
+                    where list.count != names.count {
+                    throw fail("\(list.count) entries for \(names.count) nuisance parameters", "nuisance_parameters/" + object)
+                }
+                func column(_ benchmark: String, _ k: Int, _ object: String) throws -> Int? {
+                    if benchmark.isEmpty || benchmark == "None" { return nil }
+                    guard let b = allNames.firstIndex(of: benchmark) else {
+                        throw fail("nuisance parameter '\(names[k])' names benchmark '\(benchmark)', which /benchmarks/names does not hold",
+                                   "nuisance_parameters/" + object)
+                    }
+                    guard isNuisance[b] else {
+                        throw fail("nuisance parameter '\(names[k])' names '\(benchmark)', a benchmark of θ, not a nuisance benchmark",
+                                   "nuisance_parameters/" + object)
+                    }
+                    if let existing = nuisanceColumns.firstIndex(of: b) { return existing }
+                    nuisanceColumns.append(b)
+                    return nuisanceColumns.count - 1
+                }
+                for k in names.indices {
+                    guard let up = try column(positive[k], k, "benchmark_positive") else {
+                        throw fail("nuisance parameter '\(names[k])' has no +1σ benchmark", "nuisance_parameters/benchmark_positive")
+                    }
+                    nuisance.append(NuisanceParameter(name: names[k], systematic: systematics[k].isEmpty || systematics[k] == "None" ? nil : systematics[k],
+                                                      positive: up, negative: try column(negative[k], k, "benchmark_negative")))
+                }
+                if Set(names).count != names.count { throw fail("a nuisance parameter name is repeated", "nuisance_parameters/names") }
+            } else if !names.isEmpty {
+                warnings.append("\(path): ignored /nuisance_parameters (no benchmark_positive: the variations of \(names.joined(separator: ", ")) are unknown)")
+            }
+        }
+        nuisanceParameters = nuisance
+        nuisanceBenchmarkNames = nuisanceColumns.map { allNames[$0] }
+        let unused = (0..<nAll).filter { isNuisance[$0] && !nuisanceColumns.contains($0) }.map { allNames[$0] }
+        if !unused.isEmpty {
+            warnings.append("\(path): ignored \(unused.count) nuisance benchmark(s) that no nuisance parameter uses, and their weights: \(unused.joined(separator: ", "))")
         }
         benchmarkNames = physics.map { allNames[$0] }
         var theta = Matrix<Double>(rows: physics.count, columns: np)
@@ -183,8 +251,8 @@ public struct MadMinerFile: Sendable {
             reference = physics.firstIndex { flags[$0] != 0 }
         }
         referenceBenchmark = reference
-        for group in ["nuisance_parameters", "systematics", "finite_differences"] where h5.exists(group) {
-            warnings.append("\(path): ignored /\(group) (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)")
+        if h5.exists("finite_differences") {
+            warnings.append("\(path): ignored /finite_differences (sbi computes scores from the morphing, not from finite-difference benchmarks)")
         }
 
         // Morphing.
@@ -241,20 +309,24 @@ public struct MadMinerFile: Sendable {
         if let bad = x.storage.firstIndex(where: { !$0.isFinite }) {
             throw fail("event \(bad / x.columns): observable '\(names[bad % x.columns])' is not finite", "samples/observations")
         }
-        var physicsWeights = Matrix<Double>(rows: w.rows, columns: physics.count)
-        try w.withUnsafeBufferPointer { src in
-            try physicsWeights.withUnsafeMutableBufferPointer { dst in
-                for e in 0..<w.rows {
-                    for (j, b) in physics.enumerated() {
-                        let v = src[e * nAll + b]
-                        guard v.isFinite else { throw fail("event \(e): weight at benchmark '\(allNames[b])' is not finite", "samples/weights") }
-                        dst[e * physics.count + j] = v
+        func columns(_ selected: [Int]) throws -> Matrix<Double> {
+            var out = Matrix<Double>(rows: w.rows, columns: selected.count)
+            try w.withUnsafeBufferPointer { src in
+                try out.withUnsafeMutableBufferPointer { dst in
+                    for e in 0..<w.rows {
+                        for (j, b) in selected.enumerated() {
+                            let v = src[e * nAll + b]
+                            guard v.isFinite else { throw fail("event \(e): weight at benchmark '\(allNames[b])' is not finite", "samples/weights") }
+                            dst[e * selected.count + j] = v
+                        }
                     }
                 }
             }
+            return out
         }
         observations = x
-        storedWeights = physicsWeights
+        storedWeights = try columns(physics)
+        storedNuisanceWeights = try columns(nuisanceColumns)
 
         // Sampling ids, summary and factors.
         var ids: [Int]?
@@ -323,9 +395,16 @@ public struct MadMinerFile: Sendable {
     /// W[e, b] = f_{s(e)} · weights[e, b]: the weights with MadMiner's sampling factors applied,
     /// `[nEvents, nBenchmarks]`, so that Σ_e W[e, b] estimates σ_b (pb).
     /// - Complexity: one pass over the weights.
-    public func benchmarkWeights() -> Matrix<Double> {
-        guard let ids = samplingBenchmarks else { return storedWeights }
-        var out = storedWeights
+    public func benchmarkWeights() -> Matrix<Double> { applyingSamplingFactors(storedWeights) }
+
+    /// The nuisance benchmarks' weights with the sampling factors applied, `[nEvents, nNuisanceBenchmarks]`
+    /// (the same factor as the event's benchmark weights, so ratios to them are the stored ones).
+    public func nuisanceBenchmarkWeights() -> Matrix<Double> { applyingSamplingFactors(storedNuisanceWeights) }
+
+    /// `weights` `[nEvents, k]` with each row multiplied by its event's sampling factor f_{s(e)}.
+    private func applyingSamplingFactors(_ weights: Matrix<Double>) -> Matrix<Double> {
+        guard let ids = samplingBenchmarks else { return weights }
+        var out = weights
         let k = out.columns, n = out.rows
         out.withUnsafeMutableBufferPointer { w in
             for e in 0..<n {

@@ -1,6 +1,7 @@
 import Foundation
 import SBICore
 import SBISimulation
+import SBITestSupport
 import XCTest
 @testable import SBIEvents
 
@@ -224,8 +225,9 @@ final class MadMinerFileTests: XCTestCase {
         XCTAssertEqual(mm.parameters.map(\.range), [-1...1, 0...2])
         XCTAssertEqual(mm.backgroundEvents, 1)
         XCTAssertEqual(mm.warnings.count, 2, "\(mm.warnings)")
-        XCTAssertTrue(mm.warnings[0].contains("nuisance benchmark(s) and their weights: nuis"), mm.warnings[0])
-        XCTAssertTrue(mm.warnings[1].contains("/nuisance_parameters"), mm.warnings[1])
+        XCTAssertTrue(mm.warnings[0].contains("ignored /nuisance_parameters (no benchmark_positive"), mm.warnings[0])
+        XCTAssertTrue(mm.warnings[1].contains("nuisance benchmark(s) that no nuisance parameter uses, and their weights: nuis"), mm.warnings[1])
+        XCTAssertEqual(mm.nuisanceParameters, [])
         // weights rows are [1 2 3 4], [5 6 7 8], ... with the nuisance (4th) column dropped.
         XCTAssertEqual(mm.storedWeights.storage, [1, 2, 3, 5, 6, 7, 9, 10, 11, 13, 14, 15])
         // f = [2/3, 1/3, 0, background 1]; events 0, 1 from sm, 2 from b1, 3 background.
@@ -233,6 +235,80 @@ final class MadMinerFileTests: XCTestCase {
         let expected = [f * 1, f * 2, f * 3, f * 5, f * 6, f * 7, g * 9, g * 10, g * 11, 13, 14, 15]
         for (a, b) in zip(mm.benchmarkWeights().storage, expected) { XCTAssertEqual(a, b, accuracy: 1e-15 * b) }
         XCTAssertEqual(mm.crossSections()[0], f * 6 + g * 9 + 13, accuracy: 1e-14)
+    }
+
+    /// MadMiner's nuisance layout (`LHEReader.save`): nuisance benchmarks after the physics ones, flagged
+    /// `is_nuisance`, and `/nuisance_parameters` naming each parameter's ±1σ benchmarks ("None": one-sided).
+    /// A two-sided scale and a one-sided norm are read with their columns; the sampling factors scale the
+    /// nuisance weights like the benchmark weights; a benchmark nobody uses is reported.
+    func testMadMinerFile_nuisanceParameters_readWithTheirVariationWeights() throws {
+        let folder = try LHETestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("nuisance.h5").path
+        let w = try HDF5TestWriter(path: path)
+        w.strings("parameters/names", ["a"])
+        w.doubles("parameters/val_ranges", shape: [1, 2], [-1, 1])
+        let names = ["sm", "b1", "scale_nuisance_param_0_benchmark_0", "scale_nuisance_param_0_benchmark_1",
+                     "norm_nuisance_param_0_benchmark_0", "spare"]
+        w.strings("benchmarks/names", names)
+        w.doubles("benchmarks/values", shape: [6, 1], [0, 1, 0, 0, 0, 0])
+        w.integers("benchmarks/is_nuisance", shape: [6], [0, 0, 1, 1, 1, 1])
+        w.integers("benchmarks/is_reference", shape: [6], [1, 0, 0, 0, 0, 0])
+        w.strings("nuisance_parameters/names", ["scale_nuisance_param_0", "norm_nuisance_param_0"])
+        w.strings("nuisance_parameters/systematics", ["scale", "norm"])
+        w.strings("nuisance_parameters/benchmark_positive", ["scale_nuisance_param_0_benchmark_0", "norm_nuisance_param_0_benchmark_0"])
+        w.strings("nuisance_parameters/benchmark_negative", ["scale_nuisance_param_0_benchmark_1", "None"])
+        w.strings("observables/names", ["x"])
+        w.doubles("samples/observations", shape: [3, 1], [1, 2, 3])
+        // Per event: sm, b1, scale up, scale down, norm up, spare.
+        w.doubles("samples/weights", shape: [3, 6], [2, 3, 2.4, 1.8, 2.2, 9,
+                                                      4, 5, 4.4, 3.0, 4.4, 9,
+                                                      1, 1, 1.3, 0.9, 1.1, 9])
+        w.integers("samples/sampling_benchmarks", shape: [3], [0, 1, -1])
+        w.integers("sample_summary/signal_events", shape: [2], [1, 3])
+        w.integers("sample_summary/background_events", shape: [], [1])
+        w.close()
+        let mm = try MadMinerFile(path: path)
+        XCTAssertEqual(mm.benchmarkNames, ["sm", "b1"])
+        XCTAssertEqual(mm.nuisanceParameters, [
+            .init(name: "scale_nuisance_param_0", systematic: "scale", positive: 0, negative: 1),
+            .init(name: "norm_nuisance_param_0", systematic: "norm", positive: 2, negative: nil)])
+        XCTAssertEqual(mm.nuisanceBenchmarkNames, Array(names[2...4]))
+        XCTAssertEqual(mm.storedNuisanceWeights.storage, [2.4, 1.8, 2.2, 4.4, 3.0, 4.4, 1.3, 0.9, 1.1])
+        // f = 1/4 for sm, 3/4 for b1, 1 for background: the same factor on every column of an event.
+        let factors = [0.25, 0.75, 1.0]
+        let scaled = mm.nuisanceBenchmarkWeights(), benchmarks = mm.benchmarkWeights()
+        for e in 0..<3 {
+            for k in 0..<3 { XCTAssertEqual(scaled[e, k], factors[e] * mm.storedNuisanceWeights[e, k], accuracy: 1e-15) }
+            XCTAssertEqual(benchmarks[e, 0], factors[e] * mm.storedWeights[e, 0], accuracy: 1e-15)
+        }
+        XCTAssertTrue(mm.warnings.contains { $0.contains("1 nuisance benchmark(s) that no nuisance parameter uses, and their weights: spare") },
+                      "\(mm.warnings)")
+        XCTAssertFalse(mm.warnings.contains { $0.contains("/nuisance_parameters") }, "\(mm.warnings)")
+    }
+
+    /// A nuisance parameter naming a benchmark the file lacks, or a benchmark of θ, is refused with the dataset.
+    func testMadMinerFile_badNuisanceBenchmark_refusedNamingTheDataset() throws {
+        let folder = try LHETestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (positive, expected) in [("absent", "which /benchmarks/names does not hold"), ("b1", "a benchmark of θ, not a nuisance benchmark")] {
+            let path = folder.appendingPathComponent("bad-\(positive).h5").path
+            let w = try HDF5TestWriter(path: path)
+            w.strings("parameters/names", ["a"])
+            w.strings("benchmarks/names", ["sm", "b1", "up"])
+            w.doubles("benchmarks/values", shape: [3, 1], [0, 1, 0])
+            w.integers("benchmarks/is_nuisance", shape: [3], [0, 0, 1])
+            w.strings("nuisance_parameters/names", ["nu"])
+            w.strings("nuisance_parameters/benchmark_positive", [positive])
+            w.strings("observables/names", ["x"])
+            w.doubles("samples/observations", shape: [1, 1], [1])
+            w.doubles("samples/weights", shape: [1, 3], [1, 2, 3])
+            w.close()
+            let error = try XCTUnwrap(LHETestSupport.sbiError { _ = try MadMinerFile(path: path) })
+            XCTAssertEqual(error.file, path)
+            XCTAssertEqual(error.field, "/nuisance_parameters/benchmark_positive")
+            XCTAssertTrue(error.message.contains(expected), error.message)
+        }
     }
 
     func testMadMinerFile_smallLegacyLayoutVariableStrings_reads() throws {

@@ -114,3 +114,121 @@ final class MadMinerRecipeTests: XCTestCase {
         }
     }
 }
+
+/// A MadMiner file with systematics (written here in `LHEReader.save`'s layout) as a recipe's events.
+final class MadMinerNuisanceRecipeTests: XCTestCase {
+    /// MadMiner's own nuisance test (`tests/test_nuisance.py`) as a file: one parameter, benchmarks θ = 0
+    /// and 1 with σ(1) = 1.05 σ(0) (physics effect 5 %), σ(0) = N/L with N = 10⁴ events at L = 10⁵ pb⁻¹
+    /// spread over 20 events, and a one-sided systematic whose +1σ nuisance benchmark holds (1 + s) times
+    /// the reference weight. `sbi fit` writes `truth_events_profiled`: σ_θ = I_prof^(−1/2) must agree with
+    /// the Gaussian propagation √((1/N + s²)/0.05²) within 10 % (MadMiner's tolerance) and with the
+    /// exponential form's √((1/N + log²(1 + s))/0.05²) to 1e-6.
+    func testMadMinerFileNuisance_profiledFisher_matchesMadMinersNuisanceTest() throws {
+        let folder = try makeTemporaryDirectory(self)
+        let n = 1e4, lumi = 1e5, sigma = n / lumi, effect = 0.05, events = 20
+        for s in [0.0, 0.02, 0.05, 0.1] {
+            let path = folder + "/nuisance-\(s).h5"
+            let w = try HDF5TestWriter(path: path)
+            w.strings("parameters/names", ["theta"])
+            w.doubles("parameters/val_ranges", shape: [1, 2], [-1, 1])
+            w.strings("benchmarks/names", ["b0", "b1", "sys_nuisance_param_0_benchmark_0"])
+            w.doubles("benchmarks/values", shape: [3, 1], [0, 1, 0])
+            w.integers("benchmarks/is_nuisance", shape: [3], [0, 0, 1])
+            w.integers("benchmarks/is_reference", shape: [3], [1, 0, 0])
+            w.integers("morphing/components", shape: [2, 1], [0, 1])
+            w.doubles("morphing/morphing_matrix", shape: [2, 2], [1, 0, -1, 1])
+            w.strings("nuisance_parameters/names", ["sys_nuisance_param_0"])
+            w.strings("nuisance_parameters/systematics", ["sys"])
+            w.strings("nuisance_parameters/benchmark_positive", ["sys_nuisance_param_0_benchmark_0"])
+            w.strings("nuisance_parameters/benchmark_negative", ["None"])
+            w.strings("observables/names", ["x"])
+            w.doubles("samples/observations", shape: [events, 1], (0..<events).map(Double.init))
+            let e = sigma / Double(events)
+            w.doubles("samples/weights", shape: [events, 3], (0..<events).flatMap { _ in [e, e * (1 + effect), e * (1 + s)] })
+            w.integers("samples/sampling_benchmarks", shape: [events], [Int64](repeating: 0, count: events))
+            w.integers("sample_summary/signal_events", shape: [2], [Int64(events), 0])
+            w.close()
+            let text = """
+            version: 1
+            name: madminer-nuisance
+            parameters:
+              - {name: theta, range: [-1, 1]}
+            simulator:
+              madminer: \(path)
+            nuisance:
+              - {name: sys, kind: weights, group: sys}
+            samples:
+              - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: b0}, events: 200, test_split: 0}
+            estimators:
+              - {name: carl, method: carl, sample: train, hidden_layers: [4], training: {epochs: 1}}
+            inference:
+              modes: [histogram]
+              theta_true: [0]
+              luminosity_inverse_femtobarn: 100
+              grid: {points: 5}
+              histogram: {bins: 2}
+              fisher_information: true
+            """
+            let out = folder + "/fit-\(s)"
+            _ = try FitPipeline(recipe: try RecipeLoader.parse(text, file: folder + "/r.yaml"), folder: out).run()
+            struct Entry: Decodable { var name: String; var parameters: [String]; var matrix: [Double] }
+            let fisher = try JSONDecoder().decode([Entry].self, from: try Data(contentsOf: URL(fileURLWithPath: out + "/limits/fisher.json")))
+            let full = try XCTUnwrap(fisher.first { $0.name == "truth_events" })
+            XCTAssertEqual(full.parameters, ["theta", "sys_nuisance_param_0"])
+            let profiled = try XCTUnwrap(fisher.first { $0.name == "truth_events_profiled" })
+            let ours = 1 / profiled.matrix[0].squareRoot()
+            let gaussian = ((1 / n + s * s) / (effect * effect)).squareRoot()
+            XCTAssertEqual(ours / gaussian, 1, accuracy: 0.10, "s = \(s)")
+            XCTAssertEqual(ours, ((1 / n + log(1 + s) * log(1 + s)) / (effect * effect)).squareRoot(), accuracy: 1e-6 * gaussian, "s = \(s)")
+        }
+    }
+
+    /// A recipe naming a nuisance parameter or systematic the file does not have is refused at the key,
+    /// listing the file's; LHE weight ids (`up`) are refused for a MadMiner file.
+    func testMadMinerFileNuisance_unknownNameOrUpId_refusedAtTheKey() throws {
+        let folder = try makeTemporaryDirectory(self)
+        let path = folder + "/f.h5"
+        let w = try HDF5TestWriter(path: path)
+        w.strings("parameters/names", ["theta"])
+        w.doubles("parameters/val_ranges", shape: [1, 2], [-1, 1])
+        w.strings("benchmarks/names", ["b0", "b1", "up"])
+        w.doubles("benchmarks/values", shape: [3, 1], [0, 1, 0])
+        w.integers("benchmarks/is_nuisance", shape: [3], [0, 0, 1])
+        w.strings("nuisance_parameters/names", ["scale_nuisance_param_0"])
+        w.strings("nuisance_parameters/systematics", ["scale"])
+        w.strings("nuisance_parameters/benchmark_positive", ["up"])
+        w.strings("observables/names", ["x"])
+        w.doubles("samples/observations", shape: [2, 1], [1, 2])
+        w.doubles("samples/weights", shape: [2, 3], [1, 2, 1.1, 1, 2, 1.2])
+        w.close()
+        func problems(_ nuisance: String) -> [String] {
+            recipeProblems("""
+            version: 1
+            parameters:
+              - {name: theta, range: [-1, 1]}
+            simulator:
+              madminer: \(path)
+            nuisance:
+              - \(nuisance)
+            samples:
+              - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: b0}, events: 200}
+            estimators:
+              - {name: carl, method: carl, sample: train}
+            inference:
+              modes: [histogram]
+              theta_true: [0]
+              luminosity_inverse_femtobarn: 100
+              fisher_information: true
+            """, file: "r.yaml")
+        }
+        XCTAssertEqual(problems("{name: scale_nuisance_param_0, kind: weights}"), [])
+        XCTAssertEqual(problems("{name: s, kind: weights, group: scale}"), [])
+        let unknown = problems("{name: pdf_1, kind: weights}")
+        XCTAssertTrue(unknown.contains { $0.contains("r.yaml:7:") && $0.contains("nuisance[0].name")
+            && $0.contains("no nuisance parameter \"pdf_1\"; it has scale_nuisance_param_0 (systematic scale)") }, "\(unknown)")
+        let group = problems("{name: p, kind: weights, group: pdf}")
+        XCTAssertTrue(group.contains { $0.contains("nuisance[0].group") && $0.contains("no nuisance parameter of systematic \"pdf\"") }, "\(group)")
+        let up = problems("{name: mu, kind: weights, up: \"40\"}")
+        XCTAssertTrue(up.contains { $0.contains("nuisance[0]") && $0.contains("up and down are LHE weight ids") }, "\(up)")
+    }
+}

@@ -74,6 +74,32 @@ extension RecipeEvents {
 
     /// The LHE events with the nuisance morphing of `variations` (see `LHEEventSampleBuilder.buildWithNuisance`).
     /// - Throws: as `LHEEventSampleBuilder.buildWithNuisance`; `.data` for a folder or MadMiner input.
+    /// The events and the nuisance morphing of a recipe's `weights` entries: LHE weight ids or groups
+    /// (`weightVariations`, `sampleWithNuisance(_:)`), or the nuisance parameters of a MadMiner file,
+    /// each with its ±1σ nuisance benchmarks relative to the reference benchmark's weight (MadMiner
+    /// stores the variations at θ_ref): a = log(w₊/w_ref), b from w₋ when two-sided (`NuisanceMorphing`).
+    /// - Throws: `SBIError.data` naming the file for a nuisance parameter it lacks, and as the readers.
+    public func sampleWithNuisance(for nuisance: [RecipeNuisance], progress: ProgressReporter? = nil) throws
+        -> (sample: WeightedEventSample, nuisance: NuisanceMorphing?) {
+        let entries = nuisance.filter { $0.kind == .weights }
+        guard isMadMiner == true else { return try sampleWithNuisance(try weightVariations(entries), progress: progress) }
+        guard let file = files.first else { throw SBIError(.internal, "simulator.madminer without a file") }
+        let madMiner = try MadMinerFile(path: file.resolvedPath)
+        let (sample, _) = try madMinerSample(madMiner)
+        guard !entries.isEmpty else { return (sample, nil) }
+        let chosen = try MadMinerFile.NuisanceParameter.select(entries.map { ($0.name, $0.group) }, from: madMiner.nuisanceParameters, file: file.resolvedPath)
+        let weights = madMiner.nuisanceBenchmarkWeights(), all = sample.benchmarkWeights
+        let reference = madMiner.referenceBenchmark ?? 0
+        let nominal = (0..<all.rows).map { all[$0, reference] }
+        let variations = chosen.map { p in
+            NuisanceVariation(name: p.name, up: (0..<weights.rows).map { weights[$0, p.positive] },
+                              down: p.negative.map { k in (0..<weights.rows).map { weights[$0, k] } })
+        }
+        do {
+            return (sample, try NuisanceMorphing(nominal: nominal, variations: variations, source: "nuisance"))
+        } catch let error as SBIError { throw error.inFile(file.resolvedPath) }
+    }
+
     public func sampleWithNuisance(_ variations: [LHEWeightVariation], progress: ProgressReporter? = nil) throws
         -> (sample: WeightedEventSample, nuisance: NuisanceMorphing?) {
         guard !isFolder, isMadMiner != true else {

@@ -47,7 +47,7 @@ extension FitPipeline {
         let weights = (recipe.nuisance ?? []).filter { $0.kind == .weights }
         guard !weights.isEmpty, let events = recipe.simulator.events, let eventSim = sim as? EventSampleSimulator,
               let lumi = recipe.inference.luminosityInversePicobarn else { return [] }
-        let (sample, morphing) = try events.sampleWithNuisance(try events.weightVariations(weights))
+        let (sample, morphing) = try events.sampleWithNuisance(for: weights)
         guard let morphing else { return [] }
         let full = try FisherInformation.weightedEvents(sample, morpher: eventSim.morpher, nuisance: morphing, at: theta,
                                                         nu: [Double](repeating: 0, count: morphing.count), luminosity: lumi)

@@ -48,6 +48,7 @@ extension RecipeDecoder {
         events.observables = file.observableNames.indices.map {
             RecipeEvents.Observable(name: file.observableNames[$0], expression: file.observableDefinitions[$0])
         }
+        madMinerNuisance = file.nuisanceParameters
         benchmarks = events.benchmarks.map { RecipeBenchmark(name: $0.name, theta: $0.theta) }
         declaredBenchmarkNames = benchmarks.map(\.name)
         observableNames = events.observables.map(\.name)
@@ -62,7 +63,12 @@ extension RecipeEvents {
     /// Also returns the file's warnings (nuisance entries ignored, missing summaries).
     func madMinerSample() throws -> (sample: WeightedEventSample, warnings: [String]) {
         guard let file = files.first else { throw SBIError(.internal, "simulator.madminer without a file") }
-        let madMiner = try MadMinerFile(path: file.resolvedPath)
+        return try madMinerSample(try MadMinerFile(path: file.resolvedPath))
+    }
+
+    /// The weighted events of `madMiner` (read from `files[0]`), with the recipe's parameter ranges, and its warnings.
+    func madMinerSample(_ madMiner: MadMinerFile) throws -> (sample: WeightedEventSample, warnings: [String]) {
+        guard let file = files.first else { throw SBIError(.internal, "simulator.madminer without a file") }
         var sample = try WeightedEventSample(madMiner: madMiner)
         guard sample.parameterNames == parameterNames else {
             throw SBIError.data("the MadMiner file has parameters \(sample.parameterNames.joined(separator: ", ")), the recipe \(parameterNames.joined(separator: ", "))",
@@ -70,5 +76,26 @@ extension RecipeEvents {
         }
         sample.parameterRanges = parameterRanges
         return (sample, madMiner.warnings)
+    }
+}
+
+extension MadMinerFile.NuisanceParameter {
+    /// The file's nuisance parameters that a recipe's `weights` entries select: by name (`group` nil),
+    /// or every parameter of the systematic `group`, in the file's order, each once.
+    /// - Throws: `SBIError.data` naming `file` and the list of the file's nuisance parameters when a
+    ///   name or systematic is not in it.
+    static func select(_ entries: [(name: String, group: String?)], from available: [MadMinerFile.NuisanceParameter],
+                       file: String) throws -> [MadMinerFile.NuisanceParameter] {
+        var chosen: [MadMinerFile.NuisanceParameter] = []
+        for (i, entry) in entries.enumerated() {
+            let matches = available.filter { entry.group == nil ? $0.name == entry.name : $0.systematic == entry.group }
+            guard !matches.isEmpty else {
+                let known = available.isEmpty ? "it has none" : "it has " + available.map { "\($0.name) (systematic \($0.systematic ?? "-"))" }.joined(separator: ", ")
+                let what = entry.group.map { "no nuisance parameter of systematic \"\($0)\"" } ?? "no nuisance parameter \"\(entry.name)\""
+                throw SBIError.data("the MadMiner file has \(what); \(known)", file: file, field: "nuisance[\(i)]")
+            }
+            for m in matches where !chosen.contains(m) { chosen.append(m) }
+        }
+        return chosen
     }
 }

@@ -399,16 +399,31 @@ extension RecipeDecoder {
             reader.report(node, path + ".uncertainty", "a weights nuisance parameter is defined by its ±1σ weights; remove uncertainty")
             return nil
         }
-        guard isEvents, let events, events.isFolder == false, events.isMadMiner != true else {
-            reader.report(item, path, "kind weights needs LHE files as simulator.events (their weight ids)")
+        guard isEvents, let events, events.isFolder == false else {
+            reader.report(item, path, "kind weights needs LHE files as simulator.events (their weight ids) or simulator.madminer (its nuisance parameters)")
             return nil
         }
         let up = m["up"].flatMap { reader.string($0, path + ".up") }
         let down = m["down"].flatMap { reader.string($0, path + ".down") }
         let group = m["group"].flatMap { reader.string($0, path + ".group") }
-        guard (up != nil) != (group != nil), group == nil || down == nil else {
-            reader.report(item, path, "give either up (a weight id, with down for a two-sided variation) or group (a weight group's name)")
-            return nil
+        if events.isMadMiner == true {
+            guard up == nil, down == nil else {
+                reader.report(item, path, "a MadMiner file's variations are its nuisance parameters: give the file's nuisance parameter as name, "
+                              + "or a systematic's name as group; up and down are LHE weight ids")
+                return nil
+            }
+            let name = m["name"].flatMap { reader.string($0, path + ".name") } ?? ""
+            do {
+                _ = try MadMinerFile.NuisanceParameter.select([(name, group)], from: madMinerNuisance, file: events.files.first?.path ?? "")
+            } catch let e as SBIError {
+                reader.report(m[group == nil ? "name" : "group"] ?? item, path + (group == nil ? ".name" : ".group"), e.message)
+                return nil
+            } catch { return nil }
+        } else {
+            guard (up != nil) != (group != nil), group == nil || down == nil else {
+                reader.report(item, path, "give either up (a weight id, with down for a two-sided variation) or group (a weight group's name)")
+                return nil
+            }
         }
         if let inference {
             var asimov = false
@@ -419,7 +434,7 @@ extension RecipeDecoder {
                 return nil
             }
         }
-        if let file = events.files.first, let header = try? LHEReader(path: file.resolvedPath).header, !header.weights.isEmpty {
+        if events.isMadMiner != true, let file = events.files.first, let header = try? LHEReader(path: file.resolvedPath).header, !header.weights.isEmpty {
             if let group {
                 do { _ = try LHEWeightVariation.group(group, of: header, prefix: "", field: path + ".group") } catch let e as SBIError {
                     reader.report(m["group"] ?? item, path + ".group", e.message + " (in \(file.path))")

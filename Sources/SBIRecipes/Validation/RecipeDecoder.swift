@@ -1,5 +1,6 @@
 import Foundation
 import SBICore
+import SBIEvents
 import SBISimulation
 
 /// Turns a YAML node tree into a validated `Recipe`, checking every section and the links
@@ -29,6 +30,8 @@ final class RecipeDecoder {
     var simulatorNuisanceNames: [String] = []
     var observableNames: [String] = []
     var morphingComponentCount: Int?
+    /// The nuisance parameters of a `simulator.madminer` file (`decodeMadMiner`).
+    var madMinerNuisance: [MadMinerFile.NuisanceParameter] = []
     /// Whether the configured built-in simulator gives weighted events (false for wbf-higgs with a jet energy scale).
     var simulatorIsWeighted = true
     /// Latent variables per event of a built-in simulator (0 for real events).

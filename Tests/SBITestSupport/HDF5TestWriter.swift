@@ -4,12 +4,12 @@ import XCTest
 
 /// Writes small HDF5 files through libhdf5's C API, so tests can build MadMiner files with known
 /// contents (either layout, fixed- or variable-length strings) and broken ones.
-final class HDF5TestWriter {
+public final class HDF5TestWriter {
     private let file: hid_t
-    let path: String
+    public let path: String
 
     /// Creates (truncates) `path`.
-    init(path: String) throws {
+    public init(path: String) throws {
         _ = sbi_h5_silence_errors()
         self.path = path
         file = H5Fcreate(path, sbi_h5f_acc_trunc(), sbi_h5p_default(), sbi_h5p_default())
@@ -20,7 +20,7 @@ final class HDF5TestWriter {
 
     private var closed = false
     /// Flushes and closes the file (also done on deinit).
-    func close() {
+    public func close() {
         if !closed { H5Fclose(file); closed = true }
     }
 
@@ -52,7 +52,7 @@ final class HDF5TestWriter {
 
     /// A float64 dataset of `shape` that is declared but never written: libhdf5 allocates contiguous
     /// storage late, so the file holds no values for it (what a truncated file looks like).
-    func declaredDoubles(_ datasetPath: String, shape: [Int]) {
+    public func declaredDoubles(_ datasetPath: String, shape: [Int]) {
         makeGroups(datasetPath)
         let dims = shape.map { hsize_t($0) }
         let space = H5Screate_simple(Int32(dims.count), dims, nil)
@@ -63,17 +63,17 @@ final class HDF5TestWriter {
     }
 
     /// A float64 dataset (`shape` [] for a scalar).
-    func doubles(_ datasetPath: String, shape: [Int], _ values: [Double]) {
+    public func doubles(_ datasetPath: String, shape: [Int], _ values: [Double]) {
         values.withUnsafeBytes { write(datasetPath, shape: shape, fileType: sbi_h5t_ieee_f64le(), memoryType: sbi_h5t_native_double(), $0.baseAddress) }
     }
 
     /// An int64 dataset (`shape` [] for a scalar).
-    func integers(_ datasetPath: String, shape: [Int], _ values: [Int64]) {
+    public func integers(_ datasetPath: String, shape: [Int], _ values: [Int64]) {
         values.withUnsafeBytes { write(datasetPath, shape: shape, fileType: sbi_h5t_std_i64le(), memoryType: sbi_h5t_native_int64(), $0.baseAddress) }
     }
 
     /// A string dataset: fixed-length `S256`, NUL-padded (h5py's `dtype="S256"`), or variable-length.
-    func strings(_ datasetPath: String, _ values: [String], variableLength: Bool = false) {
+    public func strings(_ datasetPath: String, _ values: [String], variableLength: Bool = false) {
         let type = H5Tcopy(sbi_h5t_c_s1())
         defer { H5Tclose(type) }
         if variableLength {
@@ -91,7 +91,7 @@ final class HDF5TestWriter {
     }
 
     /// An empty group.
-    func group(_ groupPath: String) {
+    public func group(_ groupPath: String) {
         makeGroups(groupPath + "/x")
     }
 }
