@@ -56,6 +56,12 @@ public enum BinExpectation {
     /// [1] K. Cranmer, J. Pavez, G. Louppe, arXiv:1506.02169 §3 (reweighting with the joint ratio);
     ///     J. Brehmer et al., arXiv:1805.00020 §III.
     case jointReweighted(any Simulator, sample: EventBatch, reference: [Double])
+    /// Weighted real events with nuisance morphing, at every point (θ, ν):
+    /// ```
+    /// w_e(θ, ν) = Σ_b W[e, b] w_b(θ) · exp[Σ_k a_ek ν_k + b_ek ν_k²]
+    /// ```
+    /// (`Morpher`, `NuisanceMorphing`; arXiv:1907.10621 §3). Points of the θ parameters alone are at ν = 0.
+    case nuisanceMorphed(observables: Matrix<Double>, benchmarkWeights: Matrix<Double>, morpher: Morpher, nuisance: NuisanceMorphing)
 }
 
 extension BinExpectation {
@@ -95,6 +101,9 @@ struct BinnedExpectation {
         case .reweighted(_, let sample):
             bins = histogram.binIndices(try features(sample.observables))
             referenceLogLikelihood = []
+        case .nuisanceMorphed(let observables, _, _, _):
+            bins = histogram.binIndices(try features(observables))
+            referenceLogLikelihood = []
         case .jointReweighted(let simulator, let sample, let reference):
             bins = histogram.binIndices(try features(sample.observables))
             var none: Matrix<Double>? = nil
@@ -110,6 +119,14 @@ struct BinnedExpectation {
             return (histogram.fill(try features(batch.observables), weights: nil), n)
         case .reweighted(let simulator, let sample):
             return (try fill(weights: try simulator.weights(latent: sample.latent, at: theta), theta: theta), sample.count)
+        case .nuisanceMorphed(_, let weights, let morpher, let nuisance):
+            let np = morpher.parameterCount
+            guard theta.count == np || theta.count == np + nuisance.count else {
+                throw SBIError(.internal, field: "histogram", "point \(theta) for \(np) parameters and \(nuisance.count) nuisance parameters")
+            }
+            let w = morpher.eventWeights(benchmarkWeights: weights, at: Array(theta.prefix(np)))
+            let full = theta.count == np ? w : try nuisance.weights(w, at: Array(theta.suffix(nuisance.count)))
+            return (try fill(weights: full, theta: theta), weights.rows)
         case .jointReweighted(let simulator, let sample, _):
             var none: Matrix<Double>? = nil
             var w = try simulator.jointLogLikelihood(latent: sample.latent, at: theta, gradient: &none)

@@ -231,4 +231,49 @@ final class MadMinerNuisanceRecipeTests: XCTestCase {
         let up = problems("{name: mu, kind: weights, up: \"40\"}")
         XCTAssertTrue(up.contains { $0.contains("nuisance[0]") && $0.contains("up and down are LHE weight ids") }, "\(up)")
     }
+
+    /// Nine PDF members as one-sided nuisance parameters: fisher.json takes them, but the histogram mode's
+    /// simplex profile is limited to eight, so `sbi validate` refuses histogram with all nine.
+    func testMadMinerFileNuisance_moreThanEightWithHistogram_refusedByValidate() throws {
+        let folder = try makeTemporaryDirectory(self)
+        let path = folder + "/pdf.h5"
+        let members = (1...9).map { "pdf_nuisance_param_\($0)" }
+        let w = try HDF5TestWriter(path: path)
+        w.strings("parameters/names", ["theta"])
+        w.doubles("parameters/val_ranges", shape: [1, 2], [-1, 1])
+        w.strings("benchmarks/names", ["b0", "b1"] + members.map { $0 + "_benchmark_0" })
+        w.doubles("benchmarks/values", shape: [11, 1], [0, 1] + [Double](repeating: 0, count: 9))
+        w.integers("benchmarks/is_nuisance", shape: [11], [0, 0] + [Int64](repeating: 1, count: 9))
+        w.strings("nuisance_parameters/names", members)
+        w.strings("nuisance_parameters/systematics", [String](repeating: "pdf", count: 9))
+        w.strings("nuisance_parameters/benchmark_positive", members.map { $0 + "_benchmark_0" })
+        w.strings("observables/names", ["x"])
+        w.doubles("samples/observations", shape: [2, 1], [1, 2])
+        w.doubles("samples/weights", shape: [2, 11], [Double](repeating: 1, count: 22))
+        w.close()
+        func problems(_ modes: String) -> [String] {
+            recipeProblems("""
+            version: 1
+            parameters:
+              - {name: theta, range: [-1, 1]}
+            simulator:
+              madminer: \(path)
+            nuisance:
+              - {name: pdf, kind: weights, group: pdf}
+            samples:
+              - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: b0}, events: 200}
+            estimators:
+              - {name: carl, method: carl, sample: train}
+            inference:
+              modes: [\(modes)]
+              theta_true: [0]
+              luminosity_inverse_femtobarn: 100
+              fisher_information: true
+            """, file: "r.yaml")
+        }
+        XCTAssertEqual(problems("ml"), [])
+        let refused = problems("ml, histogram")
+        XCTAssertTrue(refused.contains { $0.contains("r.yaml:7:3: nuisance:") && $0.contains("give 9 nuisance parameters; mode histogram profiles at most 8") },
+                      "\(refused)")
+    }
 }

@@ -38,18 +38,33 @@ enum FitFisherSource {
     case rate
 }
 
+/// Real events with the nuisance morphing of a recipe's `weights` entries, read once per limits stage.
+struct WeightNuisanceEvents {
+    /// Every event, with its weights at the benchmarks.
+    let sample: WeightedEventSample
+    /// a, b per event and nuisance parameter.
+    let nuisance: NuisanceMorphing
+    /// The events' morphing over the benchmarks.
+    let morpher: Morpher
+}
+
 extension FitPipeline {
+    /// The events and nuisance morphing of the recipe's `weights` entries; nil without them (or for a built-in simulator).
+    func weightNuisanceEvents(_ sim: any Simulator) throws -> WeightNuisanceEvents? {
+        let weights = (recipe.nuisance ?? []).filter { $0.kind == .weights }
+        guard !weights.isEmpty, let events = recipe.simulator.events, let eventSim = sim as? EventSampleSimulator else { return nil }
+        let (sample, morphing) = try events.sampleWithNuisance(for: weights)
+        return morphing.map { WeightNuisanceEvents(sample: sample, nuisance: $0, morpher: eventSim.morpher) }
+    }
+
     /// With `weights` nuisance parameters (LHE scale and PDF variations of real events): the events'
     /// full-truth information over (θ, ν) at θ_true, ν = 0 (`FisherInformation.weightedEvents`, luminosity
     /// L of the recipe) and its profile over ν with N(0, 1) constraints, as entries `truth_events` and
     /// `truth_events_profiled` (empty without such nuisance parameters).
-    func weightNuisanceFisher(simulator sim: any Simulator, theta: [Double]) throws -> [FitFisherEntry] {
-        let weights = (recipe.nuisance ?? []).filter { $0.kind == .weights }
-        guard !weights.isEmpty, let events = recipe.simulator.events, let eventSim = sim as? EventSampleSimulator,
-              let lumi = recipe.inference.luminosityInversePicobarn else { return [] }
-        let (sample, morphing) = try events.sampleWithNuisance(for: weights)
-        guard let morphing else { return [] }
-        let full = try FisherInformation.weightedEvents(sample, morpher: eventSim.morpher, nuisance: morphing, at: theta,
+    func weightNuisanceFisher(_ weighted: WeightNuisanceEvents?, theta: [Double]) throws -> [FitFisherEntry] {
+        guard let weighted, let lumi = recipe.inference.luminosityInversePicobarn else { return [] }
+        let (sample, morphing) = (weighted.sample, weighted.nuisance)
+        let full = try FisherInformation.weightedEvents(sample, morpher: weighted.morpher, nuisance: morphing, at: theta,
                                                         nu: [Double](repeating: 0, count: morphing.count), luminosity: lumi)
         let profiled = try full.addingGaussianConstraints(on: morphing.names).profiled(keeping: recipe.parameterNames)
         return [FitFisherEntry(name: "truth_events", mode: "truth_events", parameters: full.names, matrix: full.matrix.storage),

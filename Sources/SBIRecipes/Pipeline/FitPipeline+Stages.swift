@@ -141,6 +141,14 @@ extension FitPipeline {
         let nominalRatio = { (e: any LogRatioEstimator) throws -> any LogRatioEstimator in
             nuisance.isEmpty ? e : try FixedNuisanceRatio(e, nuisance: nominal)
         }
+        // LHE or MadMiner weight variations: read at most once, by the histogram mode or the Fisher information.
+        var weightNuisanceCache: WeightNuisanceEvents??
+        func weightNuisance() throws -> WeightNuisanceEvents? {
+            if let cached = weightNuisanceCache { return cached }
+            let read = try weightNuisanceEvents(sim)
+            weightNuisanceCache = .some(read)
+            return read
+        }
         let selected = Set(inference.estimators)
         var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
         let progress = ProgressReporter(stage: "limits", total: inference.modes.count, unit: "modes")
@@ -182,16 +190,29 @@ extension FitPipeline {
                 let bins = inference.histogram?.bins ?? 20
                 let features = HistogramFeatures.observables(Array(columns.prefix(2)))
                 let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x), bins: Array(repeating: bins, count: min(columns.count, 2)))
+                var histogramSuffix = fixedSuffix
                 if !nuisance.isEmpty {
                     let reference = thetaTrue.map { $0 + nominal }
                     let likelihood = HistogramLikelihood(histogram: histogram, features: features,
                                                          expectation: try expectation(sim, grid: grid, thetaTrue: reference, nuisance: nominal))
                     results.append(("histogram", "histogram", try profiledHistogramScan(likelihood, sim: sim, data: data, grid: grid, rate: rate,
                                                                                         asimovTheta: reference)))
+                } else if let weighted = try weightNuisance() {
+                    // Real events with weight variations: the histogram likelihood profiled over their ν.
+                    let morphed = try weightNuisanceExpectation(weighted, rate: rate)
+                    let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: morphed.expectation)
+                    let names = morphed.nuisance.names
+                    let logLikelihood = try likelihood.evaluator(data: data, rate: morphed.rate, asimovTheta: thetaTrue)
+                    let profile = try ProfileLikelihood.profile(grid: grid, nuisance: names,
+                                                                nuisanceRanges: names.map { _ in Self.weightNuisanceRange }) {
+                        try logLikelihood(try ParameterGrid(names: recipe.parameterNames + names, points: $0))
+                    }
+                    results.append(("histogram", "histogram", profile.scan))
+                    histogramSuffix = Self.fixedNuisanceSuffix
                 }
                 let fixed = HistogramLikelihood(histogram: histogram, features: features,
                                                 expectation: try expectation(nominalSim, grid: grid, thetaTrue: thetaTrue))
-                results.append(("histogram" + fixedSuffix, "histogram", try fixed.scan(data: nominalData, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                results.append(("histogram" + histogramSuffix, "histogram", try fixed.scan(data: nominalData, grid: grid, rate: rate, asimovTheta: thetaTrue)))
                 fisherSources.append(.histogram(name: "histogram", histogram: histogram, features: features))
             case .sally:
                 for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
@@ -249,7 +270,7 @@ extension FitPipeline {
         if inference.fisherInformation, let theta = thetaTrue {
             let bytes = try fisherJSON(simulator: sim, sources: fisherSources, withTruth: inference.modes.contains(.truth),
                                        sample: try fisherSample(sim, data: data, theta: theta + nominal), theta: theta + nominal,
-                                       events: asimovEvents, rate: rate, extra: try weightNuisanceFisher(simulator: sim, theta: theta))
+                                       events: asimovEvents, rate: rate, extra: try weightNuisanceFisher(try weightNuisance(), theta: theta))
             try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
         }
         return (data.x.rows * results.count * grid.count, FitPipeline.describe(file))
@@ -275,6 +296,38 @@ extension FitPipeline {
     /// Suffix of the results with the simulator's nuisance parameters fixed at 0 (no systematics), drawn
     /// next to the profiled ones.
     static let fixedNuisanceSuffix = "_fixed_nuisance"
+
+    /// Where the profile searches a weight variation's ν: ±5σ of its N(0, 1) constraint.
+    static let weightNuisanceRange = -5.0...5.0
+
+    /// The most weight variations the histogram mode profiles (a Nelder–Mead search per grid point grows
+    /// with their number; fisher.json profiles any number in closed form).
+    public static let maximumProfiledWeightNuisances = 8
+
+    /// For real events with `weights` nuisance entries: the bin expectation over (θ, ν) from every event's
+    /// morphed weight w_e(θ)·exp(Σ aν + bν²), and the rate σ(θ, ν) = Σ_e w_e(θ, ν) (θ alone: ν = 0) with
+    /// `rate`'s luminosity and normalisation.
+    /// - Throws: `SBIError.data` (field `nuisance`) for more than `maximumProfiledWeightNuisances` parameters.
+    func weightNuisanceExpectation(_ weighted: WeightNuisanceEvents, rate: EventRate?)
+        throws -> (expectation: BinExpectation, nuisance: NuisanceMorphing, rate: EventRate?) {
+        let (sample, morphing) = (weighted.sample, weighted.nuisance)
+        guard morphing.count <= Self.maximumProfiledWeightNuisances else {
+            throw SBIError.data("the weights entries give \(morphing.count) nuisance parameters; mode histogram profiles at most "
+                                + "\(Self.maximumProfiledWeightNuisances)", field: "nuisance")
+        }
+        let morpher = weighted.morpher, np = morpher.parameterCount
+        let expectation = BinExpectation.nuisanceMorphed(observables: sample.observables, benchmarkWeights: sample.benchmarkWeights,
+                                                         morpher: morpher, nuisance: morphing)
+        var profiledRate: EventRate?
+        if let rate {
+            profiledRate = EventRate(luminosityInversePicobarn: rate.luminosityInversePicobarn) { point in
+                let w = morpher.eventWeights(benchmarkWeights: sample.benchmarkWeights, at: Array(point.prefix(np)))
+                return (point.count == np ? w : try morphing.weights(w, at: Array(point.suffix(morphing.count)))).reduce(0, +)
+            }
+            profiledRate?.normalizationLogWidth = rate.normalizationLogWidth
+        }
+        return (expectation, morphing, profiledRate)
+    }
 
     /// True when two parameter points agree to rounding (1e-12 relative): SALLY's information holds
     /// only at its reference point.

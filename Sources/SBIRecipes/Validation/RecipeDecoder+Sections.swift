@@ -385,6 +385,13 @@ extension RecipeDecoder {
             }
             out.append(RecipeNuisance(name: name, kind: kind, uncertainty: uncertainty, up: variation.up, down: variation.down, group: variation.group))
         }
+        // The histogram mode profiles weight variations with a simplex search per grid point: a bounded number.
+        let profiled = FitPipeline.maximumProfiledWeightNuisances
+        if weightNuisanceCount > profiled, let inference, inference.modes.contains(.histogram) {
+            reader.report(node, "nuisance", "the weights entries give \(weightNuisanceCount) nuisance parameters; mode histogram profiles at most "
+                          + "\(profiled) (fisher.json takes any number): drop histogram from inference.modes or select fewer variations")
+            return nil
+        }
         return out.count == list.count ? out : nil
     }
 }
@@ -414,7 +421,8 @@ extension RecipeDecoder {
             }
             let name = m["name"].flatMap { reader.string($0, path + ".name") } ?? ""
             do {
-                _ = try MadMinerFile.NuisanceParameter.select([(name, group)], from: madMinerNuisance, file: events.files.first?.path ?? "")
+                weightNuisanceCount += try MadMinerFile.NuisanceParameter.select([(name, group)], from: madMinerNuisance,
+                                                                                file: events.files.first?.path ?? "").count
             } catch let e as SBIError {
                 reader.report(m[group == nil ? "name" : "group"] ?? item, path + (group == nil ? ".name" : ".group"), e.message)
                 return nil
@@ -436,11 +444,12 @@ extension RecipeDecoder {
         }
         if events.isMadMiner != true, let file = events.files.first, let header = try? LHEReader(path: file.resolvedPath).header, !header.weights.isEmpty {
             if let group {
-                do { _ = try LHEWeightVariation.group(group, of: header, prefix: "", field: path + ".group") } catch let e as SBIError {
+                do { weightNuisanceCount += try LHEWeightVariation.group(group, of: header, prefix: "", field: path + ".group").count } catch let e as SBIError {
                     reader.report(m["group"] ?? item, path + ".group", e.message + " (in \(file.path))")
                     return nil
                 } catch { return nil }
             }
+            if up != nil { weightNuisanceCount += 1 }
             let declared = Set(header.weights.map(\.id))
             for (key, id) in [("up", up), ("down", down)] {
                 if let id, !declared.contains(id) {

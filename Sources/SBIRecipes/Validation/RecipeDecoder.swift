@@ -30,6 +30,8 @@ final class RecipeDecoder {
     var simulatorNuisanceNames: [String] = []
     var observableNames: [String] = []
     var morphingComponentCount: Int?
+    /// How many nuisance parameters the `weights` entries give (groups expanded), when their files could be read.
+    var weightNuisanceCount = 0
     /// The nuisance parameters of a `simulator.madminer` file (`decodeMadMiner`).
     var madMinerNuisance: [MadMinerFile.NuisanceParameter] = []
     /// Whether the configured built-in simulator gives weighted events (false for wbf-higgs with a jet energy scale).
