@@ -1,7 +1,7 @@
-import CHDF5
 import Foundation
 import SBICore
 import SBISimulation
+import SBITestSupport
 import XCTest
 
 /// `sbi import-madminer` run as a user would, on the real MadMiner files in ../shared/testdata.
@@ -73,21 +73,16 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 
-    /// A copy of the dummy file in `folder` with the groups MadMiner writes for nuisance parameters
-    /// and systematics added (empty: their contents are ignored anyway).
+    /// A copy of the dummy file in `folder` with a nuisance parameter `nu` whose variation benchmarks are
+    /// not stated (no `/nuisance_parameters/benchmark_positive`), and an empty `/systematics` group.
     private func nuisanceCopy(in folder: URL) throws -> String {
         let input = try sharedTestFile("madminer-dummy-data.h5")
         let copy = folder.appendingPathComponent("nuisance.h5").path
         try Data(contentsOf: URL(fileURLWithPath: input)).write(to: URL(fileURLWithPath: copy))
-        _ = sbi_h5_silence_errors()
-        let file = H5Fopen(copy, sbi_h5f_acc_rdwr(), sbi_h5p_default())
-        XCTAssertGreaterThanOrEqual(file, 0)
-        for group in ["nuisance_parameters", "systematics"] {
-            let g = H5Gcreate2(file, group, sbi_h5p_default(), sbi_h5p_default(), sbi_h5p_default())
-            XCTAssertGreaterThanOrEqual(g, 0)
-            H5Gclose(g)
-        }
-        H5Fclose(file)
+        let writer = try HDF5TestWriter(path: copy, appending: true)
+        writer.strings("nuisance_parameters/names", ["nu"])
+        writer.group("systematics")
+        writer.close()
         return copy
     }
 
@@ -98,11 +93,32 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
         let r = try run(["import-madminer", copy, "--out", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stderr, """
-        sbi import-madminer: warning: \(copy): ignored /nuisance_parameters (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)
-        sbi import-madminer: warning: \(copy): ignored /systematics (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)
+        sbi import-madminer: warning: \(copy): ignored /nuisance_parameters (no benchmark_positive: the variations of nu are unknown)
 
         """)
         XCTAssertEqual(try WeightedEventSample.read(folder: out).count, 5821)
+    }
+
+    /// A file with a readable nuisance parameter: the events folder has no room for it, which is said.
+    func testImportMadMiner_nuisanceParameters_notKeptAndSaid() throws {
+        let folder = try temporaryFolder()
+        let path = folder + "/syst.h5"
+        let w = try HDF5TestWriter(path: path)
+        w.strings("parameters/names", ["a"])
+        w.strings("benchmarks/names", ["sm", "b1", "up"])
+        w.doubles("benchmarks/values", shape: [3, 1], [0, 1, 0])
+        w.integers("benchmarks/is_nuisance", shape: [3], [0, 0, 1])
+        w.strings("nuisance_parameters/names", ["scale_nuisance_param_0"])
+        w.strings("nuisance_parameters/benchmark_positive", ["up"])
+        w.strings("observables/names", ["x"])
+        w.doubles("samples/observations", shape: [2, 1], [1, 2])
+        w.doubles("samples/weights", shape: [2, 3], [1, 2, 1.1, 1, 2, 1.2])
+        w.close()
+        let r = try run(["import-madminer", path, "--out", folder + "/mm"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("sbi import-madminer: warning: \(path): the nuisance parameters scale_nuisance_param_0 are not written "
+                                        + "to the events folder"), r.stderr)
+        XCTAssertEqual(try WeightedEventSample.read(folder: URL(fileURLWithPath: folder + "/mm")).benchmarkNames, ["sm", "b1"])
     }
 
     /// `sbi fit` on a recipe naming that file shows the same warnings on stderr, even with --quiet.
@@ -132,8 +148,7 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
         let r = try run(["fit", "recipe.yaml", "--quiet"], in: folder.path)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stderr, """
-        sbi fit: warning: \(copy): ignored /nuisance_parameters (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)
-        sbi fit: warning: \(copy): ignored /systematics (a MadMiner file's nuisance parameters are not read yet; systematics enter through a recipe's nuisance section)
+        sbi fit: warning: \(copy): ignored /nuisance_parameters (no benchmark_positive: the variations of nu are unknown)
 
         """)
     }

@@ -8,11 +8,12 @@ public final class HDF5TestWriter {
     private let file: hid_t
     public let path: String
 
-    /// Creates (truncates) `path`.
-    public init(path: String) throws {
+    /// Creates (truncates) `path`, or with `appending` opens the existing file to add datasets to it.
+    public init(path: String, appending: Bool = false) throws {
         _ = sbi_h5_silence_errors()
         self.path = path
-        file = H5Fcreate(path, sbi_h5f_acc_trunc(), sbi_h5p_default(), sbi_h5p_default())
+        file = appending ? H5Fopen(path, sbi_h5f_acc_rdwr(), sbi_h5p_default())
+                         : H5Fcreate(path, sbi_h5f_acc_trunc(), sbi_h5p_default(), sbi_h5p_default())
         guard file >= 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 

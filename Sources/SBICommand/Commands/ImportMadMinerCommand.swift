@@ -42,6 +42,11 @@ enum ImportMadMinerCommand {
             let file = try MadMinerFile(path: input)
             let seconds = max(1e-9, (clock.now - start).seconds)
             for warning in file.warnings { console.error("sbi import-madminer: warning: \(warning)\n") }
+            if !file.nuisanceParameters.isEmpty {
+                console.error("sbi import-madminer: warning: \(input): the nuisance parameters \(file.nuisanceParameters.map(\.name).joined(separator: ", ")) "
+                              + "are not written to the events folder (it holds the benchmark weights only); name the .h5 file as "
+                              + "simulator.madminer in a recipe to use them\n")
+            }
             let sample = try WeightedEventSample(madMiner: file)
             try sample.write(folder: URL(fileURLWithPath: output))
             console.print("read \(file.eventCount) events, \(file.benchmarkCount) benchmarks, \(file.parameterCount) parameters, \(file.observableNames.count) observables from \(input) (\(file.layout.rawValue) layout)")

@@ -48,6 +48,10 @@ public final class SampleAugmenter {
     public let observableNames: [String]
     /// For `events`: the morphing set-up over its benchmarks.
     let eventMorpher: Morpher?
+    /// For `events` with weight variations: their nuisance morphing (ν are then the last parameters).
+    public let eventNuisance: NuisanceMorphing?
+    /// Range of the nuisance parameters of `eventNuisance` (±5σ of their N(0, 1) constraint).
+    public static let eventNuisanceRange = -5.0...5.0
     /// For `events`: the fraction of events reserved for `.test` samples (MadMiner's `test_split`).
     public let testEventFraction: Double
     /// Seed of the fixed event permutation that separates the test events from the rest: the same
@@ -60,6 +64,7 @@ public final class SampleAugmenter {
         self.basis = basis
         events = nil
         eventMorpher = nil
+        eventNuisance = nil
         testEventFraction = 0
         parameterSpace = simulator.parameterSpace
         observableNames = simulator.observableNames
@@ -84,9 +89,16 @@ public final class SampleAugmenter {
     ///   for a fraction outside [0, 1);
     ///   `SBIError.numerical` for a singular benchmark basis.
     ///
+    /// With `nuisance` (the events' weight variations, one row per event) the parameters become (θ, ν):
+    /// events are drawn from w_e(θ)·exp(Σ aν + bν²) and the gold comes from `NuisanceMorphedJointLikelihood`
+    /// (joint ratios and scores with ν components, MadMiner's convention, arXiv:1907.10621 §3).
+    ///
     /// [1] arXiv:1805.00020 §III–IV; [2] MadMiner documentation, `SampleAugmenter` (samples from weighted events).
     public init(events: WeightedEventSample, morphingMaxPowers: [Int]? = nil, morphingMaxOverallPower: Int? = nil,
-                testEventFraction: Double = 0.2) throws {
+                testEventFraction: Double = 0.2, nuisance: NuisanceMorphing? = nil) throws {
+        if let nuisance, nuisance.eventCount != events.count {
+            throw SBIError.data("nuisance morphing of \(nuisance.eventCount) events for \(events.count) events", field: "nuisance")
+        }
         guard testEventFraction >= 0, testEventFraction < 1 else {
             throw SBIError.data("fraction \(testEventFraction) of events reserved for test samples must be in [0, 1)", field: "testEventFraction")
         }
@@ -113,7 +125,13 @@ public final class SampleAugmenter {
         self.events = events
         simulator = nil
         basis = events.benchmarks
-        parameterSpace = events.parameterSpace
+        eventNuisance = nuisance
+        var space = events.parameterSpace
+        if let nuisance {
+            space = ParameterSpace(names: space.names + nuisance.names, ranges: space.ranges + nuisance.names.map { _ in Self.eventNuisanceRange },
+                                   units: space.units + nuisance.names.map { _ in "" }, latexLabels: space.latexLabels + nuisance.names)
+        }
+        parameterSpace = space
         observableNames = events.observableNames
     }
 
@@ -173,11 +191,12 @@ public final class SampleAugmenter {
         let root = SeededRandom(seed: request.seed)
         var activeMorpher: Morpher?
         var eventPartition: [Range<Int>] = []
-        var eventLikelihood: MorphedJointLikelihood?
+        var eventLikelihood: (any JointLikelihood)?
         var eventOrder: [Int] = []
         if let events, let m = eventMorpher {
             activeMorpher = m
-            eventLikelihood = try MorphedJointLikelihood.sampleMean(benchmarkWeights: events.benchmarkWeights, morpher: m)
+            eventLikelihood = try eventNuisance.map { try NuisanceMorphedJointLikelihood(morpher: m, benchmarkWeights: events.benchmarkWeights, nuisance: $0) }
+                ?? MorphedJointLikelihood.sampleMean(benchmarkWeights: events.benchmarkWeights, morpher: m)
             let pool = try Self.eventPool(count: events.count, testFraction: testEventFraction, forTest: request.kind == .test)
             eventPartition = try Self.partition(events: pool.count, among: splits)
             let order = root.substream(101).permutation(pool.count)
@@ -207,7 +226,7 @@ public final class SampleAugmenter {
                 makeSource = { _ in
                     WeightedPoolSource(observables: WeightedPoolSource.gather(events.observables, rows),
                                        benchmarkWeights: WeightedPoolSource.gather(events.benchmarkWeights, rows),
-                                       morpher: m, likelihood: likelihood)
+                                       morpher: m, likelihood: likelihood, nuisance: self.eventNuisance?.selecting(events: rows))
                 }
             } else if let weighted = simulator as? any WeightedSimulator, let m = activeMorpher {
                 let poolSize = max(1000, Int((Double(split.count) * request.poolFactor).rounded(.up)))

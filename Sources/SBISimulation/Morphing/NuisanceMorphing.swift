@@ -116,6 +116,19 @@ public struct NuisanceMorphing: Sendable, Equatable {
         quadratic = b
     }
 
+    /// The coefficients as given, `[nEvents, nNuisance]` each.
+    init(names: [String], linear: Matrix<Double>, quadratic: Matrix<Double>) {
+        self.names = names
+        self.linear = linear
+        self.quadratic = quadratic
+    }
+
+    /// The morphing of the events `rows`, in that order (a split's pool).
+    public func selecting(events rows: [Int]) -> NuisanceMorphing {
+        NuisanceMorphing(names: names, linear: Matrix(rows: rows.count, columns: count) { i, k in linear[rows[i], k] },
+                         quadratic: Matrix(rows: rows.count, columns: count) { i, k in quadratic[rows[i], k] })
+    }
+
     /// Checks that `nu` has one finite value per nuisance parameter.
     func check(_ nu: [Double]) throws {
         guard nu.count == count else {
