@@ -273,7 +273,7 @@ final class MadMinerNuisanceRecipeTests: XCTestCase {
         }
         XCTAssertEqual(problems("ml"), [])
         let refused = problems("ml, histogram")
-        XCTAssertTrue(refused.contains { $0.contains("r.yaml:7:3: nuisance:") && $0.contains("give 9 nuisance parameters; mode histogram profiles at most 8") },
+        XCTAssertTrue(refused.contains { $0.contains("r.yaml:7:3: nuisance:") && $0.contains("give 9 nuisance parameters; mode histogram and samples that draw them (samples[i].nuisance) take at most 8") },
                       "\(refused)")
     }
 }

@@ -74,6 +74,18 @@ extension RecipeEvents {
 
     /// The LHE events with the nuisance morphing of `variations` (see `LHEEventSampleBuilder.buildWithNuisance`).
     /// - Throws: as `LHEEventSampleBuilder.buildWithNuisance`; `.data` for a folder or MadMiner input.
+    /// The names of the nuisance parameters a recipe's `weights` entries give, groups expanded (reads the
+    /// first LHE file's header, or the MadMiner file).
+    /// - Throws: as `weightVariations` and `MadMinerFile.NuisanceParameter.select`.
+    public func weightNuisanceNames(for nuisance: [RecipeNuisance]) throws -> [String] {
+        let entries = nuisance.filter { $0.kind == .weights }
+        guard isMadMiner == true else { return try weightVariations(entries).map(\.name) }
+        guard let file = files.first else { throw SBIError(.internal, "simulator.madminer without a file") }
+        return try MadMinerFile.NuisanceParameter.select(entries.map { ($0.name, $0.group) },
+                                                         from: try MadMinerFile(path: file.resolvedPath).nuisanceParameters,
+                                                         file: file.resolvedPath).map(\.name)
+    }
+
     /// The events and the nuisance morphing of a recipe's `weights` entries: LHE weight ids or groups
     /// (`weightVariations`, `sampleWithNuisance(_:)`), or the nuisance parameters of a MadMiner file,
     /// each with its ±1σ nuisance benchmarks relative to the reference benchmark's weight (MadMiner

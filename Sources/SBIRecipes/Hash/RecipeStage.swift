@@ -2,7 +2,8 @@
 /// so a re-run can skip a stage whose inputs did not change (Recipes/README.md, the stages).
 ///
 /// ```
-/// simulate, augment: version, seed, parameters, simulator, benchmarks, morphing, samples
+/// simulate, augment: version, seed, parameters, simulator, benchmarks, morphing, samples (and the `weights`
+///                    nuisance entries when a sample draws them)
 /// train:             … + estimators
 /// limits:            … + inference, nuisance (the pipeline adds the observed file's content hash)
 /// plot:              … + outputs.files      (outputs.folder is where results go, not an input)
@@ -34,13 +35,20 @@ extension Recipe {
         var outputFiles: [RecipeOutputFile]?
     }
 
+    /// The `weights` nuisance entries when a sample draws them (the samples then depend on them), else nil.
+    private var learnedWeightNuisance: [RecipeNuisance]? {
+        guard samples.contains(where: { $0.nuisance != nil }) else { return nil }
+        let weights = (nuisance ?? []).filter { $0.kind == .weights }
+        return weights.isEmpty ? nil : weights
+    }
+
     /// Lowercase hex SHA-256 of the sections `stage` depends on (see `RecipeStage`).
     public func inputHash(for stage: RecipeStage) -> String {
         let inputs = StageInputs(stage: stage, version: version, seed: seed, parameters: parameters, simulator: simulator,
                                  benchmarks: benchmarks, morphing: morphing, samples: samples,
                                  estimators: stage >= .train ? estimators : nil,
                                  inference: stage >= .limits ? inference : nil,
-                                 nuisance: stage >= .limits ? nuisance : nil,
+                                 nuisance: stage >= .limits ? nuisance : learnedWeightNuisance,
                                  outputFiles: stage >= .plot ? outputs.files : nil)
         return RecipeHash.hex(of: inputs)
     }

@@ -21,11 +21,27 @@ extension FitPipeline {
         return try recipe.simulator.make(luminosityInversePicobarn: lumi)
     }
 
+    /// The nuisance parameters the estimators learn beside θ: the simulator's, or (real events) the weight
+    /// variations of the `weights` entries, groups expanded, when a sample draws them (`samples[i].nuisance`).
+    func learnedNuisanceNames() throws -> [String] {
+        if !recipe.simulatorNuisanceNames.isEmpty { return recipe.simulatorNuisanceNames }
+        guard let events = recipe.simulator.events, recipe.samples.contains(where: { $0.nuisance != nil }),
+              recipe.nuisance?.contains(where: { $0.kind == .weights }) == true else { return [] }
+        return try events.weightNuisanceNames(for: recipe.nuisance ?? [])
+    }
+
     func runAugment(into partial: String) throws -> (items: Int, detail: String) {
         // Real events: read once, one augmenter for every sample (its splits partition the events).
         let augmenter: SampleAugmenter
         var parts: [String] = []
-        if let events = recipe.simulator.events {
+        let learned = try learnedNuisanceNames()
+        if let events = recipe.simulator.events, recipe.simulatorNuisanceNames.isEmpty, !learned.isEmpty {
+            // Weight variations learned beside θ: the events with their nuisance morphing.
+            let (sample, morphing) = try events.sampleWithNuisance(for: recipe.nuisance ?? [])
+            let powers = events.morphingMaxPowers
+            augmenter = try SampleAugmenter(events: sample, morphingMaxPowers: powers, morphingMaxOverallPower: powers.max(), nuisance: morphing)
+            parts.append("\(sample.count) weighted events with \(learned.count) weight variation(s)")
+        } else if let events = recipe.simulator.events {
             let reading = ProgressReporter(stage: "read events", total: nil, unit: "events")
             let (sample, files, warnings) = try events.sampleWithWarnings(progress: reading)
             reading.finish()
@@ -37,7 +53,7 @@ extension FitPipeline {
         }
         var total = 0
         for sample in recipe.samples {
-            let request = try sample.augmentationRequest(morphing: recipe.morphing, nuisanceCount: recipe.simulatorNuisanceNames.count)
+            let request = try sample.augmentationRequest(morphing: recipe.morphing, nuisanceCount: learned.count)
             let progress = ProgressReporter(stage: "augment \(sample.name)", total: sample.events, unit: "events")
             let samples: AugmentedSamples
             do { samples = try augmenter.augment(request, progress: progress) } catch let e as SBIError {
@@ -54,6 +70,7 @@ extension FitPipeline {
     }
 
     func runTrain(into partial: String) throws -> (items: Int, detail: String) {
+        let learned = try learnedNuisanceNames()
         var total = 0
         var parts: [String] = []
         for estimator in recipe.estimators {
@@ -74,7 +91,7 @@ extension FitPipeline {
             switch (method.kind, estimator.ensemble) {
             case (.score, 1):
                 let e = try SALLYEstimator.train(data: data, validation: validation, network: network, training: training,
-                                                 parameterNames: recipe.modelParameterNames, progress: progress)
+                                                 parameterNames: recipe.parameterNames + learned, progress: progress)
                 try e.save(to: out)
                 history = e.history
             case (.score, let n):
@@ -83,7 +100,7 @@ extension FitPipeline {
                 history = e.members.last?.history
             case (_, 1):
                 let e = try ParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network, training: training,
-                                                              parameterNames: recipe.modelParameterNames, progress: progress)
+                                                              parameterNames: recipe.parameterNames + learned, progress: progress)
                 try e.save(to: out)
                 history = e.history
             case (_, let n):
@@ -149,6 +166,8 @@ extension FitPipeline {
             weightNuisanceCache = .some(read)
             return read
         }
+        // Weight variations of real events that the estimators learned beside θ (samples[i].nuisance).
+        let learnedWeights = nuisance.isEmpty ? try learnedNuisanceNames() : []
         let selected = Set(inference.estimators)
         var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
         let progress = ProgressReporter(stage: "limits", total: inference.modes.count, unit: "modes")
@@ -175,6 +194,17 @@ extension FitPipeline {
                     let folder = stageFolder(.train) + "/" + e.name
                     let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
                                                                           : try ParameterizedRatioEstimator.load(from: folder)
+                    if !learnedWeights.isEmpty, let weighted = try weightNuisance() {
+                        // Weight variations learned beside θ: profiled over their ν with the events' σ(θ, ν), next to ν = 0.
+                        let fixed = try FixedNuisanceRatio(estimator, nuisance: learnedWeights.map { _ in 0 })
+                        fisherSources.append(.ratio(name: e.name, estimator: fixed))
+                        let profiledRate = try weightNuisanceExpectation(weighted, rate: rate).rate
+                        results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: learnedWeights,
+                                                                              nuisanceRanges: learnedWeights.map { _ in Self.weightNuisanceRange },
+                                                                              rate: profiledRate).scan))
+                        results.append((e.name + Self.fixedNuisanceSuffix, "ml", try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
+                        continue
+                    }
                     fisherSources.append(.ratio(name: e.name, estimator: estimator))
                     if !nuisance.isEmpty {
                         let ranges = Array(sim.parameterSpace.ranges.suffix(nuisance.count))
@@ -226,7 +256,7 @@ extension FitPipeline {
                                     try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
                     // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
                     let reference = recipe.samples.first { $0.name == e.sample }?.theta0.singlePoint
-                    if let reference, let thetaTrue, Self.samePoint(reference, thetaTrue) {
+                    if let reference, let thetaTrue, Self.samePoint(reference, thetaTrue), score.parameterCount == recipe.modelParameterNames.count {
                         fisherSources.append(.score(name: e.name, estimator: score))
                     }
                 }

@@ -387,9 +387,10 @@ extension RecipeDecoder {
         }
         // The histogram mode profiles weight variations with a simplex search per grid point: a bounded number.
         let profiled = FitPipeline.maximumProfiledWeightNuisances
-        if weightNuisanceCount > profiled, let inference, inference.modes.contains(.histogram) {
-            reader.report(node, "nuisance", "the weights entries give \(weightNuisanceCount) nuisance parameters; mode histogram profiles at most "
-                          + "\(profiled) (fisher.json takes any number): drop histogram from inference.modes or select fewer variations")
+        if weightNuisanceCount > profiled, let inference, inference.modes.contains(.histogram) || samplesDrawNuisance {
+            reader.report(node, "nuisance", "the weights entries give \(weightNuisanceCount) nuisance parameters; mode histogram and samples "
+                          + "that draw them (samples[i].nuisance) take at most \(profiled) (fisher.json takes any number): "
+                          + "drop those or select fewer variations")
             return nil
         }
         return out.count == list.count ? out : nil

@@ -32,6 +32,10 @@ final class RecipeDecoder {
     var morphingComponentCount: Int?
     /// How many nuisance parameters the `weights` entries give (groups expanded), when their files could be read.
     var weightNuisanceCount = 0
+    /// Whether the `nuisance` section has `weights` entries on real events (samples may then learn them).
+    var declaresWeightNuisance = false
+    /// Whether some sample draws the nuisance parameters (`samples[i].nuisance`).
+    var samplesDrawNuisance = false
     /// The nuisance parameters of a `simulator.madminer` file (`decodeMadMiner`).
     var madMinerNuisance: [MadMinerFile.NuisanceParameter] = []
     /// Whether the configured built-in simulator gives weighted events (false for wbf-higgs with a jet energy scale).
@@ -83,6 +87,7 @@ final class RecipeDecoder {
             }
         } else if let node = top["benchmarks"] { benchmarks = decodeBenchmarks(node) ?? [] }
         let morphing = decodeMorphing(top["morphing"], key: root)
+        declaresWeightNuisance = isEvents && (top["nuisance"]?.elements ?? []).contains { $0["kind"]?.scalarText == "weights" }
         let samples = top["samples"].flatMap { decodeSamples($0, seed: seed) } ?? []
         let estimators = top["estimators"].flatMap { decodeEstimators($0, samples: samples, sampleNode: top["samples"], seed: seed) } ?? []
         let inference = top["inference"].flatMap { decodeInference($0, estimators: estimators) }
@@ -385,10 +390,11 @@ final class RecipeDecoder {
             let sampleSeed = m["seed"].flatMap { reader.seed($0, path + ".seed") } ?? seed &+ 1 &+ UInt64(i)
             var nuisanceDraw: RecipeNuisanceDraw?
             if let n = m["nuisance"] {
-                guard !simulatorNuisanceNames.isEmpty else {
+                guard !simulatorNuisanceNames.isEmpty || declaresWeightNuisance else {
                     reader.report(n, path + ".nuisance", "the simulator has no nuisance parameters to draw")
                     continue
                 }
+                samplesDrawNuisance = true
                 guard let draw = reader.choice(n, path + ".nuisance", RecipeNuisanceDraw.self) else { continue }
                 nuisanceDraw = draw
             }
