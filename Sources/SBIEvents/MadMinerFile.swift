@@ -86,6 +86,9 @@ public struct MadMinerFile: Sendable {
     public let backgroundEvents: Int?
     /// f_b per benchmark, then f = 1 for background; all 1 without sampling ids.
     public let samplingFactors: [Double]
+    /// Largest event count a sample summary may state (sums of such counts cannot overflow).
+    static let maximumEventCount = 1_000_000_000_000_000
+
     /// What was ignored or assumed while reading (unused nuisance benchmarks, missing summaries).
     public let warnings: [String]
 
@@ -352,7 +355,9 @@ public struct MadMinerFile: Sendable {
             guard counts.count == physics.count else {
                 throw fail("\(counts.count) entries for \(physics.count) benchmarks", summaryPath)
             }
-            if let bad = counts.firstIndex(where: { $0 < 0 }) { throw fail("entry \(bad) is negative", summaryPath) }
+            if let bad = counts.firstIndex(where: { $0 < 0 || $0 > Self.maximumEventCount }) {
+                throw fail("entry \(bad) is \(counts[bad]); expected an event count in [0, 10^15]", summaryPath)
+            }
             signal = counts
         }
         var background: Int?
