@@ -117,6 +117,62 @@ final class MadMinerRecipeTests: XCTestCase {
 
 /// A MadMiner file with systematics (written here in `LHEReader.save`'s layout) as a recipe's events.
 final class MadMinerNuisanceRecipeTests: XCTestCase {
+    /// MadMiner's nuisance test as a file: one parameter, benchmarks θ = 0 and 1 (σ and (1 + effect)σ spread over
+    /// `events` events), a one-sided systematic `sys` whose +1σ nuisance benchmark holds (1 + s) times the reference weight.
+    static func writeNuisanceFile(_ path: String, sigma: Double, effect: Double, s: Double, events: Int) throws {
+        let w = try HDF5TestWriter(path: path)
+        w.strings("parameters/names", ["theta"])
+        w.doubles("parameters/val_ranges", shape: [1, 2], [-1, 1])
+        w.strings("benchmarks/names", ["b0", "b1", "sys_nuisance_param_0_benchmark_0"])
+        w.doubles("benchmarks/values", shape: [3, 1], [0, 1, 0])
+        w.integers("benchmarks/is_nuisance", shape: [3], [0, 0, 1])
+        w.integers("benchmarks/is_reference", shape: [3], [1, 0, 0])
+        w.integers("morphing/components", shape: [2, 1], [0, 1])
+        w.doubles("morphing/morphing_matrix", shape: [2, 2], [1, 0, -1, 1])
+        w.strings("nuisance_parameters/names", ["sys_nuisance_param_0"])
+        w.strings("nuisance_parameters/systematics", ["sys"])
+        w.strings("nuisance_parameters/benchmark_positive", ["sys_nuisance_param_0_benchmark_0"])
+        w.strings("nuisance_parameters/benchmark_negative", ["None"])
+        w.strings("observables/names", ["x"])
+        w.doubles("samples/observations", shape: [events, 1], (0..<events).map(Double.init))
+        let e = sigma / Double(events)
+        w.doubles("samples/weights", shape: [events, 3], (0..<events).flatMap { _ in [e, e * (1 + effect), e * (1 + s)] })
+        w.integers("samples/sampling_benchmarks", shape: [events], [Int64](repeating: 0, count: events))
+        w.integers("sample_summary/signal_events", shape: [2], [Int64(events), 0])
+        w.close()
+    }
+
+    /// Real events keep a fifth aside for the Asimov data; 20 events keep 4, too few for 20 adaptive bins. The fit
+    /// says so at the augment stage, naming the key, before training anything.
+    func testFit_tooFewReservedEventsForTheHistogram_refusedBeforeTraining() throws {
+        let folder = try makeTemporaryDirectory(self)
+        let path = folder + "/few.h5"
+        try Self.writeNuisanceFile(path, sigma: 0.1, effect: 0.05, s: 0.05, events: 20)
+        let text = """
+        version: 1
+        parameters:
+          - {name: theta, range: [-1, 1]}
+        simulator:
+          madminer: \(path)
+        samples:
+          - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: b0}, events: 200, test_split: 0}
+        estimators:
+          - {name: carl, method: carl, sample: train, hidden_layers: [4], training: {epochs: 1}}
+        inference:
+          modes: [histogram]
+          theta_true: [0]
+          luminosity_inverse_femtobarn: 100
+          grid: {points: 5}
+        """
+        let out = folder + "/fit"
+        XCTAssertThrowsError(try FitPipeline(recipe: try RecipeLoader.parse(text, file: folder + "/r.yaml"), folder: out).run()) { error in
+            let e = error as? SBIError
+            XCTAssertEqual(e?.field?.hasSuffix("inference.histogram.bins"), true, "\(error)")
+            XCTAssertTrue(e?.message.contains("keep 4 events aside for the Asimov data, too few for 20 adaptive bins") ?? false, "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/train"), "nothing was trained")
+    }
+
     /// MadMiner's own nuisance test (`tests/test_nuisance.py`) as a file: one parameter, benchmarks θ = 0
     /// and 1 with σ(1) = 1.05 σ(0) (physics effect 5 %), σ(0) = N/L with N = 10⁴ events at L = 10⁵ pb⁻¹
     /// spread over 20 events, and a one-sided systematic whose +1σ nuisance benchmark holds (1 + s) times
@@ -128,26 +184,7 @@ final class MadMinerNuisanceRecipeTests: XCTestCase {
         let n = 1e4, lumi = 1e5, sigma = n / lumi, effect = 0.05, events = 20
         for s in [0.0, 0.02, 0.05, 0.1] {
             let path = folder + "/nuisance-\(s).h5"
-            let w = try HDF5TestWriter(path: path)
-            w.strings("parameters/names", ["theta"])
-            w.doubles("parameters/val_ranges", shape: [1, 2], [-1, 1])
-            w.strings("benchmarks/names", ["b0", "b1", "sys_nuisance_param_0_benchmark_0"])
-            w.doubles("benchmarks/values", shape: [3, 1], [0, 1, 0])
-            w.integers("benchmarks/is_nuisance", shape: [3], [0, 0, 1])
-            w.integers("benchmarks/is_reference", shape: [3], [1, 0, 0])
-            w.integers("morphing/components", shape: [2, 1], [0, 1])
-            w.doubles("morphing/morphing_matrix", shape: [2, 2], [1, 0, -1, 1])
-            w.strings("nuisance_parameters/names", ["sys_nuisance_param_0"])
-            w.strings("nuisance_parameters/systematics", ["sys"])
-            w.strings("nuisance_parameters/benchmark_positive", ["sys_nuisance_param_0_benchmark_0"])
-            w.strings("nuisance_parameters/benchmark_negative", ["None"])
-            w.strings("observables/names", ["x"])
-            w.doubles("samples/observations", shape: [events, 1], (0..<events).map(Double.init))
-            let e = sigma / Double(events)
-            w.doubles("samples/weights", shape: [events, 3], (0..<events).flatMap { _ in [e, e * (1 + effect), e * (1 + s)] })
-            w.integers("samples/sampling_benchmarks", shape: [events], [Int64](repeating: 0, count: events))
-            w.integers("sample_summary/signal_events", shape: [2], [Int64(events), 0])
-            w.close()
+            try Self.writeNuisanceFile(path, sigma: sigma, effect: effect, s: s, events: events)
             let text = """
             version: 1
             name: madminer-nuisance

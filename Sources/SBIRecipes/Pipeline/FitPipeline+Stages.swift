@@ -21,6 +21,21 @@ extension FitPipeline {
         return try recipe.simulator.make(luminosityInversePicobarn: lumi)
     }
 
+    /// Real events make their Asimov data from the events reserved for tests, and the histogram modes bin
+    /// those adaptively: too few of them for `inference.histogram.bins` is refused here, before any
+    /// training, instead of in the limits stage.
+    /// - Throws: `SBIError.data` (field `inference.histogram.bins`).
+    func checkHistogramEvents(reserved: Int?) throws {
+        let inference = recipe.inference
+        guard let reserved, case .asimov = inference.data,
+              inference.modes.contains(where: { [.histogram, .sally, .idealSally].contains($0) }) else { return }
+        let bins = inference.histogram?.bins ?? 20
+        guard reserved >= bins else {
+            throw SBIError.data("the events keep \(reserved) events aside for the Asimov data, too few for \(bins) adaptive bins; "
+                                + "give more events or fewer bins", field: "inference.histogram.bins")
+        }
+    }
+
     /// The nuisance parameters the estimators learn beside θ: the simulator's, or (real events) the weight
     /// variations of the `weights` entries, groups expanded, when a sample draws them (`samples[i].nuisance`).
     func learnedNuisanceNames() throws -> [String] {
@@ -51,6 +66,7 @@ extension FitPipeline {
         } else {
             augmenter = SampleAugmenter(simulator: try simulator())
         }
+        try checkHistogramEvents(reserved: augmenter.reservedTestEvents?.count)
         var total = 0
         for sample in recipe.samples {
             let request = try sample.augmentationRequest(morphing: recipe.morphing, nuisanceCount: learned.count)
