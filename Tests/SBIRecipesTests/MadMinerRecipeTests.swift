@@ -117,29 +117,51 @@ final class MadMinerRecipeTests: XCTestCase {
 
 /// A MadMiner file with systematics (written here in `LHEReader.save`'s layout) as a recipe's events.
 final class MadMinerNuisanceRecipeTests: XCTestCase {
-    /// MadMiner's nuisance test as a file: one parameter, benchmarks θ = 0 and 1 (σ and (1 + effect)σ spread over
-    /// `events` events), a one-sided systematic `sys` whose +1σ nuisance benchmark holds (1 + s) times the reference weight.
-    static func writeNuisanceFile(_ path: String, sigma: Double, effect: Double, s: Double, events: Int) throws {
+    /// A MadMiner file in `LHEReader.save`'s layout: one parameter, benchmarks b0 (θ = 0, the reference) and b1
+    /// (θ = 1) with σ and (1 + effect)σ spread evenly over `events` events, and one one-sided nuisance parameter per
+    /// entry of `nuisance`, its +1σ nuisance benchmark holding `factor` times the reference weight.
+    static func writeFile(_ path: String, nuisance: [(name: String, systematic: String, factor: Double)],
+                          sigma: Double = 0.1, effect: Double = 0.05, events: Int = 2) throws {
+        let k = nuisance.count
         let w = try HDF5TestWriter(path: path)
         w.strings("parameters/names", ["theta"])
         w.doubles("parameters/val_ranges", shape: [1, 2], [-1, 1])
-        w.strings("benchmarks/names", ["b0", "b1", "sys_nuisance_param_0_benchmark_0"])
-        w.doubles("benchmarks/values", shape: [3, 1], [0, 1, 0])
-        w.integers("benchmarks/is_nuisance", shape: [3], [0, 0, 1])
-        w.integers("benchmarks/is_reference", shape: [3], [1, 0, 0])
+        w.strings("benchmarks/names", ["b0", "b1"] + nuisance.map { $0.name + "_benchmark_0" })
+        w.doubles("benchmarks/values", shape: [2 + k, 1], [0, 1] + [Double](repeating: 0, count: k))
+        w.integers("benchmarks/is_nuisance", shape: [2 + k], [0, 0] + [Int64](repeating: 1, count: k))
+        w.integers("benchmarks/is_reference", shape: [2 + k], [1] + [Int64](repeating: 0, count: 1 + k))
         w.integers("morphing/components", shape: [2, 1], [0, 1])
         w.doubles("morphing/morphing_matrix", shape: [2, 2], [1, 0, -1, 1])
-        w.strings("nuisance_parameters/names", ["sys_nuisance_param_0"])
-        w.strings("nuisance_parameters/systematics", ["sys"])
-        w.strings("nuisance_parameters/benchmark_positive", ["sys_nuisance_param_0_benchmark_0"])
-        w.strings("nuisance_parameters/benchmark_negative", ["None"])
+        w.strings("nuisance_parameters/names", nuisance.map(\.name))
+        w.strings("nuisance_parameters/systematics", nuisance.map(\.systematic))
+        w.strings("nuisance_parameters/benchmark_positive", nuisance.map { $0.name + "_benchmark_0" })
+        w.strings("nuisance_parameters/benchmark_negative", nuisance.map { _ in "None" })
         w.strings("observables/names", ["x"])
         w.doubles("samples/observations", shape: [events, 1], (0..<events).map(Double.init))
         let e = sigma / Double(events)
-        w.doubles("samples/weights", shape: [events, 3], (0..<events).flatMap { _ in [e, e * (1 + effect), e * (1 + s)] })
+        w.doubles("samples/weights", shape: [events, 2 + k], (0..<events).flatMap { _ in [e, e * (1 + effect)] + nuisance.map { e * $0.factor } })
         w.integers("samples/sampling_benchmarks", shape: [events], [Int64](repeating: 0, count: events))
         w.integers("sample_summary/signal_events", shape: [2], [Int64(events), 0])
         w.close()
+    }
+
+    /// A recipe on the MadMiner file `path` with `nuisance` entries (line 7 holds the first), a CARL estimator
+    /// and `inference` (indented mapping lines).
+    static func recipe(_ path: String, nuisance: [String], inference: String) -> String {
+        """
+        version: 1
+        parameters:
+          - {name: theta, range: [-1, 1]}
+        simulator:
+          madminer: \(path)
+        \(nuisance.isEmpty ? "" : "nuisance:\n" + nuisance.map { "  - " + $0 }.joined(separator: "\n"))
+        samples:
+          - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: b0}, events: 200, test_split: 0}
+        estimators:
+          - {name: carl, method: carl, sample: train, hidden_layers: [4], training: {epochs: 1}}
+        inference:
+        \(inference)
+        """
     }
 
     /// Real events keep a fifth aside for the Asimov data; 20 events keep 4, too few for 20 adaptive bins. The fit
@@ -147,23 +169,13 @@ final class MadMinerNuisanceRecipeTests: XCTestCase {
     func testFit_tooFewReservedEventsForTheHistogram_refusedBeforeTraining() throws {
         let folder = try makeTemporaryDirectory(self)
         let path = folder + "/few.h5"
-        try Self.writeNuisanceFile(path, sigma: 0.1, effect: 0.05, s: 0.05, events: 20)
-        let text = """
-        version: 1
-        parameters:
-          - {name: theta, range: [-1, 1]}
-        simulator:
-          madminer: \(path)
-        samples:
-          - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: b0}, events: 200, test_split: 0}
-        estimators:
-          - {name: carl, method: carl, sample: train, hidden_layers: [4], training: {epochs: 1}}
-        inference:
-          modes: [histogram]
-          theta_true: [0]
-          luminosity_inverse_femtobarn: 100
-          grid: {points: 5}
-        """
+        try Self.writeFile(path, nuisance: [("sys_nuisance_param_0", "sys", 1.05)], events: 20)
+        let text = Self.recipe(path, nuisance: [], inference: """
+              modes: [histogram]
+              theta_true: [0]
+              luminosity_inverse_femtobarn: 100
+              grid: {points: 5}
+            """)
         let out = folder + "/fit"
         XCTAssertThrowsError(try FitPipeline(recipe: try RecipeLoader.parse(text, file: folder + "/r.yaml"), folder: out).run()) { error in
             let e = error as? SBIError
@@ -181,31 +193,18 @@ final class MadMinerNuisanceRecipeTests: XCTestCase {
     /// exponential form's √((1/N + log²(1 + s))/0.05²) to 1e-6.
     func testMadMinerFileNuisance_profiledFisher_matchesMadMinersNuisanceTest() throws {
         let folder = try makeTemporaryDirectory(self)
-        let n = 1e4, lumi = 1e5, sigma = n / lumi, effect = 0.05, events = 20
+        let n = 1e4, lumi = 1e5, effect = 0.05
         for s in [0.0, 0.02, 0.05, 0.1] {
             let path = folder + "/nuisance-\(s).h5"
-            try Self.writeNuisanceFile(path, sigma: sigma, effect: effect, s: s, events: events)
-            let text = """
-            version: 1
-            name: madminer-nuisance
-            parameters:
-              - {name: theta, range: [-1, 1]}
-            simulator:
-              madminer: \(path)
-            nuisance:
-              - {name: sys, kind: weights, group: sys}
-            samples:
-              - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: b0}, events: 200, test_split: 0}
-            estimators:
-              - {name: carl, method: carl, sample: train, hidden_layers: [4], training: {epochs: 1}}
-            inference:
-              modes: [histogram]
-              theta_true: [0]
-              luminosity_inverse_femtobarn: 100
-              grid: {points: 5}
-              histogram: {bins: 2}
-              fisher_information: true
-            """
+            try Self.writeFile(path, nuisance: [("sys_nuisance_param_0", "sys", 1 + s)], sigma: n / lumi, effect: effect, events: 20)
+            let text = Self.recipe(path, nuisance: ["{name: sys, kind: weights, group: sys}"], inference: """
+                  modes: [histogram]
+                  theta_true: [0]
+                  luminosity_inverse_femtobarn: 100
+                  grid: {points: 5}
+                  histogram: {bins: 2}
+                  fisher_information: true
+                """)
             let out = folder + "/fit-\(s)"
             _ = try FitPipeline(recipe: try RecipeLoader.parse(text, file: folder + "/r.yaml"), folder: out).run()
             struct Entry: Decodable { var name: String; var parameters: [String]; var matrix: [Double] }
@@ -220,96 +219,41 @@ final class MadMinerNuisanceRecipeTests: XCTestCase {
         }
     }
 
-    /// A recipe naming a nuisance parameter or systematic the file does not have is refused at the key,
-    /// listing the file's; LHE weight ids (`up`) are refused for a MadMiner file.
-    func testMadMinerFileNuisance_unknownNameOrUpId_refusedAtTheKey() throws {
-        let folder = try makeTemporaryDirectory(self)
-        let path = folder + "/f.h5"
-        let w = try HDF5TestWriter(path: path)
-        w.strings("parameters/names", ["theta"])
-        w.doubles("parameters/val_ranges", shape: [1, 2], [-1, 1])
-        w.strings("benchmarks/names", ["b0", "b1", "up"])
-        w.doubles("benchmarks/values", shape: [3, 1], [0, 1, 0])
-        w.integers("benchmarks/is_nuisance", shape: [3], [0, 0, 1])
-        w.strings("nuisance_parameters/names", ["scale_nuisance_param_0"])
-        w.strings("nuisance_parameters/systematics", ["scale"])
-        w.strings("nuisance_parameters/benchmark_positive", ["up"])
-        w.strings("observables/names", ["x"])
-        w.doubles("samples/observations", shape: [2, 1], [1, 2])
-        w.doubles("samples/weights", shape: [2, 3], [1, 2, 1.1, 1, 2, 1.2])
-        w.close()
-        func problems(_ nuisance: String) -> [String] {
-            recipeProblems("""
-            version: 1
-            parameters:
-              - {name: theta, range: [-1, 1]}
-            simulator:
-              madminer: \(path)
-            nuisance:
-              - \(nuisance)
-            samples:
-              - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: b0}, events: 200}
-            estimators:
-              - {name: carl, method: carl, sample: train}
-            inference:
-              modes: [histogram]
+    /// The nuisance entries of a recipe on a MadMiner file with `nuisance`, as validated (histogram and Fisher
+    /// information or `modes`).
+    func problems(_ path: String, _ entry: String, modes: String = "histogram") -> [String] {
+        recipeProblems(Self.recipe(path, nuisance: [entry], inference: """
+              modes: [\(modes)]
               theta_true: [0]
               luminosity_inverse_femtobarn: 100
               fisher_information: true
-            """, file: "r.yaml")
-        }
-        XCTAssertEqual(problems("{name: scale_nuisance_param_0, kind: weights}"), [])
-        XCTAssertEqual(problems("{name: s, kind: weights, group: scale}"), [])
-        let unknown = problems("{name: pdf_1, kind: weights}")
+            """), file: "r.yaml")
+    }
+
+    /// A recipe naming a nuisance parameter or systematic the file does not have is refused at the key,
+    /// listing the file's; LHE weight ids (`up`) are refused for a MadMiner file.
+    func testMadMinerFileNuisance_unknownNameOrUpId_refusedAtTheKey() throws {
+        let path = try makeTemporaryDirectory(self) + "/f.h5"
+        try Self.writeFile(path, nuisance: [("scale_nuisance_param_0", "scale", 1.1)])
+        XCTAssertEqual(problems(path, "{name: scale_nuisance_param_0, kind: weights}"), [])
+        XCTAssertEqual(problems(path, "{name: s, kind: weights, group: scale}"), [])
+        let unknown = problems(path, "{name: pdf_1, kind: weights}")
         XCTAssertTrue(unknown.contains { $0.contains("r.yaml:7:") && $0.contains("nuisance[0].name")
             && $0.contains("no nuisance parameter \"pdf_1\"; it has scale_nuisance_param_0 (systematic scale)") }, "\(unknown)")
-        let group = problems("{name: p, kind: weights, group: pdf}")
+        let group = problems(path, "{name: p, kind: weights, group: pdf}")
         XCTAssertTrue(group.contains { $0.contains("nuisance[0].group") && $0.contains("no nuisance parameter of systematic \"pdf\"") }, "\(group)")
-        let up = problems("{name: mu, kind: weights, up: \"40\"}")
+        let up = problems(path, "{name: mu, kind: weights, up: \"40\"}")
         XCTAssertTrue(up.contains { $0.contains("nuisance[0]") && $0.contains("up and down are LHE weight ids") }, "\(up)")
     }
 
     /// Nine PDF members as one-sided nuisance parameters: fisher.json takes them, but the histogram mode's
     /// simplex profile is limited to eight, so `sbi validate` refuses histogram with all nine.
     func testMadMinerFileNuisance_moreThanEightWithHistogram_refusedByValidate() throws {
-        let folder = try makeTemporaryDirectory(self)
-        let path = folder + "/pdf.h5"
-        let members = (1...9).map { "pdf_nuisance_param_\($0)" }
-        let w = try HDF5TestWriter(path: path)
-        w.strings("parameters/names", ["theta"])
-        w.doubles("parameters/val_ranges", shape: [1, 2], [-1, 1])
-        w.strings("benchmarks/names", ["b0", "b1"] + members.map { $0 + "_benchmark_0" })
-        w.doubles("benchmarks/values", shape: [11, 1], [0, 1] + [Double](repeating: 0, count: 9))
-        w.integers("benchmarks/is_nuisance", shape: [11], [0, 0] + [Int64](repeating: 1, count: 9))
-        w.strings("nuisance_parameters/names", members)
-        w.strings("nuisance_parameters/systematics", [String](repeating: "pdf", count: 9))
-        w.strings("nuisance_parameters/benchmark_positive", members.map { $0 + "_benchmark_0" })
-        w.strings("observables/names", ["x"])
-        w.doubles("samples/observations", shape: [2, 1], [1, 2])
-        w.doubles("samples/weights", shape: [2, 11], [Double](repeating: 1, count: 22))
-        w.close()
-        func problems(_ modes: String) -> [String] {
-            recipeProblems("""
-            version: 1
-            parameters:
-              - {name: theta, range: [-1, 1]}
-            simulator:
-              madminer: \(path)
-            nuisance:
-              - {name: pdf, kind: weights, group: pdf}
-            samples:
-              - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {benchmark: b0}, events: 200}
-            estimators:
-              - {name: carl, method: carl, sample: train}
-            inference:
-              modes: [\(modes)]
-              theta_true: [0]
-              luminosity_inverse_femtobarn: 100
-              fisher_information: true
-            """, file: "r.yaml")
-        }
-        XCTAssertEqual(problems("ml"), [])
-        let refused = problems("ml, histogram")
+        let path = try makeTemporaryDirectory(self) + "/pdf.h5"
+        try Self.writeFile(path, nuisance: (1...9).map { ("pdf_nuisance_param_\($0)", "pdf", 1.0 + 0.01 * Double($0)) })
+        let entry = "{name: pdf, kind: weights, group: pdf}"
+        XCTAssertEqual(problems(path, entry, modes: "ml"), [])
+        let refused = problems(path, entry, modes: "ml, histogram")
         XCTAssertTrue(refused.contains { $0.contains("r.yaml:7:3: nuisance:") && $0.contains("give 9 nuisance parameters; mode histogram and samples that draw them (samples[i].nuisance) take at most 8") },
                       "\(refused)")
     }

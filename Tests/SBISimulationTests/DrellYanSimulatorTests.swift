@@ -68,24 +68,8 @@ final class DrellYanSimulatorTests: XCTestCase {
 
     func testDrellYanJointScore_equalsCentralFiniteDifference() throws {
         let simulator = try DrellYanSimulator()
-        let theta = [0.03, -0.05], h = 1e-5
         let z = try simulator.simulate(at: [0, 0], count: 50, random: SeededRandom(seed: 7)).latent
-        var gradient: Matrix<Double>? = Matrix(rows: 0, columns: 0)
-        _ = try simulator.jointLogLikelihood(latent: z, at: theta, gradient: &gradient)
-        var none: Matrix<Double>? = nil
-        for p in 0..<2 {
-            var up = theta, down = theta
-            up[p] += h
-            down[p] -= h
-            let plus = try simulator.jointLogLikelihood(latent: z, at: up, gradient: &none)
-            let minus = try simulator.jointLogLikelihood(latent: z, at: down, gradient: &none)
-            for i in 0..<z.rows {
-                let fd = (plus[i] - minus[i]) / (2 * h)
-                // Truncation error h²·∂³log p/6 ~ 1e-10·O(10) and rounding 1e-16·|log p|/h ~ 1e-10:
-                // both far below 1e-6 relative (the brief), floor 1e-6 for scores near zero.
-                XCTAssertEqual(gradient![i, p], fd, accuracy: 1e-6 * max(abs(fd), 1), "event \(i), parameter \(p)")
-            }
-        }
+        try SimulatorTestSupport.assertScoreMatchesFiniteDifference(SimulatorJointLikelihood(simulator: simulator), events: z, theta: [0.03, -0.05])
     }
 
     func testDrellYanWeights_meanWeight_equalsCrossSection() throws {

@@ -80,24 +80,12 @@ final class EventNuisanceAugmentationTests: XCTestCase {
         }
     }
 
-    /// The joint likelihood's gradient in (θ, ν) equals central finite differences of its log (h = 1e-5).
+    /// The joint likelihood's gradient in (θ, ν) equals central finite differences of its log.
     func testNuisanceMorphedJointLikelihood_gradient_equalsFiniteDifferences() throws {
         let (sample, nuisance, _) = try Self.sample(n: 50)
         let morpher = try Morpher(components: try MorphingComponents(maxPowers: [2]), basis: sample.benchmarks)
         let likelihood = try NuisanceMorphedJointLikelihood(morpher: morpher, benchmarkWeights: sample.benchmarkWeights, nuisance: nuisance)
         let rows = NuisanceMorphedJointLikelihood.rows(benchmarkWeights: sample.benchmarkWeights, nuisance: nuisance)
-        let point = [0.3, -0.7], h = 1e-5
-        let g = try likelihood.score(rows, at: point)
-        var none: Matrix<Double>? = nil
-        for p in 0..<2 {
-            var up = point, down = point
-            up[p] += h
-            down[p] -= h
-            let plus = try likelihood.logLikelihood(rows, at: up, gradient: &none)
-            let minus = try likelihood.logLikelihood(rows, at: down, gradient: &none)
-            for e in 0..<rows.rows {
-                XCTAssertEqual(g[e, p], (plus[e] - minus[e]) / (2 * h), accuracy: 1e-7, "event \(e), parameter \(p)")
-            }
-        }
+        try SimulatorTestSupport.assertScoreMatchesFiniteDifference(likelihood, events: rows, theta: [0.3, -0.7])
     }
 }

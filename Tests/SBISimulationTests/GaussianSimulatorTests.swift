@@ -112,17 +112,8 @@ final class GaussianCalibrationOffsetTests: XCTestCase {
         var gradient: Matrix<Double>? = Matrix(rows: 0, columns: 0)
         _ = try simulator.jointLogLikelihood(latent: batch.latent, at: theta, gradient: &gradient)
         let t = try XCTUnwrap(gradient)
-        let h = 1e-5
-        for k in 0..<2 {
-            var plus = theta, minus = theta
-            plus[k] += h
-            minus[k] -= h
-            var none: Matrix<Double>? = nil
-            let rows = batch.latent.rows(0..<20)
-            let fp = try simulator.jointLogLikelihood(latent: rows, at: plus, gradient: &none)
-            let fm = try simulator.jointLogLikelihood(latent: rows, at: minus, gradient: &none)
-            for i in 0..<20 { XCTAssertEqual(t[i, k], (fp[i] - fm[i]) / (2 * h), accuracy: 1e-6) }
-        }
+        try SimulatorTestSupport.assertScoreMatchesFiniteDifference(SimulatorJointLikelihood(simulator: simulator),
+                                                                    events: batch.latent.rows(0..<20), theta: theta)
         let m = theta[0] + s * theta[1]
         var product = 0.0, mean = 0.0
         for i in 0..<n {

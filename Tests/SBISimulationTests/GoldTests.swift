@@ -40,37 +40,18 @@ final class GoldTests: XCTestCase {
         }
     }
 
-    /// Central-difference check of `score` against `logLikelihood`; h = 1e-5 in Double gives a
-    /// truncation error O(h²·|∂³ log p|) ≈ 1e-10 and rounding ≈ 1e-16·|log p|/h ≈ 1e-10, far inside 1e-6.
-    private func assertScoreMatchesFiniteDifference(_ model: some JointLikelihood, events: Matrix<Double>, theta: [Double],
-                                                    file: StaticString = #filePath, line: UInt = #line) throws {
-        let t = try model.score(events, at: theta)
-        let h = 1e-5
-        var none: Matrix<Double>? = nil
-        for i in 0..<theta.count {
-            var up = theta, down = theta
-            up[i] += h; down[i] -= h
-            let lu = try model.logLikelihood(events, at: up, gradient: &none)
-            let ld = try model.logLikelihood(events, at: down, gradient: &none)
-            for e in 0..<events.rows {
-                let fd = (lu[e] - ld[e]) / (2 * h)
-                XCTAssertEqual(t[e, i], fd, accuracy: 1e-6 * max(abs(fd), 1e-3), "event \(e), θ_\(i)", file: file, line: line)
-            }
-        }
-    }
-
     func testSimulatorGold_gaussianScore_matchesFiniteDifference() throws {
         let sim = GaussianSimulator()
         let events = try sim.simulate(at: [0.5], count: 200, random: SeededRandom(seed: 3))
-        try assertScoreMatchesFiniteDifference(SimulatorJointLikelihood(simulator: sim), events: events.latent, theta: [1.3])
+        try SimulatorTestSupport.assertScoreMatchesFiniteDifference(SimulatorJointLikelihood(simulator: sim), events: events.latent, theta: [1.3])
     }
 
     func testMorphedGold_syntheticScore_matchesFiniteDifference() throws {
         let s = try Synthetic(events: 300, seed: 5)
         let exact = try MorphedJointLikelihood(morpher: s.morpher, benchmarkCrossSections: [4.6, 5.1, 5.0, 4.7, 4.8, 5.6])
-        try assertScoreMatchesFiniteDifference(exact, events: s.benchmarkWeights, theta: [0.3, -0.6])
+        try SimulatorTestSupport.assertScoreMatchesFiniteDifference(exact, events: s.benchmarkWeights, theta: [0.3, -0.6])
         let sampled = try MorphedJointLikelihood.sampleMean(benchmarkWeights: s.benchmarkWeights, morpher: s.morpher)
-        try assertScoreMatchesFiniteDifference(sampled, events: s.benchmarkWeights, theta: [-0.8, 0.2])
+        try SimulatorTestSupport.assertScoreMatchesFiniteDifference(sampled, events: s.benchmarkWeights, theta: [-0.8, 0.2])
     }
 
     func testLogRatio_equalThetas_isZero() throws {
@@ -166,7 +147,7 @@ final class GoldTests: XCTestCase {
         for e in 0..<pool.count { for i in 0..<2 {
             XCTAssertEqual(ta[e, i], tb[e, i], accuracy: 1e-7 * max(1, abs(tb[e, i])))
         } }
-        try assertScoreMatchesFiniteDifference(morphed, events: benchmarkWeights, theta: theta1)
+        try SimulatorTestSupport.assertScoreMatchesFiniteDifference(morphed, events: benchmarkWeights, theta: theta1)
         XCTAssertEqual(morphed.crossSection(at: theta1), try sim.crossSection(at: theta1), accuracy: 1e-10 * (try sim.crossSection(at: theta1)))
     }
 }

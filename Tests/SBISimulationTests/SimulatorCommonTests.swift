@@ -15,6 +15,25 @@ enum SimulatorTestSupport {
         var description: String { "χ² = \(value) for \(degreesOfFreedom) dof, p = \(pValue)" }
     }
 
+    /// Central-difference check of `score` against `logLikelihood`; h = 1e-5 in Double gives a
+    /// truncation error O(h²·|∂³ log p|) ≈ 1e-10 and rounding ≈ 1e-16·|log p|/h ≈ 1e-10, far inside 1e-6.
+    static func assertScoreMatchesFiniteDifference(_ model: some JointLikelihood, events: Matrix<Double>, theta: [Double],
+                                                   file: StaticString = #filePath, line: UInt = #line) throws {
+        let t = try model.score(events, at: theta)
+        let h = 1e-5
+        var none: Matrix<Double>? = nil
+        for i in 0..<theta.count {
+            var up = theta, down = theta
+            up[i] += h; down[i] -= h
+            let lu = try model.logLikelihood(events, at: up, gradient: &none)
+            let ld = try model.logLikelihood(events, at: down, gradient: &none)
+            for e in 0..<events.rows {
+                let fd = (lu[e] - ld[e]) / (2 * h)
+                XCTAssertEqual(t[e, i], fd, accuracy: 1e-6 * max(abs(fd), 1e-3), "event \(e), θ_\(i)", file: file, line: line)
+            }
+        }
+    }
+
     /// Pearson's χ² of `observed` counts against `expected` counts (same total), dof = bins − 1.
     static func chiSquare(observed: [Int], expected: [Double]) -> ChiSquare {
         precondition(observed.count == expected.count, "chiSquare: \(observed.count) observed, \(expected.count) expected")

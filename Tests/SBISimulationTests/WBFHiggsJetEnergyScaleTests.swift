@@ -52,24 +52,10 @@ final class WBFHiggsJetEnergyScaleTests: XCTestCase {
     }
 
     /// The joint score's gradient (θ and ν columns) equals central finite differences of the joint
-    /// log-likelihood (h = 1e-5: truncation and rounding ~1e-10, far below the 1e-6 tolerance).
+    /// log-likelihood (`SimulatorTestSupport.assertScoreMatchesFiniteDifference`).
     func testJetEnergyScaleJointScore_equalsCentralFiniteDifference() throws {
-        let point = [0.3, -0.4, 0.7], h = 1e-5
         let z = try simulator.simulate(at: [0.5, 0.5, -1], count: 50, random: SeededRandom(seed: 8)).latent
-        var gradient: Matrix<Double>? = Matrix(rows: 0, columns: 0)
-        _ = try simulator.jointLogLikelihood(latent: z, at: point, gradient: &gradient)
-        var none: Matrix<Double>? = nil
-        for p in 0..<3 {
-            var up = point, down = point
-            up[p] += h
-            down[p] -= h
-            let plus = try simulator.jointLogLikelihood(latent: z, at: up, gradient: &none)
-            let minus = try simulator.jointLogLikelihood(latent: z, at: down, gradient: &none)
-            for i in 0..<z.rows {
-                let fd = (plus[i] - minus[i]) / (2 * h)
-                XCTAssertEqual(gradient![i, p], fd, accuracy: 1e-6 * max(abs(fd), 1), "event \(i), parameter \(p)")
-            }
-        }
+        try SimulatorTestSupport.assertScoreMatchesFiniteDifference(SimulatorJointLikelihood(simulator: simulator), events: z, theta: [0.3, -0.4, 0.7])
     }
 
     /// The gold is unbiased in ν: in each of five p_T quantile bins, the mean joint score ∂ν log p(x, z|θ, ν)

@@ -55,23 +55,8 @@ final class WBFHiggsSimulatorTests: XCTestCase {
     }
 
     func testWBFHiggsJointScore_equalsCentralFiniteDifference() throws {
-        let theta = [0.3, -0.4], h = 1e-5
         let z = try simulator.simulate(at: [0.5, 0.5], count: 50, random: SeededRandom(seed: 8)).latent
-        var gradient: Matrix<Double>? = Matrix(rows: 0, columns: 0)
-        _ = try simulator.jointLogLikelihood(latent: z, at: theta, gradient: &gradient)
-        var none: Matrix<Double>? = nil
-        for p in 0..<2 {
-            var up = theta, down = theta
-            up[p] += h
-            down[p] -= h
-            let plus = try simulator.jointLogLikelihood(latent: z, at: up, gradient: &none)
-            let minus = try simulator.jointLogLikelihood(latent: z, at: down, gradient: &none)
-            for i in 0..<z.rows {
-                let fd = (plus[i] - minus[i]) / (2 * h)
-                // Truncation h²·∂³log p/6 ~ 1e-10·O(10), rounding 1e-16·|log p|/h ~ 1e-10: far below 1e-6 relative.
-                XCTAssertEqual(gradient![i, p], fd, accuracy: 1e-6 * max(abs(fd), 1), "event \(i), parameter \(p)")
-            }
-        }
+        try SimulatorTestSupport.assertScoreMatchesFiniteDifference(SimulatorJointLikelihood(simulator: simulator), events: z, theta: [0.3, -0.4])
     }
 
     func testWBFHiggsWeights_meanWeight_equalsCrossSection() throws {
