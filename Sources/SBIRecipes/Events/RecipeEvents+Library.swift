@@ -6,7 +6,8 @@ import SBISimulation
 /// Conversions from a recipe's `events` to the library's types:
 ///
 /// ```
-/// events.sample()      → WeightedEventSample (LHEEventSampleBuilder, or the folder read)
+/// events.sample()      → WeightedEventSample (LHEEventSampleBuilder, a MadMiner file, or the folder read)
+/// events.read(nuisance:) → the same, with the nuisance morphing of the recipe's `weights` entries
 /// events.augmenter()   → SampleAugmenter(events:) with the morphing powers
 /// events.makeSimulator → EventSampleSimulator (Asimov data, histograms, rate, Fisher information)
 /// ```
@@ -17,29 +18,69 @@ extension RecipeEvents {
     /// - Throws: `SBIError` naming the file for unreadable input, `.data` if a folder's benchmarks
     ///   or parameters disagree with the recipe.
     public func sample(progress: ProgressReporter? = nil) throws -> (sample: WeightedEventSample, files: [LHEEventSampleBuilder.FileReport]) {
-        let r = try sampleWithWarnings(progress: progress)
+        let r = try read(progress: progress)
         return (r.sample, r.files)
     }
 
-    /// `sample(progress:)` and the warnings of reading it (a MadMiner file's ignored nuisance
-    /// entries, for example), each naming the file.
-    public func sampleWithWarnings(progress: ProgressReporter? = nil) throws
-        -> (sample: WeightedEventSample, files: [LHEEventSampleBuilder.FileReport], warnings: [String]) {
+    /// What reading the events gives.
+    public struct ReadEvents {
+        /// The weighted events, with the recipe's parameter names and ranges.
+        public var sample: WeightedEventSample
+        /// What happened to each LHE file (empty for a folder or MadMiner file).
+        public var files: [LHEEventSampleBuilder.FileReport]
+        /// Warnings of the reader (a MadMiner file's unused nuisance benchmarks, for example), each naming the file.
+        public var warnings: [String]
+        /// The nuisance morphing of the `weights` entries asked for, one row per event (nil without them).
+        public var nuisance: NuisanceMorphing?
+    }
+
+    /// The events, and with `weights` entries among `nuisance` their nuisance morphing: LHE weight ids or
+    /// groups (`weightVariations`, read with the events), or the nuisance parameters of a MadMiner file, each
+    /// with its ±1σ nuisance benchmarks relative to the reference benchmark's weight (MadMiner stores the
+    /// variations at θ_ref): a = log(w₊/w_ref), b from w₋ when two-sided (`NuisanceMorphing`).
+    /// - Throws: as `sample(progress:)`; `SBIError.data` naming the file for a nuisance parameter it lacks,
+    ///   and (field `nuisance`) for weight variations of an events folder, which has none.
+    public func read(nuisance: [RecipeNuisance] = [], progress: ProgressReporter? = nil) throws -> ReadEvents {
+        let entries = nuisance.filter { $0.kind == .weights }
         if isMadMiner == true {
-            let (sample, warnings) = try madMinerSample()
-            return (sample, [], warnings)
+            guard let file = files.first else { throw SBIError(.internal, "simulator.madminer without a file") }
+            let madMiner = try MadMinerFile(path: file.resolvedPath)
+            let (sample, warnings) = try madMinerSample(madMiner)
+            let morphing = entries.isEmpty ? nil : try madMinerNuisance(madMiner, sample: sample, entries: entries, file: file.resolvedPath)
+            return ReadEvents(sample: sample, files: [], warnings: warnings, nuisance: morphing)
         }
         if isFolder, let folder = files.first {
+            guard entries.isEmpty else {
+                throw SBIError.data("weight variations need LHE files or a MadMiner file; an events folder has none", field: "nuisance")
+            }
             var sample = try WeightedEventSample.read(folder: URL(fileURLWithPath: folder.resolvedPath))
             guard sample.parameterNames == parameterNames else {
                 throw SBIError.data("the events folder has parameters \(sample.parameterNames.joined(separator: ", ")), the recipe \(parameterNames.joined(separator: ", "))",
                                     file: folder.resolvedPath, field: "simulator.events")
             }
             sample.parameterRanges = parameterRanges
-            return (sample, [], [])
+            return ReadEvents(sample: sample, files: [], warnings: [], nuisance: nil)
         }
-        let (sample, files) = try lheBuilder().build(progress: progress)
-        return (sample, files, [])
+        var builder = lheBuilder()
+        builder.variations = try weightVariations(entries)
+        let built = try builder.buildWithNuisance(progress: progress)
+        return ReadEvents(sample: built.sample, files: built.files, warnings: [], nuisance: built.nuisance)
+    }
+
+    /// The nuisance morphing of the MadMiner file's parameters that `entries` select, for the events of `sample`.
+    private func madMinerNuisance(_ madMiner: MadMinerFile, sample: WeightedEventSample, entries: [RecipeNuisance],
+                                  file: String) throws -> NuisanceMorphing {
+        let chosen = try MadMinerFile.NuisanceParameter.select(entries.map { ($0.name, $0.group) }, from: madMiner.nuisanceParameters, file: file)
+        let weights = madMiner.nuisanceBenchmarkWeights(), all = sample.benchmarkWeights
+        let reference = madMiner.referenceBenchmark ?? 0
+        let nominal = (0..<all.rows).map { all[$0, reference] }
+        let variations = chosen.map { p in
+            NuisanceVariation(name: p.name, up: (0..<weights.rows).map { weights[$0, p.positive] },
+                              down: p.negative.map { k in (0..<weights.rows).map { weights[$0, k] } })
+        }
+        do {
+            return try NuisanceMorphing(nominal: nominal, variations: variations, source: "nuisance")
+        } catch let error as SBIError { throw error.inFile(file) }
     }
 
     /// The LHE conversion of these events (files, benchmarks, observables, cuts, backgrounds, k-factors).
@@ -86,51 +127,15 @@ extension RecipeEvents {
                                                          file: file.resolvedPath).map(\.name)
     }
 
-    /// The events and the nuisance morphing of a recipe's `weights` entries: LHE weight ids or groups
-    /// (`weightVariations`, `sampleWithNuisance(_:)`), or the nuisance parameters of a MadMiner file,
-    /// each with its ±1σ nuisance benchmarks relative to the reference benchmark's weight (MadMiner
-    /// stores the variations at θ_ref): a = log(w₊/w_ref), b from w₋ when two-sided (`NuisanceMorphing`).
-    /// - Throws: `SBIError.data` naming the file for a nuisance parameter it lacks, and as the readers.
-    public func sampleWithNuisance(for nuisance: [RecipeNuisance], progress: ProgressReporter? = nil) throws
-        -> (sample: WeightedEventSample, nuisance: NuisanceMorphing?) {
-        let entries = nuisance.filter { $0.kind == .weights }
-        guard isMadMiner == true else { return try sampleWithNuisance(try weightVariations(entries), progress: progress) }
-        guard let file = files.first else { throw SBIError(.internal, "simulator.madminer without a file") }
-        let madMiner = try MadMinerFile(path: file.resolvedPath)
-        let (sample, _) = try madMinerSample(madMiner)
-        guard !entries.isEmpty else { return (sample, nil) }
-        let chosen = try MadMinerFile.NuisanceParameter.select(entries.map { ($0.name, $0.group) }, from: madMiner.nuisanceParameters, file: file.resolvedPath)
-        let weights = madMiner.nuisanceBenchmarkWeights(), all = sample.benchmarkWeights
-        let reference = madMiner.referenceBenchmark ?? 0
-        let nominal = (0..<all.rows).map { all[$0, reference] }
-        let variations = chosen.map { p in
-            NuisanceVariation(name: p.name, up: (0..<weights.rows).map { weights[$0, p.positive] },
-                              down: p.negative.map { k in (0..<weights.rows).map { weights[$0, k] } })
-        }
-        do {
-            return (sample, try NuisanceMorphing(nominal: nominal, variations: variations, source: "nuisance"))
-        } catch let error as SBIError { throw error.inFile(file.resolvedPath) }
-    }
-
-    public func sampleWithNuisance(_ variations: [LHEWeightVariation], progress: ProgressReporter? = nil) throws
-        -> (sample: WeightedEventSample, nuisance: NuisanceMorphing?) {
-        guard !isFolder, isMadMiner != true else {
-            throw SBIError.data("weight variations need LHE files; an events folder or MadMiner file has none", field: "nuisance")
-        }
-        var builder = lheBuilder()
-        builder.variations = variations
-        let built = try builder.buildWithNuisance(progress: progress)
-        return (built.sample, built.nuisance)
-    }
-
     /// The maximum morphing power of each parameter: `maxPower`, default 2 per parameter (the total
     /// power is at most the largest of them).
     public var morphingMaxPowers: [Int] { maxPower ?? [Int](repeating: 2, count: parameterNames.count) }
 
-    /// The augmenter of `sample`: its own morphing components, else `morphingMaxPowers`.
-    public func augmenter(for sample: WeightedEventSample) throws -> SampleAugmenter {
+    /// The augmenter of `sample`: its own morphing components, else `morphingMaxPowers`; with `nuisance`
+    /// (one row per event) the samples carry those nuisance parameters beside θ.
+    public func augmenter(for sample: WeightedEventSample, nuisance: NuisanceMorphing? = nil) throws -> SampleAugmenter {
         let powers = morphingMaxPowers
-        return try SampleAugmenter(events: sample, morphingMaxPowers: powers, morphingMaxOverallPower: powers.max())
+        return try SampleAugmenter(events: sample, morphingMaxPowers: powers, morphingMaxOverallPower: powers.max(), nuisance: nuisance)
     }
 
     /// The events as a weighted simulator (see `EventSampleSimulator`).

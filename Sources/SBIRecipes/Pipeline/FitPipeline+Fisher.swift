@@ -53,8 +53,8 @@ extension FitPipeline {
     func weightNuisanceEvents(_ sim: any Simulator) throws -> WeightNuisanceEvents? {
         let weights = (recipe.nuisance ?? []).filter { $0.kind == .weights }
         guard !weights.isEmpty, let events = recipe.simulator.events, let eventSim = sim as? EventSampleSimulator else { return nil }
-        let (sample, morphing) = try events.sampleWithNuisance(for: weights)
-        return morphing.map { WeightNuisanceEvents(sample: sample, nuisance: $0, morpher: eventSim.morpher) }
+        let read = try events.read(nuisance: weights)
+        return read.nuisance.map { WeightNuisanceEvents(sample: read.sample, nuisance: $0, morpher: eventSim.morpher) }
     }
 
     /// With `weights` nuisance parameters (LHE scale and PDF variations of real events): the events'

@@ -50,19 +50,15 @@ extension FitPipeline {
         let augmenter: SampleAugmenter
         var parts: [String] = []
         let learned = try learnedNuisanceNames()
-        if let events = recipe.simulator.events, recipe.simulatorNuisanceNames.isEmpty, !learned.isEmpty {
-            // Weight variations learned beside θ: the events with their nuisance morphing.
-            let (sample, morphing) = try events.sampleWithNuisance(for: recipe.nuisance ?? [])
-            let powers = events.morphingMaxPowers
-            augmenter = try SampleAugmenter(events: sample, morphingMaxPowers: powers, morphingMaxOverallPower: powers.max(), nuisance: morphing)
-            parts.append("\(sample.count) weighted events with \(learned.count) weight variation(s)")
-        } else if let events = recipe.simulator.events {
+        if let events = recipe.simulator.events {
+            // Weight variations that the samples draw come with the events' nuisance morphing.
             let reading = ProgressReporter(stage: "read events", total: nil, unit: "events")
-            let (sample, files, warnings) = try events.sampleWithWarnings(progress: reading)
+            let read = try events.read(nuisance: learned.isEmpty ? [] : recipe.nuisance ?? [], progress: reading)
             reading.finish()
-            for warning in warnings { log?("warning: " + warning) }
-            augmenter = try events.augmenter(for: sample)
-            parts.append("\(sample.count) weighted events" + files.map { " (\($0.summary))" }.joined())
+            for warning in read.warnings { log?("warning: " + warning) }
+            augmenter = try events.augmenter(for: read.sample, nuisance: read.nuisance)
+            parts.append("\(read.sample.count) weighted events" + read.files.map { " (\($0.summary))" }.joined()
+                         + (learned.isEmpty ? "" : " with \(learned.count) weight variation(s)"))
         } else {
             augmenter = SampleAugmenter(simulator: try simulator())
         }

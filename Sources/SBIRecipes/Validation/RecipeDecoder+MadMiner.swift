@@ -57,16 +57,9 @@ extension RecipeDecoder {
 }
 
 extension RecipeEvents {
-    /// The weighted events of the MadMiner file `files[0]`, with the recipe's parameter ranges.
-    /// - Throws: `SBIError` naming the file (and HDF5 path) if it cannot be read or is inconsistent,
-    ///   `.data` if its parameters are not the recipe's.
-    /// Also returns the file's warnings (nuisance entries ignored, missing summaries).
-    func madMinerSample() throws -> (sample: WeightedEventSample, warnings: [String]) {
-        guard let file = files.first else { throw SBIError(.internal, "simulator.madminer without a file") }
-        return try madMinerSample(try MadMinerFile(path: file.resolvedPath))
-    }
-
-    /// The weighted events of `madMiner` (read from `files[0]`), with the recipe's parameter ranges, and its warnings.
+    /// The weighted events of `madMiner` (read from `files[0]`), with the recipe's parameter ranges, and the
+    /// file's warnings (unused nuisance benchmarks, missing summaries).
+    /// - Throws: `SBIError` naming the file if it is inconsistent, `.data` if its parameters are not the recipe's.
     func madMinerSample(_ madMiner: MadMinerFile) throws -> (sample: WeightedEventSample, warnings: [String]) {
         guard let file = files.first else { throw SBIError(.internal, "simulator.madminer without a file") }
         var sample = try WeightedEventSample(madMiner: madMiner)
