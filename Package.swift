@@ -31,7 +31,9 @@ let package = Package(
         .target(name: "SBIEstimators", dependencies: ["SBICore", "SBINetworks"]),
         .target(name: "SBIInference", dependencies: ["SBICore", "SBISimulation", "SBIEstimators", "CGSL"]),
         .target(name: "SBIRecipes", dependencies: ["SBICore", "SBIInference", "SBISimulation", "SBIEvents", "CYAML"]),
-        .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBIEvents", "SBINetworks", "SBIEstimators", "SBIInference", "SBIRecipes"]),
+        // Running a pipeline's shards: processes on this machine or Slurm job arrays.
+        .target(name: "SBIExecution", dependencies: ["SBICore"]),
+        .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBIEvents", "SBINetworks", "SBIEstimators", "SBIInference", "SBIRecipes", "SBIExecution"]),
         .executableTarget(name: "SBICommand", dependencies: ["SBI"]),
         .executableTarget(name: "sbi-example-custom-simulator", dependencies: ["SBI"], path: "Examples/CustomSimulator"),
 
@@ -44,6 +46,7 @@ let package = Package(
         .testTarget(name: "SBIEstimatorsTests", dependencies: ["SBIEstimators", "SBISimulation"]),
         .testTarget(name: "SBIInferenceTests", dependencies: ["SBIInference"]),
         .testTarget(name: "SBIRecipesTests", dependencies: ["SBIRecipes", "SBITestSupport"]),
+        .testTarget(name: "SBIExecutionTests", dependencies: ["SBIExecution", "SBITestSupport"]),
         .testTarget(name: "SBICommandTests", dependencies: ["SBICommand", "CHDF5", "SBITestSupport"]),
     ]
 )

@@ -17,4 +17,9 @@ else
 fi
 export SBI_PYTHON
 swift build -c release -Xswiftc -enable-testing
+# The Slurm executor's end-to-end tests run through a real single-node cluster on this machine,
+# stopped again however the tests end. Without root the cluster cannot start and those tests fail.
+SBI_SLURM_CONF=$(bash scripts/slurm-local.sh start)
+export SBI_SLURM_CONF
+trap 'bash scripts/slurm-local.sh stop' EXIT
 swift test -c release -Xswiftc -enable-testing --disable-swift-testing

@@ -6,3 +6,4 @@
 @_exported import SBIEstimators
 @_exported import SBIInference
 @_exported import SBIRecipes
+@_exported import SBIExecution

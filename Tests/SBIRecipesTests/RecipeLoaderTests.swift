@@ -129,6 +129,23 @@ final class RecipeLoaderTests: XCTestCase {
         XCTAssertNotEqual(base.canonicalHash, changed.canonicalHash)
     }
 
+    /// Where the shards run changes no result: the execution section is read but hashed nowhere.
+    func testExecutionSection_isReadAndLeavesEveryHashAlone() throws {
+        let base = try RecipeLoader.parse(MalformedRecipeTests.base, file: "recipe.yaml")
+        let slurm = try RecipeLoader.parse(MalformedRecipeTests.base + """
+            execution:
+              executor: slurm
+              slurm: {partition: short, time: 30, memory: 4G, cpus_per_task: 2, sbatch_args: [--qos=low], start_timeout: 600}
+
+            """, file: "recipe.yaml")
+        XCTAssertEqual(slurm.execution?.executor, "slurm")
+        XCTAssertEqual(slurm.execution?.slurm, RecipeSlurm(partition: "short", account: nil, time: "30", memory: "4G", cpusPerTask: 2,
+                                                           sbatchArguments: ["--qos=low"], startTimeout: 600))
+        XCTAssertNil(base.execution)
+        XCTAssertEqual(base.canonicalHash, slurm.canonicalHash)
+        for stage in RecipeStage.allCases { XCTAssertEqual(base.inputHash(for: stage), slurm.inputHash(for: stage), "\(stage)") }
+    }
+
     /// FIPS 180-2 appendix B test vectors (one block, two blocks, one million 'a').
     func testSHA256_knownVectors() {
         XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -8,6 +8,11 @@ import SBIRecipes
 /// fit_<recipe>_wall       seconds of augment + train + limits + plot, every stage forced
 /// fit_<recipe>_<stage>    seconds of one stage
 /// fit_<recipe>_<estimator>_cl<CL>_vs_truth   region size / truth region size (closure report)
+/// with --jobs N (N > 1), the same recipe again with N local shard processes:
+/// fit_<recipe>_jobs<N>_wall, fit_<recipe>_jobs<N>_<stage>   seconds
+/// fit_<recipe>_jobs<N>_vs_jobs1_<stage>                     stage seconds / the one-process run's (stages of > 1 shard)
+/// with --executor slurm, again as Slurm jobs (SLURM_CONF as for sbi fit):
+/// fit_<recipe>_slurm_wall  seconds;  fit_<recipe>_slurm_overhead  seconds over the one-process run
 /// ```
 /// Each recipe runs in a fresh temporary folder that is removed afterwards; progress is off.
 enum FitBenchmark {
@@ -32,7 +37,7 @@ enum FitBenchmark {
 
     /// `(name, value, unit)` figures of one forced run of `path`: wall times, then the ratio of every
     /// closed region to the truth region.
-    static func figures(recipePath path: String, console: Console) throws -> [(name: String, value: Double, unit: String)] {
+    static func figures(recipePath path: String, console: Console, jobs: Int = 1, slurm: Bool = false) throws -> [(name: String, value: Double, unit: String)] {
         let recipe = try RecipeInput.load(path, console: console, consequence: "; nothing was run")
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let folder = NSTemporaryDirectory() + "sbi-bench-fit-" + UUID().uuidString
@@ -48,6 +53,31 @@ enum FitBenchmark {
                 out.append(("fit_\(name)_\(e.name)_cl\(String(format: "%g", r.confidenceLevel * 100))_vs_truth", ratio, "x"))
             }
         }
+        if jobs > 1 {
+            let other = try timed(recipe: recipe, path: path, kind: .local, jobs: jobs)
+            out.append(("fit_\(name)_jobs\(jobs)_wall", other.wall, "s"))
+            out += other.report.rows.map { ("fit_\(name)_jobs\(jobs)_\($0.stage.rawValue)", $0.seconds, "s") }
+            let pipeline = FitPipeline(recipe: recipe, folder: folder)
+            for (row, single) in zip(other.report.rows, report.rows) where pipeline.shards(of: row.stage).count > 1 && single.seconds > 0 {
+                out.append(("fit_\(name)_jobs\(jobs)_vs_jobs1_\(row.stage.rawValue)", row.seconds / single.seconds, "x"))
+            }
+        }
+        if slurm {
+            let run = try timed(recipe: recipe, path: path, kind: .slurm, jobs: 1)
+            out.append(("fit_\(name)_slurm_wall", run.wall, "s"))
+            out.append(("fit_\(name)_slurm_overhead", run.wall - wall, "s"))
+        }
         return out
+    }
+
+    /// A forced run of `recipe` through an executor in a fresh temporary folder: wall seconds and the report.
+    static func timed(recipe: Recipe, path: String, kind: FitExecution.Kind, jobs: Int) throws -> (wall: Double, report: FitReport) {
+        let folder = NSTemporaryDirectory() + "sbi-bench-fit-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pipeline = FitPipeline(recipe: recipe, folder: folder, force: true, log: nil)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let execution = FitExecution(kind: kind, jobs: jobs, recipe: recipe, recipePath: path, pipeline: pipeline, log: { _ in })
+        guard let report = try execution.run() else { throw SBIError(.internal, "the benchmark's executor returned before the run finished") }
+        return (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, report)
     }
 }

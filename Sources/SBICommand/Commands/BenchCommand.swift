@@ -29,6 +29,9 @@ enum BenchCommand {
           fit    wall time of a whole sbi fit (every stage forced, in a temporary
                  folder) of each shipped recipe, and of each stage (--recipe FILE,
                  repeatable; default Recipes/{\(FitBenchmark.shipped.joined(separator: ","))}).
+                 --jobs N times it again with N local shard processes (and each
+                 sharded stage's time over the one-process run's); --executor slurm
+                 again as Slurm jobs (its overhead over the one-process run).
           toy    MadMiner's toy closure test: ALICES on z ~ N(theta, 2^2), x ~ N(z, 1),
                  100000 samples, (20,20) tanh, 20 epochs, alpha 0.1 (MadMiner's
                  tutorial); MSE of log r against the exact one on theta in [-5, 5]
@@ -38,7 +41,9 @@ enum BenchCommand {
         """,
         options: [.value("seconds", "S", "Minimum measuring time per figure (default 0.5)."),
                   .value("lhe", "FILE", "LHE file of the events suite."),
-                  .value("recipe", "FILE", "Recipe of the fit suite (repeatable).")],
+                  .value("recipe", "FILE", "Recipe of the fit suite (repeatable)."),
+                  .value("jobs", "N", "fit: also time the recipe with N local shard processes."),
+                  .value("executor", "NAME", "fit: slurm also times the recipe as Slurm jobs.")],
         run: { parsed, console in
             guard parsed.positionals.count <= 1 else {
                 throw SBIError.usage("expected at most one suite, got \(parsed.positionals.joined(separator: " "))")
@@ -62,7 +67,12 @@ enum BenchCommand {
             }
             if suite == "fit" {
                 for path in try FitBenchmark.locate(parsed.allValues("recipe")) {
-                    for figure in try FitBenchmark.figures(recipePath: path, console: console) { console.print("\(figure.name) \(formatFigure(figure.value)) \(figure.unit)") }
+                    let jobs = try parsed.integer("jobs", in: 1...64) ?? 1
+                    let executor = parsed.value("executor") ?? "local"
+                    guard ["local", "slurm"].contains(executor) else {
+                        throw SBIError.usage("--executor '\(executor)': expected local or slurm", field: "--executor")
+                    }
+                    for figure in try FitBenchmark.figures(recipePath: path, console: console, jobs: jobs, slurm: executor == "slurm") { console.print("\(figure.name) \(formatFigure(figure.value)) \(figure.unit)") }
                 }
                 return
             }

@@ -38,6 +38,12 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var outputs: RecipeOutputs
     /// Nuisance parameters with their constraints (nil: none).
     public var nuisance: [RecipeNuisance]? = nil
+    /// Where the shards run (nil: in the sbi process). Not part of `canonicalHash`: it changes no result.
+    public var execution: RecipeExecution? = nil
+
+    private enum CodingKeys: String, CodingKey {
+        case version, name, seed, parameters, simulator, benchmarks, morphing, samples, estimators, inference, outputs, nuisance
+    }
 
     /// Parameter names in order.
     public var parameterNames: [String] { parameters.map(\.name) }

@@ -5,13 +5,13 @@ import SBIInference
 import SBINetworks
 import SBISimulation
 
-/// The bodies of the stages of `FitPipeline`; each writes only into the folder it is given.
+/// The shards of the stages of `FitPipeline` (see `FitShard`); each writes only into the folder it is given.
 ///
 /// ```
-/// augment: SampleAugmenter(simulator).augment(sample.augmentationRequest)  → <sample>/x_train.npy, …
-/// train:   ParameterizedRatioEstimator / SALLYEstimator / ensembles on <sample>/*_train.npy → <estimator>/
-/// limits:  log L(θ) on the grid (truth, ml, rate, histogram, sally, ideal_sally), q = −2 Δlog L, p from χ²_k → contours.json, pvalues.npy, grid.npy
-/// plot:    outputs.files (contours.svg drawn from contours.json, HEPData, copies of the rest)
+/// augment shard s: SampleAugmenter(simulator).augment(samples[s].augmentationRequest)  → <sample>/x_train.npy, …
+/// train shard:     ParameterizedRatioEstimator / SALLYEstimator (or one ensemble member) on <sample>/*_train.npy → <estimator>/
+/// limits:          FitPipeline+Limits.swift (one shard per scanned likelihood, merged into contours.json, pvalues.npy, grid.npy)
+/// plot:            outputs.files (contours.svg drawn from contours.json, HEPData, copies of the rest)
 /// ```
 /// arXiv:1805.00013, 1805.00020 (methods and the likelihood scan).
 extension FitPipeline {
@@ -45,8 +45,10 @@ extension FitPipeline {
         return try events.weightNuisanceNames(for: recipe.nuisance ?? [])
     }
 
-    func runAugment(into partial: String) throws -> (items: Int, detail: String) {
-        // Real events: read once, one augmenter for every sample (its splits partition the events).
+    /// Augment shard `index`: the sample `recipe.samples[index]` into `folder/<sample>/`. Real events are
+    /// read by every shard (the read is reproducible); shard 0 reports the read and its warnings.
+    func augmentShard(_ index: Int, into folder: String) throws -> (items: Int, detail: String) {
+        let sample = recipe.samples[index]
         let augmenter: SampleAugmenter
         var parts: [String] = []
         let learned = try learnedNuisanceNames()
@@ -55,270 +57,108 @@ extension FitPipeline {
             let reading = ProgressReporter(stage: "read events", total: nil, unit: "events")
             let read = try events.read(nuisance: learned.isEmpty ? [] : recipe.nuisance ?? [], progress: reading)
             reading.finish()
-            for warning in read.warnings { log?("warning: " + warning) }
             augmenter = try events.augmenter(for: read.sample, nuisance: read.nuisance)
-            parts.append("\(read.sample.count) weighted events" + read.files.map { " (\($0.summary))" }.joined()
-                         + (learned.isEmpty ? "" : " with \(learned.count) weight variation(s)"))
+            if index == 0 {
+                for warning in read.warnings { log?("warning: " + warning) }
+                parts.append("\(read.sample.count) weighted events" + read.files.map { " (\($0.summary))" }.joined()
+                             + (learned.isEmpty ? "" : " with \(learned.count) weight variation(s)"))
+            }
         } else {
             augmenter = SampleAugmenter(simulator: try simulator())
         }
         try checkHistogramEvents(reserved: augmenter.reservedTestEvents?.count)
-        var total = 0
-        for sample in recipe.samples {
-            let request = try sample.augmentationRequest(morphing: recipe.morphing, nuisanceCount: learned.count)
-            let progress = ProgressReporter(stage: "augment \(sample.name)", total: sample.events, unit: "events")
-            let samples: AugmentedSamples
-            do { samples = try augmenter.augment(request, progress: progress) } catch let e as SBIError {
-                var e = e
-                e.field = "samples.\(sample.name)" + (e.field.map { "." + $0 } ?? "")
-                throw e
-            }
-            progress.finish()
-            try samples.write(to: partial + "/" + sample.name)
-            total += sample.events
-            parts.append("\(sample.name) \(sample.events) events")
-        }
-        return (total, parts.joined(separator: ", "))
-    }
-
-    func runTrain(into partial: String) throws -> (items: Int, detail: String) {
-        let learned = try learnedNuisanceNames()
-        var total = 0
-        var parts: [String] = []
-        for estimator in recipe.estimators {
-            let method = estimator.networkMethod
-            var fields: [TrainingDataset.Field] = [.x]
-            if method.kind != .score { fields += [.theta, .y] }
-            if method.needsJointRatio { fields.append(.rXZ) }
-            if method.usesScore { fields.append(.tXZ) }
-            let sampleFolder = stageFolder(.augment) + "/" + estimator.sample
-            let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields)
-            // The sample's own validation split when it has one (the estimator's validation_split then does not apply).
-            let validation = try TrainingDataset.validationSplit(folder: sampleFolder, fields: fields)
-            let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
-            let training = estimator.training.settings
-            let out = partial + "/" + estimator.name
-            let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
-            var history: TrainingHistory?
-            switch (method.kind, estimator.ensemble) {
-            case (.score, 1):
-                let e = try SALLYEstimator.train(data: data, validation: validation, network: network, training: training,
-                                                 parameterNames: recipe.parameterNames + learned, progress: progress)
-                try e.save(to: out)
-                history = e.history
-            case (.score, let n):
-                let e = try ScoreEnsemble.train(count: n, seed: training.seed, data: data, validation: validation, network: network, training: training)
-                try e.save(to: out)
-                history = e.members.last?.history
-            case (_, 1):
-                let e = try ParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network, training: training,
-                                                              parameterNames: recipe.parameterNames + learned, progress: progress)
-                try e.save(to: out)
-                history = e.history
-            case (_, let n):
-                let e = try RatioEnsemble.train(count: n, seed: training.seed, method: method, data: data, validation: validation,
-                                                network: network, training: training)
-                try e.save(to: out)
-                history = e.members.last?.history
-            }
-            progress.finish()
-            total += data.count * estimator.ensemble * (history?.epochCount ?? training.epochs)
-            var part = "\(estimator.name) \(history?.epochCount ?? training.epochs) epochs"
-            if let v = history?.validationLoss.last ?? history?.trainingLoss.last { part += " loss \(format(v))" }
-            parts.append(part)
-        }
-        return (total, parts.isEmpty ? "no estimators" : parts.joined(separator: ", "))
-    }
-
-    func runLimits(into partial: String) throws -> (items: Int, detail: String) {
-        let sim = try simulator()
-        let inference = recipe.inference
-        let space = recipe.parameterSpace
-        let grid = try inference.parameterGrid(names: recipe.parameterNames)
-        // Simulator nuisance parameters ν: the data are made at ν = 0, and truth and ml are profiled over ν.
-        let nuisance = recipe.simulatorNuisanceNames
-        let nominal = [Double](repeating: 0, count: nuisance.count)
-        var rate: EventRate?
-        if inference.includeRate, let weighted = sim as? any CrossSectionSimulator {
-            var lumi = inference.luminosityInversePicobarn
-            if lumi == nil, recipe.simulator.name == .wbfHiggs { lumi = WBFHiggsSimulator.defaultLuminosityInversePicobarn }
-            // θ-only scans ask for σ(θ) at ν = 0, profiled ones for σ(θ, ν).
-            let full = sim.parameterSpace.count
-            if let lumi { rate = EventRate(luminosityInversePicobarn: lumi) { try weighted.crossSection(at: $0.count < full ? $0 + nominal : $0) } }
-        }
-        let norms = (recipe.nuisance ?? []).filter { $0.kind == .norm }.compactMap(\.uncertainty)
-        if !norms.isEmpty { rate?.normalizationLogWidth = ProfiledNormalization.combinedLogWidth(relativeUncertainties: norms) }
-        let data: ScanData
-        var thetaTrue: [Double]?
-        var asimovEvents = 0.0
-        var fisherSources: [FitFisherSource] = []
-        switch inference.data {
-        case .asimov(let theta):
-            thetaTrue = theta
-            let n = try rate?.expectedEvents(at: theta) ?? inference.expectedEvents ?? Double(inference.asimovEvents)
-            asimovEvents = n
-            data = try ScanData.asimov(simulator: sim, thetaTrue: theta + nominal, sampleEvents: inference.asimovEvents, expectedEvents: n,
-                                       random: SeededRandom(seed: recipe.seed).substream(1))
-        case .observed(let file):
-            data = try ScanData.observed(try readObserved(file.resolvedPath, observables: sim.observableNames.count))
-        }
-        // Every mode's θ-only likelihood runs on the nominal model (ν = 0; without simulator nuisance parameters, the model
-        // itself) and is named `<name>_fixed_nuisance` when there are nuisance parameters, which each mode also profiles.
-        let nominalSim: any Simulator = try (sim as? any NuisanceSimulator).flatMap { nuisance.isEmpty ? nil : try FixedNuisanceSimulator($0, nuisance: nominal) } ?? sim
-        let fixedSuffix = nuisance.isEmpty ? "" : Self.fixedNuisanceSuffix
-        let nominalData = data.restrictingControlVariate(toLeading: grid.parameterCount)
-        let nominalRatio = { (e: any LogRatioEstimator) throws -> any LogRatioEstimator in
-            nuisance.isEmpty ? e : try FixedNuisanceRatio(e, nuisance: nominal)
-        }
-        // LHE or MadMiner weight variations: read at most once, by the histogram mode or the Fisher information.
-        var weightNuisanceCache: WeightNuisanceEvents??
-        func weightNuisance() throws -> WeightNuisanceEvents? {
-            if let cached = weightNuisanceCache { return cached }
-            let read = try weightNuisanceEvents(sim)
-            weightNuisanceCache = .some(read)
-            return read
-        }
-        // Weight variations of real events that the estimators learned beside θ (samples[i].nuisance).
-        let learnedWeights = nuisance.isEmpty ? try learnedNuisanceNames() : []
-        let selected = Set(inference.estimators)
-        var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
-        let progress = ProgressReporter(stage: "limits", total: inference.modes.count, unit: "modes")
-        for mode in inference.modes {
-            defer { progress.advance(detail: mode.rawValue) }
-            switch mode {
-            case .truth:
-                guard let exact = sim as? any ExactLikelihoodSimulator else {
-                    throw SBIError.data("simulator \(sim.name) has no exact likelihood", field: "inference.modes")
-                }
-                if !nuisance.isEmpty {
-                    results.append(("truth", "truth", try ProfileLikelihood.truth(simulator: exact, data: data, grid: grid, nuisance: nuisance,
-                                                                                  rate: rate).scan))
-                }
-                try grid.validate(against: nominalSim.parameterSpace)
-                let fixed = try nominalRatio(try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal))
-                results.append(("truth" + fixedSuffix, "truth", try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
-            case .rate:
-                guard let rate else { throw SBIError.data("mode rate needs a simulator with a cross section", field: "inference.modes") }
-                results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid)))
-                fisherSources.append(.rate)
-            case .ml:
-                for e in recipe.estimators where e.method.isRatio && selected.contains(e.name) {
-                    let folder = stageFolder(.train) + "/" + e.name
-                    let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
-                                                                          : try ParameterizedRatioEstimator.load(from: folder)
-                    if !learnedWeights.isEmpty, let weighted = try weightNuisance() {
-                        // Weight variations learned beside θ: profiled over their ν with the events' σ(θ, ν), next to ν = 0.
-                        let fixed = try FixedNuisanceRatio(estimator, nuisance: learnedWeights.map { _ in 0 })
-                        fisherSources.append(.ratio(name: e.name, estimator: fixed))
-                        let profiledRate = try weightNuisanceExpectation(weighted, rate: rate).rate
-                        results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: learnedWeights,
-                                                                              nuisanceRanges: learnedWeights.map { _ in Self.weightNuisanceRange },
-                                                                              rate: profiledRate).scan))
-                        results.append((e.name + Self.fixedNuisanceSuffix, "ml", try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
-                        continue
-                    }
-                    fisherSources.append(.ratio(name: e.name, estimator: estimator))
-                    if !nuisance.isEmpty {
-                        let ranges = Array(sim.parameterSpace.ranges.suffix(nuisance.count))
-                        results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: nuisance,
-                                                                              nuisanceRanges: ranges, rate: rate).scan))
-                    }
-                    results.append((e.name + fixedSuffix, "ml",
-                                    try LikelihoodScan.ml(estimator: try nominalRatio(estimator), data: nominalData, grid: grid, rate: rate)))
-                }
-            case .histogram:
-                let names = sim.observableNames
-                let columns = (inference.histogram?.observables ?? [names[0]]).compactMap { names.firstIndex(of: $0) }
-                let bins = inference.histogram?.bins ?? 20
-                let features = HistogramFeatures.observables(Array(columns.prefix(2)))
-                let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x), bins: Array(repeating: bins, count: min(columns.count, 2)))
-                var histogramSuffix = fixedSuffix
-                if !nuisance.isEmpty {
-                    let reference = thetaTrue.map { $0 + nominal }
-                    let likelihood = HistogramLikelihood(histogram: histogram, features: features,
-                                                         expectation: try expectation(sim, grid: grid, thetaTrue: reference, nuisance: nominal))
-                    results.append(("histogram", "histogram", try profiledHistogramScan(likelihood, sim: sim, data: data, grid: grid, rate: rate,
-                                                                                        asimovTheta: reference)))
-                } else if let weighted = try weightNuisance() {
-                    // Real events with weight variations: the histogram likelihood profiled over their ν.
-                    let morphed = try weightNuisanceExpectation(weighted, rate: rate)
-                    let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: morphed.expectation)
-                    let names = morphed.nuisance.names
-                    let logLikelihood = try likelihood.evaluator(data: data, rate: morphed.rate, asimovTheta: thetaTrue)
-                    let profile = try ProfileLikelihood.profile(grid: grid, nuisance: names,
-                                                                nuisanceRanges: names.map { _ in Self.weightNuisanceRange }) {
-                        try logLikelihood(try ParameterGrid(names: recipe.parameterNames + names, points: $0))
-                    }
-                    results.append(("histogram", "histogram", profile.scan))
-                    histogramSuffix = Self.fixedNuisanceSuffix
-                }
-                let fixed = HistogramLikelihood(histogram: histogram, features: features,
-                                                expectation: try expectation(nominalSim, grid: grid, thetaTrue: thetaTrue))
-                results.append(("histogram" + histogramSuffix, "histogram", try fixed.scan(data: nominalData, grid: grid, rate: rate, asimovTheta: thetaTrue)))
-                fisherSources.append(.histogram(name: "histogram", histogram: histogram, features: features))
-            case .sally:
-                for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
-                    let folder = stageFolder(.train) + "/" + e.name
-                    let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
-                    if !nuisance.isEmpty {
-                        results.append((e.name, "sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
-                                                                              thetaTrue: thetaTrue, nuisance: nominal)))
-                    }
-                    results.append((e.name + fixedSuffix, "sally",
-                                    try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
-                    // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
-                    let reference = recipe.samples.first { $0.name == e.sample }?.theta0.singlePoint
-                    if let reference, let thetaTrue, Self.samePoint(reference, thetaTrue), score.parameterCount == recipe.modelParameterNames.count {
-                        fisherSources.append(.score(name: e.name, estimator: score))
-                    }
-                }
-            case .idealSally:
-                guard let exact = sim as? any ExactLikelihoodSimulator else {
-                    throw SBIError.data("mode ideal_sally needs a simulator with an exact likelihood; \(sim.name) has none", field: "inference.modes")
-                }
-                for e in recipe.estimators where e.method == .sally && selected.contains(e.name) {
-                    guard let reference = recipe.samples.first(where: { $0.name == e.sample })?.theta0.singlePoint else {
-                        throw SBIError.data("mode ideal_sally: the sample of estimator \(e.name) has no single reference point", field: "inference.modes")
-                    }
-                    let score = try ExactScore(simulator: exact, reference: reference + nominal)
-                    if !nuisance.isEmpty {
-                        results.append((e.name + "_ideal", "ideal_sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
-                                                                                               thetaTrue: thetaTrue, nuisance: nominal)))
-                    }
-                    results.append((e.name + "_ideal" + fixedSuffix, "ideal_sally",
-                                    try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
-                    if let thetaTrue, Self.samePoint(reference, thetaTrue) {
-                        fisherSources.append(.score(name: e.name + "_ideal", estimator: score))
-                    }
-                }
-            case .sallino:
-                throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
-            }
+        let request = try sample.augmentationRequest(morphing: recipe.morphing, nuisanceCount: learned.count)
+        let progress = ProgressReporter(stage: "augment \(sample.name)", total: sample.events, unit: "events")
+        let samples: AugmentedSamples
+        do { samples = try augmenter.augment(request, progress: progress) } catch let e as SBIError {
+            var e = e
+            e.field = "samples.\(sample.name)" + (e.field.map { "." + $0 } ?? "")
+            throw e
         }
         progress.finish()
-        guard !results.isEmpty else { throw SBIError.data("no likelihood to scan: no mode produced a result", field: "inference.modes") }
-        guard let axes = grid.axes else { throw SBIError.data("the grid is not regular", field: "inference.grid") }
-        let parameters = (0..<space.count).map { i -> ContoursFile.Parameter in
-            let axis: [Double] = axes[i].values
-            let lo = axis.first ?? 0, hi = axis.last ?? 0
-            return ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i], range: lo...hi)
-        }
-        let file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
-                                         thetaTrue: thetaTrue, recipeHash: recipe.canonicalHash)
-        let p = Matrix<Double>(rows: results.count, columns: grid.count, storage: results.flatMap(\.result.pValues))
-        try file.write(to: partial + "/contours.json")
-        try NPYFile.write(NPYArray(p), to: partial + "/pvalues.npy")
-        try NPYFile.write(NPYArray(grid.points), to: partial + "/grid.npy")
-        if inference.fisherInformation, let theta = thetaTrue {
-            let bytes = try fisherJSON(simulator: sim, sources: fisherSources, withTruth: inference.modes.contains(.truth),
-                                       sample: try fisherSample(sim, data: data, theta: theta + nominal), theta: theta + nominal,
-                                       events: asimovEvents, rate: rate, extra: try weightNuisanceFisher(try weightNuisance(), theta: theta))
-            try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
-        }
-        return (data.x.rows * results.count * grid.count, FitPipeline.describe(file))
+        try samples.write(to: folder + "/" + sample.name)
+        parts.append("\(sample.name) \(sample.events) events")
+        return (sample.events, parts.joined(separator: ", "))
     }
 
-    func runPlot(into partial: String) throws -> (items: Int, detail: String) {
+    /// The training shards: one per estimator, or per ensemble member (members train independently,
+    /// member k with the seed `EnsembleFolder.memberSettings` gives it), in recipe order.
+    func trainShardList() -> [(estimator: RecipeEstimator, member: Int?)] {
+        recipe.estimators.flatMap { e in e.ensemble == 1 ? [(e, nil)] : (0..<e.ensemble).map { (e, $0) } }
+    }
+
+    /// Train shard `index` (see `trainShardList`): the estimator's model folder `folder/<estimator>`, or
+    /// one member's `folder/member`.
+    func trainShard(_ index: Int, into folder: String) throws -> (items: Int, detail: String) {
+        let (estimator, member) = trainShardList()[index]
+        let learned = try learnedNuisanceNames()
+        let method = estimator.networkMethod
+        var fields: [TrainingDataset.Field] = [.x]
+        if method.kind != .score { fields += [.theta, .y] }
+        if method.needsJointRatio { fields.append(.rXZ) }
+        if method.usesScore { fields.append(.tXZ) }
+        let sampleFolder = stageFolder(.augment) + "/" + estimator.sample
+        let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields)
+        // The sample's own validation split when it has one (the estimator's validation_split then does not apply).
+        let validation = try TrainingDataset.validationSplit(folder: sampleFolder, fields: fields)
+        let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
+        var training = estimator.training.settings
+        let name = estimator.name + (member.map { " member \($0)" } ?? "")
+        let progress = ProgressReporter(stage: "train \(name)", total: training.epochs, unit: "epochs")
+        let history: TrainingHistory?
+        if let member {
+            // As RatioEnsemble.train and ScoreEnsemble.train train their member k.
+            training = EnsembleFolder.memberSettings(training, seed: training.seed, member: member)
+            if method.kind == .score {
+                let e = try SALLYEstimator.train(data: data, validation: validation, network: network, training: training,
+                                                 progress: ProgressReporter(stage: "train", total: nil, quiet: true))
+                try e.save(to: folder + "/member")
+                history = e.history
+            } else {
+                let e = try ParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network, training: training)
+                try e.save(to: folder + "/member")
+                history = e.history
+            }
+        } else if method.kind == .score {
+            let e = try SALLYEstimator.train(data: data, validation: validation, network: network, training: training,
+                                             parameterNames: recipe.parameterNames + learned, progress: progress)
+            try e.save(to: folder + "/" + estimator.name)
+            history = e.history
+        } else {
+            let e = try ParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network, training: training,
+                                                          parameterNames: recipe.parameterNames + learned, progress: progress)
+            try e.save(to: folder + "/" + estimator.name)
+            history = e.history
+        }
+        progress.finish()
+        let epochs = history?.epochCount ?? training.epochs
+        var detail = "\(estimator.name) \(epochs) epochs"
+        if let v = history?.validationLoss.last ?? history?.trainingLoss.last { detail += " loss \(format(v))" }
+        return (data.count * epochs, detail)
+    }
+
+    /// Puts the training shards together: single estimators are moved into place, an ensemble's members
+    /// are written as one ensemble folder (`EnsembleFolder`, members in order). The stage's detail lists
+    /// each estimator once (an ensemble by its last member's epochs and loss).
+    func mergeTrain(_ shards: [(folder: String, items: Int, detail: String)], into partial: String) throws -> (items: Int, detail: String) {
+        let list = trainShardList()
+        var parts: [String] = []
+        for estimator in recipe.estimators {
+            let indices = list.indices.filter { list[$0].estimator.name == estimator.name }
+            if estimator.ensemble == 1, let i = indices.first {
+                try move(shards[i].folder + "/" + estimator.name, to: partial + "/" + estimator.name)
+            } else {
+                let models = try indices.map { try ModelFolder.load(from: shards[$0].folder + "/member") }
+                try EnsembleFolder.save(models, kind: estimator.networkMethod.kind == .score ? .score : .parameterizedRatio,
+                                        to: partial + "/" + estimator.name)
+            }
+            if let last = indices.last { parts.append(shards[last].detail) }
+        }
+        return (shards.reduce(0) { $0 + $1.items }, parts.isEmpty ? "no estimators" : parts.joined(separator: ", "))
+    }
+
+    /// The plot stage (one shard): the recipe's `outputs.files` from the limits stage's results.
+    func plotShard(into partial: String) throws -> (items: Int, detail: String) {
         let limits = stageFolder(.limits)
         let file = try ContoursFile.read(limits + "/contours.json")
         for output in recipe.outputs.files {

@@ -16,7 +16,8 @@ import SBIInference
 ///               real events: ⊕ size and modification time of every event file)
 /// ```
 /// Every step is seeded from the recipe, so an interrupted run, re-run, gives the same bytes as an
-/// uninterrupted one. Recipes/README.md documents the stages; the methods are those of arXiv:1805.00020.
+/// uninterrupted one; each stage is made of shards (`FitShard`) that may run in other processes or
+/// on a batch system (`plan`, `runStoredShard`, `mergeStoredShards`) with the same result. Recipes/README.md documents the stages; the methods are those of arXiv:1805.00020.
 public struct FitPipeline {
     /// The validated recipe.
     public let recipe: Recipe
@@ -56,57 +57,75 @@ public struct FitPipeline {
         return SHA256.hex(Array((base + ":" + SHA256.hex(Array(data))).utf8))
     }
 
-    /// Runs every stage (or skips it) and returns the summary.
+    /// Runs every stage (or skips it) in this process and returns the summary. A stage's shards
+    /// (`shards(of:)`) run one after the other into its partial folder and are merged there, exactly as
+    /// shards run by other processes are (`runStoredShard`, `mergeStoredShards`).
     /// - Throws: `SBIError` from any stage; finished stages stay in place, the failed one leaves nothing.
     public func run() throws -> FitReport {
-        let created = !FileManager.default.fileExists(atPath: folder)
-        try makeFolder(folder)
-        if created { try OwnedFolder.mark(folder, writer: "sbi fit") }
-        let lock = try FolderLock(folder: folder)
+        let lock = try lockFolder()
         defer { lock.release() }
-        try checkStageFoldersAreOurs()
-        for stage in FitPipeline.stages { remove(folder + "/." + stage.rawValue + ".partial") }
-        var pending = force ? FitPipeline.stages : readForcePending()
-        try writeForcePending(pending)
-        var report = FitReport()
-        report.folder = folder
+        try prepareFolder()
+        var pending = readForcePending()
+        var ran: [RecipeStage: Double] = [:]
         var upstreamRan = false
         for stage in FitPipeline.stages {
-            let hash = try inputHash(for: stage)
-            let final = stageFolder(stage)
-            if !pending.contains(stage), !upstreamRan, let record = FitStageRecord.read(final + "/stage.json"), record.inputHash == hash {
+            if !upstreamRan && stageIsDone(stage) {
                 log?("\(stage.rawValue): skipped (inputs unchanged)")
-                report.rows.append(.init(stage: stage, skipped: true, seconds: 0, record: record))
                 continue
             }
-            let partial = folder + "/." + stage.rawValue + ".partial"
-            remove(partial)
-            try makeFolder(partial)
             let start = ProgressReporter.monotonicSeconds()
-            let outcome: (items: Int, detail: String)
-            do {
-                switch stage {
-                case .simulate, .augment: outcome = try runAugment(into: partial)
-                case .train: outcome = try runTrain(into: partial)
-                case .limits: outcome = try runLimits(into: partial)
-                case .plot: outcome = try runPlot(into: partial)
+            try finishStage(stage) { partial in
+                let setup = stage == .limits ? try limitsSetup() : nil
+                var outcomes: [(folder: String, items: Int, detail: String)] = []
+                for shard in shards(of: stage) {
+                    let shardFolder = partial + "/.shard-\(shard.index)"
+                    try makeFolder(shardFolder)
+                    let outcome = try runShard(stage, shard.index, into: shardFolder, setup: setup)
+                    outcomes.append((shardFolder, outcome.items, outcome.detail))
                 }
-            } catch {
-                remove(partial)
-                throw error
-            }
-            let record = FitStageRecord(stage: stage.rawValue, inputHash: hash, items: outcome.items, detail: outcome.detail)
-            try AtomicFileWriter.write(record.jsonBytes(), to: partial + "/stage.json")
-            remove(final)
-            do { try FileManager.default.moveItem(atPath: partial, toPath: final) } catch {
-                throw SBIError.io("cannot move the finished stage into place: \(error.localizedDescription)", file: final)
+                let merged = try mergeShards(stage, outcomes, into: partial, setup: setup)
+                for outcome in outcomes { remove(outcome.folder) }
+                return merged
             }
             let seconds = ProgressReporter.monotonicSeconds() - start
             log?("\(stage.rawValue): done in \(String(format: "%.2f", seconds)) s")
-            report.rows.append(.init(stage: stage, skipped: false, seconds: seconds, record: record))
+            ran[stage] = seconds
             upstreamRan = true
             pending.removeAll { $0 == stage }
             try writeForcePending(pending)
+        }
+        return report(ran: ran)
+    }
+
+    /// Creates the output folder (marked as ours when this creates it) and takes its lock, so no
+    /// other sbi process writes into it until the lock is released.
+    /// - Throws: `SBIError.io` when the folder cannot be created or another process holds the lock.
+    public func lockFolder() throws -> FolderLock {
+        let created = !FileManager.default.fileExists(atPath: folder)
+        try makeFolder(folder)
+        if created { try OwnedFolder.mark(folder, writer: "sbi fit") }
+        return try FolderLock(folder: folder)
+    }
+
+    /// Refuses foreign stage folders, removes partial stage folders and, with `force`, records every
+    /// stage as still to redo and drops every stored shard. The caller holds the folder's lock.
+    func prepareFolder() throws {
+        try checkStageFoldersAreOurs()
+        for stage in FitPipeline.stages { remove(folder + "/." + stage.rawValue + ".partial") }
+        if force {
+            try writeForcePending(FitPipeline.stages)
+            remove(folder + "/.shards")
+        }
+    }
+
+    /// The summary of the stages as they are on disk: `ran` gives the stages this run wrote and their
+    /// wall times, the others are reported as skipped.
+    public func report(ran: [RecipeStage: Double]) -> FitReport {
+        var report = FitReport()
+        report.folder = folder
+        for stage in FitPipeline.stages {
+            guard let record = FitStageRecord.read(stageFolder(stage) + "/stage.json") else { continue }
+            report.rows.append(.init(stage: stage, skipped: ran[stage] == nil, seconds: ran[stage] ?? 0, record: record))
         }
         report.closure = (try? ContoursFile.read(stageFolder(.limits) + "/contours.json"))?.estimators ?? []
         report.resultFolder = stageFolder(.plot)

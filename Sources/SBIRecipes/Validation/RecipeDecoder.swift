@@ -9,12 +9,12 @@ import SBISimulation
 ///
 /// ```
 /// recipe = {version?, name?, seed?, parameters, simulator, benchmarks?, morphing?,
-///           samples?, estimators?, inference, outputs?, nuisance?}
+///           samples?, estimators?, inference, outputs?, nuisance?, execution?}
 /// ```
 /// The field list, types and defaults are documented in Recipes/README.md.
 final class RecipeDecoder {
     static let topKeys = ["version", "name", "seed", "parameters", "simulator", "benchmarks", "morphing",
-                          "samples", "estimators", "inference", "outputs", "nuisance"]
+                          "samples", "estimators", "inference", "outputs", "nuisance", "execution"]
 
     let reader: RecipeFieldReader
     /// The folder relative paths in the recipe are resolved against.
@@ -100,10 +100,12 @@ final class RecipeDecoder {
                 reader.report(node, "inference.modes", "mode \(mode.rawValue) needs a simulator with an exact likelihood; real events have none")
             }
         }
+        let execution = top["execution"].flatMap { decodeExecution($0) }
         guard reader.problems.isEmpty, let simulator, let parameters, let inference, let outputs else { return nil }
         let recipe = Recipe(version: version, name: name, seed: seed, parameters: parameters, simulator: simulator,
                             benchmarks: benchmarks, morphing: morphing, samples: samples, estimators: estimators,
-                            inference: inference, outputs: outputs, nuisance: nuisance)
+                            inference: inference, outputs: outputs, nuisance: nuisance,
+                            execution: execution)
         checkMemory(recipe, top: top)
         return reader.problems.isEmpty ? recipe : nil
     }

@@ -1,0 +1,330 @@
+import Foundation
+import SBICore
+import SBIEstimators
+import SBIInference
+import SBISimulation
+
+/// The limits stage of `FitPipeline`, in shards: one per likelihood to scan (a mode, or a mode and
+/// one of its estimators), each scanning the whole grid; the merge turns every shard's log L into
+/// q, p-values, contours and the Fisher information.
+///
+/// ```
+/// shard u:  log L_u(θ_j) for every grid point j       → scans.npy [results of u, grid points], scans.json (names, modes)
+/// merge:    q = −2 (log L − max log L), p = χ²_k tail  → contours.json, pvalues.npy, grid.npy (fisher.json)
+/// ```
+/// Every shard makes the same Asimov data from the recipe's seed, so a shard's result does not depend
+/// on which process ran it. arXiv:1805.00013, 1805.00020 (the methods and the likelihood scan).
+extension FitPipeline {
+    /// What every limits shard and the merge share: the model, the grid, the data and the rate.
+    final class LimitsSetup {
+        let sim: any Simulator
+        let grid: ParameterGrid
+        /// The simulator's nuisance parameters ν (data made at ν = 0) and their nominal values.
+        let nuisance: [String]
+        let nominal: [Double]
+        let rate: EventRate?
+        let data: ScanData
+        let thetaTrue: [Double]?
+        let asimovEvents: Double
+        /// The nominal model (ν = 0) and its data, for the θ-only scans.
+        let nominalSim: any Simulator
+        let nominalData: ScanData
+        /// "_fixed_nuisance" when there are simulator nuisance parameters, else "".
+        let fixedSuffix: String
+        /// Weight variations of real events the estimators learned beside θ.
+        let learnedWeights: [String]
+        /// LHE or MadMiner weight variations, read at most once.
+        var weightNuisanceCache: WeightNuisanceEvents??
+
+        init(sim: any Simulator, grid: ParameterGrid, nuisance: [String], rate: EventRate?, data: ScanData, thetaTrue: [Double]?,
+             asimovEvents: Double, nominalSim: any Simulator, learnedWeights: [String]) {
+            self.sim = sim
+            self.grid = grid
+            self.nuisance = nuisance
+            self.nominal = [Double](repeating: 0, count: nuisance.count)
+            self.rate = rate
+            self.data = data
+            self.thetaTrue = thetaTrue
+            self.asimovEvents = asimovEvents
+            self.nominalSim = nominalSim
+            self.nominalData = data.restrictingControlVariate(toLeading: grid.parameterCount)
+            self.fixedSuffix = nuisance.isEmpty ? "" : FitPipeline.fixedNuisanceSuffix
+            self.learnedWeights = learnedWeights
+        }
+
+        /// ν = 0 for a ratio estimator of (θ, ν); the estimator itself without nuisance parameters.
+        func nominalRatio(_ e: any LogRatioEstimator) throws -> any LogRatioEstimator {
+            nuisance.isEmpty ? e : try FixedNuisanceRatio(e, nuisance: nominal)
+        }
+    }
+
+    /// One limits shard: a mode, with the estimator it scans for ml, sally and ideal_sally.
+    struct LimitsUnit {
+        let mode: RecipeInferenceMode
+        let estimator: RecipeEstimator?
+        var label: String { mode.rawValue + (estimator.map { " " + $0.name } ?? "") }
+    }
+
+    /// The limits shards in result order: the modes in recipe order, a mode's estimators in recipe order.
+    func limitsUnits() -> [LimitsUnit] {
+        let selected = Set(recipe.inference.estimators)
+        return recipe.inference.modes.flatMap { mode -> [LimitsUnit] in
+            switch mode {
+            case .ml:
+                return recipe.estimators.filter { $0.method.isRatio && selected.contains($0.name) }.map { LimitsUnit(mode: mode, estimator: $0) }
+            case .sally, .idealSally:
+                return recipe.estimators.filter { $0.method == .sally && selected.contains($0.name) }.map { LimitsUnit(mode: mode, estimator: $0) }
+            default:
+                return [LimitsUnit(mode: mode, estimator: nil)]
+            }
+        }
+    }
+
+    /// The model, grid, Asimov (or observed) data and rate of the limits stage.
+    func limitsSetup() throws -> LimitsSetup {
+        let sim = try simulator()
+        let inference = recipe.inference
+        let grid = try inference.parameterGrid(names: recipe.parameterNames)
+        // Simulator nuisance parameters ν: the data are made at ν = 0, and truth and ml are profiled over ν.
+        let nuisance = recipe.simulatorNuisanceNames
+        let nominal = [Double](repeating: 0, count: nuisance.count)
+        var rate: EventRate?
+        if inference.includeRate, let weighted = sim as? any CrossSectionSimulator {
+            var lumi = inference.luminosityInversePicobarn
+            if lumi == nil, recipe.simulator.name == .wbfHiggs { lumi = WBFHiggsSimulator.defaultLuminosityInversePicobarn }
+            // θ-only scans ask for σ(θ) at ν = 0, profiled ones for σ(θ, ν).
+            let full = sim.parameterSpace.count
+            if let lumi { rate = EventRate(luminosityInversePicobarn: lumi) { try weighted.crossSection(at: $0.count < full ? $0 + nominal : $0) } }
+        }
+        let norms = (recipe.nuisance ?? []).filter { $0.kind == .norm }.compactMap(\.uncertainty)
+        if !norms.isEmpty { rate?.normalizationLogWidth = ProfiledNormalization.combinedLogWidth(relativeUncertainties: norms) }
+        let data: ScanData
+        var thetaTrue: [Double]?
+        var asimovEvents = 0.0
+        switch inference.data {
+        case .asimov(let theta):
+            thetaTrue = theta
+            let n = try rate?.expectedEvents(at: theta) ?? inference.expectedEvents ?? Double(inference.asimovEvents)
+            asimovEvents = n
+            data = try ScanData.asimov(simulator: sim, thetaTrue: theta + nominal, sampleEvents: inference.asimovEvents, expectedEvents: n,
+                                       random: SeededRandom(seed: recipe.seed).substream(1))
+        case .observed(let file):
+            data = try ScanData.observed(try readObserved(file.resolvedPath, observables: sim.observableNames.count))
+        }
+        // Every mode's θ-only likelihood runs on the nominal model (ν = 0; without simulator nuisance parameters, the model
+        // itself) and is named `<name>_fixed_nuisance` when there are nuisance parameters, which each mode also profiles.
+        let nominalSim: any Simulator = try (sim as? any NuisanceSimulator).flatMap { nuisance.isEmpty ? nil : try FixedNuisanceSimulator($0, nuisance: nominal) } ?? sim
+        return LimitsSetup(sim: sim, grid: grid, nuisance: nuisance, rate: rate, data: data, thetaTrue: thetaTrue, asimovEvents: asimovEvents,
+                           nominalSim: nominalSim, learnedWeights: nuisance.isEmpty ? try learnedNuisanceNames() : [])
+    }
+
+    /// The LHE or MadMiner weight variations of `setup`'s events, read once.
+    func weightNuisance(_ setup: LimitsSetup) throws -> WeightNuisanceEvents? {
+        if let cached = setup.weightNuisanceCache { return cached }
+        let read = try weightNuisanceEvents(setup.sim)
+        setup.weightNuisanceCache = .some(read)
+        return read
+    }
+
+    /// The scans of one limits shard and the Fisher information sources it contributes; with `scan`
+    /// false only the sources (cheap: estimators are loaded, nothing is scanned).
+    func runLimitsUnit(_ unit: LimitsUnit, _ s: LimitsSetup, scan: Bool) throws
+        -> (results: [(name: String, mode: String, result: LikelihoodScanResult)], fisher: [FitFisherSource]) {
+        let (sim, grid, data, rate, nuisance, nominal) = (s.sim, s.grid, s.data, s.rate, s.nuisance, s.nominal)
+        let (thetaTrue, fixedSuffix, nominalData, nominalSim) = (s.thetaTrue, s.fixedSuffix, s.nominalData, s.nominalSim)
+        var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
+        var fisherSources: [FitFisherSource] = []
+        switch unit.mode {
+        case .truth:
+            guard let exact = sim as? any ExactLikelihoodSimulator else {
+                throw SBIError.data("simulator \(sim.name) has no exact likelihood", field: "inference.modes")
+            }
+            guard scan else { break }
+            if !nuisance.isEmpty {
+                results.append(("truth", "truth", try ProfileLikelihood.truth(simulator: exact, data: data, grid: grid, nuisance: nuisance,
+                                                                              rate: rate).scan))
+            }
+            try grid.validate(against: nominalSim.parameterSpace)
+            let fixed = try s.nominalRatio(try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal))
+            results.append(("truth" + fixedSuffix, "truth", try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
+        case .rate:
+            guard let rate else { throw SBIError.data("mode rate needs a simulator with a cross section", field: "inference.modes") }
+            if scan { results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid))) }
+            fisherSources.append(.rate)
+        case .ml:
+            guard let e = unit.estimator else { break }
+            let folder = stageFolder(.train) + "/" + e.name
+            let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
+                                                                  : try ParameterizedRatioEstimator.load(from: folder)
+            if !s.learnedWeights.isEmpty, let weighted = try weightNuisance(s) {
+                // Weight variations learned beside θ: profiled over their ν with the events' σ(θ, ν), next to ν = 0.
+                let learned = s.learnedWeights
+                let fixed = try FixedNuisanceRatio(estimator, nuisance: learned.map { _ in 0 })
+                fisherSources.append(.ratio(name: e.name, estimator: fixed))
+                guard scan else { break }
+                let profiledRate = try weightNuisanceExpectation(weighted, rate: rate).rate
+                results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: learned,
+                                                                      nuisanceRanges: learned.map { _ in Self.weightNuisanceRange },
+                                                                      rate: profiledRate).scan))
+                results.append((e.name + Self.fixedNuisanceSuffix, "ml", try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
+                break
+            }
+            fisherSources.append(.ratio(name: e.name, estimator: estimator))
+            guard scan else { break }
+            if !nuisance.isEmpty {
+                let ranges = Array(sim.parameterSpace.ranges.suffix(nuisance.count))
+                results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: nuisance,
+                                                                      nuisanceRanges: ranges, rate: rate).scan))
+            }
+            results.append((e.name + fixedSuffix, "ml",
+                            try LikelihoodScan.ml(estimator: try s.nominalRatio(estimator), data: nominalData, grid: grid, rate: rate)))
+        case .histogram:
+            let inference = recipe.inference
+            let names = sim.observableNames
+            let columns = (inference.histogram?.observables ?? [names[0]]).compactMap { names.firstIndex(of: $0) }
+            let bins = inference.histogram?.bins ?? 20
+            let features = HistogramFeatures.observables(Array(columns.prefix(2)))
+            let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x), bins: Array(repeating: bins, count: min(columns.count, 2)))
+            fisherSources.append(.histogram(name: "histogram", histogram: histogram, features: features))
+            guard scan else { break }
+            var histogramSuffix = fixedSuffix
+            if !nuisance.isEmpty {
+                let reference = thetaTrue.map { $0 + nominal }
+                let likelihood = HistogramLikelihood(histogram: histogram, features: features,
+                                                     expectation: try expectation(sim, grid: grid, thetaTrue: reference, nuisance: nominal))
+                results.append(("histogram", "histogram", try profiledHistogramScan(likelihood, sim: sim, data: data, grid: grid, rate: rate,
+                                                                                    asimovTheta: reference)))
+            } else if let weighted = try weightNuisance(s) {
+                // Real events with weight variations: the histogram likelihood profiled over their ν.
+                let morphed = try weightNuisanceExpectation(weighted, rate: rate)
+                let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: morphed.expectation)
+                let names = morphed.nuisance.names
+                let logLikelihood = try likelihood.evaluator(data: data, rate: morphed.rate, asimovTheta: thetaTrue)
+                let profile = try ProfileLikelihood.profile(grid: grid, nuisance: names,
+                                                            nuisanceRanges: names.map { _ in Self.weightNuisanceRange }) {
+                    try logLikelihood(try ParameterGrid(names: recipe.parameterNames + names, points: $0))
+                }
+                results.append(("histogram", "histogram", profile.scan))
+                histogramSuffix = Self.fixedNuisanceSuffix
+            }
+            let fixed = HistogramLikelihood(histogram: histogram, features: features,
+                                            expectation: try expectation(nominalSim, grid: grid, thetaTrue: thetaTrue))
+            results.append(("histogram" + histogramSuffix, "histogram", try fixed.scan(data: nominalData, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+        case .sally:
+            guard let e = unit.estimator else { break }
+            let folder = stageFolder(.train) + "/" + e.name
+            let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
+            // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
+            let reference = recipe.samples.first { $0.name == e.sample }?.theta0.singlePoint
+            if let reference, let thetaTrue, Self.samePoint(reference, thetaTrue), score.parameterCount == recipe.modelParameterNames.count {
+                fisherSources.append(.score(name: e.name, estimator: score))
+            }
+            guard scan else { break }
+            if !nuisance.isEmpty {
+                results.append((e.name, "sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
+                                                                      thetaTrue: thetaTrue, nuisance: nominal)))
+            }
+            results.append((e.name + fixedSuffix, "sally",
+                            try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
+        case .idealSally:
+            guard let exact = sim as? any ExactLikelihoodSimulator else {
+                throw SBIError.data("mode ideal_sally needs a simulator with an exact likelihood; \(sim.name) has none", field: "inference.modes")
+            }
+            guard let e = unit.estimator else { break }
+            guard let reference = recipe.samples.first(where: { $0.name == e.sample })?.theta0.singlePoint else {
+                throw SBIError.data("mode ideal_sally: the sample of estimator \(e.name) has no single reference point", field: "inference.modes")
+            }
+            let score = try ExactScore(simulator: exact, reference: reference + nominal)
+            if let thetaTrue, Self.samePoint(reference, thetaTrue) {
+                fisherSources.append(.score(name: e.name + "_ideal", estimator: score))
+            }
+            guard scan else { break }
+            if !nuisance.isEmpty {
+                results.append((e.name + "_ideal", "ideal_sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
+                                                                                       thetaTrue: thetaTrue, nuisance: nominal)))
+            }
+            results.append((e.name + "_ideal" + fixedSuffix, "ideal_sally",
+                            try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
+        case .sallino:
+            throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
+        }
+        return (results, fisherSources)
+    }
+
+    /// Limits shard `index`: its scans' log L as `folder/scans.npy` `[results, grid points]` (Double) and
+    /// their names and modes as `folder/scans.json`.
+    func limitsShard(_ index: Int, into folder: String, setup: LimitsSetup? = nil) throws -> (items: Int, detail: String) {
+        let s = try setup ?? limitsSetup()
+        let unit = limitsUnits()[index]
+        let progress = ProgressReporter(stage: "limits " + unit.label, total: nil, unit: "scans")
+        let results = try runLimitsUnit(unit, s, scan: true).results
+        progress.finish()
+        let names = LimitsShardScans(scans: results.map { .init(name: $0.name, mode: $0.mode) })
+        try AtomicFileWriter.write(names.jsonBytes(), to: folder + "/" + LimitsShardScans.fileName)
+        if !results.isEmpty {
+            let logL = Matrix<Double>(rows: results.count, columns: s.grid.count, storage: results.flatMap(\.result.logLikelihood))
+            try NPYFile.write(NPYArray(logL), to: folder + "/scans.npy")
+        }
+        return (s.data.x.rows * results.count * s.grid.count, unit.label)
+    }
+
+    /// Merges the limits shards (`folders` in shard order) into contours.json, pvalues.npy, grid.npy
+    /// and, when asked for, fisher.json.
+    func mergeLimits(_ folders: [String], into partial: String, setup: LimitsSetup? = nil) throws -> (items: Int, detail: String) {
+        let s = try setup ?? limitsSetup()
+        let (grid, inference, space) = (s.grid, recipe.inference, recipe.parameterSpace)
+        var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
+        var fisherSources: [FitFisherSource] = []
+        for (unit, folder) in zip(limitsUnits(), folders) {
+            let listPath = folder + "/" + LimitsShardScans.fileName
+            guard let data = FileManager.default.contents(atPath: listPath),
+                  let list = try? JSONDecoder().decode(LimitsShardScans.self, from: data) else {
+                throw SBIError.io("the limits shard's scan list is missing or unreadable; run sbi fit again", file: listPath)
+            }
+            if !list.scans.isEmpty {
+                let logL = try NPYFile.read(folder + "/scans.npy")
+                guard case .float64(let values) = logL.data, logL.shape == [list.scans.count, grid.count] else {
+                    throw SBIError.data("shape \(logL.shape); expected [\(list.scans.count), \(grid.count)] float64", file: folder + "/scans.npy")
+                }
+                for (k, scan) in list.scans.enumerated() {
+                    let row = Array(values[(k * grid.count)..<((k + 1) * grid.count)])
+                    results.append((scan.name, scan.mode, try LikelihoodScanResult(grid: grid, logLikelihood: row)))
+                }
+            }
+            if inference.fisherInformation, s.thetaTrue != nil { fisherSources += try runLimitsUnit(unit, s, scan: false).fisher }
+        }
+        guard !results.isEmpty else { throw SBIError.data("no likelihood to scan: no mode produced a result", field: "inference.modes") }
+        guard let axes = grid.axes else { throw SBIError.data("the grid is not regular", field: "inference.grid") }
+        let parameters = (0..<space.count).map { i -> ContoursFile.Parameter in
+            let axis: [Double] = axes[i].values
+            let lo = axis.first ?? 0, hi = axis.last ?? 0
+            return ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i], range: lo...hi)
+        }
+        let file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
+                                         thetaTrue: s.thetaTrue, recipeHash: recipe.canonicalHash)
+        let p = Matrix<Double>(rows: results.count, columns: grid.count, storage: results.flatMap(\.result.pValues))
+        try file.write(to: partial + "/contours.json")
+        try NPYFile.write(NPYArray(p), to: partial + "/pvalues.npy")
+        try NPYFile.write(NPYArray(grid.points), to: partial + "/grid.npy")
+        if inference.fisherInformation, let theta = s.thetaTrue {
+            let bytes = try fisherJSON(simulator: s.sim, sources: fisherSources, withTruth: inference.modes.contains(.truth),
+                                       sample: try fisherSample(s.sim, data: s.data, theta: theta + s.nominal), theta: theta + s.nominal,
+                                       events: s.asimovEvents, rate: s.rate, extra: try weightNuisanceFisher(try weightNuisance(s), theta: theta))
+            try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
+        }
+        return (s.data.x.rows * results.count * grid.count, FitPipeline.describe(file))
+    }
+}
+
+/// The names and modes of a limits shard's scans (`scans.json`), in the row order of `scans.npy`.
+struct LimitsShardScans: Codable {
+    struct Scan: Codable { var name: String; var mode: String }
+    var scans: [Scan]
+    static let fileName = "scans.json"
+
+    func jsonBytes() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return Array((try? encoder.encode(self)) ?? Data()) + [0x0a]
+    }
+}
