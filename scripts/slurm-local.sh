@@ -58,6 +58,8 @@ SlurmdLogFile=$dir/log/slurmd.log
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
 SchedulerType=sched/backfill
+# Start dependent jobs as soon as what they wait for ends (the default batch_sched_delay is 3 s).
+SchedulerParameters=batch_sched_delay=0
 MaxArraySize=100001
 DefMemPerCPU=$((mem / cpus))
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
