@@ -123,6 +123,14 @@ public enum LikelihoodScan {
     ///   the grid or the data; errors from the estimator and the rate.
     public static func ml(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid,
                           rate: EventRate? = nil) throws -> LikelihoodScanResult {
+        try LikelihoodScanResult(grid: grid, logLikelihood: try mlLogLikelihood(estimator: estimator, data: data, grid: grid, rate: rate))
+    }
+
+    /// `ml` mode's log L at every point of `grid`, without q or a best fit (`grid` may be a block of a
+    /// larger grid's points: each point's value is the same whatever block it is in).
+    /// - Throws: as `ml`.
+    public static func mlLogLikelihood(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid,
+                                       rate: EventRate? = nil) throws -> [Double] {
         guard estimator.parameterCount == grid.parameterCount else {
             throw SBIError.data("the model has \(estimator.parameterCount) parameters, the grid \(grid.parameterCount)", field: "model")
         }
@@ -131,7 +139,7 @@ public enum LikelihoodScan {
         }
         var logL = try eventSums(estimator: estimator, data: data, grid: grid)
         if let rate { try addRateTerm(&logL, rate: rate, observed: data.eventCount, grid: grid) }
-        return try LikelihoodScanResult(grid: grid, logLikelihood: logL)
+        return logL
     }
 
     /// `truth` mode: the exact likelihood ratio against `reference` (default: the grid's first point).

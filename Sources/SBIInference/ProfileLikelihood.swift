@@ -28,7 +28,11 @@ public struct ProfileScanResult: Sendable {
 /// q_p(θ) = −2 [log L_p(θ) − max log L_p],   p = Q_χ²(q_p; dim θ)
 /// ```
 /// The model's parameters are θ followed by ν. At each grid point ν̂ is searched from the previous
-/// grid point's ν̂ (neighbours in the grid's order have close maxima):
+/// grid point's ν̂ (neighbours in the grid's order have close maxima), except at the first point of
+/// each chain of `chainLength` points (a row of a regular grid along its last axis; 32 points of a
+/// one-dimensional grid), where the search
+/// starts at ν = 0: the result at a point then depends only on its own row, so blocks of rows can be
+/// profiled apart (`profiledLogLikelihood`) and give the same bits as the whole grid:
 /// - one ν: Newton steps on parabolas through F(ν − h), F(ν), F(ν + h), the three points in one
 ///   batched evaluation of the model, δ = h (F₋ − F₊) / (2 (F₋ − 2F₀ + F₊)), h shrinking to the last
 ///   step but not below 10⁻³ of the ν range (a Float32 network's log r̂ summed over thousands of
@@ -66,8 +70,15 @@ public enum ProfileLikelihood {
         guard estimator.observableCount == data.x.columns else {
             throw SBIError.data("the model expects \(estimator.observableCount) observables, the data have \(data.x.columns)", field: "model")
         }
-        let names = grid.names + nuisance
-        return try profile(grid: grid, nuisance: nuisance, nuisanceRanges: nuisanceRanges) { points in
+        return try profile(grid: grid, nuisance: nuisance, nuisanceRanges: nuisanceRanges,
+                           logLikelihood: ratioLogLikelihood(estimator: estimator, data: data, names: grid.names + nuisance, rate: rate))
+    }
+
+    /// log L(θ, ν) of a ratio estimator at points (θ, ν) `[m, dim θ + dim ν]`, as `LikelihoodScan.ml`:
+    /// Σ_i w_i log r̂(x_i|θ, ν) [+ log Pois(n|ν(θ, ν))]; `names` are the model's parameter names.
+    public static func ratioLogLikelihood(estimator: any LogRatioEstimator, data: ScanData, names: [String],
+                                          rate: EventRate?) -> (Matrix<Double>) throws -> [Double] {
+        { points in
             let batch = try ParameterGrid(names: names, points: points)
             var logL = try LikelihoodScan.eventSums(estimator: estimator, data: data, grid: batch)
             if let rate { try LikelihoodScan.addRateTerm(&logL, rate: rate, observed: data.eventCount, grid: batch) }
@@ -81,6 +92,29 @@ public enum ProfileLikelihood {
     ///   `SBIError.numerical` if log L is nowhere finite along the search.
     public static func profile(grid: ParameterGrid, nuisance: [String], nuisanceRanges: [ClosedRange<Double>],
                                logLikelihood: @escaping (Matrix<Double>) throws -> [Double]) throws -> ProfileScanResult {
+        let values = try profiledLogLikelihood(grid: grid, nuisance: nuisance, nuisanceRanges: nuisanceRanges,
+                                               chainLength: chainLength(of: grid), logLikelihood: logLikelihood)
+        return ProfileScanResult(scan: try LikelihoodScanResult(grid: grid, logLikelihood: values.logLikelihood), nuisanceNames: nuisance,
+                                 nuisanceHat: values.nuisanceHat, evaluations: values.evaluations)
+    }
+
+    /// The chains of a grid's ν̂ searches: a regular grid's rows along its last axis; for a
+    /// one-dimensional grid or a list of points, runs of `oneDimensionalChain` points.
+    public static func chainLength(of grid: ParameterGrid) -> Int {
+        guard let axes = grid.axes, axes.count >= 2, let last = axes.last else { return oneDimensionalChain }
+        return last.count
+    }
+
+    /// Points per ν̂ search chain along a one-dimensional grid (or a list of points).
+    public static let oneDimensionalChain = 32
+
+    /// The profiled log L at every point of `grid` (no q, no best fit: `grid` may be a block of a larger
+    /// grid's rows), ν̂ and the evaluations spent; the ν̂ search restarts from ν = 0 at every point whose
+    /// index is a multiple of `chainLength` (see the type's doc).
+    /// - Throws: as `profile`.
+    public static func profiledLogLikelihood(grid: ParameterGrid, nuisance: [String], nuisanceRanges: [ClosedRange<Double>], chainLength: Int,
+                                             logLikelihood: @escaping (Matrix<Double>) throws -> [Double])
+        throws -> (logLikelihood: [Double], nuisanceHat: Matrix<Double>, evaluations: Int) {
         let nt = grid.parameterCount, nk = nuisance.count
         guard nk > 0, nuisanceRanges.count == nk else {
             throw SBIError.data("\(nk) nuisance parameters with \(nuisanceRanges.count) ranges; expected at least one, each with a range",
@@ -104,10 +138,12 @@ public enum ProfileLikelihood {
         var logL = [Double](repeating: 0, count: grid.count)
         var hat = Matrix<Double>(rows: grid.count, columns: nk)
         var evaluations = 0
-        var nu = nuisanceRanges.map { min($0.upperBound, max($0.lowerBound, 0)) }
+        let start = nuisanceRanges.map { min($0.upperBound, max($0.lowerBound, 0)) }
+        var nu = start
         let simplex = nk > 1 ? NuisanceSimplex(ranges: nuisanceRanges) : nil
         for j in 0..<grid.count {
             let theta = grid.point(j)
+            if j % max(1, chainLength) == 0 { nu = start }
             let best: (nu: [Double], value: Double)
             if let simplex {
                 best = try simplex.maximize(from: nu) { try evaluate(theta, [$0])[0] }
@@ -124,8 +160,7 @@ public enum ProfileLikelihood {
             nu = best.nu
             for k in 0..<nk { hat[j, k] = nu[k] }
         }
-        return ProfileScanResult(scan: try LikelihoodScanResult(grid: grid, logLikelihood: logL), nuisanceNames: nuisance,
-                                 nuisanceHat: hat, evaluations: evaluations)
+        return (logL, hat, evaluations)
     }
 
     /// Batched parabolic Newton search for the maximum of F over one ν in `range` (see the type's doc).

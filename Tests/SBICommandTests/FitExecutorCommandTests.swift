@@ -91,6 +91,11 @@ final class FitExecutorCommandTests: XCTestCase, SBICommandTesting {
         ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/two"), "--jobs 2")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/two/logs/train-2.log"), "each shard's log")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/two/.shards/train"), "merged shards are removed")
+        // The limits in two blocks of grid points (32-point chains of the 41-point grid) in one process: the same bytes.
+        try (ShardedFit.recipe + "\nexecution:\n  grid_blocks: 2\n").write(toFile: folder + "/one-block.yaml", atomically: true, encoding: .utf8)
+        let block = try run(["fit", "one-block.yaml", "--out", "block", "--quiet"], in: folder)
+        XCTAssertEqual(block.status, 0, block.stderr)
+        ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/block"), "grid_blocks 2")
 
         // A shard that finished in an interrupted run is kept; the next run does only the rest.
         let noFolder = try run(["fit", "r.yaml", "--out", "three", "--quiet", "--shard", "augment", "--shard-index", "1"], in: folder)
@@ -151,7 +156,7 @@ final class FitSlurmCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(slurm.status, 0, slurm.stderr)
         XCTAssertTrue(slurm.stderr.contains("train: submitted array job"), slurm.stderr)
         ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/slurm"), "slurm")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/slurm/logs/limits-2.log"), "array task logs in <out>/logs")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/slurm/logs/limits-1.log"), "array task logs in <out>/logs")
         let done = try run(["fit", "--status", "slurm"], in: folder, environment: env)
         XCTAssertEqual(done.stdout.split(separator: "\n").filter { $0.contains(" done ") }.count, 4, done.stdout)
 
@@ -192,6 +197,36 @@ final class FitSlurmCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stderr.contains("train: submitted array job") && again.stderr.contains("(1 of 3 shards)"), again.stderr)
         ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/cancel"), "cancelled and resubmitted")
+    }
+
+    /// A job that cannot start (held back an hour by --begin) trips --start-timeout: every job is
+    /// cancelled and the error says why, instead of waiting; --no-wait then --status shows the queue.
+    func testAJobThatNeverStartsIsCancelledAfterTheStartTimeout() throws {
+        let env = try slurmEnvironment()
+        let folder = try temporaryFolder()
+        try ShardedFit.recipe.write(toFile: folder + "/r.yaml", atomically: true, encoding: .utf8)
+        let r = try run(["fit", "r.yaml", "--executor", "slurm", "--start-timeout", "3", "--sbatch-arg=--begin=now+3600", "--quiet"],
+                        in: folder, environment: env)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no job started within 3 s") && r.stderr.contains("BeginTime"), r.stderr)
+        let status = try run(["fit", "--status", "out"], in: folder, environment: env)
+        XCTAssertTrue(status.stdout.contains("augment  failed") && status.stdout.contains("run sbi fit again to resubmit them"),
+                      "the cancelled jobs left the queue without results: \(status.stdout)")
+        XCTAssertTrue(status.stdout.contains("train    not run"), status.stdout)
+
+        let submitted = try run(["fit", "r.yaml", "--executor", "slurm", "--no-wait", "--sbatch-arg=--begin=now+3600"], in: folder, environment: env)
+        XCTAssertEqual(submitted.status, 0, submitted.stderr)
+        XCTAssertTrue(submitted.stdout.contains("submitted to Slurm; follow with: sbi fit --status"), submitted.stdout)
+        let queued = try run(["fit", "--status", "out"], in: folder, environment: env)
+        XCTAssertTrue(queued.stdout.contains("augment  queued") && queued.stdout.contains("pending"), queued.stdout)
+        // A second submission while those jobs wait is refused, naming them.
+        let again = try run(["fit", "r.yaml", "--executor", "slurm", "--quiet"], in: folder, environment: env)
+        XCTAssertEqual(again.status, 1, again.stderr)
+        XCTAssertTrue(again.stderr.contains("still queued or running"), again.stderr)
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: folder + "/out/logs/slurm-jobs.json"))
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let jobs = (record["stages"] as? [[String: Any]] ?? []).flatMap { [$0["arrayJob"] as? String, $0["mergeJob"] as? String].compactMap { $0 } }
+        _ = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["scancel"] + jobs, environment: env)
     }
 
     func testUnknownPartitionIsAClearError() throws {

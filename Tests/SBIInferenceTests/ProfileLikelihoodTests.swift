@@ -123,3 +123,40 @@ extension ProfileLikelihoodTests {
         XCTAssertEqual(RegionSummary.area(paths), expected, accuracy: 0.02 * expected)
     }
 }
+
+extension ProfileLikelihoodTests {
+    /// The ν̂ search restarts at each grid row, so profiling blocks of rows apart gives the bits of the
+    /// whole grid's profile (what lets `sbi fit` split the limits over processes). Both search paths:
+    /// one nuisance parameter (Newton) and two (simplex).
+    func testBlocksOfRows_profiledApart_giveTheWholeGridsBits() throws {
+        let random = SeededRandom(seed: 9)
+        let x = Matrix<Double>(rows: 60, columns: 2) { _, _ in random.normal(mean: 0.2, standardDeviation: 5.0.squareRoot()) }
+        let data = try ScanData.observed(x)
+        let grid = try ParameterGrid(names: ["a", "b"], ranges: [-1...1, -1...1], counts: [9, 7])
+        XCTAssertEqual(ProfileLikelihood.chainLength(of: grid), 7)
+        let estimator = SharedOffsetGaussian(s: 0.3)
+        let whole = try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: ["nu"], nuisanceRanges: [-5...5])
+        let logL = ProfileLikelihood.ratioLogLikelihood(estimator: estimator, data: data, names: ["a", "b", "nu"], rate: nil)
+        var pieces: [Double] = []
+        for rows in [0..<2, 2..<7, 7..<9] {
+            let block = try ParameterGrid(names: grid.names, points: Matrix(rows: rows.count * 7, columns: 2) { r, c in grid.points[rows.lowerBound * 7 + r, c] })
+            pieces += try ProfileLikelihood.profiledLogLikelihood(grid: block, nuisance: ["nu"], nuisanceRanges: [-5...5], chainLength: 7,
+                                                                  logLikelihood: logL).logLikelihood
+        }
+        XCTAssertEqual(pieces, whole.scan.logLikelihood)
+
+        let one = try ParameterGrid(names: ["theta"], ranges: [-1...1], counts: [70])
+        XCTAssertEqual(ProfileLikelihood.chainLength(of: one), 32)
+        let two = TwoOffsetGaussian(s1: 0.2, s2: 0.1)
+        let x1 = try ScanData.observed(Matrix(rows: 50, columns: 1) { _, _ in random.normal(mean: 0, standardDeviation: 1) })
+        let full = try ProfileLikelihood.ml(estimator: two, data: x1, grid: one, nuisance: ["a", "b"], nuisanceRanges: [-5...5, -5...5])
+        let f = ProfileLikelihood.ratioLogLikelihood(estimator: two, data: x1, names: ["theta", "a", "b"], rate: nil)
+        var parts: [Double] = []
+        for range in [0..<32, 32..<70] {
+            let block = try ParameterGrid(names: ["theta"], points: Matrix(rows: range.count, columns: 1) { r, _ in one.points[range.lowerBound + r, 0] })
+            parts += try ProfileLikelihood.profiledLogLikelihood(grid: block, nuisance: ["a", "b"], nuisanceRanges: [-5...5, -5...5],
+                                                                 chainLength: 32, logLikelihood: f).logLikelihood
+        }
+        XCTAssertEqual(parts, full.scan.logLikelihood)
+    }
+}

@@ -11,8 +11,9 @@ import SBIRecipes
 /// with --jobs N (N > 1), the same recipe again with N local shard processes:
 /// fit_<recipe>_jobs<N>_wall, fit_<recipe>_jobs<N>_<stage>   seconds
 /// fit_<recipe>_jobs<N>_vs_jobs1_<stage>                     stage seconds / the one-process run's (stages of > 1 shard)
+/// fit_<recipe>_jobs<N>_same_bytes                           1 when contours.json and pvalues.npy equal the one-process run's, else 0
 /// with --executor slurm, again as Slurm jobs (SLURM_CONF as for sbi fit):
-/// fit_<recipe>_slurm_wall  seconds;  fit_<recipe>_slurm_overhead  seconds over the one-process run
+/// fit_<recipe>_slurm_wall  seconds;  fit_<recipe>_slurm_overhead  seconds over the one-process run;  fit_<recipe>_slurm_same_bytes
 /// ```
 /// Each recipe runs in a fresh temporary folder that is removed afterwards; progress is off.
 enum FitBenchmark {
@@ -45,6 +46,7 @@ enum FitBenchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         let report = try FitPipeline(recipe: recipe, folder: folder, force: true, log: nil).run()
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        let reference = results(folder)
         var out: [(name: String, value: Double, unit: String)] = [("fit_\(name)_wall", wall, "s")]
         out += report.rows.map { ("fit_\(name)_\($0.stage.rawValue)", $0.seconds, "s") }
         for e in report.closure where e.mode != "truth" {
@@ -56,6 +58,7 @@ enum FitBenchmark {
         if jobs > 1 {
             let other = try timed(recipe: recipe, path: path, kind: .local, jobs: jobs)
             out.append(("fit_\(name)_jobs\(jobs)_wall", other.wall, "s"))
+            out.append(("fit_\(name)_jobs\(jobs)_same_bytes", other.results == reference ? 1 : 0, "bool"))
             out += other.report.rows.map { ("fit_\(name)_jobs\(jobs)_\($0.stage.rawValue)", $0.seconds, "s") }
             let pipeline = FitPipeline(recipe: recipe, folder: folder)
             for (row, single) in zip(other.report.rows, report.rows) where pipeline.shards(of: row.stage).count > 1 && single.seconds > 0 {
@@ -66,18 +69,24 @@ enum FitBenchmark {
             let run = try timed(recipe: recipe, path: path, kind: .slurm, jobs: 1)
             out.append(("fit_\(name)_slurm_wall", run.wall, "s"))
             out.append(("fit_\(name)_slurm_overhead", run.wall - wall, "s"))
+            out.append(("fit_\(name)_slurm_same_bytes", run.results == reference ? 1 : 0, "bool"))
         }
         return out
     }
 
     /// A forced run of `recipe` through an executor in a fresh temporary folder: wall seconds and the report.
-    static func timed(recipe: Recipe, path: String, kind: FitExecution.Kind, jobs: Int) throws -> (wall: Double, report: FitReport) {
+    static func timed(recipe: Recipe, path: String, kind: FitExecution.Kind, jobs: Int) throws -> (wall: Double, report: FitReport, results: [Data?]) {
         let folder = NSTemporaryDirectory() + "sbi-bench-fit-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let pipeline = FitPipeline(recipe: recipe, folder: folder, force: true, log: nil)
         let start = DispatchTime.now().uptimeNanoseconds
         let execution = FitExecution(kind: kind, jobs: jobs, recipe: recipe, recipePath: path, pipeline: pipeline, log: { _ in })
         guard let report = try execution.run() else { throw SBIError(.internal, "the benchmark's executor returned before the run finished") }
-        return (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, report)
+        return (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, report, results(folder))
+    }
+
+    /// The bytes of a run's limits results (contours.json, pvalues.npy).
+    static func results(_ folder: String) -> [Data?] {
+        ["contours.json", "pvalues.npy"].map { FileManager.default.contents(atPath: folder + "/limits/" + $0) }
     }
 }

@@ -85,12 +85,15 @@ struct FitExecution {
             try refuseWhileJobsQueued()
             return try pipeline.run()
         }
+        // As many grid blocks as processes (each block repeats the limits set-up); 4 on Slurm.
+        var pipeline = pipeline
+        pipeline.gridBlocks = pipeline.gridBlocks ?? recipe.execution?.gridBlocks ?? (kind == .local ? jobs : 4)
         let lock = try pipeline.lockFolder()
         defer { lock.release() }
         try refuseWhileJobsQueued()
         let plans = try pipeline.plan()
         for plan in plans where plan.done { log("\(plan.stage.rawValue): skipped (inputs unchanged)") }
-        let stages = try plans.filter { !$0.done }.map(shardedStage)
+        let stages = try plans.filter { !$0.done }.map { try shardedStage($0, pipeline: pipeline) }
         let logs = logFolder
         let executable = try Self.executablePath()
         switch kind {
@@ -123,9 +126,10 @@ struct FitExecution {
     var logFolder: String { Self.absolute(pipeline.folder) + "/logs" }
 
     /// One stage as the executors see it: shard and merge commands by absolute path.
-    func shardedStage(_ plan: FitStagePlan) throws -> ShardedStage {
+    func shardedStage(_ plan: FitStagePlan, pipeline: FitPipeline) throws -> ShardedStage {
         let base = ["fit", Self.absolute(recipePath), "--out", Self.absolute(pipeline.folder), "--quiet"]
-        let pipeline = pipeline, stage = plan.stage
+            + (pipeline.gridBlocks.map { ["--grid-blocks", "\($0)"] } ?? [])
+        let stage = plan.stage
         return ShardedStage(name: stage.rawValue, shardLabels: plan.shards.map(\.label), pending: plan.pending,
                             shardArguments: base + ["--shard", stage.rawValue], mergeArguments: base + ["--merge", stage.rawValue],
                             shardIsDone: { pipeline.storedShardIsDone(stage, $0) }, isDone: { pipeline.stageIsDone(stage) })

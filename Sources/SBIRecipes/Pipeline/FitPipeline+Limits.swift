@@ -4,16 +4,17 @@ import SBIEstimators
 import SBIInference
 import SBISimulation
 
-/// The limits stage of `FitPipeline`, in shards: one per likelihood to scan (a mode, or a mode and
-/// one of its estimators), each scanning the whole grid; the merge turns every shard's log L into
-/// q, p-values, contours and the Fisher information.
+/// The limits stage of `FitPipeline`, in shards: blocks of grid rows, each scanning every likelihood
+/// (a mode, or a mode and one of its estimators: `LimitsUnit`) at its points; the merge joins the
+/// blocks and turns each likelihood's log L into q, p-values, contours and the Fisher information.
 ///
 /// ```
-/// shard u:  log L_u(θ_j) for every grid point j       → scans.npy [results of u, grid points], scans.json (names, modes)
-/// merge:    q = −2 (log L − max log L), p = χ²_k tail  → contours.json, pvalues.npy, grid.npy (fisher.json)
+/// shard b:  log L_u(θ_j) for every likelihood u, j in block b   → scans.npy [likelihoods, block points], scans.json (names, modes)
+/// merge:    q = −2 (log L − max log L), p = χ²_k tail           → contours.json, pvalues.npy, grid.npy (fisher.json)
 /// ```
-/// Every shard makes the same Asimov data from the recipe's seed, so a shard's result does not depend
-/// on which process ran it. arXiv:1805.00013, 1805.00020 (the methods and the likelihood scan).
+/// A point's log L does not depend on its block: every shard makes the same Asimov data from the
+/// recipe's seed, ratios are taken against the whole grid's first point, and the profile's ν̂ search
+/// restarts at each grid row (`ProfileLikelihood`), so any number of blocks gives the same bytes. arXiv:1805.00013, 1805.00020 (the methods and the likelihood scan).
 extension FitPipeline {
     /// What every limits shard and the merge share: the model, the grid, the data and the rate.
     final class LimitsSetup {
@@ -126,31 +127,50 @@ extension FitPipeline {
         return read
     }
 
-    /// The scans of one limits shard and the Fisher information sources it contributes; with `scan`
-    /// false only the sources (cheap: estimators are loaded, nothing is scanned).
-    func runLimitsUnit(_ unit: LimitsUnit, _ s: LimitsSetup, scan: Bool) throws
-        -> (results: [(name: String, mode: String, result: LikelihoodScanResult)], fisher: [FitFisherSource]) {
+    /// One scanned likelihood's log L at the points of a block of the grid.
+    typealias BlockScan = (name: String, mode: String, logLikelihood: [Double])
+
+    /// The log L of one limits unit at the points of `block` (rows of `s.grid`; nil: no scan) and the
+    /// Fisher information sources the unit contributes (cheap: estimators are loaded, nothing is scanned).
+    func runLimitsUnit(_ unit: LimitsUnit, _ s: LimitsSetup, block: ParameterGrid?) throws -> (scans: [BlockScan], fisher: [FitFisherSource]) {
         let (sim, grid, data, rate, nuisance, nominal) = (s.sim, s.grid, s.data, s.rate, s.nuisance, s.nominal)
         let (thetaTrue, fixedSuffix, nominalData, nominalSim) = (s.thetaTrue, s.fixedSuffix, s.nominalData, s.nominalSim)
-        var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
+        let chain = ProfileLikelihood.chainLength(of: grid)
+        var scans: [BlockScan] = []
         var fisherSources: [FitFisherSource] = []
+        /// The ratio estimator's log L at the block's points profiled over `names` (ranges `ranges`).
+        func profiled(_ estimator: any LogRatioEstimator, _ names: [String], _ ranges: [ClosedRange<Double>], rate: EventRate?,
+                      block: ParameterGrid) throws -> [Double] {
+            try ProfileLikelihood.profiledLogLikelihood(grid: block, nuisance: names, nuisanceRanges: ranges, chainLength: chain,
+                                                        logLikelihood: ProfileLikelihood.ratioLogLikelihood(estimator: estimator, data: data,
+                                                                                                            names: grid.names + names, rate: rate)).logLikelihood
+        }
         switch unit.mode {
         case .truth:
             guard let exact = sim as? any ExactLikelihoodSimulator else {
                 throw SBIError.data("simulator \(sim.name) has no exact likelihood", field: "inference.modes")
             }
-            guard scan else { break }
+            guard let block else { break }
+            // Every block's ratios are against the whole grid's first point, so their log L share one constant.
             if !nuisance.isEmpty {
-                results.append(("truth", "truth", try ProfileLikelihood.truth(simulator: exact, data: data, grid: grid, nuisance: nuisance,
-                                                                              rate: rate).scan))
+                try grid.validate(against: sim.parameterSpace.leading(grid.parameterCount))
+                let estimator = try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal)
+                let ranges = Array(sim.parameterSpace.ranges.suffix(nuisance.count))
+                scans.append(("truth", "truth", try profiled(estimator, nuisance, ranges, rate: rate, block: block)))
             }
             try grid.validate(against: nominalSim.parameterSpace)
             let fixed = try s.nominalRatio(try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal))
-            results.append(("truth" + fixedSuffix, "truth", try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
+            scans.append(("truth" + fixedSuffix, "truth", try LikelihoodScan.mlLogLikelihood(estimator: fixed, data: nominalData, grid: block, rate: rate)))
         case .rate:
             guard let rate else { throw SBIError.data("mode rate needs a simulator with a cross section", field: "inference.modes") }
-            if scan { results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid))) }
             fisherSources.append(.rate)
+            guard let block else { break }
+            guard data.eventCount.isFinite, data.eventCount >= 0 else {
+                throw SBIError.data("observed events \(data.eventCount); expected a finite number ≥ 0", field: "n")
+            }
+            var logL = [Double](repeating: 0, count: block.count)
+            try LikelihoodScan.addRateTerm(&logL, rate: rate, observed: data.eventCount, grid: block)
+            scans.append(("rate", "rate", logL))
         case .ml:
             guard let e = unit.estimator else { break }
             let folder = stageFolder(.train) + "/" + e.name
@@ -161,23 +181,23 @@ extension FitPipeline {
                 let learned = s.learnedWeights
                 let fixed = try FixedNuisanceRatio(estimator, nuisance: learned.map { _ in 0 })
                 fisherSources.append(.ratio(name: e.name, estimator: fixed))
-                guard scan else { break }
+                guard let block else { break }
                 let profiledRate = try weightNuisanceExpectation(weighted, rate: rate).rate
-                results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: learned,
-                                                                      nuisanceRanges: learned.map { _ in Self.weightNuisanceRange },
-                                                                      rate: profiledRate).scan))
-                results.append((e.name + Self.fixedNuisanceSuffix, "ml", try LikelihoodScan.ml(estimator: fixed, data: nominalData, grid: grid, rate: rate)))
+                scans.append((e.name, "ml", try profiled(estimator, learned, learned.map { _ in Self.weightNuisanceRange }, rate: profiledRate, block: block)))
+                scans.append((e.name + Self.fixedNuisanceSuffix, "ml", try LikelihoodScan.mlLogLikelihood(estimator: fixed, data: nominalData, grid: block, rate: rate)))
                 break
             }
             fisherSources.append(.ratio(name: e.name, estimator: estimator))
-            guard scan else { break }
+            guard let block else { break }
             if !nuisance.isEmpty {
-                let ranges = Array(sim.parameterSpace.ranges.suffix(nuisance.count))
-                results.append((e.name, "ml", try ProfileLikelihood.ml(estimator: estimator, data: data, grid: grid, nuisance: nuisance,
-                                                                      nuisanceRanges: ranges, rate: rate).scan))
+                guard estimator.parameterCount == grid.parameterCount + nuisance.count, estimator.observableCount == data.x.columns else {
+                    throw SBIError.data("the model takes \(estimator.observableCount) observables and \(estimator.parameterCount) parameters; "
+                                        + "expected \(data.x.columns) and \(grid.parameterCount + nuisance.count) (θ and the nuisance parameters)", field: "model")
+                }
+                scans.append((e.name, "ml", try profiled(estimator, nuisance, Array(sim.parameterSpace.ranges.suffix(nuisance.count)), rate: rate, block: block)))
             }
-            results.append((e.name + fixedSuffix, "ml",
-                            try LikelihoodScan.ml(estimator: try s.nominalRatio(estimator), data: nominalData, grid: grid, rate: rate)))
+            scans.append((e.name + fixedSuffix, "ml",
+                          try LikelihoodScan.mlLogLikelihood(estimator: try s.nominalRatio(estimator), data: nominalData, grid: block, rate: rate)))
         case .histogram:
             let inference = recipe.inference
             let names = sim.observableNames
@@ -186,30 +206,31 @@ extension FitPipeline {
             let features = HistogramFeatures.observables(Array(columns.prefix(2)))
             let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x), bins: Array(repeating: bins, count: min(columns.count, 2)))
             fisherSources.append(.histogram(name: "histogram", histogram: histogram, features: features))
-            guard scan else { break }
+            guard let block else { break }
             var histogramSuffix = fixedSuffix
             if !nuisance.isEmpty {
                 let reference = thetaTrue.map { $0 + nominal }
                 let likelihood = HistogramLikelihood(histogram: histogram, features: features,
                                                      expectation: try expectation(sim, grid: grid, thetaTrue: reference, nuisance: nominal))
-                results.append(("histogram", "histogram", try profiledHistogramScan(likelihood, sim: sim, data: data, grid: grid, rate: rate,
-                                                                                    asimovTheta: reference)))
+                scans.append(("histogram", "histogram", try profiledHistogramLogLikelihood(likelihood, sim: sim, data: data, grid: grid, block: block,
+                                                                                          rate: rate, asimovTheta: reference)))
             } else if let weighted = try weightNuisance(s) {
                 // Real events with weight variations: the histogram likelihood profiled over their ν.
                 let morphed = try weightNuisanceExpectation(weighted, rate: rate)
                 let likelihood = HistogramLikelihood(histogram: histogram, features: features, expectation: morphed.expectation)
                 let names = morphed.nuisance.names
                 let logLikelihood = try likelihood.evaluator(data: data, rate: morphed.rate, asimovTheta: thetaTrue)
-                let profile = try ProfileLikelihood.profile(grid: grid, nuisance: names,
-                                                            nuisanceRanges: names.map { _ in Self.weightNuisanceRange }) {
+                let values = try ProfileLikelihood.profiledLogLikelihood(grid: block, nuisance: names, nuisanceRanges: names.map { _ in Self.weightNuisanceRange },
+                                                                         chainLength: chain) {
                     try logLikelihood(try ParameterGrid(names: recipe.parameterNames + names, points: $0))
                 }
-                results.append(("histogram", "histogram", profile.scan))
+                scans.append(("histogram", "histogram", values.logLikelihood))
                 histogramSuffix = Self.fixedNuisanceSuffix
             }
             let fixed = HistogramLikelihood(histogram: histogram, features: features,
                                             expectation: try expectation(nominalSim, grid: grid, thetaTrue: thetaTrue))
-            results.append(("histogram" + histogramSuffix, "histogram", try fixed.scan(data: nominalData, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+            scans.append(("histogram" + histogramSuffix, "histogram",
+                          try fixed.evaluator(data: nominalData, rate: rate, asimovTheta: thetaTrue)(block)))
         case .sally:
             guard let e = unit.estimator else { break }
             let folder = stageFolder(.train) + "/" + e.name
@@ -219,13 +240,13 @@ extension FitPipeline {
             if let reference, let thetaTrue, Self.samePoint(reference, thetaTrue), score.parameterCount == recipe.modelParameterNames.count {
                 fisherSources.append(.score(name: e.name, estimator: score))
             }
-            guard scan else { break }
+            guard let block else { break }
             if !nuisance.isEmpty {
-                results.append((e.name, "sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
-                                                                      thetaTrue: thetaTrue, nuisance: nominal)))
+                scans.append((e.name, "sally", try scoreHistogramLogLikelihood(score, sim: sim, data: data, grid: grid, block: block, rate: rate,
+                                                                              thetaTrue: thetaTrue, nuisance: nominal)))
             }
-            results.append((e.name + fixedSuffix, "sally",
-                            try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
+            scans.append((e.name + fixedSuffix, "sally",
+                          try scoreHistogramLogLikelihood(score, sim: nominalSim, data: nominalData, grid: grid, block: block, rate: rate, thetaTrue: thetaTrue)))
         case .idealSally:
             guard let exact = sim as? any ExactLikelihoodSimulator else {
                 throw SBIError.data("mode ideal_sally needs a simulator with an exact likelihood; \(sim.name) has none", field: "inference.modes")
@@ -238,60 +259,91 @@ extension FitPipeline {
             if let thetaTrue, Self.samePoint(reference, thetaTrue) {
                 fisherSources.append(.score(name: e.name + "_ideal", estimator: score))
             }
-            guard scan else { break }
+            guard let block else { break }
             if !nuisance.isEmpty {
-                results.append((e.name + "_ideal", "ideal_sally", try scoreHistogramScan(score, sim: sim, data: data, grid: grid, rate: rate,
-                                                                                       thetaTrue: thetaTrue, nuisance: nominal)))
+                scans.append((e.name + "_ideal", "ideal_sally", try scoreHistogramLogLikelihood(score, sim: sim, data: data, grid: grid, block: block,
+                                                                                              rate: rate, thetaTrue: thetaTrue, nuisance: nominal)))
             }
-            results.append((e.name + "_ideal" + fixedSuffix, "ideal_sally",
-                            try scoreHistogramScan(score, sim: nominalSim, data: nominalData, grid: grid, rate: rate, thetaTrue: thetaTrue)))
+            scans.append((e.name + "_ideal" + fixedSuffix, "ideal_sally",
+                          try scoreHistogramLogLikelihood(score, sim: nominalSim, data: nominalData, grid: grid, block: block, rate: rate, thetaTrue: thetaTrue)))
         case .sallino:
             throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
         }
-        return (results, fisherSources)
+        return (scans, fisherSources)
     }
 
-    /// Limits shard `index`: its scans' log L as `folder/scans.npy` `[results, grid points]` (Double) and
-    /// their names and modes as `folder/scans.json`.
+    /// How many blocks of grid rows the limits stage is split into (fewer when the grid has fewer rows):
+    /// `gridBlocks`, else `execution.grid_blocks`, else 1. Each block repeats the set-up (data, histograms),
+    /// so as many blocks as processes is fastest.
+    var limitsBlockCount: Int { gridBlocks ?? recipe.execution?.gridBlocks ?? 1 }
+
+    /// The limits shards: blocks of whole chains of the profile's ν̂ search (rows along the grid's last
+    /// axis; 32 points of a one-dimensional grid), as ranges of grid point indices, as even as they allow.
+    func limitsBlocks() throws -> [Range<Int>] {
+        let grid = try recipe.inference.parameterGrid(names: recipe.parameterNames)
+        let chain = ProfileLikelihood.chainLength(of: grid)
+        let rows = (grid.count + chain - 1) / chain
+        let blocks = max(1, min(rows, limitsBlockCount))
+        return (0..<blocks).map { b in
+            (rows * b / blocks * chain) ..< min(grid.count, rows * (b + 1) / blocks * chain)
+        }
+    }
+
+    /// Limits shard `index`: every scanned likelihood's log L at the points of block `index`
+    /// (`limitsBlocks`), as `folder/scans.npy` `[scans, block points]` (Double) with their names and
+    /// modes in `folder/scans.json`.
     func limitsShard(_ index: Int, into folder: String, setup: LimitsSetup? = nil) throws -> (items: Int, detail: String) {
         let s = try setup ?? limitsSetup()
-        let unit = limitsUnits()[index]
-        let progress = ProgressReporter(stage: "limits " + unit.label, total: nil, unit: "scans")
-        let results = try runLimitsUnit(unit, s, scan: true).results
+        let range = try limitsBlocks()[index]
+        let block = try ParameterGrid(names: s.grid.names, points: Matrix(rows: range.count, columns: s.grid.parameterCount) { r, c in
+            s.grid.points[range.lowerBound + r, c]
+        })
+        var scans: [BlockScan] = []
+        let units = limitsUnits()
+        let progress = ProgressReporter(stage: "limits block \(index + 1)", total: units.count, unit: "modes")
+        for unit in units {
+            scans += try runLimitsUnit(unit, s, block: block).scans
+            progress.advance(detail: unit.label)
+        }
         progress.finish()
-        let names = LimitsShardScans(scans: results.map { .init(name: $0.name, mode: $0.mode) })
+        let names = LimitsShardScans(scans: scans.map { .init(name: $0.name, mode: $0.mode) })
         try AtomicFileWriter.write(names.jsonBytes(), to: folder + "/" + LimitsShardScans.fileName)
-        if !results.isEmpty {
-            let logL = Matrix<Double>(rows: results.count, columns: s.grid.count, storage: results.flatMap(\.result.logLikelihood))
+        if !scans.isEmpty {
+            let logL = Matrix<Double>(rows: scans.count, columns: block.count, storage: scans.flatMap(\.logLikelihood))
             try NPYFile.write(NPYArray(logL), to: folder + "/scans.npy")
         }
-        return (s.data.x.rows * results.count * s.grid.count, unit.label)
+        return (s.data.x.rows * scans.count * block.count, "grid points \(range.lowerBound)..<\(range.upperBound)")
     }
 
-    /// Merges the limits shards (`folders` in shard order) into contours.json, pvalues.npy, grid.npy
+    /// Merges the limits shards (`folders` in block order) into contours.json, pvalues.npy, grid.npy
     /// and, when asked for, fisher.json.
     func mergeLimits(_ folders: [String], into partial: String, setup: LimitsSetup? = nil) throws -> (items: Int, detail: String) {
         let s = try setup ?? limitsSetup()
         let (grid, inference, space) = (s.grid, recipe.inference, recipe.parameterSpace)
-        var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
-        var fisherSources: [FitFisherSource] = []
-        for (unit, folder) in zip(limitsUnits(), folders) {
+        let blocks = try limitsBlocks()
+        var names: [LimitsShardScans.Scan]?
+        var logL: [[Double]] = []
+        for (range, folder) in zip(blocks, folders) {
             let listPath = folder + "/" + LimitsShardScans.fileName
             guard let data = FileManager.default.contents(atPath: listPath),
                   let list = try? JSONDecoder().decode(LimitsShardScans.self, from: data) else {
                 throw SBIError.io("the limits shard's scan list is missing or unreadable; run sbi fit again", file: listPath)
             }
-            if !list.scans.isEmpty {
-                let logL = try NPYFile.read(folder + "/scans.npy")
-                guard case .float64(let values) = logL.data, logL.shape == [list.scans.count, grid.count] else {
-                    throw SBIError.data("shape \(logL.shape); expected [\(list.scans.count), \(grid.count)] float64", file: folder + "/scans.npy")
-                }
-                for (k, scan) in list.scans.enumerated() {
-                    let row = Array(values[(k * grid.count)..<((k + 1) * grid.count)])
-                    results.append((scan.name, scan.mode, try LikelihoodScanResult(grid: grid, logLikelihood: row)))
-                }
+            if names == nil { names = list.scans; logL = list.scans.map { _ in [] } }
+            guard list.scans == names else { throw SBIError.data("the limits blocks scanned different likelihoods; run sbi fit again", file: listPath) }
+            guard !list.scans.isEmpty else { continue }
+            let values = try NPYFile.read(folder + "/scans.npy")
+            guard case .float64(let v) = values.data, values.shape == [list.scans.count, range.count] else {
+                throw SBIError.data("shape \(values.shape); expected [\(list.scans.count), \(range.count)] float64", file: folder + "/scans.npy")
             }
-            if inference.fisherInformation, s.thetaTrue != nil { fisherSources += try runLimitsUnit(unit, s, scan: false).fisher }
+            for k in list.scans.indices { logL[k] += v[(k * range.count)..<((k + 1) * range.count)] }
+        }
+        let results = try zip(names ?? [], logL).map { scan, values in
+            (name: scan.name, mode: scan.mode, result: try LikelihoodScanResult(grid: grid, logLikelihood: values))
+        }
+        var fisherSources: [FitFisherSource] = []
+        if inference.fisherInformation, s.thetaTrue != nil {
+            for unit in limitsUnits() { fisherSources += try runLimitsUnit(unit, s, block: nil).fisher }
         }
         guard !results.isEmpty else { throw SBIError.data("no likelihood to scan: no mode produced a result", field: "inference.modes") }
         guard let axes = grid.axes else { throw SBIError.data("the grid is not regular", field: "inference.grid") }
@@ -318,7 +370,7 @@ extension FitPipeline {
 
 /// The names and modes of a limits shard's scans (`scans.json`), in the row order of `scans.npy`.
 struct LimitsShardScans: Codable {
-    struct Scan: Codable { var name: String; var mode: String }
+    struct Scan: Codable, Equatable { var name: String; var mode: String }
     var scans: [Scan]
     static let fileName = "scans.json"
 

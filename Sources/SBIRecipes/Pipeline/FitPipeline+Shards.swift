@@ -7,7 +7,7 @@ import SBICore
 /// ```
 /// augment: one shard per sample              (each sample has its own seeded streams)
 /// train:   one per estimator, or per ensemble member (member k: seed substream k)
-/// limits:  one per scanned likelihood (a mode, or a mode and one estimator); the merge makes q, p, contours, Fisher
+/// limits:  one per block of grid rows, scanning every likelihood there; the merge makes q, p, contours, Fisher
 /// plot:    one shard
 /// ```
 public struct FitShard: Sendable, Equatable {
@@ -64,7 +64,7 @@ extension FitPipeline {
         switch stage {
         case .simulate, .augment: labels = recipe.samples.map { "sample " + $0.name }
         case .train: labels = trainShardList().map { $0.estimator.name + ($0.member.map { " member \($0)" } ?? "") }
-        case .limits: labels = limitsUnits().map(\.label)
+        case .limits: labels = ((try? limitsBlocks()) ?? [0..<0]).map { "grid points \($0.lowerBound)..<\($0.upperBound)" }
         case .plot: labels = ["plot"]
         }
         return labels.enumerated().map { FitShard(stage: stage, index: $0.offset, label: $0.element) }

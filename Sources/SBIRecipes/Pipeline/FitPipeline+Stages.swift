@@ -10,7 +10,7 @@ import SBISimulation
 /// ```
 /// augment shard s: SampleAugmenter(simulator).augment(samples[s].augmentationRequest)  → <sample>/x_train.npy, …
 /// train shard:     ParameterizedRatioEstimator / SALLYEstimator (or one ensemble member) on <sample>/*_train.npy → <estimator>/
-/// limits:          FitPipeline+Limits.swift (one shard per scanned likelihood, merged into contours.json, pvalues.npy, grid.npy)
+/// limits:          FitPipeline+Limits.swift (one shard per block of grid rows, merged into contours.json, pvalues.npy, grid.npy)
 /// plot:            outputs.files (contours.svg drawn from contours.json, HEPData, copies of the rest)
 /// ```
 /// arXiv:1805.00013, 1805.00020 (methods and the likelihood scan).
@@ -217,12 +217,12 @@ extension FitPipeline {
         a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) }
     }
 
-    /// `sally` and `ideal_sally`: log L of a histogram of `score`'s values, adaptive bins
-    /// (`inference.histogram.bins` per axis, default 20) from the data's scores. With `nuisance` (the
-    /// nominal ν of a simulator with nuisance parameters) the histogram holds the score's θ components,
-    /// the expectations come from the full model and the likelihood is profiled over ν.
-    func scoreHistogramScan(_ score: any ScoreEstimator, sim: any Simulator, data: ScanData, grid: ParameterGrid,
-                            rate: EventRate?, thetaTrue: [Double]?, nuisance: [Double] = []) throws -> LikelihoodScanResult {
+    /// `sally` and `ideal_sally`: log L at the points of `block` (of `grid`) of a histogram of `score`'s
+    /// values, adaptive bins (`inference.histogram.bins` per axis, default 20) from the data's scores.
+    /// With `nuisance` (the nominal ν of a simulator with nuisance parameters) the histogram holds the
+    /// score's θ components, the expectations come from the full model and the likelihood is profiled over ν.
+    func scoreHistogramLogLikelihood(_ score: any ScoreEstimator, sim: any Simulator, data: ScanData, grid: ParameterGrid, block: ParameterGrid,
+                                     rate: EventRate?, thetaTrue: [Double]?, nuisance: [Double] = []) throws -> [Double] {
         // The histogram holds the score's θ components; the ν components' information enters through the profiled expectations.
         let components = grid.parameterCount
         guard components <= 2, score.parameterCount >= components else {
@@ -234,19 +234,21 @@ extension FitPipeline {
         let reference = thetaTrue.map { $0 + nuisance }
         let likelihood = HistogramLikelihood(histogram: histogram, features: features,
                                              expectation: try expectation(sim, grid: grid, thetaTrue: reference, nuisance: nuisance))
-        guard !nuisance.isEmpty else { return try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue) }
-        return try profiledHistogramScan(likelihood, sim: sim, data: data, grid: grid, rate: rate, asimovTheta: reference)
+        guard !nuisance.isEmpty else { return try likelihood.evaluator(data: data, rate: rate, asimovTheta: thetaTrue)(block) }
+        return try profiledHistogramLogLikelihood(likelihood, sim: sim, data: data, grid: grid, block: block, rate: rate, asimovTheta: reference)
     }
 
-    /// A histogram likelihood over (θ, ν) profiled over the simulator's nuisance parameters (`ProfileLikelihood`):
-    /// the expectations are reweighted to every (θ, ν) from one sample, so log L is smooth in ν.
-    func profiledHistogramScan(_ likelihood: HistogramLikelihood, sim: any Simulator, data: ScanData, grid: ParameterGrid,
-                               rate: EventRate?, asimovTheta: [Double]?) throws -> LikelihoodScanResult {
+    /// A histogram likelihood over (θ, ν) profiled over the simulator's nuisance parameters (`ProfileLikelihood`)
+    /// at the points of `block` (of `grid`): the expectations are reweighted to every (θ, ν) from one sample,
+    /// so log L is smooth in ν.
+    func profiledHistogramLogLikelihood(_ likelihood: HistogramLikelihood, sim: any Simulator, data: ScanData, grid: ParameterGrid,
+                                        block: ParameterGrid, rate: EventRate?, asimovTheta: [Double]?) throws -> [Double] {
         let nuisance = recipe.simulatorNuisanceNames, names = recipe.modelParameterNames
         let logLikelihood = try likelihood.evaluator(data: data, rate: rate, asimovTheta: asimovTheta)
-        return try ProfileLikelihood.profile(grid: grid, nuisance: nuisance, nuisanceRanges: Array(sim.parameterSpace.ranges.suffix(nuisance.count))) {
+        return try ProfileLikelihood.profiledLogLikelihood(grid: block, nuisance: nuisance, nuisanceRanges: Array(sim.parameterSpace.ranges.suffix(nuisance.count)),
+                                                           chainLength: ProfileLikelihood.chainLength(of: grid)) {
             try logLikelihood(try ParameterGrid(names: names, points: $0))
-        }.scan
+        }.logLikelihood
     }
 
     /// Expected bin contents from one sample at θ_true (observed data: the grid's centre, followed by
