@@ -102,7 +102,8 @@ public final class ParameterizedRatioEstimator: LogRatioEstimator, @unchecked Se
     ///
     /// Runs `MLP.logRatioGrid` (the first layer's x part once per event, not once per θ) on one
     /// worker per OpenBLAS thread, with OpenBLAS single-threaded meanwhile (restored after), so
-    /// the activations use every core too; the values do not depend on the number of workers.
+    /// the activations use every core too; the values do not depend on the number of workers or
+    /// threads (the same SGEMM shapes on one thread each).
     public func logRatio(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
         try EstimatorInput.check(x, columns: observableCount, field: "x", what: "observables")
         try EstimatorInput.check(thetas, columns: parameterCount, field: "thetas", what: "parameters")
@@ -112,8 +113,8 @@ public final class ParameterizedRatioEstimator: LogRatioEstimator, @unchecked Se
         var out = Matrix<Float>(rows: thetas.rows, columns: x.rows)
         let threads = BLASLibrary.threadCount
         let workers = max(1, min(threads, x.rows / (2 * MLP.evaluationChunk)))
-        if workers > 1 { BLASLibrary.setThreadCount(1) }
-        defer { if workers > 1 { BLASLibrary.setThreadCount(threads) } }
+        BLASLibrary.setThreadCount(1)
+        defer { BLASLibrary.setThreadCount(threads) }
         network.logRatioGrid(x: xf, thetas: tf, into: &out, workers: workers)
         return Matrix<Double>(rows: out.rows, columns: out.columns, storage: out.storage.map(Double.init))
     }

@@ -33,6 +33,8 @@ public struct SlurmExecutor: ShardExecutor {
     public var log: ((String) -> Void)?
     /// Seconds between looks at the queue.
     public var pollInterval: Double = 1
+    /// Called with a stage's name when `wait` sees it finished (for per-stage wall times).
+    public var stageFinished: ((String) -> Void)?
 
     /// An executor submitting with `options` from `logFolder`.
     public init(executable: String, logFolder: String, options: SlurmOptions = SlurmOptions(), wait: Bool = true,
@@ -159,6 +161,7 @@ public struct SlurmExecutor: ShardExecutor {
                 Thread.sleep(forTimeInterval: pollInterval)
             }
             progress.finish()
+            stageFinished?(stage.name)
             log?("\(stage.name): finished on Slurm (\(stage.pending.count) shard(s))")
         }
     }

@@ -42,7 +42,7 @@ enum ShardedFit {
           modes: [truth, ml, sally]
           theta_true: [1]
           expected_events: 50
-          asimov_events: 4000
+          asimov_events: 800
           grid: {points: 41}
           fisher_information: true
         outputs:
@@ -91,6 +91,11 @@ final class FitExecutorCommandTests: XCTestCase, SBICommandTesting {
         ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/two"), "--jobs 2")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/two/logs/train-2.log"), "each shard's log")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/two/.shards/train"), "merged shards are removed")
+        // One BLAS thread instead of all: the same bytes (800 Asimov events: one evaluation worker, whose SGEMMs
+        // would round differently on several OpenBLAS threads).
+        let single = try run(["fit", "r.yaml", "--out", "single", "--quiet", "--threads", "1"], in: folder)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/single"), "--threads 1")
         // The limits in two blocks of grid points (32-point chains of the 41-point grid) in one process: the same bytes.
         try (ShardedFit.recipe + "\nexecution:\n  grid_blocks: 2\n").write(toFile: folder + "/one-block.yaml", atomically: true, encoding: .utf8)
         let block = try run(["fit", "one-block.yaml", "--out", "block", "--quiet"], in: folder)

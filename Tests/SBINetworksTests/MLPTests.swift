@@ -167,6 +167,20 @@ final class MLPTests: XCTestCase {
         }
     }
 
+    /// Workers take whole chunks, so a grid evaluation gives the same bits with 1, 2 or 3 workers
+    /// (the ranges of 3 workers over 2·chunk + 11 rows would otherwise start mid-chunk).
+    func testLogRatioGrid_anyWorkerCount_givesTheSameBits() {
+        let fx = NetworkFixture(activation: .tanh, hidden: [33, 17], batch: 4 * MLP.evaluationChunk + 11)
+        let thetas = Matrix<Float>(rows: 2, columns: 2, storage: [0.5, -1, 2, 0.25])
+        var one = Matrix<Float>(rows: 2, columns: fx.x.rows)
+        fx.network.logRatioGrid(x: fx.x, thetas: thetas, into: &one, workers: 1)
+        for workers in [2, 3] {
+            var other = Matrix<Float>(rows: 2, columns: fx.x.rows, repeating: .nan)
+            fx.network.logRatioGrid(x: fx.x, thetas: thetas, into: &other, workers: workers)
+            XCTAssertEqual(other.storage, one.storage, "workers \(workers)")
+        }
+    }
+
     /// Bad stored models are refused with the field named, not trapped on.
     func testInitFromStoredParameters_wrongCount_throwsNamingWeights() {
         let arch = MLPArchitecture(nObservables: 2, nParameters: 1, hiddenSizes: [3], activation: .tanh)

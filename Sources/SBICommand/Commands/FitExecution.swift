@@ -109,16 +109,27 @@ struct FitExecution {
             return pipeline.report(ran: ran)
         case .slurm:
             let name = "sbi-" + recipe.name.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
-            let executor = SlurmExecutor(executable: executable, logFolder: logs, options: slurm, wait: wait, jobName: name,
+            var executor = SlurmExecutor(executable: executable, logFolder: logs, options: slurm, wait: wait, jobName: name,
                                          threadArguments: { ["--threads", "\($0)"] }, log: log)
-            let start = ProgressReporter.monotonicSeconds()
+            // A stage's wall time: from the previous stage's end (or the submission) to its own, as seen in the queue.
+            let clock = StageClock()
+            executor.stageFinished = { clock.lap($0) }
             if case .submitted = try executor.execute(stages) { return nil }
-            let seconds = ProgressReporter.monotonicSeconds() - start
-            // Slurm ran the stages back to back; the wall time is the whole run's, shown on the last stage.
             var ran: [RecipeStage: Double] = [:]
-            for plan in plans where !plan.done { ran[plan.stage] = 0 }
-            if let last = plans.last(where: { !$0.done }) { ran[last.stage] = seconds }
+            for (name, seconds) in clock.laps { if let stage = RecipeStage(rawValue: name) { ran[stage] = seconds } }
             return pipeline.report(ran: ran)
+        }
+    }
+
+    /// Seconds between successive calls of `lap`, by name.
+    final class StageClock {
+        private var last = ProgressReporter.monotonicSeconds()
+        private(set) var laps: [(String, Double)] = []
+
+        func lap(_ name: String) {
+            let now = ProgressReporter.monotonicSeconds()
+            laps.append((name, now - last))
+            last = now
         }
     }
 

@@ -11,9 +11,10 @@ extension MLP {
     /// ```
     /// then per (chunk, θ_j): σ(A + c_j) in one pass, one SGEMM per further layer, and a
     /// single output as one SGEMV. With `workers > 1` the x rows are split into that many
-    /// contiguous ranges evaluated on concurrent threads, each with its own workspace; the
-    /// caller should then run OpenBLAS single-threaded (`BLASLibrary.setThreadCount(1)`),
-    /// or the threads oversubscribe the cores. Results do not depend on `workers`.
+    /// contiguous ranges of whole chunks evaluated on concurrent threads, each with its own
+    /// workspace; the caller should run OpenBLAS single-threaded (`BLASLibrary.setThreadCount(1)`),
+    /// or the threads oversubscribe the cores (and a multi-threaded SGEMM may round differently).
+    /// Results do not depend on `workers`.
     /// Shapes: `x` `[n, nObservables]`, `thetas` `[nθ, nParameters]`, `result` `[nθ, n]`.
     /// - Precondition: nParameters > 0, the shapes match, `workers ≥ 1`.
     public func logRatioGrid(x: Matrix<Float>, thetas: Matrix<Float>, into result: inout Matrix<Float>, workers: Int = 1) {
@@ -42,7 +43,10 @@ extension MLP {
                     if workers == 1 || n < 2 * MLP.evaluationChunk {
                         gridRows(0..<n, job)
                     } else {
-                        let per = (n + workers - 1) / workers
+                        // Ranges start at multiples of the chunk, so every row lands in the chunk (and at the
+                        // position) it has with one worker: the SGEMM shapes, hence the bits, do not change.
+                        let chunks = (n + MLP.evaluationChunk - 1) / MLP.evaluationChunk
+                        let per = (chunks + workers - 1) / workers * MLP.evaluationChunk
                         DispatchQueue.concurrentPerform(iterations: workers) { w in
                             let rows = min(n, w * per)..<min(n, (w + 1) * per)
                             if !rows.isEmpty { gridRows(rows, job) }
