@@ -97,10 +97,10 @@ final class FitExecutorCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(single.status, 0, single.stderr)
         ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/single"), "--threads 1")
         // The limits in two blocks of grid points (32-point chains of the 41-point grid) in one process: the same bytes.
-        try (ShardedFit.recipe + "\nexecution:\n  grid_blocks: 2\n").write(toFile: folder + "/one-block.yaml", atomically: true, encoding: .utf8)
+        try (ShardedFit.recipe + "\nexecution:\n  pieces: 2\n").write(toFile: folder + "/one-block.yaml", atomically: true, encoding: .utf8)
         let block = try run(["fit", "one-block.yaml", "--out", "block", "--quiet"], in: folder)
         XCTAssertEqual(block.status, 0, block.stderr)
-        ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/block"), "grid_blocks 2")
+        ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/block"), "pieces 2")
 
         // A shard that finished in an interrupted run is kept; the next run does only the rest.
         let noFolder = try run(["fit", "r.yaml", "--out", "three", "--quiet", "--shard", "augment", "--shard-index", "1"], in: folder)

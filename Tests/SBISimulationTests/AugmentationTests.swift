@@ -300,3 +300,35 @@ final class AugmentationTests: XCTestCase {
         XCTAssertThrowsError(try Unweighting.resample(weights: [1, -1], count: 1, random: SeededRandom(seed: 1)))
     }
 }
+
+extension AugmentationTests {
+    /// Event shards (ranges of θ sets, each with its own stream) joined and shuffled by
+    /// `mergeEventShards` are the samples `augment` draws in one go, bit for bit: ratio samples with
+    /// train/validation/test splits and prior θ0, and density samples, for 1, 2 and 7 shards
+    /// (7 leaves some shards of the 5-set validation split empty).
+    func testEventShards_mergedInOrder_equalTheWholeSample() throws {
+        let augmenter = SampleAugmenter(simulator: GaussianSimulator())
+        XCTAssertTrue(augmenter.supportsEventShards)
+        let requests = [
+            AugmentationRequest(kind: .ratio, theta0: .prior([.flat(nil)]), theta1: .point([0]), count: 3001,
+                                validationFraction: 0.1, testFraction: 0.1, seed: 5, priorPointCount: 40),
+            AugmentationRequest(kind: .density, theta0: .prior([.flat(nil)]), count: 999, seed: 6, priorPointCount: 13),
+        ]
+        for request in requests {
+            let whole = try augmenter.augment(request)
+            for count in [1, 2, 7] {
+                let shards = try (0..<count).map { try augmenter.augment(request, eventShard: $0, of: count) }
+                let merged = try SampleAugmenter.mergeEventShards(shards, request: request)
+                XCTAssertEqual(merged.splits.map(\.name), whole.splits.map(\.name))
+                for (m, w) in zip(merged.splits, whole.splits) {
+                    XCTAssertEqual(m.arrays.map(\.name).sorted(), w.arrays.map(\.name).sorted())
+                    for array in w.arrays {
+                        XCTAssertEqual(m.array(array.name)?.storage, array.values.storage, "\(request.kind) \(count) shards: \(array.name)_\(w.name)")
+                    }
+                }
+            }
+        }
+        // Weighted simulators share one pool among the sets: no event shards.
+        XCTAssertFalse(SampleAugmenter(simulator: try DrellYanSimulator()).supportsEventShards)
+    }
+}

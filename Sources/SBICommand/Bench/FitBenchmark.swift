@@ -60,7 +60,7 @@ enum FitBenchmark {
             out.append(("fit_\(name)_jobs\(jobs)_wall", other.wall, "s"))
             out.append(("fit_\(name)_jobs\(jobs)_same_bytes", other.results == reference ? 1 : 0, "bool"))
             out += other.report.rows.map { ("fit_\(name)_jobs\(jobs)_\($0.stage.rawValue)", $0.seconds, "s") }
-            let pipeline = FitPipeline(recipe: recipe, folder: folder, gridBlocks: recipe.execution?.gridBlocks ?? jobs)
+            let pipeline = FitPipeline(recipe: recipe, folder: folder, pieces: recipe.execution?.pieces ?? jobs)
             for (row, single) in zip(other.report.rows, report.rows) where pipeline.shards(of: row.stage).count > 1 && single.seconds > 0 {
                 out.append(("fit_\(name)_jobs\(jobs)_vs_jobs1_\(row.stage.rawValue)", row.seconds / single.seconds, "x"))
             }

@@ -26,7 +26,8 @@ enum FitCommand {
         mode ran, its ratio to the exact likelihood's region) end the run.
 
         Stages are made of shards (augment: one per sample; train: one per estimator or ensemble
-        member; limits: one per block of grid rows, --grid-blocks) whose results do not depend on where they ran:
+        member; limits: one per block of grid rows; --pieces N cuts the grid, and each sample of a plain
+        simulator, into N shards) whose results do not depend on where they ran:
           --executor local --jobs N   N shard processes at once on this machine (default 1: this process)
           --executor slurm            each stage a Slurm job array (one task per shard) and a merge job,
                                       chained with --dependency=afterok; batch scripts and logs in DIR/logs/
@@ -40,7 +41,7 @@ enum FitCommand {
             .value("executor", "NAME", "local (default) or slurm."),
             .value("jobs", "N", "local: shard processes at once (default: the recipe's, else 1)."),
             .flag("no-wait", "slurm: submit and return instead of following the jobs to the end."),
-            .value("grid-blocks", "N", "Limits shards: blocks of grid rows (default: the recipe's, else --jobs; 4 on Slurm)."),
+            .value("pieces", "N", "Shards per grid and plain-simulator sample (default: the recipe's, else --jobs; 4 on Slurm)."),
             .flag("status", "Show the state of the run in DIR (done, queued, running, failed shards)."),
             .value("partition", "NAME", "slurm: sbatch --partition."),
             .value("account", "NAME", "slurm: sbatch --account."),
@@ -72,7 +73,7 @@ enum FitCommand {
                 FileHandle.standardError.write(Data(("sbi fit: " + line + "\n").utf8))
             }
             let pipeline = FitPipeline(recipe: recipe, folder: parsed.value("out"), force: parsed.has("force"),
-                                       gridBlocks: try parsed.integer("grid-blocks", in: 1...100_000), log: log)
+                                       pieces: try parsed.integer("pieces", in: 1...100_000), log: log)
             if let stage = parsed.value("shard") {
                 guard let index = try parsed.integer("shard-index", in: 0...1_000_000) else {
                     throw SBIError.usage("--shard needs --shard-index I")

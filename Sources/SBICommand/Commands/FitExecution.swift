@@ -85,9 +85,9 @@ struct FitExecution {
             try refuseWhileJobsQueued()
             return try pipeline.run()
         }
-        // As many grid blocks as processes (each block repeats the limits set-up); 4 on Slurm.
+        // As many pieces as processes (each limits block repeats the set-up); 4 on Slurm.
         var pipeline = pipeline
-        pipeline.gridBlocks = pipeline.gridBlocks ?? recipe.execution?.gridBlocks ?? (kind == .local ? jobs : 4)
+        pipeline.pieces = pipeline.pieces ?? recipe.execution?.pieces ?? (kind == .local ? jobs : 4)
         let lock = try pipeline.lockFolder()
         defer { lock.release() }
         try refuseWhileJobsQueued()
@@ -139,7 +139,7 @@ struct FitExecution {
     /// One stage as the executors see it: shard and merge commands by absolute path.
     func shardedStage(_ plan: FitStagePlan, pipeline: FitPipeline) throws -> ShardedStage {
         let base = ["fit", Self.absolute(recipePath), "--out", Self.absolute(pipeline.folder), "--quiet"]
-            + (pipeline.gridBlocks.map { ["--grid-blocks", "\($0)"] } ?? [])
+            + (pipeline.pieces.map { ["--pieces", "\($0)"] } ?? [])
         let stage = plan.stage
         return ShardedStage(name: stage.rawValue, shardLabels: plan.shards.map(\.label), pending: plan.pending,
                             shardArguments: base + ["--shard", stage.rawValue], mergeArguments: base + ["--merge", stage.rawValue],

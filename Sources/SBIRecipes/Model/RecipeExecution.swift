@@ -5,7 +5,7 @@
 /// execution:
 ///   executor: slurm            # local (default) or slurm
 ///   jobs: 2                    # local: shard processes at once (default 1: in the sbi process)
-///   grid_blocks: 8             # limits shards: blocks of grid rows (default: jobs; 4 on Slurm)
+///   pieces: 8                  # shards per divisible stage: the limits grid, each plain-simulator sample (default: jobs; 4 on Slurm)
 ///   slurm: {partition: short, account: atlas, time: "2:00:00", memory: 4G, cpus_per_task: 2,
 ///           sbatch_args: ["--qos=low"], start_timeout: 600}
 /// ```
@@ -16,8 +16,8 @@ public struct RecipeExecution: Codable, Sendable, Equatable {
     public var jobs: Int?
     /// Slurm resources (nil: Slurm's defaults).
     public var slurm: RecipeSlurm?
-    /// Blocks of grid rows the limits stage is split into (nil: the local jobs; 4 on Slurm).
-    public var gridBlocks: Int? = nil
+    /// Pieces the limits grid and every plain-simulator sample are cut into (nil: the local jobs; 4 on Slurm).
+    public var pieces: Int? = nil
 }
 
 /// The `execution.slurm` options, one `sbatch` option each (see `SlurmOptions` of the executor).

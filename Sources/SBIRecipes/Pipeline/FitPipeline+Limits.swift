@@ -273,9 +273,12 @@ extension FitPipeline {
     }
 
     /// How many blocks of grid rows the limits stage is split into (fewer when the grid has fewer rows):
-    /// `gridBlocks`, else `execution.grid_blocks`, else 1. Each block repeats the set-up (data, histograms),
-    /// so as many blocks as processes is fastest.
-    var limitsBlockCount: Int { gridBlocks ?? recipe.execution?.gridBlocks ?? 1 }
+    /// `pieceCount`. Each block repeats the set-up (data, histograms), so as many blocks as processes
+    /// is fastest.
+    var limitsBlockCount: Int { pieceCount }
+
+    /// `pieces`, else the recipe's `execution.pieces`, else 1.
+    var pieceCount: Int { pieces ?? recipe.execution?.pieces ?? 1 }
 
     /// The limits shards: blocks of whole chains of the profile's ν̂ search (rows along the grid's last
     /// axis; 32 points of a one-dimensional grid), as ranges of grid point indices, as even as they allow.

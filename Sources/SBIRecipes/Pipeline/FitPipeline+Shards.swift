@@ -5,7 +5,7 @@ import SBICore
 /// process or many, and their merge gives the same bytes whichever way they ran.
 ///
 /// ```
-/// augment: one shard per sample              (each sample has its own seeded streams)
+/// augment: one shard per sample, or `pieces` per sample of a simulator without morphing (θ-set ranges, own streams)
 /// train:   one per estimator, or per ensemble member (member k: seed substream k)
 /// limits:  one per block of grid rows, scanning every likelihood there; the merge makes q, p, contours, Fisher
 /// plot:    one shard
@@ -62,7 +62,8 @@ extension FitPipeline {
     public func shards(of stage: RecipeStage) -> [FitShard] {
         let labels: [String]
         switch stage {
-        case .simulate, .augment: labels = recipe.samples.map { "sample " + $0.name }
+        case .simulate, .augment:
+            labels = augmentShardList().map { s in "sample " + recipe.samples[s.sample].name + (s.piece.map { " piece \($0 + 1) of \(s.pieces)" } ?? "") }
         case .train: labels = trainShardList().map { $0.estimator.name + ($0.member.map { " member \($0)" } ?? "") }
         case .limits: labels = ((try? limitsBlocks()) ?? [0..<0]).map { "grid points \($0.lowerBound)..<\($0.upperBound)" }
         case .plot: labels = ["plot"]
@@ -85,8 +86,9 @@ extension FitPipeline {
                      setup: LimitsSetup? = nil) throws -> (items: Int, detail: String) {
         switch stage {
         case .train: return try mergeTrain(shards, into: partial)
+        case .simulate, .augment: return try mergeAugment(shards, into: partial)
         case .limits: return try mergeLimits(shards.map(\.folder), into: partial, setup: setup)
-        case .simulate, .augment, .plot:
+        case .plot:
             for shard in shards {
                 let entries = (try? FileManager.default.contentsOfDirectory(atPath: shard.folder)) ?? []
                 for entry in entries.sorted() where entry != FitPipeline.shardRecordName {

@@ -8,7 +8,8 @@ import SBISimulation
 /// The shards of the stages of `FitPipeline` (see `FitShard`); each writes only into the folder it is given.
 ///
 /// ```
-/// augment shard s: SampleAugmenter(simulator).augment(samples[s].augmentationRequest)  → <sample>/x_train.npy, …
+/// augment shard:   SampleAugmenter(simulator).augment(sample.augmentationRequest) → <sample>/x_train.npy, … (or a piece of it:
+///                  a range of θ sets, unshuffled, joined and shuffled by mergeAugment)
 /// train shard:     ParameterizedRatioEstimator / SALLYEstimator (or one ensemble member) on <sample>/*_train.npy → <estimator>/
 /// limits:          FitPipeline+Limits.swift (one shard per block of grid rows, merged into contours.json, pvalues.npy, grid.npy)
 /// plot:            outputs.files (contours.svg drawn from contours.json, HEPData, copies of the rest)
@@ -45,10 +46,39 @@ extension FitPipeline {
         return try events.weightNuisanceNames(for: recipe.nuisance ?? [])
     }
 
-    /// Augment shard `index`: the sample `recipe.samples[index]` into `folder/<sample>/`. Real events are
-    /// read by every shard (the read is reproducible); shard 0 reports the read and its warnings.
+    /// The augment shards: per sample, `pieceCount` ranges of its θ sets when a simulator without morphing
+    /// draws it (each θ set has its own stream) and it has more than one θ set; else the whole sample.
+    func augmentShardList() -> [(sample: Int, piece: Int?, pieces: Int)] {
+        let plain = recipe.simulator.events == nil && (try? simulator()).map { !($0 is any WeightedSimulator) } == true
+        return recipe.samples.indices.flatMap { i -> [(sample: Int, piece: Int?, pieces: Int)] in
+            let sample = recipe.samples[i]
+            let severalSets = sample.theta0.singlePoint == nil || (sample.theta1.map { $0.singlePoint == nil } ?? false)
+            let pieces = plain && severalSets ? pieceCount : 1
+            return pieces == 1 ? [(i, nil, 1)] : (0..<pieces).map { (i, $0, pieces) }
+        }
+    }
+
+    /// Augment shard `index` (see `augmentShardList`): a sample into `folder/<sample>/`, or one piece of it,
+    /// unshuffled, for `mergeAugment`. Real events are read by every shard (the read is reproducible); the
+    /// first sample's shard reports the read and its warnings.
     func augmentShard(_ index: Int, into folder: String) throws -> (items: Int, detail: String) {
-        let sample = recipe.samples[index]
+        let (sampleIndex, piece, pieces) = augmentShardList()[index]
+        let sample = recipe.samples[sampleIndex]
+        if let piece {
+            let request = try sample.augmentationRequest(morphing: recipe.morphing, nuisanceCount: try learnedNuisanceNames().count)
+            let progress = ProgressReporter(stage: "augment \(sample.name) \(piece + 1)/\(pieces)", total: nil, unit: "events")
+            let samples: AugmentedSamples
+            do { samples = try SampleAugmenter(simulator: try simulator()).augment(request, eventShard: piece, of: pieces, progress: progress) }
+            catch let e as SBIError {
+                var e = e
+                e.field = "samples.\(sample.name)" + (e.field.map { "." + $0 } ?? "")
+                throw e
+            }
+            progress.finish()
+            try samples.write(to: folder + "/" + sample.name)
+            // The stage reports the sample once, as an unsharded run does.
+            return piece == pieces - 1 ? (sample.events, "\(sample.name) \(sample.events) events") : (0, "")
+        }
         let augmenter: SampleAugmenter
         var parts: [String] = []
         let learned = try learnedNuisanceNames()
@@ -58,7 +88,7 @@ extension FitPipeline {
             let read = try events.read(nuisance: learned.isEmpty ? [] : recipe.nuisance ?? [], progress: reading)
             reading.finish()
             augmenter = try events.augmenter(for: read.sample, nuisance: read.nuisance)
-            if index == 0 {
+            if sampleIndex == 0 {
                 for warning in read.warnings { log?("warning: " + warning) }
                 parts.append("\(read.sample.count) weighted events" + read.files.map { " (\($0.summary))" }.joined()
                              + (learned.isEmpty ? "" : " with \(learned.count) weight variation(s)"))
@@ -79,6 +109,23 @@ extension FitPipeline {
         try samples.write(to: folder + "/" + sample.name)
         parts.append("\(sample.name) \(sample.events) events")
         return (sample.events, parts.joined(separator: ", "))
+    }
+
+    /// Puts the augment shards together: whole samples are moved into place; the pieces of a sample are
+    /// joined in order and shuffled (`SampleAugmenter.mergeEventShards`), giving the bytes of an unsharded run.
+    func mergeAugment(_ shards: [(folder: String, items: Int, detail: String)], into partial: String) throws -> (items: Int, detail: String) {
+        let list = augmentShardList()
+        for (i, sample) in recipe.samples.enumerated() {
+            let indices = list.indices.filter { list[$0].sample == i }
+            if indices.count == 1, let k = indices.first {
+                try move(shards[k].folder + "/" + sample.name, to: partial + "/" + sample.name)
+                continue
+            }
+            let request = try sample.augmentationRequest(morphing: recipe.morphing, nuisanceCount: try learnedNuisanceNames().count)
+            let parts = try indices.map { try AugmentedSamples.read(from: shards[$0].folder + "/" + sample.name, kind: request.kind) }
+            try SampleAugmenter.mergeEventShards(parts, request: request).write(to: partial + "/" + sample.name)
+        }
+        return (shards.reduce(0) { $0 + $1.items }, shards.map(\.detail).filter { !$0.isEmpty }.joined(separator: ", "))
     }
 
     /// The training shards: one per estimator, or per ensemble member (members train independently,

@@ -27,17 +27,18 @@ public struct FitPipeline {
     public let force: Bool
     /// Receives one line per stage event ("augment: ran in 1.2 s"); nil: silent.
     public let log: ((String) -> Void)?
-    /// Blocks of grid rows the limits stage is split into (nil: the recipe's `execution.grid_blocks`, else 1).
+    /// Pieces the divisible work is cut into, each a shard: the limits grid (blocks of rows) and every
+    /// sample of a plain simulator (ranges of θ sets); nil: the recipe's `execution.pieces`, else 1.
     /// Results do not depend on it; every process of one run must use the same.
-    public var gridBlocks: Int?
+    public var pieces: Int?
 
     /// The stages this pipeline runs, in order (simulate is part of augment for built-in simulators).
     public static let stages: [RecipeStage] = [.augment, .train, .limits, .plot]
 
     /// A pipeline for `recipe` writing into `folder` (default: the recipe's `outputs.folder`).
-    public init(recipe: Recipe, folder: String? = nil, force: Bool = false, gridBlocks: Int? = nil, log: ((String) -> Void)? = nil) {
+    public init(recipe: Recipe, folder: String? = nil, force: Bool = false, pieces: Int? = nil, log: ((String) -> Void)? = nil) {
         self.recipe = recipe
-        self.gridBlocks = gridBlocks
+        self.pieces = pieces
         self.folder = folder ?? recipe.outputs.folder
         self.force = force
         self.log = log

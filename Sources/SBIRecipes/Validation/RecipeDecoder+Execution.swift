@@ -1,9 +1,9 @@
 extension RecipeDecoder {
-    /// `execution:` — `{executor: local|slurm, jobs, grid_blocks, slurm: {partition, account, time, memory,
+    /// `execution:` — `{executor: local|slurm, jobs, pieces, slurm: {partition, account, time, memory,
     /// cpus_per_task, sbatch_args, start_timeout}}` (see `RecipeExecution`). Slurm options with the
     /// local executor, and jobs with slurm, are refused: they would be ignored.
     func decodeExecution(_ node: YAMLNode) -> RecipeExecution? {
-        guard let m = reader.mapping(node, "execution", keys: ["executor", "jobs", "grid_blocks", "slurm"]) else { return nil }
+        guard let m = reader.mapping(node, "execution", keys: ["executor", "jobs", "pieces", "slurm"]) else { return nil }
         var executor = "local"
         if let n = m["executor"], let text = reader.string(n, "execution.executor") {
             guard ["local", "slurm"].contains(text) else {
@@ -23,8 +23,8 @@ extension RecipeDecoder {
             }
             slurm = decodeSlurm(n)
         }
-        let blocks = m["grid_blocks"].flatMap { reader.integer($0, "execution.grid_blocks", minimum: 1, maximum: 100_000) }
-        return RecipeExecution(executor: executor, jobs: jobs, slurm: slurm, gridBlocks: blocks)
+        let pieces = m["pieces"].flatMap { reader.integer($0, "execution.pieces", minimum: 1, maximum: 100_000) }
+        return RecipeExecution(executor: executor, jobs: jobs, slurm: slurm, pieces: pieces)
     }
 
     /// `execution.slurm`.

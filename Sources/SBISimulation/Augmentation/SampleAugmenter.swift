@@ -182,6 +182,61 @@ public final class SampleAugmenter {
     /// - Throws: `SBIError.data` for an invalid request (θ outside the range, n ≤ 0, missing θ1, …),
     ///   `SBIError.numerical` for a singular morphing basis or negative weights; nothing is written.
     public func augment(_ request: AugmentationRequest, progress: ProgressReporter? = nil) throws -> AugmentedSamples {
+        try augment(request, eventShard: nil, progress: progress)
+    }
+
+    /// True when samples can be drawn in event shards (`augment(_:eventShard:of:)`): a plain simulator,
+    /// whose θ sets draw their events independently. Weighted simulators and real events share one pool
+    /// per split among the sets.
+    public var supportsEventShards: Bool { events == nil && simulator != nil && !(simulator is any WeightedSimulator) }
+
+    /// Event shard `index` of `count`: in every split, the events of the θ sets ⌊S·index/count⌋ ..< ⌊S·(index+1)/count⌋
+    /// (S sets in the split), with their gold, in set order and not shuffled. `mergeEventShards` joins the
+    /// shards of a request into exactly the samples `augment(_:)` draws: each θ set has its own random
+    /// stream, and the split's shuffle is applied after joining.
+    /// - Throws: as `augment(_:)`; `SBIError.data` (field `events`) when the augmenter does not support event shards.
+    public func augment(_ request: AugmentationRequest, eventShard index: Int, of count: Int,
+                        progress: ProgressReporter? = nil) throws -> AugmentedSamples {
+        guard supportsEventShards else {
+            throw SBIError.data("samples of weighted simulators and real events cannot be drawn in event shards", field: "events")
+        }
+        precondition(count >= 1 && (0..<count).contains(index), "SampleAugmenter: event shard \(index) of \(count)")
+        return try augment(request, eventShard: (index, count), progress: progress)
+    }
+
+    /// Joins the event shards of `request` (in shard order) and shuffles each split as `augment(_:)` does.
+    /// - Throws: `SBIError.data` when the shards do not fit together (different kinds, splits or arrays).
+    public static func mergeEventShards(_ shards: [AugmentedSamples], request: AugmentationRequest) throws -> AugmentedSamples {
+        guard let first = shards.first else { throw SBIError.data("no event shards to merge", field: "events") }
+        let root = SeededRandom(seed: request.seed)
+        var splits: [AugmentedSamples.Split] = []
+        for (s, split) in first.splits.enumerated() {
+            var arrays: [AugmentedSamples.Array2D] = []
+            for array in split.arrays {
+                var parts: [Matrix<Float>] = []
+                for shard in shards {
+                    guard shard.kind == first.kind, shard.splits.count == first.splits.count, shard.splits[s].name == split.name,
+                          let part = shard.splits[s].array(array.name), part.columns == array.values.columns else {
+                        throw SBIError.data("event shards of different samples: \(array.name)_\(split.name) is missing or differs", field: "events")
+                    }
+                    parts.append(part)
+                }
+                let rows = parts.reduce(0) { $0 + $1.rows }
+                var storage: [Float] = []
+                storage.reserveCapacity(rows * array.values.columns)
+                for part in parts { storage += part.storage }
+                let joined = Matrix<Float>(rows: rows, columns: array.values.columns, storage: storage)
+                let index: UInt64 = split.name == "train" ? 0 : split.name == "validation" ? 1 : 2
+                arrays.append(.init(name: array.name, values: permuted(joined, root.substream(index).substream(3).permutation(rows))))
+            }
+            splits.append(.init(name: split.name, arrays: arrays))
+        }
+        return AugmentedSamples(kind: first.kind, splits: splits, minimumEffectiveSampleSize: nil, maximumDrawsPerEffectiveEvent: nil)
+    }
+
+    /// `augment(_:)`, or with `eventShard` one event shard of it (unshuffled).
+    private func augment(_ request: AugmentationRequest, eventShard: (index: Int, count: Int)?,
+                         progress: ProgressReporter?) throws -> AugmentedSamples {
         let splits = try request.validatedSplits()
         let space = parameterSpace
         // Validate every θ before any simulation.
@@ -251,7 +306,7 @@ public final class SampleAugmenter {
                 throw SBIError(.internal, "SampleAugmenter has neither a simulator nor events")
             }
             let result = try augmentSplit(request, count: split.count, name: split.name, makeSource: makeSource,
-                                          benchmarks: activeMorpher?.basis, stream: stream, progress: progress)
+                                          benchmarks: activeMorpher?.basis, stream: stream, eventShard: eventShard, progress: progress)
             outSplits.append(result.split)
             if let ess = result.minimumESS { minimumESS = min(minimumESS ?? .infinity, ess) }
             if let r = result.worstRatio { worstRatio = max(worstRatio ?? 0, r) }
@@ -264,7 +319,8 @@ public final class SampleAugmenter {
     /// One split: resolves the θ sets, draws events set by set, computes the gold, shuffles.
     private func augmentSplit(_ request: AugmentationRequest, count: Int, name: String,
                               makeSource: ([DrawRequest]) throws -> EventSource,
-                              benchmarks: Matrix<Double>?, stream: SeededRandom, progress: ProgressReporter?)
+                              benchmarks: Matrix<Double>?, stream: SeededRandom, eventShard: (index: Int, count: Int)? = nil,
+                              progress: ProgressReporter?)
         throws -> (split: AugmentedSamples.Split, minimumESS: Double?, worstRatio: Double?) {
         let space = parameterSpace
         let np = space.count, nx = observableNames.count
@@ -281,6 +337,10 @@ public final class SampleAugmenter {
         let n0 = kind == .ratio ? (count + 1) / 2 : count
         let n1 = count - n0
         func share(_ total: Int, _ k: Int) -> Int { total / sets + (k < total % sets ? 1 : 0) }
+        // An event shard draws a range of the θ sets only (each set has its own stream) and leaves them unshuffled.
+        let setRange = eventShard.map { (sets * $0.index / $0.count) ..< (sets * ($0.index + 1) / $0.count) } ?? 0..<sets
+        let fullCount = count
+        let count = setRange.reduce(0) { $0 + share(n0, $1) + share(n1, $1) }
 
         var x = Matrix<Float>(rows: count, columns: nx)
         var thetaA = Matrix<Float>(rows: count, columns: np)
@@ -299,6 +359,7 @@ public final class SampleAugmenter {
         var requestIndex: [(first: Int, second: Int?)] = []
         let setsStream = stream.substream(2)
         for k in 0..<sets {
+            guard setRange.contains(k) else { requestIndex.append((-1, nil)); continue }
             let m0 = share(n0, k), m1 = share(n1, k)
             let setStream = setsStream.substream(UInt64(k))
             var second: Int? = nil
@@ -320,7 +381,7 @@ public final class SampleAugmenter {
             worstRatio = drawsAtTheta.values.map { Double($0.count) / max($0.ess, .leastNonzeroMagnitude) }.max()
         }
 
-        for k in 0..<sets {
+        for k in setRange {
             let m0 = share(n0, k), m1 = share(n1, k)
             if m0 + m1 == 0 { continue }
             let th0 = theta0.row(k % theta0.rows)
@@ -373,8 +434,8 @@ public final class SampleAugmenter {
         }
         precondition(row == count, "augmentSplit: filled \(row) rows of \(count)")
 
-        // Shuffle rows jointly (θ sets are contiguous until now).
-        let permutation = stream.substream(3).permutation(count)
+        // Shuffle rows jointly (θ sets are contiguous until now); an event shard is shuffled when the shards are joined.
+        let permutation = eventShard == nil ? stream.substream(3).permutation(fullCount) : Array(0..<count)
         var arrays: [AugmentedSamples.Array2D] = []
         func add(_ name: String, _ m: Matrix<Float>) { arrays.append(.init(name: name, values: Self.permuted(m, permutation))) }
         switch kind {
