@@ -302,11 +302,13 @@ final class AugmentationTests: XCTestCase {
 }
 
 extension AugmentationTests {
-    /// Event shards (ranges of θ sets, each with its own stream) joined and shuffled by
-    /// `mergeEventShards` are the samples `augment` draws in one go, bit for bit: ratio samples with
-    /// train/validation/test splits and prior θ0, and density samples, for 1, 2 and 7 shards
-    /// (7 leaves some shards of the 5-set validation split empty).
-    func testEventShards_mergedInOrder_equalTheWholeSample() throws {
+    /// Event shards (ranges of θ sets, each with its own stream) written to disk, then joined and shuffled
+    /// by `mergeEventShards` in blocks of 100 rows, give the files of one `augment` call byte for byte:
+    /// ratio samples with train/validation/test splits and prior θ0, and density samples, for 1, 2 and 7
+    /// shards (7 leaves some shards of the 5-set validation split empty).
+    func testEventShards_mergedFromDisk_equalTheWholeSamplesFiles() throws {
+        let folder = NSTemporaryDirectory() + "sbi-event-shards-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let augmenter = SampleAugmenter(simulator: GaussianSimulator())
         XCTAssertTrue(augmenter.supportsEventShards)
         let requests = [
@@ -314,17 +316,21 @@ extension AugmentationTests {
                                 validationFraction: 0.1, testFraction: 0.1, seed: 5, priorPointCount: 40),
             AugmentationRequest(kind: .density, theta0: .prior([.flat(nil)]), count: 999, seed: 6, priorPointCount: 13),
         ]
-        for request in requests {
-            let whole = try augmenter.augment(request)
+        for (r, request) in requests.enumerated() {
+            let whole = folder + "/whole-\(r)"
+            let files = try augmenter.augment(request).write(to: whole).map { URL(fileURLWithPath: $0).lastPathComponent }
             for count in [1, 2, 7] {
-                let shards = try (0..<count).map { try augmenter.augment(request, eventShard: $0, of: count) }
-                let merged = try SampleAugmenter.mergeEventShards(shards, request: request)
-                XCTAssertEqual(merged.splits.map(\.name), whole.splits.map(\.name))
-                for (m, w) in zip(merged.splits, whole.splits) {
-                    XCTAssertEqual(m.arrays.map(\.name).sorted(), w.arrays.map(\.name).sorted())
-                    for array in w.arrays {
-                        XCTAssertEqual(m.array(array.name)?.storage, array.values.storage, "\(request.kind) \(count) shards: \(array.name)_\(w.name)")
-                    }
+                let shards = try (0..<count).map { k -> String in
+                    let path = folder + "/shard-\(r)-\(count)-\(k)"
+                    try augmenter.augment(request, eventShard: k, of: count).write(to: path)
+                    return path
+                }
+                let merged = folder + "/merged-\(r)-\(count)"
+                try SampleAugmenter.mergeEventShards(folders: shards, request: request, into: merged, blockRows: 100)
+                XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: merged).sorted(), files.sorted())
+                for file in files {
+                    XCTAssertEqual(FileManager.default.contents(atPath: merged + "/" + file), FileManager.default.contents(atPath: whole + "/" + file),
+                                   "\(request.kind), \(count) shards: \(file)")
                 }
             }
         }

@@ -4,12 +4,12 @@ import SBICore
 enum BenchCommand {
     static let suites = ["gemm", "train"]
     /// Suites run only when named (they need input files and take longer): `events`, `fit`, `toy`.
-    static let namedSuites = ["events", "fit", "toy"]
+    static let namedSuites = ["events", "fit", "toy", "memory"]
 
     static let command = SubCommand(
         name: "bench",
         summary: "Measure performance; prints one 'name value unit' line per figure.",
-        synopsis: "[gemm|train|all|events|fit|toy] [--seconds S] [--lhe FILE] [--recipe FILE]...",
+        synopsis: "[gemm|train|all|events|fit|toy|memory] [--seconds S] [--lhe FILE] [--recipe FILE]... [--events N]",
         discussion: """
         Suites:
           gemm   SGEMM GFLOP/s through OpenBLAS at the shapes of a 128-batch MLP
@@ -32,6 +32,9 @@ enum BenchCommand {
                  --jobs N times it again with N local shard processes (and each
                  sharded stage's time over the one-process run's); --executor slurm
                  again as Slurm jobs (its overhead over the one-process run).
+          memory peak resident memory of a one-process sbi fit that augments (in pieces of
+                 2e6 events) and trains (one epoch) a gaussian ratio sample of --events N
+                 (default 1e8) events.
           toy    MadMiner's toy closure test: ALICES on z ~ N(theta, 2^2), x ~ N(z, 1),
                  100000 samples, (20,20) tanh, 20 epochs, alpha 0.1 (MadMiner's
                  tutorial); MSE of log r against the exact one on theta in [-5, 5]
@@ -43,6 +46,7 @@ enum BenchCommand {
                   .value("lhe", "FILE", "LHE file of the events suite."),
                   .value("recipe", "FILE", "Recipe of the fit suite (repeatable)."),
                   .value("jobs", "N", "fit: also time the recipe with N local shard processes."),
+                  .value("events", "N", "memory: events of the sample (default 100000000)."),
                   .value("executor", "NAME", "fit: slurm also times the recipe as Slurm jobs.")],
         run: { parsed, console in
             guard parsed.positionals.count <= 1 else {
@@ -60,6 +64,11 @@ enum BenchCommand {
                     throw SBIError.usage("option '--seconds' expects a number of seconds in (0, 600], got '\(text)'")
                 }
                 seconds = s
+            }
+            if suite == "memory" {
+                let events = try parsed.integer("events", in: 1000...1_000_000_000) ?? 100_000_000
+                for figure in try MemoryBenchmark.figures(events: events) { console.print("\(figure.name) \(formatFigure(figure.value)) \(figure.unit)") }
+                return
             }
             if suite == "toy" {
                 for figure in try ToyBenchmark.figures() { console.print("\(figure.name) \(formatFigure(figure.value)) \(figure.unit)") }

@@ -151,6 +151,13 @@ public final class NPYMappedFile {
         }
     }
 
+    /// Gives the pages read so far back to the kernel (`madvise(MADV_DONTNEED)`): the mapping stays valid
+    /// and later reads fetch them again from the page cache or disk. Keeps the resident memory of a
+    /// random-access pass over a large file bounded by what is touched between two calls.
+    public func releasePages() {
+        if let base { _ = madvise(UnsafeMutableRawPointer(mutating: base), mappedLength, Int32(MADV_DONTNEED)) }
+    }
+
     /// Rows `range` as a matrix `[range.count, rowElementCount]` of `T`.
     public func readRows<T: BLASScalar>(_ range: Range<Int>, as: T.Type = T.self) -> Matrix<T> {
         var m = Matrix<T>(rows: range.count, columns: rowElementCount)

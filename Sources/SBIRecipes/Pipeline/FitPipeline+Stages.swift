@@ -112,7 +112,8 @@ extension FitPipeline {
     }
 
     /// Puts the augment shards together: whole samples are moved into place; the pieces of a sample are
-    /// joined in order and shuffled (`SampleAugmenter.mergeEventShards`), giving the bytes of an unsharded run.
+    /// joined in order and shuffled (`SampleAugmenter.mergeEventShards`, from disk, in bounded memory),
+    /// giving the bytes of an unsharded run.
     func mergeAugment(_ shards: [(folder: String, items: Int, detail: String)], into partial: String) throws -> (items: Int, detail: String) {
         let list = augmentShardList()
         for (i, sample) in recipe.samples.enumerated() {
@@ -122,8 +123,8 @@ extension FitPipeline {
                 continue
             }
             let request = try sample.augmentationRequest(morphing: recipe.morphing, nuisanceCount: try learnedNuisanceNames().count)
-            let parts = try indices.map { try AugmentedSamples.read(from: shards[$0].folder + "/" + sample.name, kind: request.kind) }
-            try SampleAugmenter.mergeEventShards(parts, request: request).write(to: partial + "/" + sample.name)
+            try SampleAugmenter.mergeEventShards(folders: indices.map { shards[$0].folder + "/" + sample.name }, request: request,
+                                                 into: partial + "/" + sample.name)
         }
         return (shards.reduce(0) { $0 + $1.items }, shards.map(\.detail).filter { !$0.isEmpty }.joined(separator: ", "))
     }

@@ -38,31 +38,6 @@ public struct AugmentedSamples: Sendable {
     /// information warrants. nil for unweighted simulators.
     public let maximumDrawsPerEffectiveEvent: Double?
 
-    /// Reads what `write(to:)` wrote in `folder`: every `<array>_<split>.npy` (Float32, 2-D), splits in
-    /// the order train, validation, test, arrays by name.
-    /// - Throws: `SBIError.io`/`.data` from the files (a missing folder, a damaged or non-Float32 file).
-    public static func read(from folder: String, kind: SampleKind) throws -> AugmentedSamples {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".npy") }.sorted() } catch {
-            throw SBIError.io("cannot list the samples: \(error.localizedDescription)", file: folder)
-        }
-        var splits: [Split] = []
-        for split in ["train", "validation", "test"] {
-            let suffix = "_" + split + ".npy"
-            var arrays: [Array2D] = []
-            for name in names where name.hasSuffix(suffix) {
-                let path = folder + "/" + name
-                let array = try NPYFile.read(path)
-                guard case .float32(let values) = array.data, array.shape.count == 2 else {
-                    throw SBIError.data("shape \(array.shape), dtype \(array.dtype); expected a 2-D float32 array", file: path)
-                }
-                arrays.append(Array2D(name: String(name.dropLast(suffix.count)), values: Matrix(rows: array.shape[0], columns: array.shape[1], storage: values)))
-            }
-            if !arrays.isEmpty { splits.append(Split(name: split, arrays: arrays)) }
-        }
-        return AugmentedSamples(kind: kind, splits: splits, minimumEffectiveSampleSize: nil, maximumDrawsPerEffectiveEvent: nil)
-    }
-
     /// The file names that `write(to:)` creates.
     public var fileNames: [String] {
         splits.flatMap { split in split.arrays.map { "\($0.name)_\(split.name).npy" } }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import SBICore
 
 /// Draws training and evaluation samples with their "gold" (joint ratio r(x,z) and score t(x,z)).
@@ -204,34 +205,66 @@ public final class SampleAugmenter {
         return try augment(request, eventShard: (index, count), progress: progress)
     }
 
-    /// Joins the event shards of `request` (in shard order) and shuffles each split as `augment(_:)` does.
-    /// - Throws: `SBIError.data` when the shards do not fit together (different kinds, splits or arrays).
-    public static func mergeEventShards(_ shards: [AugmentedSamples], request: AugmentationRequest) throws -> AugmentedSamples {
-        guard let first = shards.first else { throw SBIError.data("no event shards to merge", field: "events") }
-        let root = SeededRandom(seed: request.seed)
-        var splits: [AugmentedSamples.Split] = []
-        for (s, split) in first.splits.enumerated() {
-            var arrays: [AugmentedSamples.Array2D] = []
-            for array in split.arrays {
-                var parts: [Matrix<Float>] = []
-                for shard in shards {
-                    guard shard.kind == first.kind, shard.splits.count == first.splits.count, shard.splits[s].name == split.name,
-                          let part = shard.splits[s].array(array.name), part.columns == array.values.columns else {
-                        throw SBIError.data("event shards of different samples: \(array.name)_\(split.name) is missing or differs", field: "events")
-                    }
-                    parts.append(part)
-                }
-                let rows = parts.reduce(0) { $0 + $1.rows }
-                var storage: [Float] = []
-                storage.reserveCapacity(rows * array.values.columns)
-                for part in parts { storage += part.storage }
-                let joined = Matrix<Float>(rows: rows, columns: array.values.columns, storage: storage)
-                let index: UInt64 = split.name == "train" ? 0 : split.name == "validation" ? 1 : 2
-                arrays.append(.init(name: array.name, values: permuted(joined, root.substream(index).substream(3).permutation(rows))))
-            }
-            splits.append(.init(name: split.name, arrays: arrays))
+    /// Joins the event shards of `request` written (by `AugmentedSamples.write`) in `folders`, in shard
+    /// order, shuffles each split as `augment(_:)` does and writes the result into `output`: the files
+    /// `augment(request).write(to: output)` would write, byte for byte. Memory stays bounded whatever the
+    /// sample's size: the shards are memory-mapped and each output file is gathered `blockRows` rows at a
+    /// time (out[i] = joined[π(i)], π the split's permutation), the mapped pages released after each block;
+    /// what is held is π (one integer per event of the split) and one block.
+    /// - Throws: `SBIError.data` when the shards' files do not fit together; `SBIError.io` from the files.
+    public static func mergeEventShards(folders: [String], request: AugmentationRequest, into output: String,
+                                        blockRows: Int = 1 << 18) throws {
+        guard let first = folders.first else { throw SBIError.data("no event shards to merge", field: "events") }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: first).filter { $0.hasSuffix(".npy") }.sorted() } catch {
+            throw SBIError.io("cannot list the event shard: \(error.localizedDescription)", file: first)
         }
-        return AugmentedSamples(kind: first.kind, splits: splits, minimumEffectiveSampleSize: nil, maximumDrawsPerEffectiveEvent: nil)
+        do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+            throw SBIError.io("cannot create the output folder: \(error.localizedDescription)", file: output)
+        }
+        let root = SeededRandom(seed: request.seed)
+        var writers: [NPYStreamWriter<Float>] = []
+        for (index, split) in ["train", "validation", "test"].enumerated() {
+            let files = names.filter { $0.hasSuffix("_" + split + ".npy") }
+            var permutation: [Int]?
+            for name in files {
+                let parts = try folders.map { try NPYMappedFile(path: $0 + "/" + name) }
+                let width = parts[0].rowElementCount
+                for part in parts where part.header.dtype != .float32 || part.header.shape.count != 2 || part.rowElementCount != width {
+                    throw SBIError.data("shape \(part.header.shape), dtype \(part.header.dtype); expected [n, \(width)] float32 like the first shard's",
+                                        file: part.path)
+                }
+                var offsets = [0]
+                for part in parts { offsets.append(offsets[offsets.count - 1] + part.rowCount) }
+                let rows = offsets[offsets.count - 1]
+                if permutation?.count != rows { permutation = root.substream(UInt64(index)).substream(3).permutation(rows) }
+                let order = permutation ?? []
+                let writer = try NPYStreamWriter<Float>(path: output + "/" + name, shape: [rows, width])
+                var block = [Float](repeating: 0, count: min(rows, blockRows) * width)
+                let bases = parts.map { $0.dataBytes.baseAddress }
+                let rowBytes = width * MemoryLayout<Float>.size
+                var start = 0
+                while start < rows {
+                    let end = min(rows, start + blockRows)
+                    block.withUnsafeMutableBytes { buffer in
+                        guard rowBytes > 0, let out = buffer.baseAddress else { return }
+                        for i in start..<end {
+                            let source = order[i]
+                            // The shard holding joined row `source`: the last offset ≤ source.
+                            var lo = 0, hi = parts.count - 1
+                            while lo < hi { let mid = (lo + hi + 1) / 2; if offsets[mid] <= source { lo = mid } else { hi = mid - 1 } }
+                            guard let base = bases[lo] else { continue }
+                            (out + (i - start) * rowBytes).copyMemory(from: base + (source - offsets[lo]) * rowBytes, byteCount: rowBytes)
+                        }
+                    }
+                    try block.withUnsafeBufferPointer { try writer.append(UnsafeBufferPointer(rebasing: $0[0..<((end - start) * width)])) }
+                    for part in parts { part.releasePages() }
+                    start = end
+                }
+                writers.append(writer)
+            }
+        }
+        for writer in writers { try writer.commit() }
     }
 
     /// `augment(_:)`, or with `eventShard` one event shard of it (unshuffled).
