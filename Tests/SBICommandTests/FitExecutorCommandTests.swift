@@ -131,6 +131,13 @@ final class FitExecutorCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(misplaced.status, 2, misplaced.stderr)
         XCTAssertTrue(misplaced.stderr.contains("--partition applies to --executor slurm only"), misplaced.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out"), "nothing is written")
+        // A logs folder of the user's in the output folder is not written into.
+        try FileManager.default.createDirectory(atPath: folder + "/mine/logs", withIntermediateDirectories: true)
+        try "keep".write(toFile: folder + "/mine/logs/train-0.log", atomically: true, encoding: .utf8)
+        let foreign = try run(["fit", "r.yaml", "--out", "mine", "--jobs", "2", "--quiet"], in: folder)
+        XCTAssertEqual(foreign.status, 1, foreign.stderr)
+        XCTAssertTrue(foreign.stderr.contains("refusing to write shard logs into this folder"), foreign.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/mine/logs/train-0.log", encoding: .utf8), "keep")
         // Without Slurm's commands on PATH the slurm executor says so instead of hanging.
         let noSlurm = try run(["fit", "r.yaml", "--executor", "slurm"], in: folder, environment: ["PATH": "/nonexistent"])
         XCTAssertEqual(noSlurm.status, 1, noSlurm.stderr)

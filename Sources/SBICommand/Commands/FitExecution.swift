@@ -90,6 +90,7 @@ struct FitExecution {
         pipeline.pieces = pipeline.pieces ?? recipe.execution?.pieces ?? (kind == .local ? jobs : 4)
         let lock = try pipeline.lockFolder()
         defer { lock.release() }
+        try Self.claimLogFolder(logFolder)
         try refuseWhileJobsQueued()
         let plans = try pipeline.plan()
         for plan in plans where plan.done { log("\(plan.stage.rawValue): skipped (inputs unchanged)") }
@@ -144,6 +145,26 @@ struct FitExecution {
         return ShardedStage(name: stage.rawValue, shardLabels: plan.shards.map(\.label), pending: plan.pending,
                             shardArguments: base + ["--shard", stage.rawValue], mergeArguments: base + ["--merge", stage.rawValue],
                             shardIsDone: { pipeline.storedShardIsDone(stage, $0) }, isDone: { pipeline.stageIsDone(stage) })
+    }
+
+    /// Makes `<out>/logs` sbi's: created and marked (`OwnedFolder`) when missing; an existing one without
+    /// the marker that holds anything is the user's and is refused, since shard logs would overwrite files in it.
+    /// - Throws: `SBIError.io` naming the folder.
+    static func claimLogFolder(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw SBIError.io("exists and is not a folder; the shard logs go here", file: path) }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            guard entries.isEmpty || entries.contains(OwnedFolder.markerName) else {
+                throw SBIError.io("refusing to write shard logs into this folder: sbi did not create it and it is not empty; "
+                                  + "choose another outputs.folder (or --out) or move it", file: path)
+            }
+            return
+        }
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw SBIError.io("cannot create the log folder: \(error.localizedDescription)", file: path)
+        }
+        try OwnedFolder.mark(path, writer: "sbi fit")
     }
 
     /// Refuses to run while jobs of an earlier Slurm submission into this folder are queued or running.
