@@ -62,7 +62,8 @@ public struct LocalExecutor: ShardExecutor {
                                                      log: stage.shardLog(i, in: logFolder))
                 running.append((i, process))
             }
-            if failed.isEmpty == false, running.isEmpty { break }
+            // After a failure nothing new starts: stop once the running shards are done.
+            if !failed.isEmpty, running.isEmpty { break }
             Thread.sleep(forTimeInterval: pollInterval)
             running.removeAll { task in
                 guard !task.process.isRunning else { return false }

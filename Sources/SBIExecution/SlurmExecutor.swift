@@ -199,7 +199,7 @@ public struct SlurmExecutor: ShardExecutor {
         var parts: [String] = []
         var runStart: Int?, last = Int.min
         for i in indices.sorted() {
-            if let s = runStart, i == last + 1 { last = i; _ = s; continue }
+            if runStart != nil, i == last + 1 { last = i; continue }
             if let s = runStart { parts.append(s == last ? "\(s)" : "\(s)-\(last)") }
             runStart = i; last = i
         }

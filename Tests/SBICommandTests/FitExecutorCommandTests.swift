@@ -138,6 +138,15 @@ final class FitExecutorCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(foreign.status, 1, foreign.stderr)
         XCTAssertTrue(foreign.stderr.contains("refusing to write shard logs into this folder"), foreign.stderr)
         XCTAssertEqual(try String(contentsOfFile: folder + "/mine/logs/train-0.log", encoding: .utf8), "keep")
+        // So is a .shards folder of the user's; a one-process --force run leaves it alone.
+        try FileManager.default.createDirectory(atPath: folder + "/theirs/.shards", withIntermediateDirectories: true)
+        try "keep".write(toFile: folder + "/theirs/.shards/notes.txt", atomically: true, encoding: .utf8)
+        let shards = try run(["fit", "r.yaml", "--out", "theirs", "--jobs", "2", "--quiet"], in: folder)
+        XCTAssertEqual(shards.status, 1, shards.stderr)
+        XCTAssertTrue(shards.stderr.contains("refusing to keep shards in this folder"), shards.stderr)
+        let forced = try run(["fit", "r.yaml", "--out", "theirs", "--force", "--quiet"], in: folder)
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/theirs/.shards/notes.txt", encoding: .utf8), "keep")
         // Without Slurm's commands on PATH the slurm executor says so instead of hanging.
         let noSlurm = try run(["fit", "r.yaml", "--executor", "slurm"], in: folder, environment: ["PATH": "/nonexistent"])
         XCTAssertEqual(noSlurm.status, 1, noSlurm.stderr)

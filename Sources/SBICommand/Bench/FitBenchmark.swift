@@ -41,12 +41,7 @@ enum FitBenchmark {
     static func figures(recipePath path: String, console: Console, jobs: Int = 1, slurm: Bool = false) throws -> [(name: String, value: Double, unit: String)] {
         let recipe = try RecipeInput.load(path, console: console, consequence: "; nothing was run")
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let folder = NSTemporaryDirectory() + "sbi-bench-fit-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let report = try FitPipeline(recipe: recipe, folder: folder, force: true, log: nil).run()
-        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        let reference = results(folder)
+        let (wall, report, reference) = try timed(recipe: recipe, path: path, kind: .local, jobs: 1)
         var out: [(name: String, value: Double, unit: String)] = [("fit_\(name)_wall", wall, "s")]
         out += report.rows.map { ("fit_\(name)_\($0.stage.rawValue)", $0.seconds, "s") }
         for e in report.closure where e.mode != "truth" {
@@ -60,7 +55,7 @@ enum FitBenchmark {
             out.append(("fit_\(name)_jobs\(jobs)_wall", other.wall, "s"))
             out.append(("fit_\(name)_jobs\(jobs)_same_bytes", other.results == reference ? 1 : 0, "bool"))
             out += other.report.rows.map { ("fit_\(name)_jobs\(jobs)_\($0.stage.rawValue)", $0.seconds, "s") }
-            let pipeline = FitPipeline(recipe: recipe, folder: folder, pieces: recipe.execution?.pieces ?? jobs)
+            let pipeline = FitPipeline(recipe: recipe, pieces: recipe.execution?.pieces ?? jobs)
             for (row, single) in zip(other.report.rows, report.rows) where pipeline.shards(of: row.stage).count > 1 && single.seconds > 0 {
                 out.append(("fit_\(name)_jobs\(jobs)_vs_jobs1_\(row.stage.rawValue)", row.seconds / single.seconds, "x"))
             }
@@ -74,7 +69,8 @@ enum FitBenchmark {
         return out
     }
 
-    /// A forced run of `recipe` through an executor in a fresh temporary folder: wall seconds and the report.
+    /// A forced run of `recipe` through an executor (local with one job: in this process) in a fresh
+    /// temporary folder of its own, removed afterwards: wall seconds, the report and the limits' bytes.
     static func timed(recipe: Recipe, path: String, kind: FitExecution.Kind, jobs: Int) throws -> (wall: Double, report: FitReport, results: [Data?]) {
         let folder = NSTemporaryDirectory() + "sbi-bench-fit-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -94,7 +94,7 @@ struct FitExecution {
         try refuseWhileJobsQueued()
         let plans = try pipeline.plan()
         for plan in plans where plan.done { log("\(plan.stage.rawValue): skipped (inputs unchanged)") }
-        let stages = try plans.filter { !$0.done }.map { try shardedStage($0, pipeline: pipeline) }
+        let stages = plans.filter { !$0.done }.map { shardedStage($0, pipeline: pipeline) }
         let logs = logFolder
         let executable = try Self.executablePath()
         switch kind {
@@ -138,7 +138,7 @@ struct FitExecution {
     var logFolder: String { Self.absolute(pipeline.folder) + "/logs" }
 
     /// One stage as the executors see it: shard and merge commands by absolute path.
-    func shardedStage(_ plan: FitStagePlan, pipeline: FitPipeline) throws -> ShardedStage {
+    func shardedStage(_ plan: FitStagePlan, pipeline: FitPipeline) -> ShardedStage {
         let base = ["fit", Self.absolute(recipePath), "--out", Self.absolute(pipeline.folder), "--quiet"]
             + (pipeline.pieces.map { ["--pieces", "\($0)"] } ?? [])
         let stage = plan.stage

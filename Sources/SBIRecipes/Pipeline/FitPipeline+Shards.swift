@@ -112,8 +112,35 @@ extension FitPipeline {
     /// The file a stored shard's record is in.
     static let shardRecordName = "shard.json"
 
+    /// `<out>/.shards`: where shards run in their own processes keep their results until the merge.
+    var shardsRoot: String { folder + "/.shards" }
+
     /// `<out>/.shards/<stage>`: the finished shards of a stage a multi-process run has not merged yet.
-    public func storedShardsFolder(_ stage: RecipeStage) -> String { folder + "/.shards/" + stage.rawValue }
+    public func storedShardsFolder(_ stage: RecipeStage) -> String { shardsRoot + "/" + stage.rawValue }
+
+    /// Makes `<out>/.shards` sbi's: created and marked (`OwnedFolder`) when missing; an existing one without
+    /// the marker that holds anything is not sbi's and is refused.
+    /// - Throws: `SBIError.io` naming the folder.
+    func claimShardsRoot() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: shardsRoot, isDirectory: &isDirectory) else {
+            try makeFolder(shardsRoot)
+            try OwnedFolder.mark(shardsRoot, writer: "sbi fit")
+            return
+        }
+        let entries = isDirectory.boolValue ? (try? FileManager.default.contentsOfDirectory(atPath: shardsRoot)) ?? [] : ["(a file)"]
+        guard entries.isEmpty || entries.contains(OwnedFolder.markerName) else {
+            throw SBIError.io("refusing to keep shards in this folder: sbi did not create it and it is not empty; "
+                              + "choose another outputs.folder (or --out) or move it", file: shardsRoot)
+        }
+        if entries.isEmpty { try OwnedFolder.mark(shardsRoot, writer: "sbi fit") }
+    }
+
+    /// Removes `path` (inside `<out>/.shards`) only when `<out>/.shards` carries sbi's marker.
+    func removeShards(_ path: String) {
+        guard FileManager.default.fileExists(atPath: shardsRoot + "/" + OwnedFolder.markerName) else { return }
+        remove(path)
+    }
 
     /// `<out>/.shards/<stage>/<index>`.
     public func storedShardFolder(_ stage: RecipeStage, _ index: Int) -> String { storedShardsFolder(stage) + "/\(index)" }
@@ -156,6 +183,7 @@ extension FitPipeline {
         }
         try requireEarlierStages(before: stage)
         let hash = try inputHash(for: stage)
+        try claimShardsRoot()
         try makeFolder(storedShardsFolder(stage))
         let final = storedShardFolder(stage, index)
         let partial = storedShardsFolder(stage) + "/.\(index).partial-\(getpid())"
@@ -189,7 +217,7 @@ extension FitPipeline {
             return (folder, record?.items ?? 0, record?.detail ?? "")
         }
         try finishStage(stage) { partial in try mergeShards(stage, outcomes, into: partial) }
-        remove(storedShardsFolder(stage))
+        removeShards(storedShardsFolder(stage))
         var pending = readForcePending()
         pending.removeAll { $0 == stage }
         try writeForcePending(pending)
@@ -225,17 +253,18 @@ extension FitPipeline {
     /// The caller holds `FolderLock` on the folder while the shards run.
     public func plan() throws -> [FitStagePlan] {
         try prepareFolder()
+        try claimShardsRoot()
         var plans: [FitStagePlan] = []
         var upstreamPending = false
         for stage in FitPipeline.stages {
             let all = shards(of: stage)
             if !upstreamPending && stageIsDone(stage) {
                 plans.append(FitStagePlan(stage: stage, shards: all, pending: [], done: true))
-                remove(storedShardsFolder(stage))
+                removeShards(storedShardsFolder(stage))
                 continue
             }
             // Shards count only when written after their earlier stages finished.
-            if upstreamPending { remove(storedShardsFolder(stage)) }
+            if upstreamPending { removeShards(storedShardsFolder(stage)) }
             let pending = all.map(\.index).filter { !storedShardIsDone(stage, $0) }
             plans.append(FitStagePlan(stage: stage, shards: all, pending: pending, done: false))
             upstreamPending = true

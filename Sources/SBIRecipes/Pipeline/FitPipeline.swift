@@ -113,13 +113,14 @@ public struct FitPipeline {
     }
 
     /// Refuses foreign stage folders, removes partial stage folders and, with `force`, records every
-    /// stage as still to redo and drops every stored shard. The caller holds the folder's lock.
+    /// stage as still to redo and drops every stored shard (only from a `.shards` folder sbi marked).
+    /// The caller holds the folder's lock.
     func prepareFolder() throws {
         try checkStageFoldersAreOurs()
         for stage in FitPipeline.stages { remove(folder + "/." + stage.rawValue + ".partial") }
         if force {
             try writeForcePending(FitPipeline.stages)
-            remove(folder + "/.shards")
+            removeShards(shardsRoot)
         }
     }
 
