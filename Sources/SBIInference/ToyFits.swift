@@ -56,9 +56,7 @@ public struct ToyFits: Sendable {
 
     /// The fraction of toys whose `confidenceLevel` region holds the toys' point.
     public func coverage(confidenceLevel: Double) -> ToyCoverage {
-        let k = Double(parameterCount)
-        let covered = q.filter { $0.isFinite && gsl_cdf_chisq_Q($0, k) >= 1 - confidenceLevel }.count
-        return ToyCoverage(name: name, mode: mode, confidenceLevel: confidenceLevel, toys: q.count, covered: covered)
+        ToyCoverage(name: name, mode: mode, confidenceLevel: confidenceLevel, q: q, parameterCount: parameterCount)
     }
 }
 
@@ -80,6 +78,13 @@ public struct ToyCoverage: Sendable, Codable, Equatable {
         self.confidenceLevel = confidenceLevel
         self.toys = toys
         self.covered = covered
+    }
+
+    /// The coverage of toys with statistics `q` at the toys' point: toys with Q_χ²(q; k) ≥ 1 − CL.
+    public init(name: String, mode: String, confidenceLevel: Double, q: [Double], parameterCount: Int) {
+        let k = Double(parameterCount)
+        let covered = q.filter { $0.isFinite && gsl_cdf_chisq_Q($0, k) >= 1 - confidenceLevel }.count
+        self.init(name: name, mode: mode, confidenceLevel: confidenceLevel, toys: q.count, covered: covered)
     }
 
     /// ĉ.

@@ -59,45 +59,64 @@ public enum ToyLikelihood {
         return logL
     }
 
-    /// Σ_{i ∈ toy t} log r̂(x_i|θ_j) for every toy and point.
+    /// Σ_{i ∈ toy t} log r̂(x_i|θ_j) for every toy and point. Event chunks hold whole toys (a toy of more
+    /// than `LikelihoodScan.eventChunk` events is cut at multiples of the chunk from its own first event),
+    /// so a toy's sum is added up the same way whichever toys it is drawn with: any split of a toy set
+    /// into shards gives the same bits.
     static func eventSums(estimator: any LogRatioEstimator, toys: ToyEvents, grid: ParameterGrid) throws -> Matrix<Double> {
         var sums = Matrix<Double>(rows: toys.count, columns: grid.count)
-        let n = toys.x.rows
+        let chunks = eventChunks(toys)
         var blockStart = 0
-        while blockStart < grid.count, n > 0 {
+        while blockStart < grid.count {
             let blockEnd = min(grid.count, blockStart + LikelihoodScan.thetaBlock)
             let thetas = blockStart == 0 && blockEnd == grid.count ? grid.points : grid.points.rows(blockStart..<blockEnd)
-            var start = 0
-            var toy = 0
-            while start < n {
-                let end = min(n, start + LikelihoodScan.eventChunk)
+            for chunk in chunks {
+                let (start, end) = (chunk.events.lowerBound, chunk.events.upperBound)
                 let r = try estimator.logRatio(x: toys.x.rows(start..<end), thetas: thetas)
                 guard r.rows == thetas.rows, r.columns == end - start else {
                     throw SBIError(.internal, field: "logRatio", "estimator returned [\(r.rows), \(r.columns)]; expected [\(thetas.rows), \(end - start)]")
                 }
-                while toys.offsets[toy + 1] <= start { toy += 1 }
                 let m = end - start
                 r.withUnsafeBufferPointer { rp in
                     sums.withUnsafeMutableBufferPointer { sp in
-                        var t = toy
-                        while t < toys.count, toys.offsets[t] < end {
+                        for t in chunk.toys {
                             let lo = max(start, toys.offsets[t]) - start, hi = min(end, toys.offsets[t + 1]) - start
-                            if lo < hi {
-                                for j in 0..<thetas.rows {
-                                    var s = 0.0
-                                    for i in lo..<hi { s += rp[j * m + i] }
-                                    sp[t * grid.count + blockStart + j] += s
-                                }
+                            guard lo < hi else { continue }
+                            for j in 0..<thetas.rows {
+                                var s = 0.0
+                                for i in lo..<hi { s += rp[j * m + i] }
+                                sp[t * grid.count + blockStart + j] += s
                             }
-                            t += 1
                         }
                     }
                 }
-                start = end
             }
             blockStart = blockEnd
         }
         return sums
+    }
+
+    /// The event chunks of `toys`: runs of whole toys of at most `LikelihoodScan.eventChunk` events, a
+    /// larger toy in pieces of that many events from its first one.
+    static func eventChunks(_ toys: ToyEvents) -> [(events: Range<Int>, toys: Range<Int>)] {
+        let limit = LikelihoodScan.eventChunk
+        var chunks: [(events: Range<Int>, toys: Range<Int>)] = []
+        var t = 0
+        while t < toys.count {
+            let first = t, start = toys.offsets[t]
+            if toys.eventCount(ofToy: t) > limit {
+                var s = start
+                while s < toys.offsets[t + 1] {
+                    chunks.append((s..<min(s + limit, toys.offsets[t + 1]), t..<(t + 1)))
+                    s += limit
+                }
+                t += 1
+                continue
+            }
+            while t < toys.count, toys.eventCount(ofToy: t) <= limit, toys.offsets[t + 1] - start <= limit { t += 1 }
+            if toys.offsets[t] > start { chunks.append((start..<toys.offsets[t], first..<t)) }
+        }
+        return chunks
     }
 
     /// Adds log Pois(n_t|ν(θ_j)) (with the rate's profiled normalisation, if any); ν(θ_j) once per point.

@@ -30,6 +30,8 @@ public struct RecipeInference: Codable, Sendable, Equatable {
     public var fisherInformation: Bool
     /// Histogram settings of the `histogram` mode (nil when that mode is not run).
     public var histogram: RecipeHistogram?
+    /// Pseudo-experiments at θ_true for coverage (nil: none).
+    public var toys: RecipeToys? = nil
 
     /// Integrated luminosity in pb⁻¹ (1 fb⁻¹ = 1000 pb⁻¹), if given.
     public var luminosityInversePicobarn: Double? { luminosityInverseFemtobarn.map { $0 * 1000 } }
@@ -73,6 +75,15 @@ public struct RecipeFile: Codable, Sendable, Equatable {
         path = try c.decode(String.self, forKey: .path)
         resolvedPath = path
     }
+}
+
+/// Pseudo-experiments at θ_true: `count` toys, toy t drawn from sub-stream t of `seed`
+/// (`PseudoExperiments`); each is fitted with every mode and its coverage reported.
+public struct RecipeToys: Codable, Sendable, Equatable {
+    /// Number of toys (1 … 1 000 000).
+    public var count: Int
+    /// Seed of the toys (default: the recipe's seed).
+    public var seed: UInt64
 }
 
 /// Histogram settings of the `histogram` mode.

@@ -199,12 +199,7 @@ extension FitPipeline {
             scans.append((e.name + fixedSuffix, "ml",
                           try LikelihoodScan.mlLogLikelihood(estimator: try s.nominalRatio(estimator), data: nominalData, grid: block, rate: rate)))
         case .histogram:
-            let inference = recipe.inference
-            let names = sim.observableNames
-            let columns = (inference.histogram?.observables ?? [names[0]]).compactMap { names.firstIndex(of: $0) }
-            let bins = inference.histogram?.bins ?? 20
-            let features = HistogramFeatures.observables(Array(columns.prefix(2)))
-            let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x), bins: Array(repeating: bins, count: min(columns.count, 2)))
+            let (histogram, features) = try observableHistogram(sim, data: data)
             fisherSources.append(.histogram(name: "histogram", histogram: histogram, features: features))
             guard let block else { break }
             var histogramSuffix = fixedSuffix
@@ -272,6 +267,18 @@ extension FitPipeline {
         return (scans, fisherSources)
     }
 
+    /// The `histogram` mode's binning: adaptive bins (`inference.histogram.bins`, default 20 per axis) on at most
+    /// two of `inference.histogram.observables` (default: the first observable) of `data`.
+    func observableHistogram(_ sim: any Simulator, data: ScanData) throws -> (histogram: Histogram, features: HistogramFeatures) {
+        let inference = recipe.inference
+        let names = sim.observableNames
+        let columns = (inference.histogram?.observables ?? [names[0]]).compactMap { names.firstIndex(of: $0) }
+        let features = HistogramFeatures.observables(Array(columns.prefix(2)))
+        let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x),
+                                               bins: Array(repeating: inference.histogram?.bins ?? 20, count: min(columns.count, 2)))
+        return (histogram, features)
+    }
+
     /// How many blocks of grid rows the limits stage is split into (fewer when the grid has fewer rows):
     /// `pieceCount`. Each block repeats the set-up (data, histograms), so as many blocks as processes
     /// is fastest.
@@ -297,7 +304,9 @@ extension FitPipeline {
     /// modes in `folder/scans.json`.
     func limitsShard(_ index: Int, into folder: String, setup: LimitsSetup? = nil) throws -> (items: Int, detail: String) {
         let s = try setup ?? limitsSetup()
-        let range = try limitsBlocks()[index]
+        let blocks = try limitsBlocks()
+        guard index < blocks.count else { return try toysShard(index - blocks.count, into: folder, setup: s) }
+        let range = blocks[index]
         let block = try ParameterGrid(names: s.grid.names, points: Matrix(rows: range.count, columns: s.grid.parameterCount) { r, c in
             s.grid.points[range.lowerBound + r, c]
         })
@@ -367,7 +376,8 @@ extension FitPipeline {
                                        events: s.asimovEvents, rate: s.rate, extra: try weightNuisanceFisher(try weightNuisance(s), theta: theta))
             try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
         }
-        return (s.data.x.rows * results.count * grid.count, FitPipeline.describe(file))
+        let coverage = try mergeToys(Array(folders.dropFirst(blocks.count)), into: partial, setup: s)
+        return (s.data.x.rows * results.count * grid.count, ([FitPipeline.describe(file)] + coverage).joined(separator: "; "))
     }
 }
 

@@ -220,7 +220,14 @@ extension FitPipeline {
                 }
             }
         }
-        return (0, recipe.outputs.files.map(\.rawValue).joined(separator: ", "))
+        // The toys' table and coverage (inference.toys) go with the results.
+        let toyFiles = recipe.inference.toys == nil ? [] : ["toys.npy", ToyCoverageFile.fileName]
+        for name in toyFiles {
+            do { try FileManager.default.copyItem(atPath: limits + "/" + name, toPath: partial + "/" + name) } catch {
+                throw SBIError.io("cannot copy the toys' result: \(error.localizedDescription)", file: limits + "/" + name)
+            }
+        }
+        return (0, (recipe.outputs.files.map(\.rawValue) + toyFiles).joined(separator: ", "))
     }
 
     /// Suffix of the results with the simulator's nuisance parameters fixed at 0 (no systematics), drawn
@@ -271,6 +278,16 @@ extension FitPipeline {
     /// score's θ components, the expectations come from the full model and the likelihood is profiled over ν.
     func scoreHistogramLogLikelihood(_ score: any ScoreEstimator, sim: any Simulator, data: ScanData, grid: ParameterGrid, block: ParameterGrid,
                                      rate: EventRate?, thetaTrue: [Double]?, nuisance: [Double] = []) throws -> [Double] {
+        let likelihood = try scoreHistogramLikelihood(score, sim: sim, data: data, grid: grid, thetaTrue: thetaTrue, nuisance: nuisance)
+        guard !nuisance.isEmpty else { return try likelihood.evaluator(data: data, rate: rate, asimovTheta: thetaTrue)(block) }
+        return try profiledHistogramLogLikelihood(likelihood, sim: sim, data: data, grid: grid, block: block, rate: rate,
+                                                  asimovTheta: thetaTrue.map { $0 + nuisance })
+    }
+
+    /// SALLY's binned likelihood: adaptive bins (`inference.histogram.bins`, default 20 per axis) on the score
+    /// t̂(x) of `data`, expectations from one sample of `sim` at θ_true (followed by `nuisance`) reweighted to every θ.
+    func scoreHistogramLikelihood(_ score: any ScoreEstimator, sim: any Simulator, data: ScanData, grid: ParameterGrid,
+                                  thetaTrue: [Double]?, nuisance: [Double] = []) throws -> HistogramLikelihood {
         // The histogram holds the score's θ components; the ν components' information enters through the profiled expectations.
         let components = grid.parameterCount
         guard components <= 2, score.parameterCount >= components else {
@@ -279,11 +296,8 @@ extension FitPipeline {
         let features = components == score.parameterCount ? HistogramFeatures.score(score) : .leadingScore(score, count: components)
         let histogram = try Histogram.adaptive(sample: try features.evaluate(data.x),
                                                bins: Array(repeating: recipe.inference.histogram?.bins ?? 20, count: components))
-        let reference = thetaTrue.map { $0 + nuisance }
-        let likelihood = HistogramLikelihood(histogram: histogram, features: features,
-                                             expectation: try expectation(sim, grid: grid, thetaTrue: reference, nuisance: nuisance))
-        guard !nuisance.isEmpty else { return try likelihood.evaluator(data: data, rate: rate, asimovTheta: thetaTrue)(block) }
-        return try profiledHistogramLogLikelihood(likelihood, sim: sim, data: data, grid: grid, block: block, rate: rate, asimovTheta: reference)
+        return HistogramLikelihood(histogram: histogram, features: features,
+                                   expectation: try expectation(sim, grid: grid, thetaTrue: thetaTrue.map { $0 + nuisance }, nuisance: nuisance))
     }
 
     /// A histogram likelihood over (θ, ν) profiled over the simulator's nuisance parameters (`ProfileLikelihood`)

@@ -134,8 +134,10 @@ public struct FitPipeline {
             report.rows.append(.init(stage: stage, skipped: ran[stage] == nil, seconds: ran[stage] ?? 0, record: record))
         }
         report.closure = (try? ContoursFile.read(stageFolder(.limits) + "/contours.json"))?.estimators ?? []
+        report.coverage = ToyCoverageFile.rows(of: stageFolder(.limits) + "/" + ToyCoverageFile.fileName)
         report.resultFolder = stageFolder(.plot)
-        report.resultFiles = recipe.outputs.files.map { report.resultFolder + "/" + $0.rawValue }
+        report.resultFiles = (recipe.outputs.files.map(\.rawValue) + (recipe.inference.toys == nil ? [] : ["toys.npy", ToyCoverageFile.fileName]))
+            .map { report.resultFolder + "/" + $0 }
         return report
     }
 

@@ -87,17 +87,36 @@ public struct FitReport: Sendable {
         return lines
     }
 
+    /// The coverage of each likelihood's regions over the recipe's toys (coverage.json), if it ran toys.
+    public var coverage: [ToyCoverageRow] = []
+
+    /// One row of coverage.json: a likelihood's coverage at one confidence level.
+    public struct ToyCoverageRow: Codable, Sendable, Equatable {
+        public var name: String
+        public var confidenceLevel: Double
+        public var toys: Int
+        public var fraction: Double
+        public var binomialError: Double
+    }
+
     /// The closure report: one line per estimator and confidence level with the region's size
-    /// (area or length), its status and its ratio to the truth region.
+    /// (area or length), its status, its ratio to the truth region and, with toys, the region's coverage
+    /// ĉ ± σ(ĉ) over the toys at θ_true.
     /// ```
-    /// estimator  mode   CL     size        vs truth
-    /// alices     ml     68%    0.1492      ×1.203
+    /// estimator  mode   CL     size        coverage          vs truth
+    /// alices     ml     68%    0.1492      0.667 ± 0.011     ×1.203
     /// ```
     public func closureLines() -> [String] {
         let rows = closure.flatMap { e in (e.regions ?? []).map { (e, $0) } }
         guard !rows.isEmpty else { return [] }
         let nameWidth = max(10, (closure.map(\.name.count).max() ?? 0) + 2)
-        var lines = [pad("estimator", nameWidth) + pad("mode", 11) + pad("CL", 7) + pad("size", 12) + "vs truth"]
+        func covered(_ name: String, _ cl: Double) -> String? {
+            guard !coverage.isEmpty else { return nil }
+            guard let c = coverage.first(where: { $0.name == name && abs($0.confidenceLevel - cl) < 1e-12 }) else { return "-" }
+            return String(format: "%.3f ± %.3f", c.fraction, c.binomialError)
+        }
+        var lines = [pad("estimator", nameWidth) + pad("mode", 11) + pad("CL", 7) + pad("size", 12)
+                     + (coverage.isEmpty ? "" : pad("coverage", 18)) + "vs truth"]
         for (e, r) in rows {
             let cl = String(format: "%.4g%%", r.confidenceLevel * 100)
             var size = String(format: "%.4g", r.size)
@@ -111,7 +130,8 @@ public struct FitReport: Sendable {
                 let ranges = hint.map { "[\(String(format: "%.4g", $0[0])), \(String(format: "%.4g", $0[1]))]" }.joined(separator: " × ")
                 versus += "; the Fisher information puts it in \(ranges)"
             }
-            lines.append(pad(e.name, nameWidth) + pad(e.mode, 11) + pad(cl, 7) + pad(size, 12) + versus)
+            lines.append(pad(e.name, nameWidth) + pad(e.mode, 11) + pad(cl, 7) + pad(size, 12)
+                         + (covered(e.name, r.confidenceLevel).map { pad($0, 18) } ?? "") + versus)
         }
         return lines
     }

@@ -93,9 +93,9 @@ extension RecipeDecoder {
 
     // MARK: Inference
 
-    func decodeInference(_ node: YAMLNode, estimators: [RecipeEstimator]) -> RecipeInference? {
+    func decodeInference(_ node: YAMLNode, estimators: [RecipeEstimator], seed: UInt64) -> RecipeInference? {
         let keys = ["modes", "estimators", "grid", "theta_true", "observed", "asimov_events", "expected_events",
-                    "luminosity_inverse_femtobarn", "include_rate", "confidence_levels", "fisher_information", "histogram"]
+                    "luminosity_inverse_femtobarn", "include_rate", "confidence_levels", "fisher_information", "histogram", "toys"]
         guard let m = reader.mapping(node, "inference", keys: keys, required: ["modes"]) else { return nil }
         var modes: [RecipeInferenceMode] = []
         var modeNodes: [RecipeInferenceMode: YAMLNode] = [:]
@@ -233,10 +233,29 @@ extension RecipeDecoder {
         } else if modes.contains(.histogram) {
             histogram = RecipeHistogram(observables: observableNames, bins: 20)
         }
+        var toys: RecipeToys?
+        if let n = m["toys"] {
+            toys = decodeToys(n, recipeSeed: seed)
+            if m["observed"] != nil {
+                reader.report(n, "inference.toys", "toys are drawn at theta_true; with observed data there is none (give theta_true instead of observed)")
+            }
+        }
         guard let grid, let data else { return nil }
         return RecipeInference(modes: modes, estimators: selected.map(\.name), grid: grid, data: data, asimovEvents: asimovEvents,
                                luminosityInverseFemtobarn: luminosity, expectedEvents: expectedEvents, includeRate: includeRate, confidenceLevels: levels,
-                               fisherInformation: fisher, histogram: histogram)
+                               fisherInformation: fisher, histogram: histogram, toys: toys)
+    }
+
+    /// `inference.toys: {count, seed}`.
+    func decodeToys(_ node: YAMLNode, recipeSeed: UInt64) -> RecipeToys? {
+        guard let m = reader.mapping(node, "inference.toys", keys: ["count", "seed"], required: ["count"]) else { return nil }
+        let count = m["count"].flatMap { reader.integer($0, "inference.toys.count", minimum: 1, maximum: 1_000_000) }
+        var seed = recipeSeed
+        if let n = m["seed"] {
+            guard let s = reader.seed(n, "inference.toys.seed") else { return nil }
+            seed = s
+        }
+        return count.map { RecipeToys(count: $0, seed: seed) }
     }
 
     func decodeHistogram(_ node: YAMLNode) -> RecipeHistogram? {

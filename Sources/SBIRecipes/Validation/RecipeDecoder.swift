@@ -90,7 +90,7 @@ final class RecipeDecoder {
         declaresWeightNuisance = isEvents && (top["nuisance"]?.elements ?? []).contains { $0["kind"]?.scalarText == "weights" }
         let samples = top["samples"].flatMap { decodeSamples($0, seed: seed) } ?? []
         let estimators = top["estimators"].flatMap { decodeEstimators($0, samples: samples, sampleNode: top["samples"], seed: seed) } ?? []
-        let inference = top["inference"].flatMap { decodeInference($0, estimators: estimators) }
+        let inference = top["inference"].flatMap { decodeInference($0, estimators: estimators, seed: seed) }
         let outputs = decodeOutputs(top["outputs"], name: name)
         let nuisance = top["nuisance"].flatMap { decodeNuisance($0, inference: inference, isEvents: isEvents, events: simulator?.events) }
 

@@ -1,0 +1,195 @@
+import Foundation
+import SBICore
+import SBIEstimators
+import SBIInference
+import SBISimulation
+
+/// Pseudo-experiments of the limits stage (`inference.toys`): toys drawn at θ_true from the nominal model
+/// (n_t ~ Pois(ν(θ_true)) with a rate, else the Asimov data's N), each fitted with every θ-only likelihood
+/// the stage scans, in blocks of toys that are shards of their own; the merge writes
+///
+/// ```
+/// toys.npy       [toys, likelihoods, 2 + k]  <f8: n_t, q_t(θ_true), θ̂_t (k parameters)
+/// coverage.json  per likelihood × CL: toys, covered, ĉ, σ(ĉ) = √(ĉ(1 − ĉ)/toys); the likelihoods' names as in contours.json
+/// ```
+/// Toy t draws from sub-stream t of `SeededRandom(seed: toys.seed).substream(5)`, so any number of blocks
+/// gives the same bytes. Profiled likelihoods (simulator nuisance parameters, learned weight variations)
+/// are fitted at ν = 0 (their `_fixed_nuisance` scans). arXiv:1007.1727 §3 (toys), `PseudoExperiments`.
+extension FitPipeline {
+    /// The blocks of toys, one limits shard each after the grid blocks (none without `inference.toys`).
+    func toyBlocks() -> [Range<Int>] {
+        guard let count = recipe.inference.toys?.count else { return [] }
+        let blocks = max(1, min(count, pieceCount))
+        return (0..<blocks).map { b in (count * b / blocks) ..< (count * (b + 1) / blocks) }
+    }
+
+    /// The generator of the recipe's toys (toy t: its sub-stream t).
+    func toyRandom(_ toys: RecipeToys) -> SeededRandom { SeededRandom(seed: toys.seed).substream(5) }
+
+    /// The θ-only likelihood of every limits unit, named as its scan in contours.json.
+    func toyLikelihoods(_ s: LimitsSetup) throws -> [PseudoExperiments.Likelihood] {
+        let (grid, nominal, fixedSuffix) = (s.grid, s.nominal, s.fixedSuffix)
+        var out: [PseudoExperiments.Likelihood] = []
+        for unit in limitsUnits() {
+            switch unit.mode {
+            case .truth:
+                guard let exact = s.sim as? any ExactLikelihoodSimulator else {
+                    throw SBIError.data("simulator \(s.sim.name) has no exact likelihood", field: "inference.modes")
+                }
+                let ratio = try s.nominalRatio(try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal))
+                out.append(.init(name: "truth" + fixedSuffix, mode: "truth", likelihood: .ratio(ratio)))
+            case .rate:
+                out.append(.init(name: "rate", mode: "rate", likelihood: .rateOnly))
+            case .ml:
+                guard let e = unit.estimator else { continue }
+                let folder = stageFolder(.train) + "/" + e.name
+                let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
+                                                                      : try ParameterizedRatioEstimator.load(from: folder)
+                if !s.learnedWeights.isEmpty, try weightNuisance(s) != nil {
+                    let fixed = try FixedNuisanceRatio(estimator, nuisance: s.learnedWeights.map { _ in 0 })
+                    out.append(.init(name: e.name + Self.fixedNuisanceSuffix, mode: "ml", likelihood: .ratio(fixed)))
+                } else {
+                    out.append(.init(name: e.name + fixedSuffix, mode: "ml", likelihood: .ratio(try s.nominalRatio(estimator))))
+                }
+            case .histogram:
+                let (histogram, features) = try observableHistogram(s.sim, data: s.data)
+                let likelihood = HistogramLikelihood(histogram: histogram, features: features,
+                                                     expectation: try expectation(s.nominalSim, grid: grid, thetaTrue: s.thetaTrue))
+                let hasWeightNuisance = try weightNuisance(s) != nil
+                let suffix = s.nuisance.isEmpty && !hasWeightNuisance ? "" : Self.fixedNuisanceSuffix
+                out.append(.init(name: "histogram" + suffix, mode: "histogram", likelihood: .histogram(likelihood)))
+            case .sally:
+                guard let e = unit.estimator else { continue }
+                let folder = stageFolder(.train) + "/" + e.name
+                let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
+                let likelihood = try scoreHistogramLikelihood(score, sim: s.nominalSim, data: s.nominalData, grid: grid, thetaTrue: s.thetaTrue)
+                out.append(.init(name: e.name + fixedSuffix, mode: "sally", likelihood: .histogram(likelihood)))
+            case .idealSally:
+                guard let exact = s.sim as? any ExactLikelihoodSimulator, let e = unit.estimator,
+                      let reference = recipe.samples.first(where: { $0.name == e.sample })?.theta0.singlePoint else { continue }
+                let score = try ExactScore(simulator: exact, reference: reference + nominal)
+                let likelihood = try scoreHistogramLikelihood(score, sim: s.nominalSim, data: s.nominalData, grid: grid, thetaTrue: s.thetaTrue)
+                out.append(.init(name: e.name + "_ideal" + fixedSuffix, mode: "ideal_sally", likelihood: .histogram(likelihood)))
+            case .sallino:
+                throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
+            }
+        }
+        return out
+    }
+
+    /// Toys shard `index` (of `toyBlocks`): its toys' fits with every likelihood, `folder/toys.npy`
+    /// `[block toys, likelihoods, 2 + k]` with the likelihoods' names in `folder/scans.json`.
+    func toysShard(_ index: Int, into folder: String, setup: LimitsSetup? = nil) throws -> (items: Int, detail: String) {
+        let s = try setup ?? limitsSetup()
+        guard let toys = recipe.inference.toys, let theta = s.thetaTrue else {
+            throw SBIError.data("toys are drawn at theta_true; these data have none", field: "inference.toys")
+        }
+        let range = toyBlocks()[index]
+        let likelihoods = try toyLikelihoods(s)
+        let progress = ProgressReporter(stage: "toys \(range.lowerBound)..<\(range.upperBound)", total: likelihoods.count + 1, unit: "steps")
+        let events = try PseudoExperiments.events(simulator: s.nominalSim, theta: theta, count: range.count, firstToy: range.lowerBound,
+                                                  rate: s.rate, fixedEvents: s.rate == nil ? s.asimovEvents : nil, random: toyRandom(toys))
+        progress.advance(detail: "\(events.x.rows) events drawn")
+        var fits: [ToyFits] = []
+        for l in likelihoods {
+            fits += try PseudoExperiments.fit([l], toys: events, theta: theta, grid: s.grid, rate: s.rate)
+            progress.advance(detail: l.name)
+        }
+        progress.finish()
+        let k = s.grid.parameterCount, width = 2 + k
+        var table = Matrix<Double>(rows: range.count, columns: likelihoods.count * width)
+        for (l, fit) in fits.enumerated() {
+            for t in 0..<range.count {
+                table[t, l * width] = Double(fit.events[t])
+                table[t, l * width + 1] = fit.q[t]
+                for i in 0..<k { table[t, l * width + 2 + i] = fit.bestFits[t, i] }
+            }
+        }
+        let names = LimitsShardScans(scans: likelihoods.map { .init(name: $0.name, mode: $0.mode) })
+        try AtomicFileWriter.write(names.jsonBytes(), to: folder + "/" + LimitsShardScans.fileName)
+        try NPYFile.write(NPYArray(shape: [range.count, likelihoods.count, width], data: .float64(table.storage)), to: folder + "/toys.npy")
+        return (events.x.rows * likelihoods.count * s.grid.count, "toys \(range.lowerBound)..<\(range.upperBound)")
+    }
+
+    /// Joins the toy shards (`folders` in block order) into `partial/toys.npy` and `partial/coverage.json`;
+    /// the stage summary's words on them (none without toys).
+    func mergeToys(_ folders: [String], into partial: String, setup s: LimitsSetup) throws -> [String] {
+        guard let toys = recipe.inference.toys, let theta = s.thetaTrue else { return [] }
+        let k = s.grid.parameterCount, width = 2 + k
+        var names: [LimitsShardScans.Scan]?
+        var values: [Double] = []
+        for (range, folder) in zip(toyBlocks(), folders) {
+            let listPath = folder + "/" + LimitsShardScans.fileName
+            guard let data = FileManager.default.contents(atPath: listPath),
+                  let list = try? JSONDecoder().decode(LimitsShardScans.self, from: data) else {
+                throw SBIError.io("the toys shard's likelihood list is missing or unreadable; run sbi fit again", file: listPath)
+            }
+            if names == nil { names = list.scans }
+            guard list.scans == names else { throw SBIError.data("the toy blocks fitted different likelihoods; run sbi fit again", file: listPath) }
+            let array = try NPYFile.read(folder + "/toys.npy")
+            guard case .float64(let v) = array.data, array.shape == [range.count, list.scans.count, width] else {
+                throw SBIError.data("shape \(array.shape); expected [\(range.count), \(list.scans.count), \(width)] float64", file: folder + "/toys.npy")
+            }
+            values += v
+        }
+        let scans = names ?? []
+        try NPYFile.write(NPYArray(shape: [toys.count, scans.count, width], data: .float64(values)), to: partial + "/toys.npy")
+        var rows: [ToyCoverageFile.Row] = []
+        for (l, scan) in scans.enumerated() {
+            let q = (0..<toys.count).map { values[($0 * scans.count + l) * width + 1] }
+            for cl in recipe.inference.confidenceLevels {
+                rows.append(.init(ToyCoverage(name: scan.name, mode: scan.mode, confidenceLevel: cl, q: q, parameterCount: k)))
+            }
+        }
+        let file = ToyCoverageFile(toys: toys.count, seed: toys.seed, thetaTrue: theta,
+                                   columns: ["events", "q_theta_true"] + recipe.parameterNames.map { "best_fit_" + $0 },
+                                   likelihoods: scans.map(\.name), coverage: rows)
+        try AtomicFileWriter.write(file.jsonBytes(), to: partial + "/" + ToyCoverageFile.fileName)
+        return ["coverage over \(toys.count) toys"]
+    }
+}
+
+/// `coverage.json`: the coverage of every likelihood's regions over the recipe's toys at θ_true.
+struct ToyCoverageFile: Codable {
+    static let fileName = "coverage.json"
+    /// One likelihood at one confidence level.
+    struct Row: Codable {
+        var name: String
+        var mode: String
+        var confidenceLevel: Double
+        var toys: Int
+        var covered: Int
+        var fraction: Double
+        var binomialError: Double
+
+        init(_ c: ToyCoverage) {
+            (name, mode, confidenceLevel, toys, covered) = (c.name, c.mode, c.confidenceLevel, c.toys, c.covered)
+            (fraction, binomialError) = (c.fraction, c.binomialError)
+        }
+
+    }
+    var toys: Int
+    var seed: UInt64
+    var thetaTrue: [Double]
+    /// The last axis of toys.npy.
+    var columns: [String]
+    /// The middle axis of toys.npy.
+    var likelihoods: [String]
+    var coverage: [Row]
+
+    /// The coverage rows of the file at `path` (none when it is missing or unreadable).
+    static func rows(of path: String) -> [FitReport.ToyCoverageRow] {
+        struct Rows: Decodable { var coverage: [FitReport.ToyCoverageRow] }
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return (try? decoder.decode(Rows.self, from: data))?.coverage ?? []
+    }
+
+    func jsonBytes() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return Array((try? encoder.encode(self)) ?? Data()) + [0x0a]
+    }
+}
