@@ -9,9 +9,9 @@ import SBIEstimators
 /// histogram (sally):   log L_t(θ_j) = log Pois(n_t|ν(θ_j)) + Σ_b n_tb log p_b(θ_j)   = (C · log Pᵀ)_tj
 /// rate only:           log L_t(θ_j) = log Pois(n_t|ν(θ_j))
 /// ```
-/// All toys' events go through the estimator together, one evaluation per block of grid points and
-/// chunk of events (as `LikelihoodScan.eventSums`); each toy's sum runs over its events in order, so a
-/// toy's log L does not depend on the other toys. The Poisson term is left out without a rate.
+/// The toys' events go through the estimator together, one evaluation per block of grid points and
+/// chunk of events of a fixed group of toys (as `LikelihoodScan.eventSums`); each toy's sum runs over its
+/// events in order, so a toy's log L does not depend on how the toy set is cut (at multiples of `toyGroup`). The Poisson term is left out without a rate.
 ///
 /// [1] J. Brehmer, K. Cranmer, G. Louppe, J. Pavez, arXiv:1805.00020 eq. (8) and §4.1.
 public enum ToyLikelihood {
@@ -59,10 +59,10 @@ public enum ToyLikelihood {
         return logL
     }
 
-    /// Σ_{i ∈ toy t} log r̂(x_i|θ_j) for every toy and point. Event chunks hold whole toys (a toy of more
-    /// than `LikelihoodScan.eventChunk` events is cut at multiples of the chunk from its own first event),
-    /// so a toy's sum is added up the same way whichever toys it is drawn with: any split of a toy set
-    /// into shards gives the same bits.
+    /// Σ_{i ∈ toy t} log r̂(x_i|θ_j) for every toy and point. The estimator sees the events of fixed
+    /// groups of `toyGroup` toys (by global toy index) in chunks of at most `LikelihoodScan.eventChunk`
+    /// events counted from the group's first event, so a toy's log ratios and their sum are the same bits
+    /// whichever toys it is drawn with, provided the toy sets start at multiples of `toyGroup`.
     static func eventSums(estimator: any LogRatioEstimator, toys: ToyEvents, grid: ParameterGrid) throws -> Matrix<Double> {
         var sums = Matrix<Double>(rows: toys.count, columns: grid.count)
         let chunks = eventChunks(toys)
@@ -96,25 +96,24 @@ public enum ToyLikelihood {
         return sums
     }
 
-    /// The event chunks of `toys`: runs of whole toys of at most `LikelihoodScan.eventChunk` events, a
-    /// larger toy in pieces of that many events from its first one.
+    /// Toys per group of `eventSums`: toy sets cut at multiples of it give the same bits as one set.
+    public static let toyGroup = 64
+
+    /// The event chunks of `toys` with the toys they may touch: each group of toys (global indices
+    /// `[g·toyGroup, (g + 1)·toyGroup)`) in pieces of `LikelihoodScan.eventChunk` events from its first event.
     static func eventChunks(_ toys: ToyEvents) -> [(events: Range<Int>, toys: Range<Int>)] {
         let limit = LikelihoodScan.eventChunk
         var chunks: [(events: Range<Int>, toys: Range<Int>)] = []
         var t = 0
         while t < toys.count {
-            let first = t, start = toys.offsets[t]
-            if toys.eventCount(ofToy: t) > limit {
-                var s = start
-                while s < toys.offsets[t + 1] {
-                    chunks.append((s..<min(s + limit, toys.offsets[t + 1]), t..<(t + 1)))
-                    s += limit
-                }
-                t += 1
-                continue
+            let groupEnd = min(toys.count, t + toyGroup - (toys.firstToy + t) % toyGroup)
+            var start = toys.offsets[t]
+            let end = toys.offsets[groupEnd]
+            while start < end {
+                chunks.append((start..<min(start + limit, end), t..<groupEnd))
+                start += limit
             }
-            while t < toys.count, toys.eventCount(ofToy: t) <= limit, toys.offsets[t + 1] - start <= limit { t += 1 }
-            if toys.offsets[t] > start { chunks.append((start..<toys.offsets[t], first..<t)) }
+            t = groupEnd
         }
         return chunks
     }

@@ -17,10 +17,13 @@ import SBISimulation
 /// are fitted at ν = 0 (their `_fixed_nuisance` scans). arXiv:1007.1727 §3 (toys), `PseudoExperiments`.
 extension FitPipeline {
     /// The blocks of toys, one limits shard each after the grid blocks (none without `inference.toys`).
+    /// Blocks start at multiples of `ToyLikelihood.toyGroup`, so every split evaluates the same groups of toys.
     func toyBlocks() -> [Range<Int>] {
         guard let count = recipe.inference.toys?.count else { return [] }
-        let blocks = max(1, min(count, pieceCount))
-        return (0..<blocks).map { b in (count * b / blocks) ..< (count * (b + 1) / blocks) }
+        let group = ToyLikelihood.toyGroup
+        let groups = (count + group - 1) / group
+        let blocks = max(1, min(groups, pieceCount))
+        return (0..<blocks).map { b in min(count, group * (groups * b / blocks)) ..< min(count, group * (groups * (b + 1) / blocks)) }
     }
 
     /// The generator of the recipe's toys (toy t: its sub-stream t).
@@ -86,29 +89,41 @@ extension FitPipeline {
         }
         let range = toyBlocks()[index]
         let likelihoods = try toyLikelihoods(s)
-        let progress = ProgressReporter(stage: "toys \(range.lowerBound)..<\(range.upperBound)", total: likelihoods.count + 1, unit: "steps")
-        let events = try PseudoExperiments.events(simulator: s.nominalSim, theta: theta, count: range.count, firstToy: range.lowerBound,
-                                                  rate: s.rate, fixedEvents: s.rate == nil ? s.asimovEvents : nil, random: toyRandom(toys))
-        progress.advance(detail: "\(events.x.rows) events drawn")
-        var fits: [ToyFits] = []
-        for l in likelihoods {
-            fits += try PseudoExperiments.fit([l], toys: events, theta: theta, grid: s.grid, rate: s.rate)
-            progress.advance(detail: l.name)
-        }
-        progress.finish()
         let k = s.grid.parameterCount, width = 2 + k
+        // Toys go through in chunks small enough that their events (≤ 10⁶ expected) and their log L table
+        // (toys × grid points ≤ 4·10⁶) stay small whatever the toy count, cut at multiples of the toy group
+        // (the bits of a toy's fit depend on its group alone); toy t's draw depends on t alone.
+        let expected = try s.rate?.expectedEvents(at: theta) ?? s.asimovEvents
+        guard expected.isFinite, expected >= 0 else {
+            throw SBIError.data("\(expected) expected events per toy at theta_true; expected a finite number ≥ 0", field: "inference.toys")
+        }
+        let group = ToyLikelihood.toyGroup
+        let chunk = group * max(1, min(range.count, 4_000_000 / max(1, s.grid.count), Int(1_000_000 / max(1, expected))) / group)
+        let chunks = stride(from: range.lowerBound, to: range.upperBound, by: chunk).map { $0 ..< min($0 + chunk, range.upperBound) }
+        let progress = ProgressReporter(stage: "toys \(range.lowerBound)..<\(range.upperBound)", total: chunks.count * likelihoods.count,
+                                        unit: "fits")
         var table = Matrix<Double>(rows: range.count, columns: likelihoods.count * width)
-        for (l, fit) in fits.enumerated() {
-            for t in 0..<range.count {
-                table[t, l * width] = Double(fit.events[t])
-                table[t, l * width + 1] = fit.q[t]
-                for i in 0..<k { table[t, l * width + 2 + i] = fit.bestFits[t, i] }
+        var eventCount = 0
+        for block in chunks {
+            let events = try PseudoExperiments.events(simulator: s.nominalSim, theta: theta, count: block.count, firstToy: block.lowerBound,
+                                                      rate: s.rate, fixedEvents: s.rate == nil ? s.asimovEvents : nil, random: toyRandom(toys))
+            eventCount += events.x.rows
+            for (l, likelihood) in likelihoods.enumerated() {
+                let fit = try PseudoExperiments.fit([likelihood], toys: events, theta: theta, grid: s.grid, rate: s.rate)[0]
+                for t in 0..<block.count {
+                    let row = block.lowerBound - range.lowerBound + t
+                    table[row, l * width] = Double(fit.events[t])
+                    table[row, l * width + 1] = fit.q[t]
+                    for i in 0..<k { table[row, l * width + 2 + i] = fit.bestFits[t, i] }
+                }
+                progress.advance(detail: likelihood.name)
             }
         }
+        progress.finish()
         let names = LimitsShardScans(scans: likelihoods.map { .init(name: $0.name, mode: $0.mode) })
         try AtomicFileWriter.write(names.jsonBytes(), to: folder + "/" + LimitsShardScans.fileName)
         try NPYFile.write(NPYArray(shape: [range.count, likelihoods.count, width], data: .float64(table.storage)), to: folder + "/toys.npy")
-        return (events.x.rows * likelihoods.count * s.grid.count, "toys \(range.lowerBound)..<\(range.upperBound)")
+        return (eventCount * likelihoods.count * s.grid.count, "toys \(range.lowerBound)..<\(range.upperBound)")
     }
 
     /// Joins the toy shards (`folders` in block order) into `partial/toys.npy` and `partial/coverage.json`;
