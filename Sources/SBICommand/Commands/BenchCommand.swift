@@ -3,13 +3,13 @@ import SBICore
 /// `sbi bench`: performance figures as `name value unit` lines.
 enum BenchCommand {
     static let suites = ["gemm", "train"]
-    /// Suites run only when named (they need input files and take longer): `events`, `fit`, `toy`.
-    static let namedSuites = ["events", "fit", "toy", "memory"]
+    /// Suites run only when named (they need input files and take longer): `events`, `fit`, `toy`, `memory`, `coverage`.
+    static let namedSuites = ["events", "fit", "toy", "memory", "coverage"]
 
     static let command = SubCommand(
         name: "bench",
         summary: "Measure performance; prints one 'name value unit' line per figure.",
-        synopsis: "[gemm|train|all|events|fit|toy|memory] [--seconds S] [--lhe FILE] [--recipe FILE]... [--events N]",
+        synopsis: "[gemm|train|all|events|fit|toy|memory|coverage] [--seconds S] [--lhe FILE] [--recipe FILE]... [--events N] [--toys N]",
         discussion: """
         Suites:
           gemm   SGEMM GFLOP/s through OpenBLAS at the shapes of a 128-batch MLP
@@ -35,6 +35,10 @@ enum BenchCommand {
           memory peak resident memory of a one-process sbi fit that augments (in pieces of
                  2e6 events) and trains (one epoch) a gaussian ratio sample of --events N
                  (default 1e8) events.
+          coverage  seconds and toys/s of --toys N (default 1000) pseudo-experiments of a
+                 recipe (--recipe FILE, default Recipes/wbf-higgs.yaml) fitted with its
+                 trained networks, modes truth and ml only, and each region's coverage
+                 of theta_true (the recipe trains first, in a temporary folder).
           toy    MadMiner's toy closure test: ALICES on z ~ N(theta, 2^2), x ~ N(z, 1),
                  100000 samples, (20,20) tanh, 20 epochs, alpha 0.1 (MadMiner's
                  tutorial); MSE of log r against the exact one on theta in [-5, 5]
@@ -47,7 +51,8 @@ enum BenchCommand {
                   .value("recipe", "FILE", "Recipe of the fit suite (repeatable)."),
                   .value("jobs", "N", "fit: also time the recipe with N local shard processes."),
                   .value("events", "N", "memory: events of the sample (default 100000000)."),
-                  .value("executor", "NAME", "fit: slurm also times the recipe as Slurm jobs.")],
+                  .value("executor", "NAME", "fit: slurm also times the recipe as Slurm jobs."),
+                  .value("toys", "N", "coverage: pseudo-experiments (default 1000).")],
         run: { parsed, console in
             guard parsed.positionals.count <= 1 else {
                 throw SBIError.usage("expected at most one suite, got \(parsed.positionals.joined(separator: " "))")
@@ -68,6 +73,15 @@ enum BenchCommand {
             if suite == "memory" {
                 let events = try parsed.integer("events", in: 1000...1_000_000_000) ?? 100_000_000
                 for figure in try MemoryBenchmark.figures(events: events) { console.print("\(figure.name) \(formatFigure(figure.value)) \(figure.unit)") }
+                return
+            }
+            if suite == "coverage" {
+                let toys = try parsed.integer("toys", in: 1...1_000_000) ?? 1000
+                let paths = parsed.allValues("recipe")
+                let path = try paths.isEmpty ? FitBenchmark.locate([]).first { $0.hasSuffix("/wbf-higgs.yaml") } ?? "" : FitBenchmark.locate(paths)[0]
+                for figure in try CoverageBenchmark.figures(recipePath: path, toys: toys, console: console) {
+                    console.print("\(figure.name) \(formatFigure(figure.value)) \(figure.unit)")
+                }
                 return
             }
             if suite == "toy" {

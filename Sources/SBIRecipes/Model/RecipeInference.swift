@@ -32,6 +32,8 @@ public struct RecipeInference: Codable, Sendable, Equatable {
     public var histogram: RecipeHistogram?
     /// Pseudo-experiments at θ_true for coverage (nil: none).
     public var toys: RecipeToys? = nil
+    /// Calibration diagnostics of the ratio estimators (`inference.calibration`), if asked for.
+    public var calibration: RecipeCalibration? = nil
 
     /// Integrated luminosity in pb⁻¹ (1 fb⁻¹ = 1000 pb⁻¹), if given.
     public var luminosityInversePicobarn: Double? { luminosityInverseFemtobarn.map { $0 * 1000 } }
@@ -84,6 +86,25 @@ public struct RecipeToys: Codable, Sendable, Equatable {
     public var count: Int
     /// Seed of the toys (default: the recipe's seed).
     public var seed: UInt64
+
+    public init(count: Int, seed: UInt64) {
+        self.count = count
+        self.seed = seed
+    }
+}
+
+/// Calibration diagnostics of every ratio estimator of mode ml (`RatioCalibration`): `points` θ0 drawn
+/// flat over the grid's ranges, `events` events per point and class, reliability of ŝ in `bins` bins,
+/// closure within `closureTolerance`.
+public struct RecipeCalibration: Codable, Sendable, Equatable {
+    /// Events per θ0 point and class (2 … 1 000 000; default 5000).
+    public var events: Int
+    /// θ0 points (1 … 1000; default 10).
+    public var points: Int
+    /// Bins of ŝ (1 … 1000; default 10).
+    public var bins: Int
+    /// δ, the tolerated |E_θ1[r̂] − 1| beyond its statistical error (0 … 1; default 0.05).
+    public var closureTolerance: Double
 }
 
 /// Histogram settings of the `histogram` mode.

@@ -377,7 +377,8 @@ extension FitPipeline {
             try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
         }
         let coverage = try mergeToys(Array(folders.dropFirst(blocks.count)), into: partial, setup: s)
-        return (s.data.x.rows * results.count * grid.count, ([FitPipeline.describe(file)] + coverage).joined(separator: "; "))
+        let calibration = try calibrate(into: partial, setup: s)
+        return (s.data.x.rows * results.count * grid.count, ([FitPipeline.describe(file)] + coverage + calibration).joined(separator: "; "))
     }
 }
 

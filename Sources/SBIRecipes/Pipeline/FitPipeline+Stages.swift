@@ -220,14 +220,13 @@ extension FitPipeline {
                 }
             }
         }
-        // The toys' table and coverage (inference.toys) go with the results.
-        let toyFiles = recipe.inference.toys == nil ? [] : ["toys.npy", ToyCoverageFile.fileName]
-        for name in toyFiles {
+        // The toys' table and coverage (inference.toys) and the calibration diagnostics go with the results.
+        for name in diagnosticFiles {
             do { try FileManager.default.copyItem(atPath: limits + "/" + name, toPath: partial + "/" + name) } catch {
-                throw SBIError.io("cannot copy the toys' result: \(error.localizedDescription)", file: limits + "/" + name)
+                throw SBIError.io("cannot copy the limits stage's diagnostics: \(error.localizedDescription)", file: limits + "/" + name)
             }
         }
-        return (0, (recipe.outputs.files.map(\.rawValue) + toyFiles).joined(separator: ", "))
+        return (0, (recipe.outputs.files.map(\.rawValue) + diagnosticFiles).joined(separator: ", "))
     }
 
     /// Suffix of the results with the simulator's nuisance parameters fixed at 0 (no systematics), drawn

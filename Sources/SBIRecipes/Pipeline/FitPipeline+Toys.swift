@@ -45,15 +45,8 @@ extension FitPipeline {
                 out.append(.init(name: "rate", mode: "rate", likelihood: .rateOnly))
             case .ml:
                 guard let e = unit.estimator else { continue }
-                let folder = stageFolder(.train) + "/" + e.name
-                let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
-                                                                      : try ParameterizedRatioEstimator.load(from: folder)
-                if !s.learnedWeights.isEmpty, try weightNuisance(s) != nil {
-                    let fixed = try FixedNuisanceRatio(estimator, nuisance: s.learnedWeights.map { _ in 0 })
-                    out.append(.init(name: e.name + Self.fixedNuisanceSuffix, mode: "ml", likelihood: .ratio(fixed)))
-                } else {
-                    out.append(.init(name: e.name + fixedSuffix, mode: "ml", likelihood: .ratio(try s.nominalRatio(estimator))))
-                }
+                let (name, ratio) = try nominalRatioEstimator(e, s)
+                out.append(.init(name: name, mode: "ml", likelihood: .ratio(ratio)))
             case .histogram:
                 let (histogram, features) = try observableHistogram(s.sim, data: s.data)
                 let likelihood = HistogramLikelihood(histogram: histogram, features: features,
@@ -78,6 +71,18 @@ extension FitPipeline {
             }
         }
         return out
+    }
+
+    /// The trained ratio estimator `e` as a θ-only log r̂ at the nominal nuisance values (ν = 0) and
+    /// the name of its θ-only scan in contours.json.
+    func nominalRatioEstimator(_ e: RecipeEstimator, _ s: LimitsSetup) throws -> (name: String, ratio: any LogRatioEstimator) {
+        let folder = stageFolder(.train) + "/" + e.name
+        let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
+                                                              : try ParameterizedRatioEstimator.load(from: folder)
+        if !s.learnedWeights.isEmpty, try weightNuisance(s) != nil {
+            return (e.name + Self.fixedNuisanceSuffix, try FixedNuisanceRatio(estimator, nuisance: s.learnedWeights.map { _ in 0 }))
+        }
+        return (e.name + s.fixedSuffix, try s.nominalRatio(estimator))
     }
 
     /// Toys shard `index` (of `toyBlocks`): its toys' fits with every likelihood, `folder/toys.npy`

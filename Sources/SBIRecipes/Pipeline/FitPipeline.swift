@@ -44,6 +44,13 @@ public struct FitPipeline {
         self.log = log
     }
 
+    /// The limits stage's files beside the contours that the plot stage also delivers: the toys' table and
+    /// coverage (`inference.toys`) and the calibration diagnostics (`inference.calibration`).
+    var diagnosticFiles: [String] {
+        (recipe.inference.toys == nil ? [] : ["toys.npy", ToyCoverageFile.fileName])
+            + (recipe.inference.calibration == nil ? [] : [CalibrationFile.fileName])
+    }
+
     /// The folder of one stage.
     public func stageFolder(_ stage: RecipeStage) -> String { folder + "/" + stage.rawValue }
 
@@ -136,7 +143,7 @@ public struct FitPipeline {
         report.closure = (try? ContoursFile.read(stageFolder(.limits) + "/contours.json"))?.estimators ?? []
         report.coverage = ToyCoverageFile.rows(of: stageFolder(.limits) + "/" + ToyCoverageFile.fileName)
         report.resultFolder = stageFolder(.plot)
-        report.resultFiles = (recipe.outputs.files.map(\.rawValue) + (recipe.inference.toys == nil ? [] : ["toys.npy", ToyCoverageFile.fileName]))
+        report.resultFiles = (recipe.outputs.files.map(\.rawValue) + diagnosticFiles)
             .map { report.resultFolder + "/" + $0 }
         return report
     }

@@ -95,7 +95,7 @@ extension RecipeDecoder {
 
     func decodeInference(_ node: YAMLNode, estimators: [RecipeEstimator], seed: UInt64) -> RecipeInference? {
         let keys = ["modes", "estimators", "grid", "theta_true", "observed", "asimov_events", "expected_events",
-                    "luminosity_inverse_femtobarn", "include_rate", "confidence_levels", "fisher_information", "histogram", "toys"]
+                    "luminosity_inverse_femtobarn", "include_rate", "confidence_levels", "fisher_information", "histogram", "toys", "calibration"]
         guard let m = reader.mapping(node, "inference", keys: keys, required: ["modes"]) else { return nil }
         var modes: [RecipeInferenceMode] = []
         var modeNodes: [RecipeInferenceMode: YAMLNode] = [:]
@@ -240,10 +240,38 @@ extension RecipeDecoder {
                 reader.report(n, "inference.toys", "toys are drawn at theta_true; with observed data there is none (give theta_true instead of observed)")
             }
         }
+        var calibration: RecipeCalibration?
+        if let n = m["calibration"] {
+            calibration = decodeCalibration(n)
+            if !modes.contains(.ml) {
+                reader.report(n, "inference.calibration", "calibration checks the ratio estimators of mode ml; add ml to modes or drop calibration")
+            }
+        }
         guard let grid, let data else { return nil }
         return RecipeInference(modes: modes, estimators: selected.map(\.name), grid: grid, data: data, asimovEvents: asimovEvents,
                                luminosityInverseFemtobarn: luminosity, expectedEvents: expectedEvents, includeRate: includeRate, confidenceLevels: levels,
-                               fisherInformation: fisher, histogram: histogram, toys: toys)
+                               fisherInformation: fisher, histogram: histogram, toys: toys, calibration: calibration)
+    }
+
+    /// `inference.calibration: {events, points, bins, closure_tolerance}` (all optional; `{}` for the defaults).
+    func decodeCalibration(_ node: YAMLNode) -> RecipeCalibration? {
+        guard let m = reader.mapping(node, "inference.calibration", keys: ["events", "points", "bins", "closure_tolerance"], required: []) else { return nil }
+        var c = RecipeCalibration(events: 5000, points: 10, bins: 10, closureTolerance: 0.05)
+        var ok = true
+        if let n = m["events"] { if let v = reader.integer(n, "inference.calibration.events", minimum: 2, maximum: 1_000_000) { c.events = v } else { ok = false } }
+        if let n = m["points"] { if let v = reader.integer(n, "inference.calibration.points", minimum: 1, maximum: 1000) { c.points = v } else { ok = false } }
+        if let n = m["bins"] { if let v = reader.integer(n, "inference.calibration.bins", minimum: 1, maximum: 1000) { c.bins = v } else { ok = false } }
+        if let n = m["closure_tolerance"] {
+            if let v = reader.number(n, "inference.calibration.closure_tolerance", "a number in [0, 1]", { (0...1).contains($0) }) {
+                c.closureTolerance = v
+            } else { ok = false }
+        }
+        guard ok else { return nil }
+        if 2 * c.events * c.points > RatioCalibration.maximumEvents {
+            reader.report(node, "inference.calibration", "2 × \(c.events) events × \(c.points) points is more than \(RatioCalibration.maximumEvents); use fewer events or points")
+            return nil
+        }
+        return c
     }
 
     /// `inference.toys: {count, seed}`.
