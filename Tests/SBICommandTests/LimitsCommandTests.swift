@@ -28,4 +28,36 @@ final class LimitsCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertTrue(noRate.stderr.contains("--norm-uncertainty: a normalisation uncertainty scales the expected events; it needs --luminosity"), noRate.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x"))
     }
+
+    /// `--toys`: 1000 toys of 100 gaussian events at θ = 0, fitted with truth (exactly Gaussian in θ, so the
+    /// 68 % and 95 % regions cover at nominal within 2 binomial σ: 0.029, 0.014) and a 20-bin histogram;
+    /// every toy has --events events, and θ̂ of truth scatters as √(5/100) = 0.22 (within 10 %).
+    func testLimits_toys_truthCoversAtNominal_andWritesTheToysTable() throws {
+        let folder = try temporaryFolder()
+        let result = try run(["limits", "--simulator", "gaussian", "--mode", "truth,histogram", "--grid", "-1.5:1.5:121", "--theta-true", "0",
+                              "--events", "100", "--toys", "1000", "--toy-seed", "3", "--quiet", "--output", folder + "/out"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("truth 68% CL coverage over 1000 toys: "), result.stdout)
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: folder + "/out/coverage.json"))
+        struct File: Decodable { struct Row: Decodable { var name: String; var confidence_level: Double; var fraction: Double }; var seed: UInt64; var coverage: [Row] }
+        let file = try JSONDecoder().decode(File.self, from: data)
+        XCTAssertEqual(file.seed, 3)
+        for cl in [0.68, 0.95] {
+            let row = try XCTUnwrap(file.coverage.first { $0.name == "truth" && $0.confidence_level == cl })
+            XCTAssertEqual(row.fraction, cl, accuracy: 2 * (cl * (1 - cl) / 1000).squareRoot())
+        }
+        let toys = try NPYFile.read(folder + "/out/toys.npy")
+        XCTAssertEqual(toys.shape, [1000, 2, 3])
+        guard case .float64(let v) = toys.data else { return XCTFail("toys.npy is not float64") }
+        XCTAssertTrue((0..<2000).allSatisfy { v[$0 * 3] == 100 })
+        let fits = (0..<1000).map { v[$0 * 6 + 2] }
+        let sd = (fits.map { $0 * $0 }.reduce(0, +) / 1000).squareRoot()
+        XCTAssertEqual(sd, (5.0 / 100).squareRoot(), accuracy: 0.1 * (5.0 / 100).squareRoot())
+
+        let observed = try run(["limits", "--simulator", "gaussian", "--grid", "-1:1:11", "--observed", folder + "/none.npy",
+                                "--toys", "10", "--output", folder + "/x"])
+        XCTAssertEqual(observed.status, 2, observed.stderr)
+        XCTAssertTrue(observed.stderr.contains("--toys: toys are drawn at --theta-true"), observed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x"))
+    }
 }

@@ -24,6 +24,10 @@ enum LimitsCommand {
         term log Pois(n | sigma(theta) L). q = -2 (log L - max log L), p from chi2 with k = number of
         parameters; contours at p = 1 - CL (--cl, default 0.68,0.95).
         Writes DIR/contours.json, hepdata.yaml, contours.svg, pvalues.npy [modes, points], grid.npy.
+        --toys N draws N pseudo-experiments at theta_true (n ~ Pois(nu) with --luminosity, else
+        --events each), fits each with every mode and writes DIR/toys.npy [toys, results, 2 + k]
+        (n, q(theta_true), best fit) and DIR/coverage.json: the fraction of toys whose CL region holds
+        theta_true, with its binomial error.
         """,
         options: [
             .value("simulator", "NAME", "Simulator (\(SimulatorRegistry.names.joined(separator: ", ")))."),
@@ -45,6 +49,8 @@ enum LimitsCommand {
             .value("refine", "K", "Bicubic refinement factor for 2-D contours (default 1: none)."),
             .value("output", "DIR", "Output folder."),
             .value("seed", "S", "Random seed (default 1)."),
+            .value("toys", "N", "Also fit N pseudo-experiments at --theta-true with every mode: toys.npy and coverage.json."),
+            .value("toy-seed", "S", "Seed of the toys (default --seed)."),
         ],
         run: { parsed, console in
             guard parsed.positionals.isEmpty else { throw SBIError.usage("unexpected argument '\(parsed.positionals[0])'") }
@@ -62,6 +68,16 @@ enum LimitsCommand {
             let asimovEvents = try parsed.integer("asimov-events", in: 1...100_000_000) ?? 100_000
             let mcEvents = try parsed.integer("mc-events", in: 1...100_000_000) ?? BinExpectation.defaultSampleEvents
             let refine = try parsed.integer("refine", in: 1...64) ?? 1
+            let toyCount = try parsed.integer("toys", in: 1...1_000_000)
+            var toySeed = seed
+            if let text = parsed.value("toy-seed") {
+                guard toyCount != nil else { throw SBIError.usage("--toy-seed is the seed of --toys; give --toys N", field: "--toy-seed") }
+                guard let s = UInt64(text) else { throw SBIError.usage("option '--toy-seed' expects a non-negative integer, got '\(text)'") }
+                toySeed = s
+            }
+            if toyCount != nil, parsed.value("theta-true") == nil {
+                throw SBIError.usage("toys are drawn at --theta-true; give it instead of --observed", field: "--toys")
+            }
 
             var rate: EventRate?
             if let text = parsed.value("luminosity") {
@@ -108,6 +124,7 @@ enum LimitsCommand {
             }
 
             var results: [(name: String, mode: String, result: LikelihoodScanResult)] = []
+            var toyLikelihoods: [ToyLikelihood] = []   // one per result, in order
             for mode in modes {
                 let modeStart = ProgressReporter.monotonicSeconds()
                 let resultsBefore = results.count
@@ -117,9 +134,11 @@ enum LimitsCommand {
                         throw SBIError.usage("simulator \(simulator.name) has no exact likelihood", field: "--mode")
                     }
                     results.append(("truth", "truth", try LikelihoodScan.truth(simulator: exact, data: data, grid: grid, rate: rate)))
+                    if toyCount != nil { toyLikelihoods.append(.ratio(try ExactLogRatio(simulator: exact, reference: grid.point(0)))) }
                 case .rate:
                     guard let rate else { throw SBIError.usage("mode rate needs --luminosity and a weighted simulator", field: "--mode") }
                     results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid)))
+                    toyLikelihoods.append(.rateOnly)
                 case .histogram:
                     let columns = try observableColumns(parsed, names: simulator.observableNames)
                     let features = HistogramFeatures.observables(columns)
@@ -128,6 +147,7 @@ enum LimitsCommand {
                                                          expectation: try expectation(simulator, grid: grid, thetaTrue: thetaTrue, count: mcEvents, seed: seed))
                     let name = "histogram(" + columns.map { simulator.observableNames[$0] }.joined(separator: ",") + ")"
                     results.append((name, "histogram", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                    toyLikelihoods.append(.histogram(likelihood))
                 case .ml:
                     let folders = try CommandInput.required(parsed, "model").split(separator: ",").map(String.init)
                     for folder in folders {
@@ -140,6 +160,7 @@ enum LimitsCommand {
                         let name = URL(fileURLWithPath: folder).lastPathComponent
                         do {
                             results.append((name, "ml", try LikelihoodScan.ml(estimator: estimator, data: data, grid: grid, rate: rate)))
+                            toyLikelihoods.append(.ratio(estimator))
                         } catch let e as SBIError { throw e.inFile(folder) }
                     }
                 case .sally:
@@ -152,6 +173,7 @@ enum LimitsCommand {
                                                          features: features,
                                                          expectation: try expectation(simulator, grid: grid, thetaTrue: thetaTrue, count: mcEvents, seed: seed))
                     results.append((URL(fileURLWithPath: folder).lastPathComponent, "sally", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                    toyLikelihoods.append(.histogram(likelihood))
                 }
                 // One line per result of this mode (ml may scan several models); the time is the mode's.
                 let seconds = format(ProgressReporter.monotonicSeconds() - modeStart)
@@ -176,8 +198,28 @@ enum LimitsCommand {
                     }
                 }
             }
+            var written = ResultWriter.fileNames
+            if let toyCount, let theta = thetaTrue {
+                let likelihoods = zip(results, toyLikelihoods).map { PseudoExperiments.Likelihood(name: $0.name, mode: $0.mode, likelihood: $1) }
+                let progress = ProgressReporter(stage: "toys", total: likelihoods.count * ToyTable.chunkCount(
+                    toys: toyCount, grid: grid, expectedEvents: try rate?.expectedEvents(at: theta) ?? Double(events ?? 0)), unit: "fits")
+                let (table, _) = try ToyTable.fit(likelihoods, simulator: simulator, theta: theta, toys: 0..<toyCount, grid: grid, rate: rate,
+                                                  fixedEvents: rate == nil ? events.map(Double.init) : nil,
+                                                  random: SeededRandom(seed: toySeed).substream(5), progress: progress)
+                progress.finish()
+                let file = ToyCoverageFile(table: table.storage, likelihoods: likelihoods.map { ($0.name, $0.mode) }, confidenceLevels: cls,
+                                           parameterNames: space.names, seed: toySeed, thetaTrue: theta)
+                try NPYFile.write(NPYArray(shape: [toyCount, likelihoods.count, 2 + space.count], data: .float64(table.storage)),
+                                  to: output + "/toys.npy")
+                try AtomicFileWriter.write(file.jsonBytes(), to: output + "/" + ToyCoverageFile.fileName)
+                for row in file.coverage {
+                    console.print("\(row.name) \(percent(row.confidenceLevel))% CL coverage over \(toyCount) toys: "
+                                  + "\(String(format: "%.3f", row.fraction)) ± \(String(format: "%.3f", row.binomialError))")
+                }
+                written += ["toys.npy", ToyCoverageFile.fileName]
+            }
             console.print("time \(format(ProgressReporter.monotonicSeconds() - start)) s")
-            for name in ResultWriter.fileNames { console.print("wrote \(output)/\(name)") }
+            for name in written { console.print("wrote \(output)/\(name)") }
         })
 
     static func format(_ x: Double) -> String { BenchCommand.formatFigure(x) }

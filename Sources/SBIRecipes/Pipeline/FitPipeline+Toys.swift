@@ -94,36 +94,14 @@ extension FitPipeline {
         }
         let range = toyBlocks()[index]
         let likelihoods = try toyLikelihoods(s)
-        let k = s.grid.parameterCount, width = 2 + k
-        // Toys go through in chunks small enough that their events (≤ 10⁶ expected) and their log L table
-        // (toys × grid points ≤ 4·10⁶) stay small whatever the toy count, cut at multiples of the toy group
-        // (the bits of a toy's fit depend on its group alone); toy t's draw depends on t alone.
+        let width = 2 + s.grid.parameterCount
+        let fixedEvents = s.rate == nil ? s.asimovEvents : nil
         let expected = try s.rate?.expectedEvents(at: theta) ?? s.asimovEvents
-        guard expected.isFinite, expected >= 0 else {
-            throw SBIError.data("\(expected) expected events per toy at theta_true; expected a finite number ≥ 0", field: "inference.toys")
-        }
-        let group = ToyLikelihood.toyGroup
-        let chunk = group * max(1, min(range.count, 4_000_000 / max(1, s.grid.count), Int(1_000_000 / max(1, expected))) / group)
-        let chunks = stride(from: range.lowerBound, to: range.upperBound, by: chunk).map { $0 ..< min($0 + chunk, range.upperBound) }
-        let progress = ProgressReporter(stage: "toys \(range.lowerBound)..<\(range.upperBound)", total: chunks.count * likelihoods.count,
+        let progress = ProgressReporter(stage: "toys \(range.lowerBound)..<\(range.upperBound)",
+                                        total: ToyTable.chunkCount(toys: range.count, grid: s.grid, expectedEvents: expected) * likelihoods.count,
                                         unit: "fits")
-        var table = Matrix<Double>(rows: range.count, columns: likelihoods.count * width)
-        var eventCount = 0
-        for block in chunks {
-            let events = try PseudoExperiments.events(simulator: s.nominalSim, theta: theta, count: block.count, firstToy: block.lowerBound,
-                                                      rate: s.rate, fixedEvents: s.rate == nil ? s.asimovEvents : nil, random: toyRandom(toys))
-            eventCount += events.x.rows
-            for (l, likelihood) in likelihoods.enumerated() {
-                let fit = try PseudoExperiments.fit([likelihood], toys: events, theta: theta, grid: s.grid, rate: s.rate)[0]
-                for t in 0..<block.count {
-                    let row = block.lowerBound - range.lowerBound + t
-                    table[row, l * width] = Double(fit.events[t])
-                    table[row, l * width + 1] = fit.q[t]
-                    for i in 0..<k { table[row, l * width + 2 + i] = fit.bestFits[t, i] }
-                }
-                progress.advance(detail: likelihood.name)
-            }
-        }
+        let (table, eventCount) = try ToyTable.fit(likelihoods, simulator: s.nominalSim, theta: theta, toys: range, grid: s.grid, rate: s.rate,
+                                                   fixedEvents: fixedEvents, random: toyRandom(toys), progress: progress)
         progress.finish()
         let names = LimitsShardScans(scans: likelihoods.map { .init(name: $0.name, mode: $0.mode) })
         try AtomicFileWriter.write(names.jsonBytes(), to: folder + "/" + LimitsShardScans.fileName)
@@ -154,62 +132,9 @@ extension FitPipeline {
         }
         let scans = names ?? []
         try NPYFile.write(NPYArray(shape: [toys.count, scans.count, width], data: .float64(values)), to: partial + "/toys.npy")
-        var rows: [ToyCoverageFile.Row] = []
-        for (l, scan) in scans.enumerated() {
-            let q = (0..<toys.count).map { values[($0 * scans.count + l) * width + 1] }
-            for cl in recipe.inference.confidenceLevels {
-                rows.append(.init(ToyCoverage(name: scan.name, mode: scan.mode, confidenceLevel: cl, q: q, parameterCount: k)))
-            }
-        }
-        let file = ToyCoverageFile(toys: toys.count, seed: toys.seed, thetaTrue: theta,
-                                   columns: ["events", "q_theta_true"] + recipe.parameterNames.map { "best_fit_" + $0 },
-                                   likelihoods: scans.map(\.name), coverage: rows)
+        let file = ToyCoverageFile(table: values, likelihoods: scans.map { ($0.name, $0.mode) }, confidenceLevels: recipe.inference.confidenceLevels,
+                                   parameterNames: recipe.parameterNames, seed: toys.seed, thetaTrue: theta)
         try AtomicFileWriter.write(file.jsonBytes(), to: partial + "/" + ToyCoverageFile.fileName)
         return ["coverage over \(toys.count) toys"]
-    }
-}
-
-/// `coverage.json`: the coverage of every likelihood's regions over the recipe's toys at θ_true.
-struct ToyCoverageFile: Codable {
-    static let fileName = "coverage.json"
-    /// One likelihood at one confidence level.
-    struct Row: Codable {
-        var name: String
-        var mode: String
-        var confidenceLevel: Double
-        var toys: Int
-        var covered: Int
-        var fraction: Double
-        var binomialError: Double
-
-        init(_ c: ToyCoverage) {
-            (name, mode, confidenceLevel, toys, covered) = (c.name, c.mode, c.confidenceLevel, c.toys, c.covered)
-            (fraction, binomialError) = (c.fraction, c.binomialError)
-        }
-
-    }
-    var toys: Int
-    var seed: UInt64
-    var thetaTrue: [Double]
-    /// The last axis of toys.npy.
-    var columns: [String]
-    /// The middle axis of toys.npy.
-    var likelihoods: [String]
-    var coverage: [Row]
-
-    /// The coverage rows of the file at `path` (none when it is missing or unreadable).
-    static func rows(of path: String) -> [FitReport.ToyCoverageRow] {
-        struct Rows: Decodable { var coverage: [FitReport.ToyCoverageRow] }
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return (try? decoder.decode(Rows.self, from: data))?.coverage ?? []
-    }
-
-    func jsonBytes() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return Array((try? encoder.encode(self)) ?? Data()) + [0x0a]
     }
 }

@@ -141,7 +141,7 @@ public struct FitPipeline {
             report.rows.append(.init(stage: stage, skipped: ran[stage] == nil, seconds: ran[stage] ?? 0, record: record))
         }
         report.closure = (try? ContoursFile.read(stageFolder(.limits) + "/contours.json"))?.estimators ?? []
-        report.coverage = ToyCoverageFile.rows(of: stageFolder(.limits) + "/" + ToyCoverageFile.fileName)
+        report.coverage = ToyCoverageFile.read(stageFolder(.limits) + "/" + ToyCoverageFile.fileName)?.coverage ?? []
         report.resultFolder = stageFolder(.plot)
         report.resultFiles = (recipe.outputs.files.map(\.rawValue) + diagnosticFiles)
             .map { report.resultFolder + "/" + $0 }

@@ -88,16 +88,7 @@ public struct FitReport: Sendable {
     }
 
     /// The coverage of each likelihood's regions over the recipe's toys (coverage.json), if it ran toys.
-    public var coverage: [ToyCoverageRow] = []
-
-    /// One row of coverage.json: a likelihood's coverage at one confidence level.
-    public struct ToyCoverageRow: Codable, Sendable, Equatable {
-        public var name: String
-        public var confidenceLevel: Double
-        public var toys: Int
-        public var fraction: Double
-        public var binomialError: Double
-    }
+    public var coverage: [ToyCoverageFile.Row] = []
 
     /// The closure report: one line per estimator and confidence level with the region's size
     /// (area or length), its status, its ratio to the truth region and, with toys, the region's coverage
