@@ -107,16 +107,9 @@ public struct ToyCoverageFile: Codable, Sendable {
     /// The file at `path`, nil when it is missing or unreadable.
     public static func read(_ path: String) -> ToyCoverageFile? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try? decoder.decode(ToyCoverageFile.self, from: data)
+        return try? ResultJSON.decoder().decode(ToyCoverageFile.self, from: data)
     }
 
-    /// Sorted, indented JSON with snake_case keys and a final newline.
-    public func jsonBytes() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return Array((try? encoder.encode(self)) ?? Data()) + [0x0a]
-    }
+    /// The file's bytes (`ResultJSON`).
+    public func jsonBytes() -> [UInt8] { ResultJSON.bytes(self) }
 }

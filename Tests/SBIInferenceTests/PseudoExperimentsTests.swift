@@ -124,4 +124,34 @@ final class PseudoExperimentsTests: XCTestCase {
         XCTAssertThrowsError(try ToyEvents.draw(simulator: gaussian, theta: [0], count: 10, expectedEvents: .nan, poisson: true,
                                                 random: SeededRandom(seed: 1))) { XCTAssertEqual(($0 as? SBIError)?.field, "expectedEvents") }
     }
+
+    /// The Neyman construction with the over-confident log r̂ = 2·log r, 1000 toys at each of 31 points
+    /// θ_j ∈ [−1.5, 1.5] (toys of N = 100 at θ_j, data: the Asimov q_obs = 2·(θ_j/σ)², σ = √(5/100)):
+    /// its q is over-confident in the toys too, so p_toy(θ_j) = P(χ²₁ ≥ (θ_j/σ)²) and the 68.27 % interval
+    /// is the exact [−σ, σ], not Wilks' [−σ/√2, σ/√2]. Tolerance 0.02 on each end: the MC error of p at the
+    /// ends (0.015) over dp/dθ (≈ 2.2 per unit θ) is 0.007, plus the interpolation between points 0.1 apart.
+    func testNeyman_overconfidentEstimator_recoversTheExactInterval() throws {
+        let grid = try grid()
+        let sigma = (5.0 / 100).squareRoot()
+        let wrong = PseudoExperiments.Likelihood(name: "wrong", mode: "ml",
+                                                 likelihood: .ratio(ScaledLogRatio(exact: try ExactLogRatio(simulator: gaussian, reference: grid.point(0)), factor: 2)))
+        let points = (0..<31).map { -1.5 + 0.1 * Double($0) }
+        var toyQ: [[Double]] = []
+        for (j, theta) in points.enumerated() {
+            let (table, _) = try ToyTable.fit([wrong], simulator: gaussian, theta: [theta], toys: 0..<1000, grid: grid, rate: nil,
+                                              fixedEvents: 100, random: SeededRandom(seed: 21).substream(UInt64(j)))
+            toyQ.append(table.column(1))
+        }
+        let observed = points.map { 2 * ($0 / sigma) * ($0 / sigma) }
+        let (p, error) = NeymanConstruction.pValues(toyQ: toyQ, observedQ: observed)
+        XCTAssertEqual(error.count, 31)
+        let e = try NeymanConstruction.estimator(name: "wrong_neyman", mode: "ml", bestFit: [0], axes: [points], pValues: p, toyCount: 1000,
+                                                 confidenceLevels: [0.6827])
+        let interval = try XCTUnwrap(e.intervals.first?.intervals.first)
+        XCTAssertEqual(interval.lower, -sigma, accuracy: 0.02)
+        XCTAssertEqual(interval.upper, sigma, accuracy: 0.02)
+        XCTAssertEqual(e.regions?.first?.status, .closed)
+        // Wilks' interval of the same statistic is 1/√2 as wide: the toys, not χ², made the difference.
+        XCTAssertGreaterThan(interval.upper - interval.lower, 1.3 * 2 * sigma / 2.0.squareRoot())
+    }
 }

@@ -220,6 +220,8 @@ final class MalformedRecipeTests: XCTestCase {
              expected: ["recipe.yaml:26:16: inference.calibration: 2 × 1000000 events × 1000 points is more than 50000000; use fewer events or points"]),
         Case(name: "calibration tolerance above one", edits: [("    points: 11", "    points: 11\n  calibration: {closure_tolerance: 2}")],
              expected: ["recipe.yaml:26:36: inference.calibration.closure_tolerance: expected a number in [0, 1], got 2"]),
+        Case(name: "Neyman points off the grid", edits: [("    points: 11", "    points: 11\n  toys: {count: 10, neyman_points: 8}")],
+             expected: ["recipe.yaml:26:36: inference.toys.neyman_points: 8 points on axis 1 do not fall on its 11 grid points; expected one of 2, 3, 6, 11"]),
         Case(name: "toys with observed data", edits: [("theta_true: [1]", "observed: data/missing.npy\n  toys: {count: 10}")],
              expected: ["recipe.yaml:23:13: inference.observed: file \"data/missing.npy\" does not exist (paths are relative to the recipe's folder)",
                         "recipe.yaml:24:9: inference.toys: toys are drawn at theta_true; with observed data there is none (give theta_true instead of observed)"]),

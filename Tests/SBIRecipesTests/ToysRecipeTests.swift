@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import SBICore
+import SBIInference
 @testable import SBIRecipes
 
 /// `inference.toys` end to end on the tiny gaussian recipe of `PipelineTests` (p(x|θ) = N(x; θ, 5),
@@ -65,13 +66,15 @@ final class ToysRecipeTests: XCTestCase {
         XCTAssertEqual(sd, (5.0 / 50).squareRoot(), accuracy: 0.1 * (5.0 / 50).squareRoot())
     }
 
-    /// Toys cut into 3 shards give the bytes of one: toy t draws from its own sub-stream.
+    /// Toys and Neyman points cut into 3 shards give the bytes of one: toy t draws from its own sub-stream.
     func testToys_threePieces_writeTheBytesOfOne() throws {
-        let recipe = try RecipeLoader.parse(Self.recipeText(toys: "{count: 300, seed: 11}"), file: "toys.yaml")
+        let recipe = try RecipeLoader.parse(Self.recipeText(toys: "{count: 300, seed: 11, neyman_points: 7}"), file: "toys.yaml")
         let one = try temporaryFolder(), three = try temporaryFolder()
         _ = try FitPipeline(recipe: recipe, folder: one).run()
         _ = try FitPipeline(recipe: recipe, folder: three, pieces: 3).run()
-        for name in ["limits/toys.npy", "limits/coverage.json"] {
+        XCTAssertEqual(FitPipeline(recipe: recipe, pieces: 3).shards(of: .limits).map(\.label).suffix(6),
+                       ["toys 0..<64", "toys 64..<192", "toys 192..<300", "neyman points 0..<2", "neyman points 2..<4", "neyman points 4..<7"])
+        for name in ["limits/toys.npy", "limits/coverage.json", "limits/neyman.json", "limits/contours.json"] {
             let a = try XCTUnwrap(FileManager.default.contents(atPath: one + "/" + name), name)
             XCTAssertEqual(a, FileManager.default.contents(atPath: three + "/" + name), name)
         }
@@ -109,5 +112,37 @@ final class ToysRecipeTests: XCTestCase {
         // θ̂ scatters by about 0.21 around θ_true = 0 (measured mean +0.07: the maximum-likelihood bias of a
         // skewed likelihood at 100 events, with the grid's 0.1 spacing); a toy drawn elsewhere would be off by more.
         XCTAssertEqual(fits.reduce(0, +) / 500, 0, accuracy: 0.1)
+    }
+
+    /// The Neyman construction in a recipe: 31 points (every 4th grid point), 1000 toys each. The exact
+    /// likelihood is Gaussian in θ, so the toy-based 68 % interval equals the asymptotic one: ends within
+    /// 0.03 (MC error of p at the ends 0.015 over dp/dθ ≈ 1.5 per unit θ is 0.01; the points are 0.2 apart).
+    /// neyman.json holds each point's p_toy next to Wilks' p, equal within 4 binomial σ where p is in (0, 1).
+    func testNeyman_tinyGaussianTruth_intervalEqualsTheAsymptoticOne() throws {
+        let out = try temporaryFolder()
+        let text = PipelineTests.recipeText(epochs: 5, modes: "truth") + "\n  toys: {count: 1000, seed: 5, neyman_points: 31}\n"
+        _ = try FitPipeline(recipe: try RecipeLoader.parse(text, file: "toys.yaml"), folder: out).run()
+        let contours = try ContoursFile.read(out + "/plot/contours.json")
+        XCTAssertEqual(contours.estimators.map(\.name), ["truth", "truth_neyman"])
+        func interval(_ name: String) throws -> ConfidenceInterval {
+            try XCTUnwrap(contours.estimators.first { $0.name == name }?.intervals.first { $0.confidenceLevel == 0.68 }?.intervals.first)
+        }
+        let wilks = try interval("truth"), neyman = try interval("truth_neyman")
+        XCTAssertEqual(neyman.lower, wilks.lower, accuracy: 0.03)
+        XCTAssertEqual(neyman.upper, wilks.upper, accuracy: 0.03)
+        struct File: Decodable {
+            struct L: Decodable { var name: String; var pToy: [Double]; var pToyError: [Double]; var pAsymptotic: [Double] }
+            var shape: [Int]; var points: [[Double]]; var likelihoods: [L]
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let file = try decoder.decode(File.self, from: try XCTUnwrap(FileManager.default.contents(atPath: out + "/plot/neyman.json")))
+        XCTAssertEqual(file.shape, [31])
+        XCTAssertEqual(file.points.first, [-3])
+        XCTAssertEqual(file.points.last, [3])
+        let truth = try XCTUnwrap(file.likelihoods.first)
+        for j in 0..<31 where truth.pAsymptotic[j] > 0.01 && truth.pAsymptotic[j] < 0.99 {
+            XCTAssertEqual(truth.pToy[j], truth.pAsymptotic[j], accuracy: 4 * truth.pToyError[j] + 1e-9, "point \(file.points[j])")
+        }
     }
 }

@@ -86,10 +86,17 @@ public struct RecipeToys: Codable, Sendable, Equatable {
     public var count: Int
     /// Seed of the toys (default: the recipe's seed).
     public var seed: UInt64
+    /// Points per axis of the Neyman construction (toy-based p-values at a regular subset of the grid
+    /// points, `count` toys each), nil: none.
+    public var neymanPoints: [Int]? = nil
 
-    public init(count: Int, seed: UInt64) {
+    /// The most toys all Neyman points together may draw.
+    public static let maximumNeymanToys = 10_000_000
+
+    public init(count: Int, seed: UInt64, neymanPoints: [Int]? = nil) {
         self.count = count
         self.seed = seed
+        self.neymanPoints = neymanPoints
     }
 }
 

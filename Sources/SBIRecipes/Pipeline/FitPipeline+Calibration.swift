@@ -93,11 +93,6 @@ struct CalibrationFile: Codable {
     }
     var estimators: [Entry]
 
-    func jsonBytes() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return Array((try? encoder.encode(self)) ?? Data()) + [0x0a]
-    }
+    /// The file's bytes (`ResultJSON`).
+    func jsonBytes() -> [UInt8] { ResultJSON.bytes(self) }
 }

@@ -305,7 +305,11 @@ extension FitPipeline {
     func limitsShard(_ index: Int, into folder: String, setup: LimitsSetup? = nil) throws -> (items: Int, detail: String) {
         let s = try setup ?? limitsSetup()
         let blocks = try limitsBlocks()
-        guard index < blocks.count else { return try toysShard(index - blocks.count, into: folder, setup: s) }
+        guard index < blocks.count else {
+            let toyBlockCount = toyBlocks().count
+            if index < blocks.count + toyBlockCount { return try toysShard(index - blocks.count, into: folder, setup: s) }
+            return try neymanShard(index - blocks.count - toyBlockCount, into: folder, setup: s)
+        }
         let range = blocks[index]
         let block = try ParameterGrid(names: s.grid.names, points: Matrix(rows: range.count, columns: s.grid.parameterCount) { r, c in
             s.grid.points[range.lowerBound + r, c]
@@ -364,8 +368,11 @@ extension FitPipeline {
             let lo = axis.first ?? 0, hi = axis.last ?? 0
             return ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i], range: lo...hi)
         }
-        let file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
+        var file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
                                          thetaTrue: s.thetaTrue, recipeHash: recipe.canonicalHash)
+        let toyFolders = Array(folders.dropFirst(blocks.count).prefix(toyBlocks().count))
+        let neyman = try mergeNeyman(Array(folders.dropFirst(blocks.count + toyFolders.count)), results: results, into: partial, setup: s)
+        file.estimators += neyman.estimators
         let p = Matrix<Double>(rows: results.count, columns: grid.count, storage: results.flatMap(\.result.pValues))
         try file.write(to: partial + "/contours.json")
         try NPYFile.write(NPYArray(p), to: partial + "/pvalues.npy")
@@ -376,9 +383,10 @@ extension FitPipeline {
                                        events: s.asimovEvents, rate: s.rate, extra: try weightNuisanceFisher(try weightNuisance(s), theta: theta))
             try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
         }
-        let coverage = try mergeToys(Array(folders.dropFirst(blocks.count)), into: partial, setup: s)
+        let coverage = try mergeToys(toyFolders, into: partial, setup: s)
         let calibration = try calibrate(into: partial, setup: s)
-        return (s.data.x.rows * results.count * grid.count, ([FitPipeline.describe(file)] + coverage + calibration).joined(separator: "; "))
+        return (s.data.x.rows * results.count * grid.count,
+                ([FitPipeline.describe(file)] + coverage + neyman.words + calibration).joined(separator: "; "))
     }
 }
 

@@ -7,8 +7,9 @@ import SBICore
 /// ```
 /// augment: one shard per sample, or `pieces` per sample of a simulator without morphing (θ-set ranges, own streams)
 /// train:   one per estimator, or per ensemble member (member k: seed substream k)
-/// limits:  one per block of grid rows, scanning every likelihood there, then one per block of toys (inference.toys);
-///          the merge makes q, p, contours, Fisher, the toys' table and coverage
+/// limits:  one per block of grid rows, scanning every likelihood there, then one per block of toys (inference.toys)
+///          and one per block of Neyman points (inference.toys.neyman_points); the merge makes q, p, contours,
+///          Fisher, the toys' table and coverage, the Neyman p-values and the calibration diagnostics
 /// plot:    one shard
 /// ```
 public struct FitShard: Sendable, Equatable {
@@ -68,6 +69,7 @@ extension FitPipeline {
         case .train: labels = trainShardList().map { $0.estimator.name + ($0.member.map { " member \($0)" } ?? "") }
         case .limits: labels = ((try? limitsBlocks()) ?? [0..<0]).map { "grid points \($0.lowerBound)..<\($0.upperBound)" }
                                + toyBlocks().map { "toys \($0.lowerBound)..<\($0.upperBound)" }
+                               + ((try? neymanBlocks()) ?? []).map { "neyman points \($0.lowerBound)..<\($0.upperBound)" }
         case .plot: labels = ["plot"]
         }
         return labels.enumerated().map { FitShard(stage: stage, index: $0.offset, label: $0.element) }

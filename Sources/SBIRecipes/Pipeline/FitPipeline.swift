@@ -45,9 +45,11 @@ public struct FitPipeline {
     }
 
     /// The limits stage's files beside the contours that the plot stage also delivers: the toys' table and
-    /// coverage (`inference.toys`) and the calibration diagnostics (`inference.calibration`).
+    /// coverage (`inference.toys`), the Neyman p-values (`neyman_points`) and the calibration diagnostics
+    /// (`inference.calibration`).
     var diagnosticFiles: [String] {
         (recipe.inference.toys == nil ? [] : ["toys.npy", ToyCoverageFile.fileName])
+            + (recipe.inference.toys?.neymanPoints == nil ? [] : [NeymanFile.fileName])
             + (recipe.inference.calibration == nil ? [] : [CalibrationFile.fileName])
     }
 

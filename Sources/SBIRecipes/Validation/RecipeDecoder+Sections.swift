@@ -235,7 +235,7 @@ extension RecipeDecoder {
         }
         var toys: RecipeToys?
         if let n = m["toys"] {
-            toys = decodeToys(n, recipeSeed: seed)
+            toys = decodeToys(n, recipeSeed: seed, grid: grid)
             if m["observed"] != nil {
                 reader.report(n, "inference.toys", "toys are drawn at theta_true; with observed data there is none (give theta_true instead of observed)")
             }
@@ -274,16 +274,54 @@ extension RecipeDecoder {
         return c
     }
 
-    /// `inference.toys: {count, seed}`.
-    func decodeToys(_ node: YAMLNode, recipeSeed: UInt64) -> RecipeToys? {
-        guard let m = reader.mapping(node, "inference.toys", keys: ["count", "seed"], required: ["count"]) else { return nil }
+    /// `inference.toys: {count, seed, neyman_points}`.
+    func decodeToys(_ node: YAMLNode, recipeSeed: UInt64, grid: RecipeGrid?) -> RecipeToys? {
+        guard let m = reader.mapping(node, "inference.toys", keys: ["count", "seed", "neyman_points"], required: ["count"]) else { return nil }
         let count = m["count"].flatMap { reader.integer($0, "inference.toys.count", minimum: 1, maximum: 1_000_000) }
         var seed = recipeSeed
         if let n = m["seed"] {
             guard let s = reader.seed(n, "inference.toys.seed") else { return nil }
             seed = s
         }
-        return count.map { RecipeToys(count: $0, seed: seed) }
+        guard let count else { return nil }
+        var toys = RecipeToys(count: count, seed: seed)
+        if let n = m["neyman_points"], let grid {
+            guard let points = decodeNeymanPoints(n, grid: grid) else { return nil }
+            let total = points.reduce(1, *)
+            guard total * count <= RecipeToys.maximumNeymanToys else {
+                reader.report(n, "inference.toys.neyman_points", "\(total) points × \(count) toys is more than \(RecipeToys.maximumNeymanToys) toys; use fewer points or toys")
+                return nil
+            }
+            toys.neymanPoints = points
+        }
+        return toys
+    }
+
+    /// `neyman_points`: an integer for every axis or one per parameter, each n ≥ 2 with (grid points − 1)
+    /// a multiple of n − 1, so that the points are grid points.
+    func decodeNeymanPoints(_ node: YAMLNode, grid: RecipeGrid) -> [Int]? {
+        let path = "inference.toys.neyman_points"
+        var values: [Int] = []
+        if node.elements != nil {
+            guard let list = reader.list(node, path) else { return nil }
+            guard list.count == grid.points.count else {
+                reader.report(node, path, "expected \(grid.points.count) point counts (one per parameter), got \(list.count)")
+                return nil
+            }
+            for (i, item) in list.enumerated() {
+                guard let v = reader.integer(item, path + "[\(i)]", minimum: 2, maximum: 10_001) else { return nil }
+                values.append(v)
+            }
+        } else {
+            guard let v = reader.integer(node, path, minimum: 2, maximum: 10_001) else { return nil }
+            values = Array(repeating: v, count: grid.points.count)
+        }
+        for (i, (n, m)) in zip(values, grid.points).enumerated() where (m - 1) % (n - 1) != 0 {
+            let valid = (2...m).filter { (m - 1) % ($0 - 1) == 0 }.map(String.init).joined(separator: ", ")
+            reader.report(node, path, "\(n) points on axis \(i + 1) do not fall on its \(m) grid points; expected one of \(valid)")
+            return nil
+        }
+        return values
     }
 
     func decodeHistogram(_ node: YAMLNode) -> RecipeHistogram? {
