@@ -20,7 +20,7 @@ final class CommandLineTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(r.status, 2)
         XCTAssertEqual(r.stderr, """
         sbi bench: error: unknown option '--sceonds' for 'sbi bench'; did you mean '--seconds'?
-        Usage: sbi bench [gemm|train|all|events|fit|toy|memory] [--seconds S] [--lhe FILE] [--recipe FILE]... [--events N]
+        Usage: sbi bench [gemm|train|all|events|fit|toy|memory|coverage] [--seconds S] [--lhe FILE] [--recipe FILE]... [--events N] [--toys N]
         See 'sbi bench --help'.
 
         """)
@@ -35,7 +35,7 @@ final class CommandLineTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(try run(["bench", "--seconds"]).status, 2)
         let suite = try run(["bench", "gemn"])
         XCTAssertEqual(suite.status, 2)
-        XCTAssertTrue(suite.stderr.contains("unknown suite 'gemn'; expected one of gemm, train, all, events, fit, toy, memory (did you mean 'gemm'?)"), suite.stderr)
+        XCTAssertTrue(suite.stderr.contains("unknown suite 'gemn'; expected one of gemm, train, all, events, fit, toy, memory, coverage (did you mean 'gemm'?)"), suite.stderr)
     }
 
     func testVersionAndHelp_exit0() throws {
@@ -47,7 +47,7 @@ final class CommandLineTests: XCTestCase, SBICommandTesting {
         XCTAssertTrue(help.stdout.contains("  bench       Measure performance"), help.stdout)
         let benchHelp = try run(["bench", "--help"])
         XCTAssertEqual(benchHelp.status, 0)
-        XCTAssertTrue(benchHelp.stdout.hasPrefix("Usage: sbi bench [gemm|train|all|events|fit|toy|memory] [--seconds S] [--lhe FILE] [--recipe FILE]... [--events N]"), benchHelp.stdout)
+        XCTAssertTrue(benchHelp.stdout.hasPrefix("Usage: sbi bench [gemm|train|all|events|fit|toy|memory|coverage] [--seconds S] [--lhe FILE] [--recipe FILE]... [--events N] [--toys N]"), benchHelp.stdout)
         XCTAssertEqual(try run(["help", "bench"]).stdout, benchHelp.stdout)
     }
 
