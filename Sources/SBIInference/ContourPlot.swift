@@ -51,6 +51,27 @@ public enum ContourPlot {
         body += "</g>\n<g id=\"regions\" clip-path=\"url(#plot-area)\" fill=\"none\" stroke-width=\"2\">\n"
         for (k, e) in file.estimators.enumerated() {
             let colour = colours[k % colours.count]
+            // An ensemble's members: thin, faint lines in the ensemble's colour under its own regions (the band).
+            for (c, cl) in file.confidenceLevels.enumerated() {
+                let dash = dashes[c % dashes.count]
+                let style = "stroke=\"\(colour)\" stroke-width=\"0.8\" stroke-opacity=\"0.5\"" + (dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")
+                for (m, member) in (e.members ?? []).enumerated() {
+                    if p.count == 2 {
+                        for path in member.contours.first(where: { $0.confidenceLevel == cl })?.paths ?? [] where path.count > 1 {
+                            var d = ""
+                            for i in 0..<path.count { d += (i == 0 ? "M" : " L") + "\(f(px(path.xs[i]))),\(f(py(path.ys[i])))" }
+                            if path.closed { d += " Z" }
+                            body += "<path class=\"member-contour\" data-estimator=\"\(escape(member.name))\" data-cl=\"\(cl)\" \(style) d=\"\(d)\"/>\n"
+                        }
+                    } else {
+                        let spread = 2.0 * Double(m + 1) / Double((e.members ?? []).count + 1) - 1
+                        let y = py(Double(k) + 0.5) + (Double(c) - Double(file.confidenceLevels.count - 1) / 2) * 8 + 3 * spread
+                        for iv in member.intervals.first(where: { $0.confidenceLevel == cl })?.intervals ?? [] {
+                            body += "<line class=\"member-interval\" data-estimator=\"\(escape(member.name))\" data-cl=\"\(cl)\" \(style) x1=\"\(f(px(iv.lower)))\" y1=\"\(f(y))\" x2=\"\(f(px(iv.upper)))\" y2=\"\(f(y))\"/>\n"
+                        }
+                    }
+                }
+            }
             for (c, cl) in file.confidenceLevels.enumerated() {
                 let dash = dashes[c % dashes.count]
                 let style = "stroke=\"\(colour)\"" + (dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")

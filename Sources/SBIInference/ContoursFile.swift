@@ -58,14 +58,18 @@ public struct ContoursFile: Codable, Sendable, Equatable {
         /// Size, status and ratio to truth of the region at each confidence level (absent in files
         /// written before the closure report).
         public var regions: [RegionSummary]?
+        /// An ensemble's members, each scanned alone (`<name>_member<k>`): the spread of their regions is
+        /// the network uncertainty of this one (absent for single networks).
+        public var members: [Estimator]?
         public init(name: String, mode: String, bestFit: [Double], contours: [ContourSet] = [], intervals: [IntervalSet] = [],
-                    regions: [RegionSummary]? = nil) {
+                    regions: [RegionSummary]? = nil, members: [Estimator]? = nil) {
             self.name = name
             self.mode = mode
             self.bestFit = bestFit
             self.contours = contours
             self.intervals = intervals
             self.regions = regions
+            self.members = members
         }
     }
 

@@ -59,6 +59,10 @@ extension FitPipeline {
         }
     }
 
+    /// Infix and mode of an ensemble member's own scan (`alices_member2`), merged into the ensemble's entry.
+    static let memberInfix = "_member"
+    static let memberMode = "ml_member"
+
     /// One limits shard: a mode, with the estimator it scans for ml, sally and ideal_sally.
     struct LimitsUnit {
         let mode: RecipeInferenceMode
@@ -198,6 +202,11 @@ extension FitPipeline {
             }
             scans.append((e.name + fixedSuffix, "ml",
                           try LikelihoodScan.mlLogLikelihood(estimator: try s.nominalRatio(estimator), data: nominalData, grid: block, rate: rate)))
+            // An ensemble's members, each scanned alone: the band of its regions (merged into the ensemble's entry).
+            for (k, member) in ((estimator as? RatioEnsemble)?.members ?? []).enumerated() {
+                scans.append((e.name + fixedSuffix + Self.memberInfix + "\(k + 1)", Self.memberMode,
+                              try LikelihoodScan.mlLogLikelihood(estimator: try s.nominalRatio(member), data: nominalData, grid: block, rate: rate)))
+            }
         case .histogram:
             let (histogram, features) = try observableHistogram(sim, data: data)
             fisherSources.append(.histogram(name: "histogram", histogram: histogram, features: features))
@@ -354,22 +363,33 @@ extension FitPipeline {
             }
             for k in list.scans.indices { logL[k] += v[(k * range.count)..<((k + 1) * range.count)] }
         }
-        let results = try zip(names ?? [], logL).map { scan, values in
+        let scanned = try zip(names ?? [], logL).map { scan, values in
             (name: scan.name, mode: scan.mode, result: try LikelihoodScanResult(grid: grid, logLikelihood: values))
         }
         var fisherSources: [FitFisherSource] = []
         if inference.fisherInformation, s.thetaTrue != nil {
             for unit in limitsUnits() { fisherSources += try runLimitsUnit(unit, s, block: nil).fisher }
         }
-        guard !results.isEmpty else { throw SBIError.data("no likelihood to scan: no mode produced a result", field: "inference.modes") }
+        guard !scanned.isEmpty else { throw SBIError.data("no likelihood to scan: no mode produced a result", field: "inference.modes") }
         guard let axes = grid.axes else { throw SBIError.data("the grid is not regular", field: "inference.grid") }
         let parameters = (0..<space.count).map { i -> ContoursFile.Parameter in
             let axis: [Double] = axes[i].values
             let lo = axis.first ?? 0, hi = axis.last ?? 0
             return ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i], range: lo...hi)
         }
+        let memberResults = scanned.filter { $0.mode == Self.memberMode }
+        let results = scanned.filter { $0.mode != Self.memberMode }
         var file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
                                          thetaTrue: s.thetaTrue, recipeHash: recipe.canonicalHash)
+        if !memberResults.isEmpty {
+            let members = try ContoursFile.make(space: parameters, grid: grid, results: memberResults, confidenceLevels: inference.confidenceLevels,
+                                                thetaTrue: s.thetaTrue).estimators
+            for i in file.estimators.indices {
+                let prefix = file.estimators[i].name + Self.memberInfix
+                let own = members.filter { $0.name.hasPrefix(prefix) && Int($0.name.dropFirst(prefix.count)) != nil }
+                if !own.isEmpty { file.estimators[i].members = own }
+            }
+        }
         let toyFolders = Array(folders.dropFirst(blocks.count).prefix(toyBlocks().count))
         let neyman = try mergeNeyman(Array(folders.dropFirst(blocks.count + toyFolders.count)), results: results, into: partial, setup: s)
         file.estimators += neyman.estimators

@@ -117,6 +117,12 @@ public struct FitReport: Sendable {
             case .open: size = "open"; versus = "reaches the grid edge"
             case .empty: size = "empty"; versus = "narrower than the grid spacing"
             }
+            let memberSizes = (e.members ?? []).compactMap { m in
+                m.regions?.first { $0.confidenceLevel == r.confidenceLevel && $0.status == .closed }?.size
+            }
+            if let low = memberSizes.min(), let high = memberSizes.max() {
+                versus += String(format: "; %d members %.4g–%.4g", memberSizes.count, low, high)
+            }
             if let hint = r.hint {
                 let ranges = hint.map { "[\(String(format: "%.4g", $0[0])), \(String(format: "%.4g", $0[1]))]" }.joined(separator: " × ")
                 versus += "; the Fisher information puts it in \(ranges)"
