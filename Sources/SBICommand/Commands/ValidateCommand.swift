@@ -45,6 +45,13 @@ enum ValidateCommand {
         case .observed(let file): data = "observed \(file.path)"
         }
         lines.append("inference   \(r.inference.modes.map(\.rawValue).joined(separator: ", ")); grid \(r.inference.grid.points.map(String.init).joined(separator: "x")); \(data); CL \(r.inference.confidenceLevels.map { "\($0)" }.joined(separator: ", "))")
+        if let toys = r.inference.toys {
+            lines.append("toys        \(toys.count) at theta_true (seed \(toys.seed))"
+                         + (toys.neymanPoints.map { "; Neyman construction at \($0.map(String.init).joined(separator: "x")) points" } ?? ""))
+        }
+        if let c = r.inference.calibration {
+            lines.append("calibration \(c.points) theta0 points x \(c.events) events per class, \(c.bins) bins")
+        }
         if let nuisance = r.nuisance, !nuisance.isEmpty {
             lines.append("nuisance    " + nuisance.map { n in n.uncertainty.map { "\(n.name) (\(n.kind.rawValue) \(f($0 * 100)) %)" } ?? "\(n.name) (\(n.kind.rawValue), N(0, 1))" }.joined(separator: ", "))
         }
