@@ -325,9 +325,8 @@ final class MalformedRecipeTests: XCTestCase {
         // validate refuses what fit would reject after training (fit's own checks, run before any compute).
         Case(name: "mode rate without the rate term", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\n  include_rate: false")],
              expected: ["recipe.yaml:23:25: inference.modes[2]: mode rate is the rate term alone; it needs include_rate: true"]),
-        Case(name: "mode sallino", edits: [("modes: [truth, sally, rate]", "modes: [truth, sally, sallino]"),
-                                           ("    sample: local\n", "    sample: local\n  - name: sallino\n    method: sallino\n    sample: local\n")],
-             expected: ["recipe.yaml:26:25: inference.modes[2]: mode sallino is not supported by sbi fit yet (a sallino estimator trains, but no limit uses it); use mode sally"]),
+        Case(name: "mode sallino without a sallino estimator", edits: [("modes: [truth, sally, rate]", "modes: [truth, sally, sallino]")],
+             expected: ["recipe.yaml:23:25: inference.modes[2]: mode sallino needs an estimator with method sallino"]),
         // nuisance: one norm uncertainty validates (testNuisance_norm_decodes); these do not.
         Case(name: "nuisance of an unknown kind", edits: [("luminosity_inverse_femtobarn: 300", "luminosity_inverse_femtobarn: 300\nnuisance:\n  - {name: jes, kind: shape, uncertainty: 0.1}")],
              expected: ["recipe.yaml:27:23: nuisance[0].kind: unknown \"shape\"; expected one of norm, simulator, weights"]),

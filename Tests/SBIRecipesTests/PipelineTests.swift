@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import SBISimulation
+import SBIEstimators
 import SBIInference
 import SBICore
 @testable import SBIRecipes
@@ -290,5 +291,40 @@ final class PipelineTests: XCTestCase {
         let svg = try String(contentsOfFile: out + "/plot/contours.svg", encoding: .utf8)
         XCTAssertEqual(svg.components(separatedBy: "class=\"member-interval\"").count - 1, 3 * 2)
         XCTAssertTrue(report.closureLines().contains { $0.hasPrefix("alices") && $0.contains("; 3 members ") }, report.closureLines().joined(separator: "\n"))
+    }
+
+    /// Mode `sallino` (score at θ_ref = 1 projected on θ − θ_ref, a 1-D adaptive histogram per grid point)
+    /// on the gaussian, a SALLY-type network of 20 units trained 20 epochs on 5000 events: with one
+    /// parameter h_θ orders the events as t̂ does, so sallino is as good as a histogram of a (nearly)
+    /// monotone function of x: its 68 % and 95 % ends lie within 0.02 of the exact ones (3 % of the 68 %
+    /// length 0.63; measured within 0.005, the histogram of x within 0.003).
+    func testPipeline_sallino_gaussianIntervalMatchesExact() throws {
+        let out = try temporaryFolder()
+        var text = PipelineTests.recipeText(epochs: 2, modes: "truth, sallino, histogram")
+        text = text.replacingOccurrences(of: "estimators:\n", with: """
+              - name: local
+                kind: local
+                theta: {point: [1]}
+                events: 5000
+                test_split: 0
+            estimators:
+              - name: sallino
+                method: sallino
+                sample: local
+                hidden_layers: [8]
+                training: {epochs: 20}
+
+            """)
+        _ = try FitPipeline(recipe: try RecipeLoader.parse(text, file: "tiny.yaml"), folder: out).run()
+        let contours = try ContoursFile.read(out + "/limits/contours.json")
+        XCTAssertEqual(contours.estimators.map(\.name), ["truth", "sallino", "histogram"])
+        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval {
+            try XCTUnwrap(contours.estimators.first { $0.name == name }?.intervals.first { abs($0.confidenceLevel - cl) < 1e-12 }?.intervals.first)
+        }
+        for cl in [0.68, 0.95] {
+            let sallino = try interval("sallino", cl), truth = try interval("truth", cl)
+            XCTAssertEqual(sallino.lower, truth.lower, accuracy: 0.02)
+            XCTAssertEqual(sallino.upper, truth.upper, accuracy: 0.02)
+        }
     }
 }

@@ -79,6 +79,8 @@ extension FitPipeline {
                 return recipe.estimators.filter { $0.method.isRatio && selected.contains($0.name) }.map { LimitsUnit(mode: mode, estimator: $0) }
             case .sally, .idealSally:
                 return recipe.estimators.filter { $0.method == .sally && selected.contains($0.name) }.map { LimitsUnit(mode: mode, estimator: $0) }
+            case .sallino:
+                return recipe.estimators.filter { $0.method == .sallino && selected.contains($0.name) }.map { LimitsUnit(mode: mode, estimator: $0) }
             default:
                 return [LimitsUnit(mode: mode, estimator: nil)]
             }
@@ -271,7 +273,16 @@ extension FitPipeline {
             scans.append((e.name + "_ideal" + fixedSuffix, "ideal_sally",
                           try scoreHistogramLogLikelihood(score, sim: nominalSim, data: nominalData, grid: grid, block: block, rate: rate, thetaTrue: thetaTrue)))
         case .sallino:
-            throw SBIError.data("mode sallino is not supported by sbi fit yet", field: "inference.modes")
+            // The θ-only scan on the nominal model: the score's θ components projected on θ − θ_ref, in 1-D histograms.
+            guard let e = unit.estimator, let block else { break }
+            let folder = stageFolder(.train) + "/" + e.name
+            let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
+            guard let reference = recipe.samples.first(where: { $0.name == e.sample })?.theta0.singlePoint else {
+                throw SBIError.data("mode sallino: the sample of estimator \(e.name) has no single reference point", field: "inference.modes")
+            }
+            let likelihood = SALLINOLikelihood(score: score, reference: reference, bins: recipe.inference.histogram?.bins ?? 20,
+                                               expectation: try expectation(nominalSim, grid: grid, thetaTrue: thetaTrue))
+            scans.append((e.name + fixedSuffix, "sallino", try likelihood.logLikelihood(data: nominalData, grid: block, rate: rate, asimovTheta: thetaTrue)))
         }
         return (scans, fisherSources)
     }

@@ -145,8 +145,8 @@ extension RecipeDecoder {
                 reader.report(n, path, "mode sally needs an estimator with method sally")
             case .idealSally where !selected.contains { $0.method == .sally }:
                 reader.report(n, path, "mode ideal_sally needs an estimator with method sally (its sample's point is the reference θ)")
-            case .sallino:
-                reader.report(n, path, "mode sallino is not supported by sbi fit yet (a sallino estimator trains, but no limit uses it); use mode sally")
+            case .sallino where !selected.contains { $0.method == .sallino }:
+                reader.report(n, path, "mode sallino needs an estimator with method sallino")
             case .rate where sim?.hasRate == false:
                 reader.report(n, path, "mode rate needs a simulator with an event rate; \(sim!.rawValue) is shape-only")
             default: break
