@@ -15,6 +15,8 @@ public enum InferenceMode: String, CaseIterable, Sendable {
     case ml
     /// Histogram of the estimated score t̂(x) of a `ScoreEstimator`.
     case sally
+    /// The estimated score projected on θ − θ_ref, a 1-D histogram per point (`SALLINOLikelihood`).
+    case sallino
 
     /// Parses a user-supplied name.
     /// - Throws: `SBIError.data` listing the valid names.

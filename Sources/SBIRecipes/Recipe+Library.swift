@@ -15,7 +15,7 @@ import SBISimulation
 /// recipe.estimators[j].architecture(...)       → MLPArchitecture
 /// recipe.estimators[j].training.settings       → TrainingSettings
 /// recipe.inference.parameterGrid(names:)       → ParameterGrid
-/// recipe.inference.modes[k].inferenceMode      → InferenceMode (nil for sallino)
+/// recipe.inference.modes[k].inferenceMode      → InferenceMode (nil for ideal_sally)
 /// ```
 /// Every value was validated by `RecipeLoader`; the throwing conversions only repeat the
 /// library's own checks.
@@ -178,7 +178,8 @@ extension RecipeInferenceMode {
         case .histogram: return .histogram
         case .rate: return .rate
         case .truth: return .truth
-        case .sallino, .idealSally: return nil
+        case .sallino: return .sallino
+        case .idealSally: return nil
         }
     }
 }

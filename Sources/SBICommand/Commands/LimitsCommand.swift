@@ -18,6 +18,8 @@ enum LimitsCommand {
           histogram  histogram of --observables (1 or 2), --bins per axis, --binning adaptive|fixed
           ml         ratio estimator folders given by --model DIR[,DIR...]
           sally      histogram of the estimated score of --score-model DIR
+          sallino    the score of --score-model DIR (estimated at --score-reference) projected on
+                     theta - theta_ref: a 1-D histogram of --bins bins at every grid point
         Asimov data (--theta-true): a sample of --asimov-events events at theta_true standing for N
         events, N = --events or sigma(theta_true) x --luminosity. Observed data (--observed): an .npy
         of shape [n, observables]. With --luminosity (weighted simulators) every mode adds the rate
@@ -43,7 +45,8 @@ enum LimitsCommand {
             .value("bins", "B[,B]", "Histogram bins per axis (default 20)."),
             .value("binning", "KIND", "adaptive (equal population, default) or fixed."),
             .value("model", "DIR[,DIR...]", "Ratio estimator (or ensemble) folders for mode ml."),
-            .value("score-model", "DIR", "Score estimator folder for mode sally."),
+            .value("score-model", "DIR", "Score estimator folder for modes sally and sallino."),
+            .value("score-reference", "V[,V...]", "Mode sallino: the point the score model was trained at."),
             .value("asimov-events", "M", "Size of the Asimov sample (default 100000)."),
             .value("mc-events", "M", "Events of the one sample reweighted to every grid point for histograms (default 200000)."),
             .value("refine", "K", "Bicubic refinement factor for 2-D contours (default 1: none)."),
@@ -74,6 +77,9 @@ enum LimitsCommand {
                 guard toyCount != nil else { throw SBIError.usage("--toy-seed is the seed of --toys; give --toys N", field: "--toy-seed") }
                 guard let s = UInt64(text) else { throw SBIError.usage("option '--toy-seed' expects a non-negative integer, got '\(text)'") }
                 toySeed = s
+            }
+            if toyCount != nil, modes.contains(.sallino) {
+                throw SBIError.usage("toys do not refit mode sallino (a binning per grid point); drop it or --toys", field: "--toys")
             }
             if toyCount != nil, parsed.value("theta-true") == nil {
                 throw SBIError.usage("toys are drawn at --theta-true; give it instead of --observed", field: "--toys")
@@ -174,6 +180,20 @@ enum LimitsCommand {
                                                          expectation: try expectation(simulator, grid: grid, thetaTrue: thetaTrue, count: mcEvents, seed: seed))
                     results.append((URL(fileURLWithPath: folder).lastPathComponent, "sally", try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
                     toyLikelihoods.append(.histogram(likelihood))
+                case .sallino:
+                    let folder = try CommandInput.required(parsed, "score-model")
+                    guard case .score(let score) = try EvaluateCommand.LoadedModel.load(folder) else {
+                        throw SBIError.data("not a score estimator folder", file: folder, field: "--score-model")
+                    }
+                    let reference = try CommandInput.numbers(try CommandInput.required(parsed, "score-reference"), option: "score-reference")
+                    try space.validate(reference, field: "--score-reference")
+                    let bins = try parsed.integer("bins", in: 1...10_000) ?? 20
+                    let likelihood = SALLINOLikelihood(score: score, reference: reference, bins: bins,
+                                                       expectation: try expectation(simulator, grid: grid, thetaTrue: thetaTrue, count: mcEvents, seed: seed))
+                    do {
+                        results.append((URL(fileURLWithPath: folder).lastPathComponent, "sallino",
+                                        try likelihood.scan(data: data, grid: grid, rate: rate, asimovTheta: thetaTrue)))
+                    } catch let e as SBIError { throw e.inFile(folder) }
                 }
                 // One line per result of this mode (ml may scan several models); the time is the mode's.
                 let seconds = format(ProgressReporter.monotonicSeconds() - modeStart)
