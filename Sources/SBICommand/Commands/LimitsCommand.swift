@@ -202,6 +202,19 @@ enum LimitsCommand {
                 }
             }
 
+            // Toys first, so that a failure leaves no result files behind.
+            var toyResult: (table: Matrix<Double>, file: ToyCoverageFile)?
+            if let toyCount, let theta = thetaTrue {
+                let likelihoods = zip(results, toyLikelihoods).map { PseudoExperiments.Likelihood(name: $0.name, mode: $0.mode, likelihood: $1) }
+                let progress = ProgressReporter(stage: "toys", total: likelihoods.count * ToyTable.chunkCount(
+                    toys: toyCount, grid: grid, expectedEvents: try rate?.expectedEvents(at: theta) ?? Double(events ?? 0)), unit: "fits")
+                let (table, _) = try ToyTable.fit(likelihoods, simulator: simulator, theta: theta, toys: 0..<toyCount, grid: grid, rate: rate,
+                                                  fixedEvents: rate == nil ? events.map(Double.init) : nil,
+                                                  random: SeededRandom(seed: toySeed).substream(5), progress: progress)
+                progress.finish()
+                toyResult = (table, ToyCoverageFile(table: table.storage, likelihoods: likelihoods.map { ($0.name, $0.mode) }, confidenceLevels: cls,
+                                                    parameterNames: space.names, seed: toySeed, thetaTrue: theta))
+            }
             let parameters = (0..<space.count).map { i in
                 ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i],
                                        range: grid.axes![i].values[0]...grid.axes![i].values[grid.axes![i].count - 1])
@@ -219,17 +232,9 @@ enum LimitsCommand {
                 }
             }
             var written = ResultWriter.fileNames
-            if let toyCount, let theta = thetaTrue {
-                let likelihoods = zip(results, toyLikelihoods).map { PseudoExperiments.Likelihood(name: $0.name, mode: $0.mode, likelihood: $1) }
-                let progress = ProgressReporter(stage: "toys", total: likelihoods.count * ToyTable.chunkCount(
-                    toys: toyCount, grid: grid, expectedEvents: try rate?.expectedEvents(at: theta) ?? Double(events ?? 0)), unit: "fits")
-                let (table, _) = try ToyTable.fit(likelihoods, simulator: simulator, theta: theta, toys: 0..<toyCount, grid: grid, rate: rate,
-                                                  fixedEvents: rate == nil ? events.map(Double.init) : nil,
-                                                  random: SeededRandom(seed: toySeed).substream(5), progress: progress)
-                progress.finish()
-                let file = ToyCoverageFile(table: table.storage, likelihoods: likelihoods.map { ($0.name, $0.mode) }, confidenceLevels: cls,
-                                           parameterNames: space.names, seed: toySeed, thetaTrue: theta)
-                try NPYFile.write(NPYArray(shape: [toyCount, likelihoods.count, 2 + space.count], data: .float64(table.storage)),
+            if let toyResult, let toyCount {
+                let (table, file) = toyResult
+                try NPYFile.write(NPYArray(shape: [toyCount, file.likelihoods.count, 2 + space.count], data: .float64(table.storage)),
                                   to: output + "/toys.npy")
                 try AtomicFileWriter.write(file.jsonBytes(), to: output + "/" + ToyCoverageFile.fileName)
                 for row in file.coverage {
