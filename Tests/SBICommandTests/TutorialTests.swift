@@ -13,7 +13,8 @@ final class TutorialTests: XCTestCase {
     static let notebooks = packageRoot + "/Notebooks-md"
 
     /// The tutorials and the test that runs each; a new tutorial must be added here.
-    static let tutorials = ["01-quickstart-cli.md", "02-your-own-simulator.md", "03-reading-results.md", "04-systematics.md"]
+    static let tutorials = ["01-quickstart-cli.md", "02-your-own-simulator.md", "03-reading-results.md", "04-systematics.md",
+                                    "05-trusting-a-limit.md"]
 
     /// Longest a single cell may run (release build; the tutorials' cells take seconds).
     static let cellTimeout: TimeInterval = 300
@@ -62,6 +63,10 @@ final class TutorialTests: XCTestCase {
 
     func testSystematicsTutorialCellsProduceTheirOutputs() throws {
         try assertTutorialRuns("04-systematics.md")
+    }
+
+    func testTrustTutorialCellsProduceTheirOutputs() throws {
+        try assertTutorialRuns("05-trusting-a-limit.md")
     }
 
     func testNotebooksFolder_everyTutorial_isRunByATest() throws {
