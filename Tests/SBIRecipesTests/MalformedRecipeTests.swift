@@ -222,6 +222,8 @@ final class MalformedRecipeTests: XCTestCase {
              expected: ["recipe.yaml:26:36: inference.calibration.closure_tolerance: expected a number in [0, 1], got 2"]),
         Case(name: "Neyman points off the grid", edits: [("    points: 11", "    points: 11\n  toys: {count: 10, neyman_points: 8}")],
              expected: ["recipe.yaml:26:36: inference.toys.neyman_points: 8 points on axis 1 do not fall on its 11 grid points; expected one of 2, 3, 6, 11"]),
+        Case(name: "Neyman construction of too many toys", edits: [("    points: 11", "    points: 11\n  toys: {count: 1000000, neyman_points: 11}")],
+             expected: ["recipe.yaml:26:41: inference.toys.neyman_points: 11 points × 1000000 toys is more than 1000000 toys; use fewer points or toys"]),
         Case(name: "toys with observed data", edits: [("theta_true: [1]", "observed: data/missing.npy\n  toys: {count: 10}")],
              expected: ["recipe.yaml:23:13: inference.observed: file \"data/missing.npy\" does not exist (paths are relative to the recipe's folder)",
                         "recipe.yaml:24:9: inference.toys: toys are drawn at theta_true; with observed data there is none (give theta_true instead of observed)"]),

@@ -91,7 +91,7 @@ public struct RecipeToys: Codable, Sendable, Equatable {
     public var neymanPoints: [Int]? = nil
 
     /// The most toys all Neyman points together may draw.
-    public static let maximumNeymanToys = 10_000_000
+    public static let maximumNeymanToys = 1_000_000
 
     public init(count: Int, seed: UInt64, neymanPoints: [Int]? = nil) {
         self.count = count
