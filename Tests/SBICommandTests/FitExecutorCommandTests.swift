@@ -215,7 +215,10 @@ final class FitSlurmCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertTrue(status.stdout.contains("train    failed    2 of 3 shard(s) done"), status.stdout)
 
         let again = try run(["fit", "r.yaml", "--out", "cancel", "--executor", "slurm"], in: folder, environment: env)
-        XCTAssertEqual(again.status, 0, again.stderr)
+        // A failure shows the shards' own logs (the folder is removed with the test).
+        let logs = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/cancel/logs"))?.sorted().filter { $0.hasSuffix(".log") }
+            .map { name in name + ":\n" + ((try? String(contentsOfFile: folder + "/cancel/logs/" + name, encoding: .utf8)) ?? "") } ?? []
+        XCTAssertEqual(again.status, 0, again.stderr + "\n" + (again.status == 0 ? "" : logs.joined(separator: "\n")))
         XCTAssertTrue(again.stderr.contains("train: submitted array job") && again.stderr.contains("(1 of 3 shards)"), again.stderr)
         ShardedFit.assertSameResults(reference, try ShardedFit.results(folder + "/cancel"), "cancelled and resubmitted")
     }

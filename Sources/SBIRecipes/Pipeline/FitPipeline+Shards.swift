@@ -132,7 +132,10 @@ extension FitPipeline {
             try OwnedFolder.mark(shardsRoot, writer: "sbi fit")
             return
         }
-        let entries = isDirectory.boolValue ? (try? FileManager.default.contentsOfDirectory(atPath: shardsRoot)) ?? [] : ["(a file)"]
+        // Shard tasks start side by side: another one may be writing the marker (its hidden temporary file) right now.
+        let writing = "." + OwnedFolder.markerName + ".tmp-"
+        let entries = (isDirectory.boolValue ? (try? FileManager.default.contentsOfDirectory(atPath: shardsRoot)) ?? [] : ["(a file)"])
+            .filter { !$0.hasPrefix(writing) }
         guard entries.isEmpty || entries.contains(OwnedFolder.markerName) else {
             throw SBIError.io("refusing to keep shards in this folder: sbi did not create it and it is not empty; "
                               + "choose another outputs.folder (or --out) or move it", file: shardsRoot)

@@ -171,6 +171,8 @@ public struct FitPipeline {
             return
         }
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            // Another shard task may have created it in between.
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
             throw SBIError.io("cannot create the folder: \(error.localizedDescription)", file: path)
         }
     }
