@@ -49,45 +49,36 @@ public enum ContourPlot {
             }
         }
         body += "</g>\n<g id=\"regions\" clip-path=\"url(#plot-area)\" fill=\"none\" stroke-width=\"2\">\n"
-        for (k, e) in file.estimators.enumerated() {
-            let colour = colours[k % colours.count]
-            // An ensemble's members: thin, faint lines in the ensemble's colour under its own regions (the band).
-            for (c, cl) in file.confidenceLevels.enumerated() {
-                let dash = dashes[c % dashes.count]
-                let style = "stroke=\"\(colour)\" stroke-width=\"0.8\" stroke-opacity=\"0.5\"" + (dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")
-                for (m, member) in (e.members ?? []).enumerated() {
-                    if p.count == 2 {
-                        for path in member.contours.first(where: { $0.confidenceLevel == cl })?.paths ?? [] where path.count > 1 {
-                            var d = ""
-                            for i in 0..<path.count { d += (i == 0 ? "M" : " L") + "\(f(px(path.xs[i]))),\(f(py(path.ys[i])))" }
-                            if path.closed { d += " Z" }
-                            body += "<path class=\"member-contour\" data-estimator=\"\(escape(member.name))\" data-cl=\"\(cl)\" \(style) d=\"\(d)\"/>\n"
-                        }
-                    } else {
-                        let spread = 2.0 * Double(m + 1) / Double((e.members ?? []).count + 1) - 1
-                        let y = py(Double(k) + 0.5) + (Double(c) - Double(file.confidenceLevels.count - 1) / 2) * 8 + 3 * spread
-                        for iv in member.intervals.first(where: { $0.confidenceLevel == cl })?.intervals ?? [] {
-                            body += "<line class=\"member-interval\" data-estimator=\"\(escape(member.name))\" data-cl=\"\(cl)\" \(style) x1=\"\(f(px(iv.lower)))\" y1=\"\(f(y))\" x2=\"\(f(px(iv.upper)))\" y2=\"\(f(y))\"/>\n"
-                        }
-                    }
+        /// The regions of `r` (an estimator or an ensemble member) in row `k`, at level `c`, with `style`;
+        /// `kind` prefixes the classes ("" or "member-"), `offset` moves 1-D intervals within the row.
+        func drawRegions(_ r: ContoursFile.Estimator, row k: Int, level c: Int, style: String, kind: String, offset: Double) {
+            let cl = file.confidenceLevels[c]
+            if p.count == 2 {
+                for path in r.contours.first(where: { $0.confidenceLevel == cl })?.paths ?? [] where path.count > 1 {
+                    var d = ""
+                    for i in 0..<path.count { d += (i == 0 ? "M" : " L") + "\(f(px(path.xs[i]))),\(f(py(path.ys[i])))" }
+                    if path.closed { d += " Z" }
+                    body += "<path class=\"\(kind)contour\" data-estimator=\"\(escape(r.name))\" data-cl=\"\(cl)\" \(style) d=\"\(d)\"/>\n"
+                }
+            } else {
+                let y = py(Double(k) + 0.5) + (Double(c) - Double(file.confidenceLevels.count - 1) / 2) * 8 + offset
+                for iv in r.intervals.first(where: { $0.confidenceLevel == cl })?.intervals ?? [] {
+                    body += "<line class=\"\(kind)interval\" data-estimator=\"\(escape(r.name))\" data-cl=\"\(cl)\" \(style) x1=\"\(f(px(iv.lower)))\" y1=\"\(f(y))\" x2=\"\(f(px(iv.upper)))\" y2=\"\(f(y))\"/>\n"
                 }
             }
-            for (c, cl) in file.confidenceLevels.enumerated() {
+        }
+        for (k, e) in file.estimators.enumerated() {
+            let colour = colours[k % colours.count]
+            for c in file.confidenceLevels.indices {
                 let dash = dashes[c % dashes.count]
-                let style = "stroke=\"\(colour)\"" + (dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")
-                if p.count == 2 {
-                    for path in e.contours.first(where: { $0.confidenceLevel == cl })?.paths ?? [] where path.count > 1 {
-                        var d = ""
-                        for i in 0..<path.count { d += (i == 0 ? "M" : " L") + "\(f(px(path.xs[i]))),\(f(py(path.ys[i])))" }
-                        if path.closed { d += " Z" }
-                        body += "<path class=\"contour\" data-estimator=\"\(escape(e.name))\" data-cl=\"\(cl)\" \(style) d=\"\(d)\"/>\n"
-                    }
-                } else {
-                    let y = py(Double(k) + 0.5) + (Double(c) - Double(file.confidenceLevels.count - 1) / 2) * 8
-                    for iv in e.intervals.first(where: { $0.confidenceLevel == cl })?.intervals ?? [] {
-                        body += "<line class=\"interval\" data-estimator=\"\(escape(e.name))\" data-cl=\"\(cl)\" \(style) x1=\"\(f(px(iv.lower)))\" y1=\"\(f(y))\" x2=\"\(f(px(iv.upper)))\" y2=\"\(f(y))\"/>\n"
-                    }
+                let dashing = dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\""
+                // An ensemble's members: thin, faint lines in the ensemble's colour under its own regions (the band).
+                let members = e.members ?? []
+                for (m, member) in members.enumerated() {
+                    drawRegions(member, row: k, level: c, style: "stroke=\"\(colour)\" stroke-width=\"0.8\" stroke-opacity=\"0.5\"" + dashing,
+                                kind: "member-", offset: 3 * (2 * Double(m + 1) / Double(members.count + 1) - 1))
                 }
+                drawRegions(e, row: k, level: c, style: "stroke=\"\(colour)\"" + dashing, kind: "", offset: 0)
             }
             // Best fit: a filled circle in the estimator's colour.
             let bx = px(e.bestFit[0]), by = p.count == 2 ? py(e.bestFit[1]) : py(Double(k) + 0.5)

@@ -25,8 +25,7 @@ public enum ToyTable {
         guard expected.isFinite, expected >= 0 else {
             throw SBIError.data("\(expected) expected events per toy at θ = \(theta); expected a finite number ≥ 0", field: "toys")
         }
-        let group = ToyLikelihood.toyGroup
-        let chunk = group * max(1, min(toys.count, 4_000_000 / max(1, grid.count), Int(1_000_000 / max(1, expected))) / group)
+        let chunk = chunkSize(toys: toys.count, grid: grid, expectedEvents: expected)
         var table = Matrix<Double>(rows: toys.count, columns: likelihoods.count * width)
         var eventCount = 0
         for start in stride(from: toys.lowerBound, to: toys.upperBound, by: chunk) {
@@ -50,10 +49,15 @@ public enum ToyTable {
 
     /// The number of `fit`'s chunks (progress steps per likelihood) for `toys`.
     public static func chunkCount(toys: Int, grid: ParameterGrid, expectedEvents: Double) -> Int {
+        let chunk = chunkSize(toys: toys, grid: grid, expectedEvents: expectedEvents)
+        return (toys + chunk - 1) / chunk
+    }
+
+    /// Toys per chunk: whole groups of `ToyLikelihood.toyGroup`, ≤ 10⁶ expected events, ≤ 4·10⁶ log L values.
+    static func chunkSize(toys: Int, grid: ParameterGrid, expectedEvents: Double) -> Int {
         let group = ToyLikelihood.toyGroup
-        let e = expectedEvents.isFinite ? max(1, expectedEvents) : 1
-        let chunk = group * max(1, min(toys, 4_000_000 / max(1, grid.count), Int(1_000_000 / e)) / group)
-        return (toys + chunk - 1) / max(1, chunk)
+        let events = expectedEvents.isFinite ? max(1, expectedEvents) : 1
+        return group * max(1, min(toys, 4_000_000 / max(1, grid.count), Int(1_000_000 / events)) / group)
     }
 }
 

@@ -179,9 +179,7 @@ extension FitPipeline {
             scans.append(("rate", "rate", logL))
         case .ml:
             guard let e = unit.estimator else { break }
-            let folder = stageFolder(.train) + "/" + e.name
-            let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
-                                                                  : try ParameterizedRatioEstimator.load(from: folder)
+            let estimator = try trainedRatioEstimator(e)
             if !s.learnedWeights.isEmpty, let weighted = try weightNuisance(s) {
                 // Weight variations learned beside θ: profiled over their ν with the events' σ(θ, ν), next to ν = 0.
                 let learned = s.learnedWeights
@@ -239,8 +237,7 @@ extension FitPipeline {
                           try fixed.evaluator(data: nominalData, rate: rate, asimovTheta: thetaTrue)(block)))
         case .sally:
             guard let e = unit.estimator else { break }
-            let folder = stageFolder(.train) + "/" + e.name
-            let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
+            let score = try trainedScoreEstimator(e)
             // SALLY's information E[t̂ t̂ᵀ] holds at its reference point only (arXiv:1805.00020 §4.2).
             let reference = recipe.samples.first { $0.name == e.sample }?.theta0.singlePoint
             if let reference, let thetaTrue, Self.samePoint(reference, thetaTrue), score.parameterCount == recipe.modelParameterNames.count {
@@ -275,8 +272,7 @@ extension FitPipeline {
         case .sallino:
             // The θ-only scan on the nominal model: the score's θ components projected on θ − θ_ref, in 1-D histograms.
             guard let e = unit.estimator, let block else { break }
-            let folder = stageFolder(.train) + "/" + e.name
-            let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
+            let score = try trainedScoreEstimator(e)
             guard let reference = recipe.samples.first(where: { $0.name == e.sample })?.theta0.singlePoint else {
                 throw SBIError.data("mode sallino: the sample of estimator \(e.name) has no single reference point", field: "inference.modes")
             }

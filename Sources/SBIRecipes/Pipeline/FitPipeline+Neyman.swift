@@ -79,23 +79,7 @@ extension FitPipeline {
                      setup s: LimitsSetup) throws -> (estimators: [ContoursFile.Estimator], words: [String]) {
         guard let toys = recipe.inference.toys, let counts = toys.neymanPoints, let axes = s.grid.axes else { return ([], []) }
         let indices = neymanPointIndices(s.grid)
-        var names: [LimitsShardScans.Scan]?
-        var q: [Double] = []
-        for (range, folder) in zip(try neymanBlocks(), folders) {
-            let listPath = folder + "/" + LimitsShardScans.fileName
-            guard let data = FileManager.default.contents(atPath: listPath),
-                  let list = try? JSONDecoder().decode(LimitsShardScans.self, from: data) else {
-                throw SBIError.io("the Neyman shard's likelihood list is missing or unreadable; run sbi fit again", file: listPath)
-            }
-            if names == nil { names = list.scans }
-            guard list.scans == names else { throw SBIError.data("the Neyman blocks fitted different likelihoods; run sbi fit again", file: listPath) }
-            let array = try NPYFile.read(folder + "/neyman.npy")
-            guard case .float64(let v) = array.data, array.shape == [range.count, list.scans.count, toys.count] else {
-                throw SBIError.data("shape \(array.shape); expected [\(range.count), \(list.scans.count), \(toys.count)] float64", file: folder + "/neyman.npy")
-            }
-            q += v
-        }
-        let scans = names ?? []
+        let (scans, q) = try readShardTables(folders, blocks: try neymanBlocks(), file: "neyman.npy", what: "Neyman") { [$0, $1, toys.count] }
         let k = s.grid.parameterCount
         let subAxes = axes.indices.map { i in (0..<counts[i]).map { axes[i].values[$0 * ((axes[i].count - 1) / max(1, counts[i] - 1))] } }
         var entries: [ContoursFile.Estimator] = []

@@ -56,9 +56,7 @@ extension FitPipeline {
                 out.append(.init(name: "histogram" + suffix, mode: "histogram", likelihood: .histogram(likelihood)))
             case .sally:
                 guard let e = unit.estimator else { continue }
-                let folder = stageFolder(.train) + "/" + e.name
-                let score: any ScoreEstimator = e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
-                let likelihood = try scoreHistogramLikelihood(score, sim: s.nominalSim, data: s.nominalData, grid: grid, thetaTrue: s.thetaTrue)
+                let likelihood = try scoreHistogramLikelihood(try trainedScoreEstimator(e), sim: s.nominalSim, data: s.nominalData, grid: grid, thetaTrue: s.thetaTrue)
                 out.append(.init(name: e.name + fixedSuffix, mode: "sally", likelihood: .histogram(likelihood)))
             case .idealSally:
                 guard let exact = s.sim as? any ExactLikelihoodSimulator, let e = unit.estimator,
@@ -73,16 +71,52 @@ extension FitPipeline {
         return out
     }
 
+    /// The trained ratio estimator `e` (its ensemble when it has members) from the train stage's folder.
+    func trainedRatioEstimator(_ e: RecipeEstimator) throws -> any LogRatioEstimator {
+        let folder = stageFolder(.train) + "/" + e.name
+        return e.ensemble > 1 ? try RatioEnsemble.load(from: folder) : try ParameterizedRatioEstimator.load(from: folder)
+    }
+
+    /// The trained score estimator `e` (sally or sallino; its ensemble when it has members).
+    func trainedScoreEstimator(_ e: RecipeEstimator) throws -> any ScoreEstimator {
+        let folder = stageFolder(.train) + "/" + e.name
+        return e.ensemble > 1 ? try ScoreEnsemble.load(from: folder) : try SALLYEstimator.load(from: folder)
+    }
+
     /// The trained ratio estimator `e` as a θ-only log r̂ at the nominal nuisance values (ν = 0) and
     /// the name of its θ-only scan in contours.json.
     func nominalRatioEstimator(_ e: RecipeEstimator, _ s: LimitsSetup) throws -> (name: String, ratio: any LogRatioEstimator) {
-        let folder = stageFolder(.train) + "/" + e.name
-        let estimator: any LogRatioEstimator = e.ensemble > 1 ? try RatioEnsemble.load(from: folder)
-                                                              : try ParameterizedRatioEstimator.load(from: folder)
+        let estimator = try trainedRatioEstimator(e)
         if !s.learnedWeights.isEmpty, try weightNuisance(s) != nil {
             return (e.name + Self.fixedNuisanceSuffix, try FixedNuisanceRatio(estimator, nuisance: s.learnedWeights.map { _ in 0 }))
         }
         return (e.name + s.fixedSuffix, try s.nominalRatio(estimator))
+    }
+
+    /// The likelihood names and the concatenated `file` arrays of the toy or Neyman shards `folders`
+    /// (one per block, in order); `shape(block size, likelihoods)` is each array's expected shape.
+    /// - Throws: `SBIError.io`/`.data` naming the shard file that is missing, unreadable, of another shape
+    ///   or lists other likelihoods than the first block.
+    func readShardTables(_ folders: [String], blocks: [Range<Int>], file: String, what: String,
+                         shape: (Int, Int) -> [Int]) throws -> (scans: [LimitsShardScans.Scan], values: [Double]) {
+        var names: [LimitsShardScans.Scan]?
+        var values: [Double] = []
+        for (range, folder) in zip(blocks, folders) {
+            let listPath = folder + "/" + LimitsShardScans.fileName
+            guard let data = FileManager.default.contents(atPath: listPath),
+                  let list = try? JSONDecoder().decode(LimitsShardScans.self, from: data) else {
+                throw SBIError.io("the \(what) shard's likelihood list is missing or unreadable; run sbi fit again", file: listPath)
+            }
+            if names == nil { names = list.scans }
+            guard list.scans == names else { throw SBIError.data("the \(what) blocks fitted different likelihoods; run sbi fit again", file: listPath) }
+            let array = try NPYFile.read(folder + "/" + file)
+            let expected = shape(range.count, list.scans.count)
+            guard case .float64(let v) = array.data, array.shape == expected else {
+                throw SBIError.data("shape \(array.shape); expected \(expected) float64", file: folder + "/" + file)
+            }
+            values += v
+        }
+        return (names ?? [], values)
     }
 
     /// Toys shard `index` (of `toyBlocks`): its toys' fits with every likelihood, `folder/toys.npy`
@@ -114,23 +148,7 @@ extension FitPipeline {
     func mergeToys(_ folders: [String], into partial: String, setup s: LimitsSetup) throws -> [String] {
         guard let toys = recipe.inference.toys, let theta = s.thetaTrue else { return [] }
         let k = s.grid.parameterCount, width = 2 + k
-        var names: [LimitsShardScans.Scan]?
-        var values: [Double] = []
-        for (range, folder) in zip(toyBlocks(), folders) {
-            let listPath = folder + "/" + LimitsShardScans.fileName
-            guard let data = FileManager.default.contents(atPath: listPath),
-                  let list = try? JSONDecoder().decode(LimitsShardScans.self, from: data) else {
-                throw SBIError.io("the toys shard's likelihood list is missing or unreadable; run sbi fit again", file: listPath)
-            }
-            if names == nil { names = list.scans }
-            guard list.scans == names else { throw SBIError.data("the toy blocks fitted different likelihoods; run sbi fit again", file: listPath) }
-            let array = try NPYFile.read(folder + "/toys.npy")
-            guard case .float64(let v) = array.data, array.shape == [range.count, list.scans.count, width] else {
-                throw SBIError.data("shape \(array.shape); expected [\(range.count), \(list.scans.count), \(width)] float64", file: folder + "/toys.npy")
-            }
-            values += v
-        }
-        let scans = names ?? []
+        let (scans, values) = try readShardTables(folders, blocks: toyBlocks(), file: "toys.npy", what: "toys") { [$0, $1, width] }
         try NPYFile.write(NPYArray(shape: [toys.count, scans.count, width], data: .float64(values)), to: partial + "/toys.npy")
         let file = ToyCoverageFile(table: values, likelihoods: scans.map { ($0.name, $0.mode) }, confidenceLevels: recipe.inference.confidenceLevels,
                                    parameterNames: recipe.parameterNames, seed: toys.seed, thetaTrue: theta)
