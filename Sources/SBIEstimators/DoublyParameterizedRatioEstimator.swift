@@ -1,3 +1,4 @@
+import Foundation
 import SBICore
 import SBINetworks
 
@@ -78,6 +79,46 @@ public final class DoublyParameterizedRatioEstimator: @unchecked Sendable {
             scores = concatenate(t0, t1)
         }
         return try TrainingDataset(x: x, theta: theta, y: y, rXZ: rXZ, tXZ: scores)
+    }
+
+    /// The training data of `method` from MadMiner's files in `folder` (`x_<suffix>.npy`, `theta0_…`,
+    /// `theta1_…`, `y_…`, and as the method needs `r_xz_…`, `t_xz0_…`, `t_xz1_…`, as
+    /// `sample_train_more_ratios` writes them), read into memory in the layout of `dataset(x:…)`.
+    /// - Throws: `SBIError.data` naming the missing file, a file whose rows differ from x's, a
+    ///   non-finite value (row and column) or a shape other than `[n]` / `[n, k]`; `SBIError.io`.
+    public static func dataset(method: EstimatorMethod, folder: String, suffix: String) throws -> TrainingDataset {
+        func read(_ stem: String, _ what: String) throws -> (Matrix<Float>, String) {
+            let path = folder + "/" + stem + "_" + suffix + ".npy"
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw SBIError.data("missing; method \(method.rawValue) needs \(stem)_\(suffix).npy (\(what))", file: path)
+            }
+            let a = try NPYFile.read(path)
+            guard a.shape.count == 1 || a.shape.count == 2, let rows = a.shape.first else {
+                throw SBIError.data("shape \(a.shape); expected [n] or [n, k]", file: path, field: "shape")
+            }
+            let m: Matrix<Float> = try NPYFile.readMatrix(path)
+            return (m.reshaped(rows: rows, columns: a.shape.count == 1 ? 1 : a.shape[1]), path)
+        }
+        let (x, xPath) = try read("x", "observables")
+        func load(_ stem: String, _ what: String) throws -> Matrix<Float> {
+            let (m, path) = try read(stem, what)
+            guard m.rows == x.rows else {
+                throw SBIError.data("\(m.rows) rows, but \(xPath) has \(x.rows); every training file must have one row per sample", file: path, field: "shape")
+            }
+            if let bad = m.firstNonFinite() {
+                throw SBIError.data("non-finite value \(m[bad.row, bad.column]); training inputs must be finite", file: path, field: "row \(bad.row), column \(bad.column)")
+            }
+            return m
+        }
+        let theta0 = try load("theta0", "parameter points theta0")
+        let theta1 = try load("theta1", "parameter points theta1")
+        let y = try load("y", "labels: 0 for x from theta0, 1 for x from theta1")
+        let r = method.needsJointRatio ? try load("r_xz", "joint likelihood ratios") : nil
+        let t0 = method.usesScore ? try load("t_xz0", "joint scores at theta0") : nil
+        let t1 = method.usesScore ? try load("t_xz1", "joint scores at theta1") : nil
+        do {
+            return try dataset(x: x, theta0: theta0, theta1: theta1, y: y.storage, rXZ: r?.storage, tXZ0: t0, tXZ1: t1)
+        } catch let e as SBIError { throw e.inFile(xPath) }
     }
 
     private static func concatenate(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Matrix<Float> {

@@ -104,14 +104,19 @@ extension RecipeSample {
         let sampleKind: SampleKind
         switch kind {
         case .ratio: sampleKind = .ratio
+        case .moreRatios: sampleKind = .moreRatios
         case .local: sampleKind = .local
         case .density: sampleKind = .density
         case .test: sampleKind = .test
         }
         let field0 = "samples.\(name).theta0", field1 = "samples.\(name).theta1"
+        let additional = try additionalThetas.enumerated().map { a, theta in
+            let field = "samples.\(name).additional_thetas[\(a)]"
+            return try extended(try theta.thetaSpecification(field: field), field: field)
+        }
         return AugmentationRequest(kind: sampleKind, theta0: try extended(try theta0.thetaSpecification(field: field0), field: field0),
                                    theta1: try theta1.map { try extended(try $0.thetaSpecification(field: field1), field: field1) },
-                                   count: events, validationFraction: validationSplit, testFraction: testSplit, seed: seed,
+                                   additionalThetas: additional, count: events, validationFraction: validationSplit, testFraction: testSplit, seed: seed,
                                    priorPointCount: priorPoints, poolFactor: morphing?.poolFactor ?? 4, proposal: morphing?.proposal)
     }
 }
@@ -126,6 +131,12 @@ extension RecipeEstimator {
         case .alices: return .alices
         case .cascal: return .cascal
         case .rascal: return .rascal
+        case .carl2: return .carl2
+        case .rolr2: return .rolr2
+        case .alice2: return .alice2
+        case .alices2: return .alices2
+        case .cascal2: return .cascal2
+        case .rascal2: return .rascal2
         case .sally, .sallino: return .sally
         }
     }
@@ -142,12 +153,25 @@ extension RecipeEstimator {
         }
     }
 
-    /// The network shape for `nObservables` inputs: f(x, θ) → 1 for ratio methods, g(x) →
-    /// nParameters for sally and sallino.
+    /// The network shape for `nObservables` inputs: f(x, θ) → 1 for ratio methods, g(x, θ0, θ1) → 1
+    /// (2·nParameters θ inputs) for doubly parameterised ones, g(x) → nParameters for sally and sallino.
     public func architecture(nObservables: Int, nParameters: Int) -> MLPArchitecture {
         method.isRatio
-            ? MLPArchitecture(nObservables: nObservables, nParameters: nParameters, hiddenSizes: hiddenLayers, activation: networkActivation, outputSize: 1)
+            ? MLPArchitecture(nObservables: nObservables, nParameters: method.isDoubly ? 2 * nParameters : nParameters,
+                              hiddenSizes: hiddenLayers, activation: networkActivation, outputSize: 1)
             : MLPArchitecture(nObservables: nObservables, nParameters: 0, hiddenSizes: hiddenLayers, activation: networkActivation, outputSize: nParameters)
+    }
+}
+
+extension Recipe {
+    /// The fixed denominator θ1 at which a doubly parameterised estimator `e` is evaluated as
+    /// log r̂(x|θ, θ1) in the limits: its `reference`, else θ_true of the Asimov data, else the
+    /// origin. The likelihood-ratio statistic does not depend on θ1 for the exact ratio
+    /// (log r(x|θ, θ1) − log r(x|θ̂, θ1) = log p(x|θ) − log p(x|θ̂)).
+    public func ratioReference(for e: RecipeEstimator) -> [Double] {
+        if let r = e.reference { return r }
+        if case .asimov(let theta) = inference.data { return theta }
+        return [Double](repeating: 0, count: parameters.count)
     }
 }
 

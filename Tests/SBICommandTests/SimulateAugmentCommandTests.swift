@@ -101,7 +101,7 @@ final class SimulateAugmentCommandTests: XCTestCase, SBICommandTesting {
         let folder = try temporaryFolder() + "/out"
         let cases: [([String], String)] = [
             (["augment", "--simulator", "gaussian", "--kind", "rato", "--theta0", "point:0", "--events", "10", "--output", folder],
-             "--kind: unknown sample kind \"rato\"; expected one of ratio, local, density, test"),
+             "--kind: unknown sample kind \"rato\"; expected one of ratio, more_ratios, local, density, test"),
             (["augment", "--simulator", "gausian", "--kind", "ratio", "--theta0", "point:0", "--events", "10", "--output", folder],
              "--simulator: unknown simulator \"gausian\""),
             (["augment", "--simulator", "gaussian", "--kind", "local", "--theta0", "point:x", "--events", "10", "--output", folder],
@@ -155,8 +155,8 @@ final class SimulateAugmentCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertTrue(top.stdout.contains("  augment     Write augmented training/test samples"), top.stdout)
         let help = try run(["augment", "--help"])
         XCTAssertEqual(help.status, 0)
-        XCTAssertTrue(help.stdout.hasPrefix("Usage: sbi augment --simulator NAME --kind ratio|local|density|test"), help.stdout)
-        for word in ["<name>_<SPLIT>.npy", "prior:flat(LO;HI)", "effective sample size", "--theta1 SPEC"] {
+        XCTAssertTrue(help.stdout.hasPrefix("Usage: sbi augment --simulator NAME --kind ratio|more_ratios|local|density|test"), help.stdout)
+        for word in ["<name>_<SPLIT>.npy", "prior:flat(LO;HI)", "effective sample size", "--theta1 SPEC", "t_xz0, t_xz1", "--additional-theta SPEC"] {
             XCTAssertTrue(help.stdout.contains(word), word)
         }
         XCTAssertEqual(try run(["simulate", "--help"]).status, 0)

@@ -43,6 +43,41 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(ones, 350, "half of the events come from θ1")
     }
 
+    /// more_ratios (MadMiner's `sample_train_more_ratios`): every drawn event appears 1 + A times with one
+    /// label; an event from θ0 (y = 0) keeps θ0 in every copy, one from θ1 (y = 1) keeps θ1; each row's
+    /// r_xz, t_xz0 and t_xz1 equal the closed forms at the event's z (recovered from t_xz0 = (z − θ0)/4)
+    /// and the row's own θ0, θ1; the additional point θ = 0.5 appears in the other slot of its copies.
+    func testMoreRatios_gaussian_everyCopyHasItsOwnPairsGold() throws {
+        let request = AugmentationRequest(kind: .moreRatios, theta0: .prior([.flat(-2...2)]), theta1: .prior([.flat(-2...2)]),
+                                          additionalThetas: [.point([0.5]), .prior([.flat(-2...2)])], count: 600, seed: 9, priorPointCount: 30)
+        let split = try SampleAugmenter(simulator: GaussianSimulator()).augment(request).splits[0]
+        XCTAssertEqual(split.arrays.map(\.name), ["x", "theta0", "theta1", "y", "r_xz", "t_xz0", "t_xz1"])
+        XCTAssertEqual(split.count, 1800)
+        let x = split.array("x")!, t0 = split.array("theta0")!, t1 = split.array("theta1")!, y = split.array("y")!
+        let r = split.array("r_xz")!, s0 = split.array("t_xz0")!, s1 = split.array("t_xz1")!
+        var copies: [Float: [Int]] = [:]
+        for i in 0..<split.count { copies[x[i, 0], default: []].append(i) }
+        XCTAssertEqual(copies.count, 600)
+        var halfPointRows = 0
+        for (_, rows) in copies {
+            XCTAssertEqual(rows.count, 3)
+            let label = y[rows[0], 0]
+            let z = 4 * Double(s0[rows[0], 0]) + Double(t0[rows[0], 0])
+            for i in rows {
+                XCTAssertEqual(y[i, 0], label)
+                XCTAssertEqual(label == 0 ? t0[i, 0] : t1[i, 0], label == 0 ? t0[rows[0], 0] : t1[rows[0], 0])
+                let a = Double(t0[i, 0]), b = Double(t1[i, 0])
+                if (label == 0 ? b : a) == 0.5 { halfPointRows += 1 }
+                let logR = ((z - b) * (z - b) - (z - a) * (z - a)) / 8
+                XCTAssertEqual(log(Double(r[i, 0])), logR, accuracy: 1e-4 * max(1, abs(logR)))
+                XCTAssertEqual(Double(s0[i, 0]), (z - a) / 4, accuracy: 1e-5 * max(1, abs(z)))
+                XCTAssertEqual(Double(s1[i, 0]), (z - b) / 4, accuracy: 1e-5 * max(1, abs(z)))
+            }
+        }
+        XCTAssertEqual(halfPointRows, 600, "one copy of every event pairs it with the additional point 0.5")
+        XCTAssertEqual(y.storage.filter { $0 == 1 }.count, 900)
+    }
+
     /// The weighted toy through the pool → morphing → resampling path: every row's r_xz and t_xz
     /// equal the closed forms at its x (= z) and θ0 (Float32 storage: 1e-4 relative).
     func testRatio_weightedToyPrior_goldMatchesClosedForm() throws {
@@ -268,7 +303,7 @@ final class AugmentationTests: XCTestCase {
         expectError(NegativeWeightToySimulator(), AugmentationRequest(kind: .test, theta0: .point([1]), count: 10, seed: 1),
                     kind: .numerical, field: nil)
         XCTAssertThrowsError(try SampleKind.parse("ration")) { error in
-            XCTAssertEqual("\(error)", "kind: unknown sample kind \"ration\"; expected one of ratio, local, density, test")
+            XCTAssertEqual("\(error)", "kind: unknown sample kind \"ration\"; expected one of ratio, more_ratios, local, density, test")
         }
     }
 
@@ -304,7 +339,7 @@ final class AugmentationTests: XCTestCase {
 extension AugmentationTests {
     /// Event shards (ranges of θ sets, each with its own stream) written to disk, then joined and shuffled
     /// by `mergeEventShards` in blocks of 100 rows, give the files of one `augment` call byte for byte:
-    /// ratio samples with train/validation/test splits and prior θ0, and density samples, for 1, 2 and 7
+    /// ratio samples with train/validation/test splits and prior θ0, density and more_ratios samples, for 1, 2 and 7
     /// shards (7 leaves some shards of the 5-set validation split empty).
     func testEventShards_mergedFromDisk_equalTheWholeSamplesFiles() throws {
         let folder = NSTemporaryDirectory() + "sbi-event-shards-" + UUID().uuidString
@@ -315,6 +350,9 @@ extension AugmentationTests {
             AugmentationRequest(kind: .ratio, theta0: .prior([.flat(nil)]), theta1: .point([0]), count: 3001,
                                 validationFraction: 0.1, testFraction: 0.1, seed: 5, priorPointCount: 40),
             AugmentationRequest(kind: .density, theta0: .prior([.flat(nil)]), count: 999, seed: 6, priorPointCount: 13),
+            AugmentationRequest(kind: .moreRatios, theta0: .prior([.flat(nil)]), theta1: .prior([.flat(nil)]),
+                                additionalThetas: [.prior([.flat(nil)]), .point([0.5])], count: 1001, validationFraction: 0.2, seed: 8,
+                                priorPointCount: 17),
         ]
         for (r, request) in requests.enumerated() {
             let whole = folder + "/whole-\(r)"

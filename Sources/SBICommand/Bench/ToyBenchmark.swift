@@ -3,7 +3,8 @@ import SBIInference
 import SBINetworks
 
 /// `sbi bench toy`: MadMiner's toy closure test (`MadMinerToyStudy`) for network seeds 1, 2, 3,
-/// with MadMiner's tutorial settings (`madminer`) and with `MadMinerToyStudy.Settings.tuned` (`tuned`).
+/// with MadMiner's tutorial settings (`madminer`), with `MadMinerToyStudy.Settings.tuned` (`tuned`) and
+/// doubly parameterised (`doubly`: alices2 on more_ratios samples, `Settings.doubly`).
 ///
 /// ```
 /// toy_alices_<c>_mse_seed<s>          MSE of log r̂ against the exact log r on θ ∈ [−5, 5]
@@ -17,7 +18,9 @@ enum ToyBenchmark {
 
     static func figures() throws -> [(name: String, value: Double, unit: String)] {
         let data = try MadMinerToyStudy.trainingData(MadMinerToyStudy.Settings())
+        let doubly = try MadMinerToyStudy.trainingData(.doubly)
         return try figures("madminer", MadMinerToyStudy.Settings(), data) + figures("tuned", .tuned, data)
+            + figures("doubly", .doubly, doubly)
     }
 
     static func figures(_ label: String, _ settings: MadMinerToyStudy.Settings, _ data: TrainingDataset) throws

@@ -6,11 +6,16 @@ enum AugmentCommand {
     static let command = SubCommand(
         name: "augment",
         summary: "Write augmented training/test samples (x, theta, y, r_xz, t_xz) as MadMiner .npy files.",
-        synopsis: "--simulator NAME --kind ratio|local|density|test --theta0 SPEC [--theta1 SPEC] --events N --output DIR [options]",
+        synopsis: "--simulator NAME --kind ratio|more_ratios|local|density|test --theta0 SPEC [--theta1 SPEC] --events N --output DIR [options]",
         discussion: """
         Sample kinds and the files they write (SPLIT = train, validation, test):
           ratio    x, theta0, theta1, y, r_xz, t_xz    half the events from theta0 (y=0),
                    half from theta1 (y=1); r_xz = p(z|theta0)/p(z|theta1), t_xz at theta0
+          more_ratios  x, theta0, theta1, y, r_xz, t_xz0, t_xz1   as ratio, with the
+                   scores at theta0 and theta1 (doubly parameterised methods carl2 ...
+                   rascal2). Each --additional-theta SPEC reuses every event once more:
+                   an event from theta0 paired with (theta0, theta_a), one from theta1
+                   with (theta_a, theta1), so N events give N*(1 + A) rows.
           local    x, theta, t_xz                     x and score at one reference point (SALLY)
           density  x, theta, t_xz                     x and score at theta from a prior
           test     x, theta, log_p_x                  one split 'test'; log_p_x only where the
@@ -47,10 +52,11 @@ enum AugmentCommand {
         """,
         options: [
             .value("simulator", "NAME", "Simulator (\(SimulatorRegistry.names.joined(separator: ", ")))."),
-            .value("kind", "KIND", "Sample kind: ratio, local, density or test."),
+            .value("kind", "KIND", "Sample kind: ratio, more_ratios, local, density or test."),
             .value("theta0", "SPEC", "theta0 for ratio samples; theta for the other kinds."),
             .value("theta", "SPEC", "Same as --theta0."),
-            .value("theta1", "SPEC", "theta1 (ratio samples only)."),
+            .value("theta1", "SPEC", "theta1 (ratio and more_ratios samples only)."),
+            .value("additional-theta", "SPEC", "more_ratios: a further theta at which every event is reused (repeatable)."),
             .value("events", "N|FILE|DIR", "Total number of events over all splits (>= 1); also, repeated, LHE files or one weighted events folder."),
             .value("output", "DIR", "Output folder."),
             .value("seed", "S", "Random seed (default 1)."),
@@ -82,6 +88,7 @@ enum AugmentCommand {
             }
             let theta0 = try CommandInput.thetaSpecification(theta0Text, option: parsed.value("theta0") != nil ? "theta0" : "theta")
             let theta1 = try parsed.value("theta1").map { try CommandInput.thetaSpecification($0, option: "theta1") }
+            let additional = try parsed.allValues("additional-theta").map { try CommandInput.thetaSpecification($0, option: "additional-theta") }
             let counts = parsed.allValues("events").filter(EventsInput.isCount)
             guard counts.count <= 1 else { throw SBIError.usage("the number of events is given \(counts.count) times", field: "--events") }
             guard let countText = counts.first else { throw SBIError.usage("missing option --events N (the number of events)") }
@@ -106,12 +113,12 @@ enum AugmentCommand {
                 let components = try weighted.map {
                     try MorphingComponents(maxPowers: $0.morphingMaxPowers, maxOverallPower: $0.morphingMaxOverallPower).count
                 }
-                let bytes = SampleAugmenter.estimatedBytes(events: count, observables: simulator.observableNames.count,
+                let bytes = SampleAugmenter.estimatedBytes(events: count * (1 + additional.count), observables: simulator.observableNames.count,
                                                            parameters: simulator.parameterSpace.count, latent: simulator.latentNames.count,
                                                            morphingComponents: components, poolFactor: poolFactor)
                 try CommandInput.checkMemory(bytes, for: "\(count) augmented events", option: "events", advice: "ask for fewer events")
             }
-            let request = AugmentationRequest(kind: kind, theta0: theta0, theta1: theta1, count: count,
+            let request = AugmentationRequest(kind: kind, theta0: theta0, theta1: theta1, additionalThetas: additional, count: count,
                                               validationFraction: validation, testFraction: test, seed: seed,
                                               priorPointCount: thetas, poolFactor: poolFactor)
             let progress = ProgressReporter(stage: "augment", total: count, unit: "events")
@@ -143,7 +150,8 @@ enum AugmentCommand {
                 samples = try augmenter.augment(request, progress: progress)
             } catch var e as SBIError {
                 // Name the command-line option the problem came from.
-                let options = ["theta0": kind == .ratio ? "--theta0" : "--theta", "theta": "--theta", "theta1": "--theta1",
+                let options = ["theta0": kind.hasTheta1 ? "--theta0" : "--theta", "theta": "--theta", "theta1": "--theta1",
+                               "additionalThetas": "--additional-theta",
                                "count": "--events", "validationFraction": "--validation", "testFraction": "--test",
                                "morphing": "--morphing-max-power", "events": "--events"]
                 if let f = e.field, let option = options[f] { e.field = option }

@@ -43,7 +43,9 @@ enum BenchCommand {
                  100000 samples, (20,20) tanh, 20 epochs, alpha 0.1 (MadMiner's
                  tutorial); MSE of log r against the exact one on theta in [-5, 5]
                  for seeds 1-3 (MadMiner 0.9.6: 0.060), and the training rate; then
-                 the same samples with alpha 1, batch 32, lr 3e-3, no validation.
+                 the same samples with alpha 1, batch 32, lr 3e-3, no validation;
+                 then alices2 (doubly parameterised) on more_ratios samples, theta0
+                 and theta1 ~ U(-4, 4), each event reused at one more theta.
         Run it from a release build (swift build -c release).
         """,
         options: [.value("seconds", "S", "Minimum measuring time per figure (default 0.5)."),

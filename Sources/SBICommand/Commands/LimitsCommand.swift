@@ -16,7 +16,9 @@ enum LimitsCommand {
           truth      exact likelihood (simulators with one)
           rate       Poisson counts only (weighted simulators, needs --luminosity)
           histogram  histogram of --observables (1 or 2), --bins per axis, --binning adaptive|fixed
-          ml         ratio estimator folders given by --model DIR[,DIR...]
+          ml         ratio estimator folders given by --model DIR[,DIR...]; a doubly
+                     parameterised model (carl2 ... rascal2) is read as log r(x|theta, theta1)
+                     with theta1 = --reference (default --theta-true, else the origin)
           sally      histogram of the estimated score of --score-model DIR
           sallino    the score of --score-model DIR (estimated at --score-reference) projected on
                      theta - theta_ref: a 1-D histogram of --bins bins at every grid point
@@ -45,6 +47,7 @@ enum LimitsCommand {
             .value("bins", "B[,B]", "Histogram bins per axis (default 20)."),
             .value("binning", "KIND", "adaptive (equal population, default) or fixed."),
             .value("model", "DIR[,DIR...]", "Ratio estimator (or ensemble) folders for mode ml."),
+            .value("reference", "V[,V...]", "Mode ml, doubly parameterised models: the fixed theta1 (default --theta-true, else 0)."),
             .value("score-model", "DIR", "Score estimator folder for modes sally and sallino."),
             .value("score-reference", "V[,V...]", "Mode sallino: the point the score model was trained at."),
             .value("asimov-events", "M", "Size of the Asimov sample (default 100000)."),
@@ -161,7 +164,12 @@ enum LimitsCommand {
                         switch try EvaluateCommand.LoadedModel.load(folder) {
                         case .ratio(let e): estimator = e
                         case .ratioEnsemble(let e): estimator = e
-                        default: throw SBIError.data("not a parameterized ratio estimator (or ensemble) folder", file: folder, field: "--model")
+                        case .doubly(let e):
+                            let reference = try parsed.value("reference").map { try CommandInput.numbers($0, option: "reference") }
+                                ?? thetaTrue ?? [Double](repeating: 0, count: space.count)
+                            try space.validate(reference, field: "--reference")
+                            estimator = try e.against(reference: reference)
+                        default: throw SBIError.data("not a ratio estimator (or ensemble) folder", file: folder, field: "--model")
                         }
                         let name = URL(fileURLWithPath: folder).lastPathComponent
                         do {

@@ -80,10 +80,15 @@ enum TrainCommand {
                     summary = (ensemble.members.last?.history, data.count)
                 }
             case .doublyParameterizedRatio:
-                let data = try doublyDataset(method, folder: folder, suffix: suffix)
+                let data = try DoublyParameterizedRatioEstimator.dataset(method: method, folder: folder, suffix: suffix)
                 try checkMemory(network, training, data: data)
                 guard members == 1 else { throw SBIError.usage("--members is not supported for doubly parameterized methods yet", field: "--members") }
-                let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, network: network, training: training)
+                // The sample's own validation split, as for the other methods.
+                let ownValidation = suffix == "train" && parsed.value("validation") == nil
+                    && FileManager.default.fileExists(atPath: folder + "/x_validation.npy")
+                let validation = ownValidation ? try DoublyParameterizedRatioEstimator.dataset(method: method, folder: folder, suffix: "validation") : nil
+                let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network,
+                                                                    training: training)
                 try e.save(to: output)
                 summary = (e.history, data.count)
             case .score:
@@ -152,42 +157,6 @@ enum TrainCommand {
         case .rXZ: return "joint likelihood ratios"
         case .tXZ: return "joint scores"
         }
-    }
-
-    /// The doubly parameterised layout, read into memory: theta = [θ0 | θ1], t_xz = [t_xz0 | t_xz1].
-    static func doublyDataset(_ method: EstimatorMethod, folder: String, suffix: String) throws -> TrainingDataset {
-        func read(_ stem: String, _ what: String) throws -> (Matrix<Float>, String) {
-            let path = try existing(folder, stem, suffix, method: method, what: what)
-            let a = try NPYFile.read(path)
-            guard a.shape.count == 1 || a.shape.count == 2, let rows = a.shape.first else {
-                throw SBIError.data("shape \(a.shape); expected [n] or [n, k]", file: path, field: "shape")
-            }
-            let m: Matrix<Float> = try NPYFile.readMatrix(path)
-            return (m.reshaped(rows: rows, columns: a.shape.count == 1 ? 1 : a.shape[1]), path)
-        }
-        let (x, xPath) = try read("x", "observables")
-        var matrices: [(String, Matrix<Float>)] = []
-        func load(_ stem: String, _ what: String) throws -> Matrix<Float> {
-            let (m, path) = try read(stem, what)
-            guard m.rows == x.rows else {
-                throw SBIError.data("\(m.rows) rows, but \(xPath) has \(x.rows); every training file must have one row per sample", file: path, field: "shape")
-            }
-            if let bad = m.firstNonFinite() {
-                throw SBIError.data("non-finite value \(m[bad.row, bad.column]); training inputs must be finite", file: path, field: "row \(bad.row), column \(bad.column)")
-            }
-            matrices.append((path, m))
-            return m
-        }
-        let theta0 = try load("theta0", "parameter points theta0")
-        let theta1 = try load("theta1", "parameter points theta1")
-        let y = try load("y", "labels")
-        let r = method.needsJointRatio ? try load("r_xz", "joint likelihood ratios") : nil
-        let t0 = method.usesScore ? try load("t_xz0", "joint scores at theta0") : nil
-        let t1 = method.usesScore ? try load("t_xz1", "joint scores at theta1") : nil
-        do {
-            return try DoublyParameterizedRatioEstimator.dataset(x: x, theta0: theta0, theta1: theta1, y: y.storage,
-                                                                 rXZ: r?.storage, tXZ0: t0, tXZ1: t1)
-        } catch let e as SBIError { throw e.inFile(xPath) }
     }
 
     /// Refuses (`--hidden`) a network whose training would not fit in memory

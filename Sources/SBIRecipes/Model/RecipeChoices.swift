@@ -3,8 +3,9 @@
 ///
 /// ```
 /// simulator   gaussian | drell-yan | wbf-higgs
-/// kind        ratio | local | density | test
+/// kind        ratio | more_ratios | local | density | test
 /// method      carl | rolr | alice | alices | cascal | rascal | sally | sallino
+///             carl2 | rolr2 | alice2 | alices2 | cascal2 | rascal2 (doubly parameterised)
 /// activation  tanh | relu | sigmoid | elu | softplus | leaky_relu
 /// optimizer   adam | amsgrad | sgd
 /// mode        ml | sally | ideal_sally | sallino | histogram | rate | truth
@@ -32,21 +33,30 @@ public enum BuiltInSimulator: String, RecipeChoice {
     public var hasRate: Bool { self != .gaussian }
 }
 
-/// The kind of an augmented sample (MadMiner's `sample_train_ratio/local/density`, `sample_test`).
+/// The kind of an augmented sample (MadMiner's `sample_train_ratio/more_ratios/local/density`, `sample_test`).
 public enum RecipeSampleKind: String, RecipeChoice {
-    case ratio, local, density, test
+    case ratio
+    case moreRatios = "more_ratios"
+    case local, density, test
+
+    /// Whether the kind has a numerator θ0 and a denominator θ1.
+    public var hasTheta1: Bool { self == .ratio || self == .moreRatios }
 }
 
 /// A training method, by its paper acronym.
 public enum RecipeMethod: String, RecipeChoice {
     case carl, rolr, alice, alices, cascal, rascal, sally, sallino
+    case carl2, rolr2, alice2, alices2, cascal2, rascal2
 
-    /// Whether the method trains a parameterised ratio estimator log r̂(x|θ) (ml mode).
+    /// Whether the method trains a ratio estimator log r̂(x|θ) (ml mode): parameterised, or doubly
+    /// parameterised log r̂(x|θ, θ1) evaluated against a fixed θ1 (the estimator's `reference`).
     public var isRatio: Bool { self != .sally && self != .sallino }
+    /// Whether the network takes both θ0 and θ1 (carl2 … rascal2).
+    public var isDoubly: Bool { rawValue.hasSuffix("2") }
     /// Whether the loss has a score term weighted by α.
-    public var usesAlpha: Bool { self == .alices || self == .cascal || self == .rascal }
+    public var usesAlpha: Bool { [.alices, .cascal, .rascal, .alices2, .cascal2, .rascal2].contains(self) }
     /// The sample kind the method trains on.
-    public var sampleKind: RecipeSampleKind { isRatio ? .ratio : .local }
+    public var sampleKind: RecipeSampleKind { isDoubly ? .moreRatios : isRatio ? .ratio : .local }
 }
 
 /// The nonlinearity of hidden layers.

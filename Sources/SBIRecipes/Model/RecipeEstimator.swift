@@ -25,6 +25,9 @@ public struct RecipeEstimator: Codable, Sendable, Equatable {
     public var ensemble: Int
     /// Training settings.
     public var training: RecipeTraining
+    /// Doubly parameterised methods (carl2 … rascal2): the fixed θ1 of log r̂(x|θ, θ1) in the limits
+    /// (nil: θ_true of the Asimov data, or the origin for observed data; see `Recipe.ratioReference`).
+    public var reference: [Double]? = nil
 }
 
 /// Training settings with MadMiner's defaults.

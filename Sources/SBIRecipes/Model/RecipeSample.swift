@@ -2,12 +2,14 @@
 ///
 /// ```
 /// n_validation = round(n·validation_split),  n_test = round(n·test_split),  n_train = n − n_validation − n_test
-/// ratio:    theta0 (numerator, y = 0) and theta1 (denominator, y = 1)
+/// ratio:        theta0 (numerator, y = 0) and theta1 (denominator, y = 1)
+/// more_ratios:  as ratio, scores at both, every event reused at additional_thetas (doubly
+///               parameterised methods; events·(1 + A) rows)
 /// local:    theta = one point (the SALLY reference)
 /// density:  theta = points or a prior
 /// test:     theta = one point; one split called "test"
 /// ```
-/// [1] MadMiner documentation, `SampleAugmenter.sample_train_ratio/local/density`, `sample_test`.
+/// [1] MadMiner documentation, `SampleAugmenter.sample_train_ratio/more_ratios/local/density`, `sample_test`.
 public struct RecipeSample: Codable, Sendable, Equatable {
     /// Unique name; also the sample's folder name.
     public var name: String
@@ -15,8 +17,10 @@ public struct RecipeSample: Codable, Sendable, Equatable {
     public var kind: RecipeSampleKind
     /// θ for local, density and test samples; θ0 for ratio samples.
     public var theta0: RecipeTheta
-    /// θ1 of ratio samples (nil for the other kinds).
+    /// θ1 of ratio and more_ratios samples (nil for the other kinds).
     public var theta1: RecipeTheta?
+    /// more_ratios samples: further θ at which every event is reused (MadMiner's `additional_thetas`).
+    public var additionalThetas: [RecipeTheta] = []
     /// Total number of events over all splits (≥ 1).
     public var events: Int
     /// Fraction of events in the validation split, [0, 1) (default 0).

@@ -146,6 +146,7 @@ extension FitPipeline {
         if method.needsJointRatio { fields.append(.rXZ) }
         if method.usesScore { fields.append(.tXZ) }
         let sampleFolder = stageFolder(.augment) + "/" + estimator.sample
+        if method.kind == .doublyParameterizedRatio { return try trainDoubly(estimator, sampleFolder: sampleFolder, into: folder) }
         let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields)
         // The sample's own validation split when it has one (the estimator's validation_split then does not apply).
         let validation = try TrainingDataset.validationSplit(folder: sampleFolder, fields: fields)
@@ -182,6 +183,26 @@ extension FitPipeline {
         let epochs = history?.epochCount ?? training.epochs
         var detail = "\(estimator.name) \(epochs) epochs"
         if let v = history?.validationLoss.last ?? history?.trainingLoss.last { detail += " loss \(format(v))" }
+        return (data.count * epochs, detail)
+    }
+
+    /// Trains the doubly parameterised estimator `estimator` (carl2 … rascal2; no ensembles, no nuisance
+    /// parameters) on its more_ratios sample, with the sample's validation split when it has one.
+    func trainDoubly(_ estimator: RecipeEstimator, sampleFolder: String, into folder: String) throws -> (items: Int, detail: String) {
+        let method = estimator.networkMethod
+        let data = try DoublyParameterizedRatioEstimator.dataset(method: method, folder: sampleFolder, suffix: "train")
+        let hasValidation = FileManager.default.fileExists(atPath: sampleFolder + "/x_validation.npy")
+        let validation = hasValidation ? try DoublyParameterizedRatioEstimator.dataset(method: method, folder: sampleFolder, suffix: "validation") : nil
+        let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
+        let training = estimator.training.settings
+        let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
+        let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network,
+                                                            training: training, parameterNames: recipe.parameterNames, progress: progress)
+        try e.save(to: folder + "/" + estimator.name)
+        progress.finish()
+        let epochs = e.history?.epochCount ?? training.epochs
+        var detail = "\(estimator.name) \(epochs) epochs"
+        if let v = e.history?.validationLoss.last ?? e.history?.trainingLoss.last { detail += " loss \(format(v))" }
         return (data.count * epochs, detail)
     }
 

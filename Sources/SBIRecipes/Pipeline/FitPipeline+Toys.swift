@@ -74,6 +74,7 @@ extension FitPipeline {
     /// The trained ratio estimator `e` (its ensemble when it has members) from the train stage's folder.
     func trainedRatioEstimator(_ e: RecipeEstimator) throws -> any LogRatioEstimator {
         let folder = stageFolder(.train) + "/" + e.name
+        if e.method.isDoubly { return try DoublyParameterizedRatioEstimator.load(from: folder).against(reference: recipe.ratioReference(for: e)) }
         return e.ensemble > 1 ? try RatioEnsemble.load(from: folder) : try ParameterizedRatioEstimator.load(from: folder)
     }
 

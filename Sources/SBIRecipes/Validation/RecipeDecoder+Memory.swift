@@ -19,7 +19,7 @@ extension RecipeDecoder {
         for (i, sample) in recipe.samples.enumerated() {
             let components = recipe.simulator.events == nil ? morphingComponentCount : nil
             let factor = recipe.morphing?.poolFactor ?? 4
-            let bytes = SampleAugmenter.estimatedBytes(events: sample.events, observables: observableNames.count, parameters: recipe.parameters.count,
+            let bytes = SampleAugmenter.estimatedBytes(events: sample.events * (1 + sample.additionalThetas.count), observables: observableNames.count, parameters: recipe.parameters.count,
                                                        latent: latentCount, morphingComponents: components, poolFactor: factor)
             var what = "\(sample.events) events"
             if components != nil { what += " and a weighted pool of \(Int(max(1000, factor * Double(sample.events)))) events" }
@@ -30,7 +30,7 @@ extension RecipeDecoder {
         }
         let estimatorNodes = top["estimators"]?.elements ?? []
         for (i, e) in recipe.estimators.enumerated() {
-            let architecture = MLPArchitecture(nObservables: observableNames.count, nParameters: e.method.isRatio ? recipe.parameters.count : 0,
+            let architecture = MLPArchitecture(nObservables: observableNames.count, nParameters: e.method.isRatio ? (e.method.isDoubly ? 2 : 1) * recipe.parameters.count : 0,
                                                hiddenSizes: e.hiddenLayers, activation: .tanh,
                                                outputSize: e.method.isRatio ? 1 : recipe.parameters.count)
             let bytes = architecture.trainingBytes(batchSize: e.training.batchSize)

@@ -11,7 +11,7 @@ extension RecipeDecoder {
         guard let list = reader.list(node, "estimators") else { return nil }
         var out: [RecipeEstimator] = []
         var seen: [String: Int] = [:]
-        let keys = ["name", "method", "sample", "hidden_layers", "activation", "alpha", "ensemble", "training"]
+        let keys = ["name", "method", "sample", "hidden_layers", "activation", "alpha", "ensemble", "training", "reference"]
         for (i, item) in list.enumerated() {
             let path = "estimators[\(i)]"
             guard let m = reader.mapping(item, path, keys: keys, required: ["name", "method", "sample"]) else { continue }
@@ -48,16 +48,32 @@ extension RecipeDecoder {
             if let n = m["alpha"], let a = reader.number(n, path + ".alpha", "a number ≥ 0", { $0 >= 0 }) {
                 alpha = a
                 if let method, !method.usesAlpha {
-                    reader.report(n, path + ".alpha", "alpha weights the score term of alices, cascal and rascal; method \(method.rawValue) has none")
+                    reader.report(n, path + ".alpha", "alpha weights the score term of alices, cascal, rascal (and their doubly parameterised alices2, cascal2, rascal2); method \(method.rawValue) has none")
                 }
             }
             let ensemble = m["ensemble"].flatMap { reader.integer($0, path + ".ensemble", minimum: 1, maximum: 100) } ?? 1
+            if let method, method.isDoubly, ensemble > 1, let n = m["ensemble"] {
+                reader.report(n, path + ".ensemble", "ensembles of doubly parameterised estimators (\(method.rawValue)) are not supported; use ensemble: 1")
+            }
+            if let method, method.isDoubly, !simulatorNuisanceNames.isEmpty || declaresWeightNuisance, let n = m["method"] {
+                reader.report(n, path + ".method", "doubly parameterised methods (\(method.rawValue)) do not take nuisance parameters yet; use \(method.rawValue.dropLast())")
+            }
+            var reference: [Double]?
+            if let n = m["reference"] {
+                if let method, !method.isDoubly {
+                    reader.report(n, path + ".reference", "reference is θ1 of doubly parameterised methods (carl2 … rascal2); method \(method.rawValue) has none")
+                } else if let t = theta(n, path + ".reference") {
+                    if let p = t.singlePoint { reference = p } else {
+                        reader.report(n, path + ".reference", "expected one point: {point: [...]} or {benchmark: NAME}")
+                    }
+                }
+            }
             var training = RecipeTraining()
             training.seed = seed &+ 1001 &+ UInt64(i)
             if let n = m["training"] { decodeTraining(n, path + ".training", into: &training) }
             guard let name, let method, let sampleName else { continue }
             out.append(RecipeEstimator(name: name, method: method, sample: sampleName, hiddenLayers: hidden, activation: activation,
-                                       alpha: alpha, ensemble: ensemble, training: training))
+                                       alpha: alpha, ensemble: ensemble, training: training, reference: reference))
         }
         return out
     }
@@ -140,7 +156,7 @@ extension RecipeDecoder {
             let path = "inference.modes[\(modes.firstIndex(of: mode) ?? 0)]"
             switch mode {
             case .ml where !selected.contains { $0.method.isRatio }:
-                reader.report(n, path, "mode ml needs an estimator with a ratio method (carl, rolr, alice, alices, cascal, rascal)")
+                reader.report(n, path, "mode ml needs an estimator with a ratio method (carl, rolr, alice, alices, cascal, rascal or carl2 … rascal2)")
             case .sally where !selected.contains { $0.method == .sally }:
                 reader.report(n, path, "mode sally needs an estimator with method sally")
             case .idealSally where !selected.contains { $0.method == .sally }:

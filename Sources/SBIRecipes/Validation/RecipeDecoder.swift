@@ -330,7 +330,8 @@ final class RecipeDecoder {
         guard let list = reader.list(node, "samples") else { return nil }
         var out: [RecipeSample] = []
         var seen: [String: Int] = [:]
-        let keys = ["name", "kind", "theta", "theta0", "theta1", "events", "validation_split", "test_split", "prior_points", "seed", "nuisance"]
+        let keys = ["name", "kind", "theta", "theta0", "theta1", "additional_thetas", "events", "validation_split", "test_split",
+                    "prior_points", "seed", "nuisance"]
         for (i, item) in list.enumerated() {
             let path = "samples[\(i)]"
             guard let m = reader.mapping(item, path, keys: keys, required: ["name", "kind", "events"]) else { continue }
@@ -343,20 +344,31 @@ final class RecipeDecoder {
             if let name { seen[name] = i }
             guard let kindNode = m["kind"], let kind = reader.choice(kindNode, path + ".kind", RecipeSampleKind.self) else { continue }
             var theta0: RecipeTheta?, theta1: RecipeTheta?
-            if kind == .ratio {
+            var additional: [RecipeTheta] = []
+            if let n = m["additional_thetas"] {
+                if kind != .moreRatios {
+                    let at = reader.keyPosition(item, "additional_thetas")
+                    reader.report(line: at.line, column: at.column, path + ".additional_thetas",
+                                  "only more_ratios samples take additional_thetas; \(kind.rawValue) samples do not")
+                } else if let list = reader.list(n, path + ".additional_thetas") {
+                    additional = list.enumerated().compactMap { theta($1, path + ".additional_thetas[\($0)]") }
+                }
+            }
+            if kind.hasTheta1 {
                 if m["theta"] != nil {
                     let at = reader.keyPosition(item, "theta")
-                    reader.report(line: at.line, column: at.column, path + ".theta", "ratio samples take theta0 and theta1, not theta")
+                    reader.report(line: at.line, column: at.column, path + ".theta", "\(kind.rawValue) samples take theta0 and theta1, not theta")
                 }
                 for key in ["theta0", "theta1"] where m[key] == nil {
-                    reader.report(item, path, "missing required key \"\(key)\" (ratio samples need theta0 and theta1)")
+                    reader.report(item, path, "missing required key \"\(key)\" (\(kind.rawValue) samples need theta0 and theta1)")
                 }
                 theta0 = m["theta0"].flatMap { theta($0, path + ".theta0") }
                 theta1 = m["theta1"].flatMap { theta($0, path + ".theta1") }
             } else {
                 for key in ["theta0", "theta1"] where m[key] != nil {
                     let at = reader.keyPosition(item, key)
-                    reader.report(line: at.line, column: at.column, path + "." + key, "only ratio samples take \(key); \(kind.rawValue) samples take theta")
+                    reader.report(line: at.line, column: at.column, path + "." + key,
+                                  "only ratio and more_ratios samples take \(key); \(kind.rawValue) samples take theta")
                 }
                 if m["theta"] == nil { reader.report(item, path, "missing required key \"theta\"") }
                 theta0 = m["theta"].flatMap { theta($0, path + ".theta") }
@@ -384,8 +396,8 @@ final class RecipeDecoder {
             var priorPoints: Int?
             if let n = m["prior_points"] {
                 priorPoints = reader.integer(n, path + ".prior_points", minimum: 1)
-                let hasPrior = [theta0, theta1].contains { if case .prior? = $0 { return true } else { return false } }
-                if !hasPrior && (theta0 != nil || kind != .ratio) {
+                let hasPrior = ([theta0, theta1] + additional.map { $0 }).contains { if case .prior? = $0 { return true } else { return false } }
+                if !hasPrior && (theta0 != nil || !kind.hasTheta1) {
                     reader.report(n, path + ".prior_points", "prior_points applies only to a theta drawn from a prior")
                 }
             }
@@ -400,8 +412,8 @@ final class RecipeDecoder {
                 guard let draw = reader.choice(n, path + ".nuisance", RecipeNuisanceDraw.self) else { continue }
                 nuisanceDraw = draw
             }
-            guard let name, let theta0, let events, kind != .ratio || theta1 != nil else { continue }
-            out.append(RecipeSample(name: name, kind: kind, theta0: theta0, theta1: theta1, events: events,
+            guard let name, let theta0, let events, !kind.hasTheta1 || theta1 != nil else { continue }
+            out.append(RecipeSample(name: name, kind: kind, theta0: theta0, theta1: theta1, additionalThetas: additional, events: events,
                                     validationSplit: validation, testSplit: test, priorPoints: priorPoints, seed: sampleSeed,
                                     nuisance: nuisanceDraw))
         }

@@ -7,8 +7,10 @@ import SBICore
 /// n_validation = round(n·validationFraction),  n_test = round(n·testFraction),
 /// n_train = n − n_validation − n_test  (≥ 1)
 /// ```
-/// For `.ratio`, `theta0` gives the numerator θ0 and `theta1` the denominator θ1 (required);
-/// for the other kinds `theta0` is "the" θ and `theta1` must be nil. `.local` needs a single
+/// For `.ratio` and `.moreRatios`, `theta0` gives the numerator θ0 and `theta1` the denominator θ1
+/// (required); for the other kinds `theta0` is "the" θ and `theta1` must be nil. `.moreRatios`
+/// may reuse every event with `additionalThetas` (A of them): `count` events are drawn and
+/// count·(1 + A) rows written. `.local` needs a single
 /// point (the reference θ). `.test` writes one split called `test` and takes no fractions.
 public struct AugmentationRequest: Sendable, Equatable {
     /// The sample kind.
@@ -17,7 +19,11 @@ public struct AugmentationRequest: Sendable, Equatable {
     public var theta0: ThetaSpecification
     /// θ1 for ratio samples.
     public var theta1: ThetaSpecification?
-    /// Total number of events over all splits.
+    /// More-ratios samples: further θ points (each a specification resolved like θ1) at which every
+    /// event's joint ratio and score are also evaluated (MadMiner's `additional_thetas`).
+    public var additionalThetas: [ThetaSpecification]
+    /// Total number of events over all splits (drawn events; more-ratios samples write
+    /// count·(1 + additionalThetas.count) rows).
     public var count: Int
     /// Fraction of events in the validation split.
     public var validationFraction: Double
@@ -36,12 +42,14 @@ public struct AugmentationRequest: Sendable, Equatable {
     public var proposal: [Double]?
 
     /// A request; see the properties for the meaning of each argument.
-    public init(kind: SampleKind, theta0: ThetaSpecification, theta1: ThetaSpecification? = nil, count: Int,
+    public init(kind: SampleKind, theta0: ThetaSpecification, theta1: ThetaSpecification? = nil,
+                additionalThetas: [ThetaSpecification] = [], count: Int,
                 validationFraction: Double = 0, testFraction: Double = 0, seed: UInt64,
                 priorPointCount: Int? = nil, poolFactor: Double = 4, proposal: [Double]? = nil) {
         self.kind = kind
         self.theta0 = theta0
         self.theta1 = theta1
+        self.additionalThetas = additionalThetas
         self.count = count
         self.validationFraction = validationFraction
         self.testFraction = testFraction
@@ -65,11 +73,13 @@ public struct AugmentationRequest: Sendable, Equatable {
         guard poolFactor >= 1, poolFactor.isFinite else {
             throw SBIError.data("pool factor \(poolFactor) must be at least 1", field: "poolFactor")
         }
-        switch kind {
-        case .ratio:
-            guard theta1 != nil else { throw SBIError.data("ratio samples need a denominator θ1", field: "theta1") }
-        case .local, .density, .test:
-            guard theta1 == nil else { throw SBIError.data("only ratio samples take a θ1", field: "theta1") }
+        if kind.hasTheta1 {
+            guard theta1 != nil else { throw SBIError.data("\(kind.rawValue) samples need a denominator θ1", field: "theta1") }
+        } else {
+            guard theta1 == nil else { throw SBIError.data("only ratio and more_ratios samples take a θ1", field: "theta1") }
+        }
+        if kind != .moreRatios, !additionalThetas.isEmpty {
+            throw SBIError.data("only more_ratios samples take additional θ", field: "additionalThetas")
         }
         if kind == .local {
             guard case .point = theta0 else {

@@ -273,8 +273,9 @@ public final class SampleAugmenter {
         let splits = try request.validatedSplits()
         let space = parameterSpace
         // Validate every θ before any simulation.
-        try request.theta0.validate(space, field: request.kind == .ratio ? "theta0" : "theta")
+        try request.theta0.validate(space, field: request.kind.hasTheta1 ? "theta0" : "theta")
         try request.theta1?.validate(space, field: "theta1")
+        for (a, theta) in request.additionalThetas.enumerated() { try theta.validate(space, field: "additional_thetas[\(a)]") }
         if let p = request.proposal { try space.validate(p, field: "proposal") }
         let root = SeededRandom(seed: request.seed)
         var activeMorpher: Morpher?
@@ -298,9 +299,10 @@ public final class SampleAugmenter {
             } else {
                 activeMorpher = try Self.optimizedMorpher(for: weighted, seed: root.substream(100).seed)
             }
-        } else if let simulator, request.theta0 == .benchmarks || request.theta1 == .benchmarks {
+        } else if let simulator, request.theta0 == .benchmarks || request.theta1 == .benchmarks || request.additionalThetas.contains(.benchmarks) {
+            let field = request.theta0 == .benchmarks ? "theta0" : request.theta1 == .benchmarks ? "theta1" : "additional_thetas"
             throw SBIError.data("simulator \(simulator.name) has no morphing benchmarks (it is not a weighted simulator); use point: or prior:",
-                                field: request.theta0 == .benchmarks ? "theta0" : "theta1")
+                                field: field)
         }
         var outSplits: [AugmentedSamples.Split] = []
         var minimumESS: Double? = nil
@@ -361,26 +363,33 @@ public final class SampleAugmenter {
         let priorPoints = request.priorPointCount ?? min(count, 1000)
         let thetaStream = stream.substream(0)
         let theta0 = try request.theta0.points(in: space, benchmarks: benchmarks, priorPointCount: priorPoints,
-                                               random: thetaStream.substream(0), field: kind == .ratio ? "theta0" : "theta")
+                                               random: thetaStream.substream(0), field: kind.hasTheta1 ? "theta0" : "theta")
         let theta1 = try request.theta1.map {
             try $0.points(in: space, benchmarks: benchmarks, priorPointCount: priorPoints, random: thetaStream.substream(1), field: "theta1")
         }
+        let additional = try request.additionalThetas.enumerated().map { a, theta in
+            try theta.points(in: space, benchmarks: benchmarks, priorPointCount: priorPoints,
+                             random: thetaStream.substream(2 + UInt64(a)), field: "additional_thetas[\(a)]")
+        }
         let sets = max(theta0.rows, theta1?.rows ?? 0)
-        // Events per set: for ratio, ⌈n/2⌉ at θ0 and ⌊n/2⌋ at θ1, each spread evenly over the sets.
-        let n0 = kind == .ratio ? (count + 1) / 2 : count
+        // Events per set: for ratio kinds, ⌈n/2⌉ at θ0 and ⌊n/2⌋ at θ1, each spread evenly over the sets.
+        let n0 = kind.hasTheta1 ? (count + 1) / 2 : count
         let n1 = count - n0
         func share(_ total: Int, _ k: Int) -> Int { total / sets + (k < total % sets ? 1 : 0) }
         // An event shard draws a range of the θ sets only (each set has its own stream) and leaves them unshuffled.
         let setRange = eventShard.map { (sets * $0.index / $0.count) ..< (sets * ($0.index + 1) / $0.count) } ?? 0..<sets
-        let fullCount = count
-        let count = setRange.reduce(0) { $0 + share(n0, $1) + share(n1, $1) }
+        // more_ratios: every event is written 1 + A times (the drawn pair, then one row per additional θ).
+        let copies = 1 + additional.count
+        let fullCount = count * copies
+        let count = setRange.reduce(0) { $0 + share(n0, $1) + share(n1, $1) } * copies
 
         var x = Matrix<Float>(rows: count, columns: nx)
         var thetaA = Matrix<Float>(rows: count, columns: np)
-        var thetaB = Matrix<Float>(rows: kind == .ratio ? count : 0, columns: np)
-        var y = Matrix<Float>(rows: kind == .ratio ? count : 0, columns: 1)
-        var r = Matrix<Float>(rows: kind == .ratio ? count : 0, columns: 1)
+        var thetaB = Matrix<Float>(rows: kind.hasTheta1 ? count : 0, columns: np)
+        var y = Matrix<Float>(rows: kind.hasTheta1 ? count : 0, columns: 1)
+        var r = Matrix<Float>(rows: kind.hasTheta1 ? count : 0, columns: 1)
         var t = Matrix<Float>(rows: kind == .test ? 0 : count, columns: np)
+        var t1 = Matrix<Float>(rows: kind == .moreRatios ? count : 0, columns: np)
         let exact = simulator.flatMap { $0 as? any ExactLikelihoodSimulator }
         var logP = Matrix<Float>(rows: kind == .test && exact != nil ? count : 0, columns: 1)
         var row = 0
@@ -441,20 +450,37 @@ public final class SampleAugmenter {
             Self.copy(drawn.x, into: &x, at: row)
             Self.fill(&thetaA, rows: row ..< row + rows, with: th0)
             switch kind {
-            case .ratio:
+            case .ratio, .moreRatios:
                 guard let th1 else { break }
                 Self.fill(&thetaB, rows: row ..< row + rows, with: th1)
                 let logR = try source.likelihood.logRatio(drawn.events, theta0: th0, theta1: th1)
-                for i in 0..<rows {
-                    let value = Float(exp(logR[i]))
-                    guard value.isFinite else {
-                        throw SBIError.numerical("r(x,z) = exp(\(logR[i])) overflows Float32 at θ0 = \(th0), θ1 = \(th1); narrow the θ range",
-                                                 field: "r_xz")
+                try Self.fillRatio(&r, labels: &y, rows: row, logRatio: logR, labels: labels, theta0: th0, theta1: th1)
+                let score0 = try source.likelihood.score(drawn.events, at: th0)
+                Self.copy(score0, into: &t, at: row)
+                guard kind == .moreRatios else { break }
+                let score1 = try source.likelihood.score(drawn.events, at: th1)
+                Self.copy(score1, into: &t1, at: row)
+                // Each additional θa: events drawn at θ0 (y = 0) pair with (θ0, θa), events drawn at θ1 (y = 1)
+                // with (θa, θ1); log r(x,z|θa, θ1) = log r(x,z|θ0, θ1) − log r(x,z|θ0, θa).
+                for (a, points) in additional.enumerated() {
+                    let tha = points.row(k % points.rows)
+                    let at = row + (1 + a) * rows
+                    let logR0a = try source.likelihood.logRatio(drawn.events, theta0: th0, theta1: tha)
+                    let scoreA = try source.likelihood.score(drawn.events, at: tha)
+                    Self.copy(drawn.x, into: &x, at: at)
+                    var pairLogR = [Double](repeating: 0, count: rows)
+                    for i in 0..<rows {
+                        let fromTheta0 = labels[i] == 0
+                        pairLogR[i] = fromTheta0 ? logR0a[i] : logR[i] - logR0a[i]
+                        for j in 0..<np {
+                            thetaA[at + i, j] = Float(fromTheta0 ? th0[j] : tha[j])
+                            thetaB[at + i, j] = Float(fromTheta0 ? tha[j] : th1[j])
+                            t[at + i, j] = fromTheta0 ? Float(score0[i, j]) : Float(scoreA[i, j])
+                            t1[at + i, j] = fromTheta0 ? Float(scoreA[i, j]) : Float(score1[i, j])
+                        }
                     }
-                    r[row + i, 0] = value
-                    y[row + i, 0] = labels[i]
+                    try Self.fillRatio(&r, labels: &y, rows: at, logRatio: pairLogR, labels: labels, theta0: th0, theta1: tha)
                 }
-                Self.copy(try source.likelihood.score(drawn.events, at: th0), into: &t, at: row)
             case .local, .density:
                 Self.copy(try source.likelihood.score(drawn.events, at: th0), into: &t, at: row)
             case .test:
@@ -463,7 +489,7 @@ public final class SampleAugmenter {
                     for i in 0..<rows { logP[row + i, 0] = Float(lp[i]) }
                 }
             }
-            row += rows
+            row += rows * copies
         }
         precondition(row == count, "augmentSplit: filled \(row) rows of \(count)")
 
@@ -474,6 +500,8 @@ public final class SampleAugmenter {
         switch kind {
         case .ratio:
             add("x", x); add("theta0", thetaA); add("theta1", thetaB); add("y", y); add("r_xz", r); add("t_xz", t)
+        case .moreRatios:
+            add("x", x); add("theta0", thetaA); add("theta1", thetaB); add("y", y); add("r_xz", r); add("t_xz0", t); add("t_xz1", t1)
         case .local, .density:
             add("x", x); add("theta", thetaA); add("t_xz", t)
         case .test:
@@ -513,6 +541,21 @@ public final class SampleAugmenter {
     }
 
     // MARK: row helpers (contiguous copies, no per-element allocation)
+
+    /// Writes r = exp(log r) and the labels into rows `rows ..< rows + logRatio.count` of `r` and `y`.
+    /// - Throws: `SBIError.numerical` (field `r_xz`) when r overflows Float32; the pair is named in the message.
+    static func fillRatio(_ r: inout Matrix<Float>, labels y: inout Matrix<Float>, rows start: Int, logRatio: [Double],
+                          labels: [Float], theta0: [Double], theta1: [Double]) throws {
+        for i in 0..<logRatio.count {
+            let value = Float(exp(logRatio[i]))
+            guard value.isFinite else {
+                throw SBIError.numerical("r(x,z) = exp(\(logRatio[i])) overflows Float32 at θ0 = \(theta0), θ1 = \(theta1); narrow the θ range",
+                                         field: "r_xz")
+            }
+            r[start + i, 0] = value
+            y[start + i, 0] = labels[i]
+        }
+    }
 
     static func stack(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Matrix<Double> {
         precondition(a.columns == b.columns, "stack: [\(a.rows), \(a.columns)] and [\(b.rows), \(b.columns)]")
