@@ -8,6 +8,7 @@ import SBINetworks
 /// parameterized ratio  f(x,θ) ≈ log r(x|θ,θ_ref):        carl rolr alice alices cascal rascal
 /// doubly parameterized log r̂ = f(x,θ0,θ1) − f(x,θ1,θ0):  carl2 rolr2 alice2 alices2 cascal2 rascal2
 /// score                g(x) ≈ t(x|θ_ref):                sally
+/// likelihood           MAF p̂(x|θ):                       nde
 /// ```
 /// The "2" variants are the doubly parameterised estimators; those with a score term
 /// (alices2, cascal2, rascal2) put both scores in the loss: t(x,z|θ0) on samples from θ0
@@ -21,6 +22,8 @@ public enum EstimatorMethod: String, CaseIterable, Codable, Sendable {
     case carl2, rolr2, alice2, alices2, cascal2, rascal2
     /// The local score estimator.
     case sally
+    /// Neural density estimation: a conditional masked autoregressive flow trained by maximum likelihood.
+    case nde
 
     /// Parses a method name (case-insensitive).
     /// - Throws: `SBIError.data` naming `field` and listing the valid values.
@@ -39,6 +42,7 @@ public enum EstimatorMethod: String, CaseIterable, Codable, Sendable {
         case .carl, .rolr, .alice, .alices, .cascal, .rascal: return .parameterizedRatio
         case .carl2, .rolr2, .alice2, .alices2, .cascal2, .rascal2: return .doublyParameterizedRatio
         case .sally: return .score
+        case .nde: return .likelihood
         }
     }
 
@@ -49,7 +53,7 @@ public enum EstimatorMethod: String, CaseIterable, Codable, Sendable {
         case .carl, .cascal, .carl2, .cascal2: return .carl
         case .rolr, .rascal, .rolr2, .rascal2: return .rolr
         case .alice, .alices, .alice2, .alices2: return .alice
-        case .sally: return nil
+        case .sally, .nde: return nil
         }
     }
 
@@ -65,7 +69,7 @@ public enum EstimatorMethod: String, CaseIterable, Codable, Sendable {
     public var needsJointRatio: Bool { ratioBase == .rolr || ratioBase == .alice }
 
     /// Whether the loss needs the class labels y (every ratio method).
-    public var needsLabels: Bool { kind != .score }
+    public var needsLabels: Bool { kind != .score && kind != .likelihood }
 
     /// The per-sample loss of a parameterised ratio method (`kind == .parameterizedRatio`),
     /// with α weighting the score term and score differences in units of `parameterStd`

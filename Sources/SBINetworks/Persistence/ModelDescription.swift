@@ -8,6 +8,9 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable {
     case doublyParameterizedRatio = "doubly-parameterized-ratio"
     /// t̂(x|θ_ref) = g(x): SALLY, SALLINO.
     case score
+    /// log p̂(x|θ): a conditional masked autoregressive flow (NDE); `flowBlocks` MADEs, each of
+    /// `architecture`'s shape (D + P inputs, 2D outputs).
+    case likelihood
 }
 
 /// The contents of a model folder's `model.json`: everything needed to rebuild and use a trained network.
@@ -47,6 +50,11 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     public var history: TrainingHistory?
     /// The sbi version that wrote the file.
     public var programVersion: String
+    /// Kind `likelihood`: the number of MADE blocks of the flow (absent for the other kinds).
+    public var flowBlocks: Int?
+
+    /// Number of weights in `weights.npy`: `flowBlocks` networks of `architecture` for a flow, else one.
+    public var parameterCount: Int { (flowBlocks ?? 1) * architecture.parameterCount }
 
     /// A description in the current format.
     public init(kind: ModelKind, method: String, architecture: MLPArchitecture,
@@ -83,6 +91,16 @@ public struct ModelDescription: Codable, Equatable, Sendable {
                                 field: "observableNames")
         }
         try inputScaling.validate(for: architecture)
+        if kind == .likelihood {
+            guard let blocks = flowBlocks, (1...MAFArchitecture.maximumBlocks).contains(blocks) else {
+                throw SBIError.data("a likelihood model needs flowBlocks in 1…\(MAFArchitecture.maximumBlocks)", field: "flowBlocks")
+            }
+            guard architecture.outputSize == 2 * architecture.nObservables else {
+                throw SBIError.data("a flow's MADE has 2 outputs per observable, got \(architecture.outputSize)", field: "architecture.outputSize")
+            }
+        } else if flowBlocks != nil {
+            throw SBIError.data("flowBlocks belongs to likelihood models only, not \(kind.rawValue)", field: "flowBlocks")
+        }
         if let training {
             do {
                 try training.validate()

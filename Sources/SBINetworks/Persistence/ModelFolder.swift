@@ -12,7 +12,7 @@ import SBICore
 /// ```
 /// model/
 ///   model.json    ModelDescription, JSON with sorted keys
-///   weights.npy   <f4, shape [architecture.parameterCount]
+///   weights.npy   <f4, shape [parameterCount] (architecture.parameterCount; × flowBlocks for a flow)
 /// ```
 /// ## Atomic saving
 /// Both files are written into a hidden sibling folder `.<name>.tmp-<pid>-<k>` (each
@@ -35,14 +35,14 @@ public struct ModelFolder: Sendable {
 
     /// The description read from or written to `model.json`.
     public var description: ModelDescription
-    /// The flat parameters, `[description.architecture.parameterCount]`.
+    /// The flat parameters, `[description.parameterCount]`.
     public var parameters: [Float]
 
     /// A model from its parts.
-    /// - Precondition: `parameters.count == description.architecture.parameterCount`.
+    /// - Precondition: `parameters.count == description.parameterCount`.
     public init(description: ModelDescription, parameters: [Float]) {
-        precondition(parameters.count == description.architecture.parameterCount,
-                     "ModelFolder: \(parameters.count) parameters, architecture \(description.architecture.layerWidths) needs \(description.architecture.parameterCount)")
+        precondition(parameters.count == description.parameterCount,
+                     "ModelFolder: \(parameters.count) parameters, architecture \(description.architecture.layerWidths) needs \(description.parameterCount)")
         self.description = description
         self.parameters = parameters
     }
@@ -54,6 +54,32 @@ public struct ModelFolder: Sendable {
                                                 parameterNames: parameterNames, observableNames: observableNames,
                                                 inputScaling: mlp.scaling, training: training, history: history),
                   parameters: mlp.parameters)
+    }
+
+    /// A model holding a flow's architecture (one MADE's shape and the block count), scaling and weights.
+    public init(flow: MaskedAutoregressiveFlow, method: String, parameterNames: [String], observableNames: [String],
+                training: TrainingSettings? = nil, history: TrainingHistory? = nil) {
+        let a = flow.architecture
+        var description = ModelDescription(kind: .likelihood, method: method,
+                                           architecture: MLPArchitecture(nObservables: a.nObservables, nParameters: a.nParameters,
+                                                                         hiddenSizes: a.hiddenSizes, activation: a.activation,
+                                                                         outputSize: a.outputSize),
+                                           parameterNames: parameterNames, observableNames: observableNames,
+                                           inputScaling: flow.scaling, training: training, history: history)
+        description.flowBlocks = a.blocks
+        self.init(description: description, parameters: flow.parameters)
+    }
+
+    /// The flow these files describe (kind `likelihood`).
+    /// - Throws: `SBIError.data` for another kind or weights that break the autoregressive masks.
+    public func flow() throws -> MaskedAutoregressiveFlow {
+        let d = description
+        guard d.kind == .likelihood, let blocks = d.flowBlocks else {
+            throw SBIError.data("kind \(d.kind.rawValue); expected \(ModelKind.likelihood.rawValue)", field: "kind")
+        }
+        let a = MAFArchitecture(nObservables: d.architecture.nObservables, nParameters: d.architecture.nParameters, blocks: blocks,
+                                hiddenSizes: d.architecture.hiddenSizes, activation: d.architecture.activation)
+        return try MaskedAutoregressiveFlow(architecture: a, scaling: d.inputScaling, parameters: parameters)
     }
 
     /// The network these files describe.
@@ -136,7 +162,7 @@ public struct ModelFolder: Sendable {
         }
 
         let weights = try NPYFile.read(weightsPath)
-        let expected = description.architecture.parameterCount
+        let expected = description.parameterCount
         guard case .float32(let values) = weights.data else {
             throw SBIError.data("dtype \(weights.dtype.rawValue); expected <f4 (Float32 weights)", file: weightsPath, field: "dtype")
         }

@@ -1,0 +1,140 @@
+import SBICore
+import SBINetworks
+
+/// Neural density estimation (NDE): a conditional masked autoregressive flow p̂(x|θ) trained by
+/// maximum likelihood on `density` samples (x ~ p(x|θ), θ from a prior).
+///
+/// ```
+/// loss = −(1/B) Σ_i log p̂(x_i|θ_i)
+/// log r̂(x|θ, θ_ref) = log p̂(x|θ) − log p̂(x|θ_ref),   θ_ref = the training θ's mean
+/// ```
+/// As a `LogRatioEstimator` it enters every ratio-based inference (mode ml, Fisher information,
+/// toys): the likelihood-ratio statistic does not depend on θ_ref.
+/// [1] G. Papamakarios, T. Pavlakou, I. Murray, arXiv:1705.07057 (MAF);
+/// [2] J. Brehmer, G. Louppe, J. Pavez, K. Cranmer, arXiv:1805.12244 (NDE for particle physics).
+public final class NeuralDensityEstimator: LogRatioEstimator, @unchecked Sendable {
+    // @unchecked: every stored property is an immutable `let`; the flow is only read.
+
+    /// The flow p̂(x|θ).
+    public let flow: MaskedAutoregressiveFlow
+    /// How it was trained (`nde`).
+    public let method: EstimatorMethod
+    /// Names of θ's components, `[P]`.
+    public let parameterNames: [String]
+    /// Names of the observables, `[D]`.
+    public let observableNames: [String]
+    /// Training settings and loss history (nil for a flow built in code).
+    public let training: TrainingSettings?
+    public let history: TrainingHistory?
+
+    public var parameterCount: Int { flow.architecture.nParameters }
+    public var observableCount: Int { flow.architecture.nObservables }
+    /// θ_ref of `logRatio`: the training θ's mean (the flow's input scaling).
+    public var reference: [Double] { flow.scaling.parameterMean }
+
+    /// An estimator around a trained flow.
+    /// - Throws: `SBIError.data` for a flow without parameters or names that do not fit.
+    public init(flow: MaskedAutoregressiveFlow, method: EstimatorMethod = .nde, parameterNames: [String]? = nil,
+                observableNames: [String]? = nil, training: TrainingSettings? = nil, history: TrainingHistory? = nil) throws {
+        try method.require(.likelihood)
+        guard flow.architecture.nParameters >= 1 else {
+            throw SBIError.data("a likelihood estimator needs at least one parameter θ", field: "nParameters")
+        }
+        self.flow = flow
+        self.method = method
+        self.parameterNames = try EstimatorTraining.names(parameterNames, count: flow.architecture.nParameters, prefix: "theta", field: "parameterNames")
+        self.observableNames = try EstimatorTraining.names(observableNames, count: flow.architecture.nObservables, prefix: "x", field: "observableNames")
+        self.training = training
+        self.history = history
+    }
+
+    /// The flow's shape besides D and P: MADE blocks, hidden widths per MADE and activation.
+    public struct FlowSettings: Codable, Equatable, Sendable {
+        /// Number of MADE blocks (MadMiner's n_mades; default 5).
+        public var blocks: Int
+        /// Hidden widths of each MADE (default [100, 100]).
+        public var hiddenSizes: [Int]
+        /// Hidden-layer nonlinearity (default tanh).
+        public var activation: Activation
+
+        /// Settings; defaults as MadMiner's likelihood estimator (5 MADEs of two layers of 100).
+        public init(blocks: Int = 5, hiddenSizes: [Int] = [100, 100], activation: Activation = .tanh) {
+            self.blocks = blocks
+            self.hiddenSizes = hiddenSizes
+            self.activation = activation
+        }
+    }
+
+    /// Trains a flow on `data` (fields x and θ: MadMiner's `x_train.npy`, `theta_train.npy` of a
+    /// density sample). Initial weights from `SeededRandom(seed).substream(2⁴⁰)`.
+    /// - Throws: `SBIError.data` naming the missing field or an invalid flow shape; the `Trainer`'s errors.
+    public static func train(data: TrainingDataset, validation: TrainingDataset? = nil, flow settings: FlowSettings = FlowSettings(),
+                             training: TrainingSettings, parameterNames: [String]? = nil, observableNames: [String]? = nil,
+                             progress: ProgressReporter? = nil) throws -> NeuralDensityEstimator {
+        for d in [data] + (validation.map { [$0] } ?? []) {
+            guard d.width(of: .theta) != nil else {
+                throw SBIError.data("method nde needs theta (the parameter points the events were drawn at); the training data have none",
+                                    file: d.source(of: .x), field: "theta")
+            }
+        }
+        let architecture = MAFArchitecture(nObservables: data.width(of: .x)!, nParameters: data.width(of: .theta)!,
+                                           blocks: settings.blocks, hiddenSizes: settings.hiddenSizes, activation: settings.activation)
+        try architecture.validate()
+        let (mx, sx) = EstimatorTraining.moments(data, .x)
+        let (mt, st) = EstimatorTraining.moments(data, .theta)
+        let scaling = InputScaling(observableMean: mx, observableStd: sx, parameterMean: mt, parameterStd: st)
+        let initial = SeededRandom(seed: training.seed).substream(EstimatorTraining.initializationStream)
+        let objective = MAFObjective(flow: try MaskedAutoregressiveFlow(architecture: architecture, scaling: scaling, random: initial))
+        let history = try Trainer(settings: training).train(objective, data: data, validation: validation, progress: progress)
+        return try NeuralDensityEstimator(flow: objective.flow, parameterNames: parameterNames, observableNames: observableNames,
+                                          training: training, history: history)
+    }
+
+    /// log p̂(x_i|θ_j) as `[nTheta, nEvents]`.
+    /// - Throws: `SBIError.data` naming `x` or `thetas` for a wrong width or a non-finite value.
+    public func logLikelihood(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
+        try EstimatorInput.check(x, columns: observableCount, field: "x", what: "observables")
+        try EstimatorInput.check(thetas, columns: parameterCount, field: "thetas", what: "parameters")
+        return flow.logDensity(x: x, thetas: thetas)
+    }
+
+    /// log r̂(x_i|θ_j, θ_ref) = log p̂(x_i|θ_j) − log p̂(x_i|θ_ref) as `[nTheta, nEvents]`.
+    /// - Throws: as `logLikelihood`.
+    public func logRatio(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
+        var result = try logLikelihood(x: x, thetas: thetas)
+        let base = flow.logDensity(x: x, thetas: Matrix(rows: 1, columns: parameterCount, storage: reference))
+        for j in 0..<result.rows { for i in 0..<result.columns { result[j, i] -= base[0, i] } }
+        return result
+    }
+
+    // MARK: Persistence
+
+    /// The model folder contents (`model.json` + `weights.npy`), kind `likelihood`.
+    public var modelFolder: ModelFolder {
+        ModelFolder(flow: flow, method: method.rawValue, parameterNames: parameterNames, observableNames: observableNames,
+                    training: training, history: history)
+    }
+
+    /// Writes the model folder atomically.
+    public func save(to path: String) throws { try modelFolder.save(to: path) }
+
+    /// Reads a model folder written by `save`.
+    /// - Throws: `ModelFolder.load`'s errors; `SBIError.data` naming `model.json` for another kind.
+    public static func load(from path: String) throws -> NeuralDensityEstimator {
+        try NeuralDensityEstimator(folder: ModelFolder.load(from: path), path: path)
+    }
+
+    /// An estimator from a loaded model folder (`path` only names it in errors).
+    public convenience init(folder: ModelFolder, path: String) throws {
+        let d = folder.description
+        let file = path + "/" + ModelFolder.descriptionFile
+        guard d.kind == .likelihood else {
+            throw SBIError.data("kind \(d.kind.rawValue); expected \(ModelKind.likelihood.rawValue)", file: file, field: "kind")
+        }
+        do {
+            let method = try EstimatorMethod.parse(d.method)
+            try self.init(flow: folder.flow(), method: method, parameterNames: d.parameterNames, observableNames: d.observableNames,
+                          training: d.training, history: d.history)
+        } catch let e as SBIError { throw e.inFile(file) }
+    }
+}

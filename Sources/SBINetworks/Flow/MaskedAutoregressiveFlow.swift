@@ -1,0 +1,143 @@
+import Foundation
+import SBICore
+
+/// A conditional masked autoregressive flow: an estimate of the density p̂(x|θ) that can be
+/// evaluated exactly and trained by maximum likelihood (NDE) .
+///
+/// ```
+/// x̃ = (x − m_x)/s_x,  θ̃ = (θ − m_θ)/s_θ            (InputScaling, from the training data)
+/// block b = 0…K−1:  z⁰ = x̃,  (μ, α) = MADE_b(z^b, θ̃),  u^b = (z^b − μ) ⊙ exp(−α),
+///                   z^{b+1} = reverse(u^b)             (the order of the variables flips)
+/// log p̂(x|θ) = Σ_d log N(u^{K−1}_d; 0, 1) − Σ_b Σ_d α^b_d − Σ_d log s_x,d
+/// ```
+/// μ^b_d and α^b_d depend on z^b_<d and θ only (`MAFArchitecture`'s masks), so each block is
+/// an invertible map with triangular Jacobian, log|det| = −Σ_d α_d. The reversal between
+/// blocks lets every variable condition on every other one across the stack.
+/// Weights live in one Float32 buffer (`MAFArchitecture` layout); masked weights are zero and
+/// stay zero (their gradients are masked). Same seed, same weights.
+/// [1] G. Papamakarios, T. Pavlakou, I. Murray, arXiv:1705.07057; [2] arXiv:1502.03509 (MADE).
+public final class MaskedAutoregressiveFlow: @unchecked Sendable {
+    // @unchecked: `parameters` is written only by the objective that trains it, on one thread.
+
+    /// The flow's shape.
+    public let architecture: MAFArchitecture
+    /// Standardisation of x and θ (from the training data).
+    public let scaling: InputScaling
+    /// All weights and biases, `architecture.parameterCount` values.
+    public internal(set) var parameters: [Float]
+    /// Per layer of a MADE, its 0/1 weight mask `[out, in]`.
+    let masks: [[Float]]
+
+    /// A flow with fresh weights: W, b ~ U(±1/√fan-in) (masked), the output layer scaled by 0.1 so
+    /// that every block starts close to the identity (μ ≈ 0, α ≈ 0).
+    /// - Throws: `SBIError.data` for an invalid architecture or a scaling of other widths.
+    public init(architecture: MAFArchitecture, scaling: InputScaling, random: SeededRandom) throws {
+        try architecture.validate()
+        try Self.check(scaling, architecture)
+        self.architecture = architecture
+        self.scaling = scaling
+        let masks = (0..<(architecture.layerWidths.count - 1)).map { architecture.mask(layer: $0) }
+        self.masks = masks
+        var p = [Float](repeating: 0, count: architecture.parameterCount)
+        let w = architecture.layerWidths
+        var offset = 0
+        for _ in 0..<architecture.blocks {
+            for l in 0..<(w.count - 1) {
+                let nIn = w[l], nOut = w[l + 1]
+                let limit = 1 / Double(nIn).squareRoot()
+                let factor: Float = l == w.count - 2 ? 0.1 : 1
+                for i in 0..<(nOut * nIn) { p[offset + i] = Float(random.uniform(-limit, limit)) * factor * masks[l][i] }
+                for i in 0..<nOut { p[offset + nOut * nIn + i] = Float(random.uniform(-limit, limit)) * factor }
+                offset += nOut * (nIn + 1)
+            }
+        }
+        parameters = p
+    }
+
+    /// A flow with given weights (as written by `parameters`).
+    /// - Throws: `SBIError.data` for an invalid architecture, a wrong number of weights, a non-finite
+    ///   weight, a non-zero masked weight, or a scaling of other widths.
+    public init(architecture: MAFArchitecture, scaling: InputScaling, parameters: [Float]) throws {
+        try architecture.validate()
+        try Self.check(scaling, architecture)
+        guard parameters.count == architecture.parameterCount else {
+            throw SBIError.data("\(parameters.count) weights; the flow has \(architecture.parameterCount)", field: "weights")
+        }
+        if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
+            throw SBIError.data("non-finite weight at index \(bad)", field: "weights")
+        }
+        self.architecture = architecture
+        self.scaling = scaling
+        self.masks = (0..<(architecture.layerWidths.count - 1)).map { architecture.mask(layer: $0) }
+        self.parameters = parameters
+        var offset = 0
+        let w = architecture.layerWidths
+        for _ in 0..<architecture.blocks {
+            for l in 0..<(w.count - 1) {
+                let n = w[l + 1] * w[l]
+                for i in 0..<n where masks[l][i] == 0 && parameters[offset + i] != 0 {
+                    throw SBIError.data("weight \(offset + i) is masked (autoregressive order) but not zero", field: "weights")
+                }
+                offset += w[l + 1] * (w[l] + 1)
+            }
+        }
+    }
+
+    static func check(_ scaling: InputScaling, _ a: MAFArchitecture) throws {
+        guard scaling.observableMean.count == a.nObservables, scaling.parameterMean.count == a.nParameters else {
+            throw SBIError.data("input scaling for \(scaling.observableMean.count) observables and \(scaling.parameterMean.count) parameters; "
+                                + "the flow has \(a.nObservables) and \(a.nParameters)", field: "inputScaling")
+        }
+        guard (scaling.observableStd + scaling.parameterStd).allSatisfy({ $0 > 0 && $0.isFinite }),
+              (scaling.observableMean + scaling.parameterMean).allSatisfy(\.isFinite) else {
+            throw SBIError.data("input scaling needs finite means and positive finite standard deviations", field: "inputScaling")
+        }
+    }
+
+    /// Σ_d log s_x,d: the Jacobian of the standardisation of x.
+    var logScaleSum: Double { scaling.observableStd.reduce(0) { $0 + log($1) } }
+
+    /// log p̂(x_i|θ_i) for paired rows of `x` `[n, D]` and `theta` `[n, P]` (P = 0: pass a `[n, 0]`
+    /// matrix), in chunks of 4096 rows.
+    /// - Precondition: shapes match the architecture (estimators check user input first).
+    public func logDensity(x: Matrix<Double>, theta: Matrix<Double>) -> [Double] {
+        let a = architecture
+        precondition(x.columns == a.nObservables && theta.columns == a.nParameters && theta.rows == x.rows,
+                     "MaskedAutoregressiveFlow.logDensity: x \(x.rows)×\(x.columns), θ \(theta.rows)×\(theta.columns)")
+        let n = x.rows
+        var result = [Double](repeating: 0, count: n)
+        if n == 0 { return result }
+        let ws = MAFWorkspace(architecture: a, capacity: min(n, 4096))
+        var xs = [Float](repeating: 0, count: ws.capacity * a.nObservables)
+        var ts = [Float](repeating: 0, count: ws.capacity * a.nParameters)
+        var start = 0
+        while start < n {
+            let count = min(ws.capacity, n - start)
+            for i in 0..<count {
+                for d in 0..<a.nObservables {
+                    xs[i * a.nObservables + d] = Float((x[start + i, d] - scaling.observableMean[d]) / scaling.observableStd[d])
+                }
+                for k in 0..<a.nParameters {
+                    ts[i * a.nParameters + k] = Float((theta[start + i, k] - scaling.parameterMean[k]) / scaling.parameterStd[k])
+                }
+            }
+            xs.withUnsafeBufferPointer { xp in ts.withUnsafeBufferPointer { tp in forward(x: xp, theta: tp, count: count, workspace: ws) } }
+            for i in 0..<count { result[start + i] = ws.logDensity[i] - logScaleSum }
+            start += count
+        }
+        return result
+    }
+
+    /// log p̂(x_i|θ_j) for every grid point θ_j (rows of `thetas` `[nTheta, P]`) and every event
+    /// (rows of `x` `[nEvents, D]`), as `[nTheta, nEvents]`.
+    /// - Precondition: shapes match the architecture.
+    public func logDensity(x: Matrix<Double>, thetas: Matrix<Double>) -> Matrix<Double> {
+        var result = Matrix<Double>(rows: thetas.rows, columns: x.rows)
+        for j in 0..<thetas.rows {
+            let theta = Matrix<Double>(rows: x.rows, columns: thetas.columns) { _, k in thetas[j, k] }
+            let row = logDensity(x: x, theta: theta)
+            for i in 0..<x.rows { result[j, i] = row[i] }
+        }
+        return result
+    }
+}
