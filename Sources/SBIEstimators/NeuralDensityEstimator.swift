@@ -1,3 +1,4 @@
+import Foundation
 import SBICore
 import SBINetworks
 
@@ -88,6 +89,26 @@ public final class NeuralDensityEstimator: LogRatioEstimator, @unchecked Sendabl
         let history = try Trainer(settings: training).train(objective, data: data, validation: validation, progress: progress)
         return try NeuralDensityEstimator(flow: objective.flow, parameterNames: parameterNames, observableNames: observableNames,
                                           training: training, history: history)
+    }
+
+    /// The training data of a density sample in `folder`: `x_<suffix>.npy` and `theta_<suffix>.npy`
+    /// (MadMiner's `sample_train_density` files; `sbi augment --kind density`).
+    /// - Throws: `SBIError.data` naming a missing file; the dataset's errors (shapes, rows, values).
+    public static func dataset(folder: String, suffix: String) throws -> TrainingDataset {
+        var files: [TrainingDataset.Field: String] = [:]
+        for (field, stem, what) in [(TrainingDataset.Field.x, "x", "observables"), (.theta, "theta", "the parameter points the events were drawn at")] {
+            let path = folder + "/" + stem + "_" + suffix + ".npy"
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw SBIError.data("missing; method nde needs \(stem)_\(suffix).npy (\(what)), as a density sample has", file: path)
+            }
+            files[field] = path
+        }
+        return try TrainingDataset(files: files)
+    }
+
+    /// The sample folder's own validation split (`x_validation.npy`, `theta_validation.npy`), nil when it has none.
+    public static func validationDataset(folder: String) throws -> TrainingDataset? {
+        FileManager.default.fileExists(atPath: folder + "/x_validation.npy") ? try dataset(folder: folder, suffix: "validation") : nil
     }
 
     /// log p̂(x_i|θ_j) as `[nTheta, nEvents]`.

@@ -20,6 +20,7 @@ enum EvaluateCommand {
                           --variance ensemble variance of log r      [k, n]  (ensembles)
           doubly models   as ratio models, with theta1 fixed at --reference V[,V...]
           score (SALLY)   --output   t(x_i)                          [n, parameters]
+          likelihood      --output   log p(x_i|theta_j)              [k, n]  (nde)
         --model may be an ensemble folder written by 'sbi train --members N'; the output is then
         the members' mean.
         """,
@@ -53,9 +54,13 @@ enum EvaluateCommand {
             default:
                 let thetas = try thetaGrid(parsed, parameters: model.parameterCount)
                 let ratio: any LogRatioEstimator
+                var evaluate: ((Matrix<Double>, Matrix<Double>) throws -> Matrix<Double>)?
                 switch model {
                 case .ratio(let e): ratio = e
                 case .ratioEnsemble(let e): ratio = e
+                case .likelihood(let e):
+                    ratio = e
+                    evaluate = { try e.logLikelihood(x: $0, thetas: $1) }
                 case .doubly(let e):
                     guard let text = parsed.value("reference") else {
                         throw SBIError.usage("a doubly parameterized model needs --reference V[,V...] (theta1)", field: "--reference")
@@ -84,7 +89,7 @@ enum EvaluateCommand {
                     while start < n {
                         let rows = start..<min(n, start + streamRows)
                         let chunk = try readX(xFile, rows: rows)
-                        let r = try ratio.logRatio(x: chunk, thetas: theta)
+                        let r = try evaluate?(chunk, theta) ?? ratio.logRatio(x: chunk, thetas: theta)
                         for (k, i) in rows.enumerated() { row[i] = r[0, k] }
                         start = rows.upperBound
                     }
@@ -110,6 +115,7 @@ enum EvaluateCommand {
         case ratioEnsemble(RatioEnsemble)
         case doubly(DoublyParameterizedRatioEstimator)
         case score(any ScoreEstimator)
+        case likelihood(NeuralDensityEstimator)
 
         var observableCount: Int {
             switch self {
@@ -117,6 +123,7 @@ enum EvaluateCommand {
             case .ratioEnsemble(let e): return e.observableCount
             case .doubly(let e): return e.observableCount
             case .score(let e): return e.observableCount
+            case .likelihood(let e): return e.observableCount
             }
         }
 
@@ -126,6 +133,7 @@ enum EvaluateCommand {
             case .ratioEnsemble(let e): return e.parameterCount
             case .doubly(let e): return e.parameterCount
             case .score(let e): return e.parameterCount
+            case .likelihood(let e): return e.parameterCount
             }
         }
 
@@ -139,6 +147,7 @@ enum EvaluateCommand {
             case .parameterizedRatio: return .ratio(try ParameterizedRatioEstimator(folder: folder, path: path))
             case .doublyParameterizedRatio: return .doubly(try DoublyParameterizedRatioEstimator(folder: folder, path: path))
             case .score: return .score(try SALLYEstimator(folder: folder, path: path))
+            case .likelihood: return .likelihood(try NeuralDensityEstimator(folder: folder, path: path))
             }
         }
     }

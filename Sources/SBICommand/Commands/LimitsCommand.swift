@@ -16,7 +16,7 @@ enum LimitsCommand {
           truth      exact likelihood (simulators with one)
           rate       Poisson counts only (weighted simulators, needs --luminosity)
           histogram  histogram of --observables (1 or 2), --bins per axis, --binning adaptive|fixed
-          ml         ratio estimator folders given by --model DIR[,DIR...]; a doubly
+          ml         ratio or likelihood (nde) model folders given by --model DIR[,DIR...]; a doubly
                      parameterised model (carl2 ... rascal2) is read as log r(x|theta, theta1)
                      with theta1 = --reference (default --theta-true, else the origin)
           sally      histogram of the estimated score of --score-model DIR
@@ -164,6 +164,7 @@ enum LimitsCommand {
                         switch try EvaluateCommand.LoadedModel.load(folder) {
                         case .ratio(let e): estimator = e
                         case .ratioEnsemble(let e): estimator = e
+                        case .likelihood(let e): estimator = e
                         case .doubly(let e):
                             let reference = try parsed.value("reference").map { try CommandInput.numbers($0, option: "reference") }
                                 ?? thetaTrue ?? [Double](repeating: 0, count: space.count)

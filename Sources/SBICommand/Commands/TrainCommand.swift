@@ -20,16 +20,20 @@ enum TrainCommand {
           cascal2                 x theta0 theta1 y t_xz0 t_xz1
           rascal2 alices2         x theta0 theta1 y r_xz t_xz0 t_xz1
           sally                   x t_xz                           (score at the reference point)
+          nde                     x theta                          (density sample: a masked
+                                                                    autoregressive flow p(x|theta))
         These are the files MadMiner's SampleAugmenter and 'sbi augment' write. Every file must
         have one row per sample and only finite values; nothing is written otherwise.
         With --members N > 1 the output is an ensemble folder: member-0 ... member-(N-1) side
         by side, member k trained with the seed derived as substream k of --seed.
         Defaults are MadMiner's: one tanh layer of 100, AMSGrad, learning rate 1e-3 -> 1e-4,
-        batch 128, 50 epochs, 25 % validation with early stopping, alpha 1.
+        batch 128, 50 epochs, 25 % validation with early stopping, alpha 1. nde: --blocks MADEs
+        (default 5) of --hidden layers each (default 100,100), the variables' order reversed
+        between blocks.
         """,
         options: [
             .value("samples", "DIR", "Folder with the training .npy files."),
-            .value("method", "METHOD", "Training method (carl, rolr, alice, alices, cascal, rascal, their '2' variants, sally)."),
+            .value("method", "METHOD", "Training method (carl, rolr, alice, alices, cascal, rascal, their '2' variants, sally, nde)."),
             .value("output", "DIR", "Model folder to write (replaced atomically, only if it holds nothing but a model sbi wrote)."),
             .value("suffix", "NAME", "File-name suffix of the training split (default train)."),
             .value("hidden", "N[,N...]", "Hidden-layer widths (default 100, MadMiner's n_hidden=(100,))."),
@@ -42,6 +46,7 @@ enum TrainCommand {
             .value("validation", "F", "Fraction held out for validation/early stopping (default 0.25; without it a sample folder's own x_validation.npy ... split is used when present)."),
             .value("seed", "S", "Random seed (default 1)."),
             .value("members", "N", "Train an ensemble of N members (default 1)."),
+            .value("blocks", "K", "nde: MADE blocks of the flow (default 5)."),
         ],
         run: { parsed, console in
             guard parsed.positionals.isEmpty else { throw SBIError.usage("unexpected argument '\(parsed.positionals[0])'") }
@@ -79,6 +84,17 @@ enum TrainCommand {
                     try ensemble.save(to: output)
                     summary = (ensemble.members.last?.history, data.count)
                 }
+            case .likelihood:
+                guard members == 1 else { throw SBIError.usage("--members is not supported for nde yet", field: "--members") }
+                let data = try NeuralDensityEstimator.dataset(folder: folder, suffix: suffix)
+                let ownValidation = suffix == "train" && parsed.value("validation") == nil
+                let validation = ownValidation ? try NeuralDensityEstimator.validationDataset(folder: folder) : nil
+                var settings = NeuralDensityEstimator.FlowSettings(activation: network.activation)
+                if parsed.value("hidden") != nil { settings.hiddenSizes = network.hiddenSizes }
+                settings.blocks = try parsed.integer("blocks", in: 1...MAFArchitecture.maximumBlocks) ?? settings.blocks
+                let e = try NeuralDensityEstimator.train(data: data, validation: validation, flow: settings, training: training)
+                try e.save(to: output)
+                summary = (e.history, data.count)
             case .doublyParameterizedRatio:
                 let data = try DoublyParameterizedRatioEstimator.dataset(method: method, folder: folder, suffix: suffix)
                 try checkMemory(network, training, data: data)
