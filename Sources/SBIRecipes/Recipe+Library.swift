@@ -137,6 +137,7 @@ extension RecipeEstimator {
         case .alices2: return .alices2
         case .cascal2: return .cascal2
         case .rascal2: return .rascal2
+        case .nde: return .nde
         case .sally, .sallino: return .sally
         }
     }
@@ -154,9 +155,14 @@ extension RecipeEstimator {
     }
 
     /// The network shape for `nObservables` inputs: f(x, θ) → 1 for ratio methods, g(x, θ0, θ1) → 1
-    /// (2·nParameters θ inputs) for doubly parameterised ones, g(x) → nParameters for sally and sallino.
+    /// (2·nParameters θ inputs) for doubly parameterised ones, g(x) → nParameters for sally and sallino,
+    /// and for nde one MADE of the flow, [x | θ] → (μ, α) per observable.
     public func architecture(nObservables: Int, nParameters: Int) -> MLPArchitecture {
-        method.isRatio
+        if method.isLikelihood {
+            return MLPArchitecture(nObservables: nObservables, nParameters: nParameters, hiddenSizes: hiddenLayers,
+                                   activation: networkActivation, outputSize: 2 * nObservables)
+        }
+        return method.isRatio
             ? MLPArchitecture(nObservables: nObservables, nParameters: method.isDoubly ? 2 * nParameters : nParameters,
                               hiddenSizes: hiddenLayers, activation: networkActivation, outputSize: 1)
             : MLPArchitecture(nObservables: nObservables, nParameters: 0, hiddenSizes: hiddenLayers, activation: networkActivation, outputSize: nParameters)

@@ -28,6 +28,8 @@ public struct RecipeEstimator: Codable, Sendable, Equatable {
     /// Doubly parameterised methods (carl2 … rascal2): the fixed θ1 of log r̂(x|θ, θ1) in the limits
     /// (nil: θ_true of the Asimov data, or the origin for observed data; see `Recipe.ratioReference`).
     public var reference: [Double]? = nil
+    /// nde: the number of MADE blocks of the flow (default 5; nil for the other methods).
+    public var blocks: Int? = nil
 }
 
 /// Training settings with MadMiner's defaults.

@@ -1,5 +1,6 @@
 import Foundation
 import SBICore
+import SBIEstimators
 import SBIInference
 
 /// Calibration diagnostics of the limits stage (`inference.calibration`): every ratio estimator of mode
@@ -30,11 +31,14 @@ extension FitPipeline {
         var words: [String] = []
         let estimators = limitsUnits().filter { $0.mode == .ml }.compactMap(\.estimator)
         for (index, e) in estimators.enumerated() {
-            guard let theta1 = recipe.samples.first(where: { $0.name == e.sample })?.theta1?.singlePoint, theta1.count == k else {
+            let (name, ratio) = try nominalRatioEstimator(e, s)
+            // r̂'s reference θ1: a doubly parameterised estimator's fixed θ1, an NDE's θ_ref, else the ratio sample's θ1.
+            let reference = e.method.isDoubly ? recipe.ratioReference(for: e)
+                : (ratio as? NeuralDensityEstimator)?.reference ?? recipe.samples.first(where: { $0.name == e.sample })?.theta1?.singlePoint
+            guard let theta1 = reference, theta1.count == k else {
                 throw SBIError.data("estimator \(e.name): its sample's theta1 is not one point, so r̂'s reference is unknown",
                                     field: "inference.calibration")
             }
-            let (name, ratio) = try nominalRatioEstimator(e, s)
             let result = try RatioCalibration.evaluate(estimator: ratio, simulator: s.nominalSim, theta0: theta0, theta1: theta1,
                                                        eventsPerPoint: settings.events, bins: settings.bins, threshold: CalibrationFile.threshold,
                                                        closureTolerance: settings.closureTolerance,

@@ -147,6 +147,7 @@ extension FitPipeline {
         if method.usesScore { fields.append(.tXZ) }
         let sampleFolder = stageFolder(.augment) + "/" + estimator.sample
         if method.kind == .doublyParameterizedRatio { return try trainDoubly(estimator, sampleFolder: sampleFolder, into: folder) }
+        if method.kind == .likelihood { return try trainDensity(estimator, sampleFolder: sampleFolder, into: folder) }
         let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields)
         // The sample's own validation split when it has one (the estimator's validation_split then does not apply).
         let validation = try TrainingDataset.validationSplit(folder: sampleFolder, fields: fields)
@@ -198,6 +199,25 @@ extension FitPipeline {
         let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
         let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network,
                                                             training: training, parameterNames: recipe.parameterNames, progress: progress)
+        try e.save(to: folder + "/" + estimator.name)
+        progress.finish()
+        let epochs = e.history?.epochCount ?? training.epochs
+        var detail = "\(estimator.name) \(epochs) epochs"
+        if let v = e.history?.validationLoss.last ?? e.history?.trainingLoss.last { detail += " loss \(format(v))" }
+        return (data.count * epochs, detail)
+    }
+
+    /// Trains the density estimator `estimator` (nde; no ensembles, no nuisance parameters) on its
+    /// density sample, with the sample's validation split when it has one.
+    func trainDensity(_ estimator: RecipeEstimator, sampleFolder: String, into folder: String) throws -> (items: Int, detail: String) {
+        let data = try NeuralDensityEstimator.dataset(folder: sampleFolder, suffix: "train")
+        let validation = try NeuralDensityEstimator.validationDataset(folder: sampleFolder)
+        let flow = NeuralDensityEstimator.FlowSettings(blocks: estimator.blocks ?? 5, hiddenSizes: estimator.hiddenLayers,
+                                                       activation: estimator.networkActivation)
+        let training = estimator.training.settings
+        let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
+        let e = try NeuralDensityEstimator.train(data: data, validation: validation, flow: flow, training: training,
+                                                 parameterNames: recipe.parameterNames, progress: progress)
         try e.save(to: folder + "/" + estimator.name)
         progress.finish()
         let epochs = e.history?.epochCount ?? training.epochs

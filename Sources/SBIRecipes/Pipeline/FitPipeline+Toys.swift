@@ -75,6 +75,7 @@ extension FitPipeline {
     func trainedRatioEstimator(_ e: RecipeEstimator) throws -> any LogRatioEstimator {
         let folder = stageFolder(.train) + "/" + e.name
         if e.method.isDoubly { return try DoublyParameterizedRatioEstimator.load(from: folder).against(reference: recipe.ratioReference(for: e)) }
+        if e.method.isLikelihood { return try NeuralDensityEstimator.load(from: folder) }
         return e.ensemble > 1 ? try RatioEnsemble.load(from: folder) : try ParameterizedRatioEstimator.load(from: folder)
     }
 

@@ -30,10 +30,9 @@ extension RecipeDecoder {
         }
         let estimatorNodes = top["estimators"]?.elements ?? []
         for (i, e) in recipe.estimators.enumerated() {
-            let architecture = MLPArchitecture(nObservables: observableNames.count, nParameters: e.method.isRatio ? (e.method.isDoubly ? 2 : 1) * recipe.parameters.count : 0,
-                                               hiddenSizes: e.hiddenLayers, activation: .tanh,
-                                               outputSize: e.method.isRatio ? 1 : recipe.parameters.count)
-            let bytes = architecture.trainingBytes(batchSize: e.training.batchSize)
+            let architecture = e.architecture(nObservables: observableNames.count, nParameters: recipe.parameters.count)
+            // A flow holds `blocks` MADEs of this shape.
+            let bytes = architecture.trainingBytes(batchSize: e.training.batchSize) * Double(e.blocks ?? 1)
             let what = "training \(e.name) (hidden_layers \(e.hiddenLayers), batch_size \(e.training.batchSize))"
             if let problem = MemoryBudget.excess(bytes, for: what, limit: memoryLimit) {
                 let node = i < estimatorNodes.count ? estimatorNodes[i]["hidden_layers"] ?? estimatorNodes[i] : nil

@@ -11,7 +11,7 @@ extension RecipeDecoder {
         guard let list = reader.list(node, "estimators") else { return nil }
         var out: [RecipeEstimator] = []
         var seen: [String: Int] = [:]
-        let keys = ["name", "method", "sample", "hidden_layers", "activation", "alpha", "ensemble", "training", "reference"]
+        let keys = ["name", "method", "sample", "hidden_layers", "activation", "alpha", "ensemble", "training", "reference", "blocks"]
         for (i, item) in list.enumerated() {
             let path = "estimators[\(i)]"
             guard let m = reader.mapping(item, path, keys: keys, required: ["name", "method", "sample"]) else { continue }
@@ -37,7 +37,7 @@ extension RecipeDecoder {
                     sampleName = nil
                 }
             }
-            var hidden = [100]
+            var hidden = method == .nde ? [100, 100] : [100]
             if let n = m["hidden_layers"], let l = reader.list(n, path + ".hidden_layers") {
                 var widths: [Int] = []
                 for (k, w) in l.enumerated() { if let v = reader.integer(w, path + ".hidden_layers[\(k)]", minimum: 1, maximum: 100_000) { widths.append(v) } }
@@ -52,11 +52,23 @@ extension RecipeDecoder {
                 }
             }
             let ensemble = m["ensemble"].flatMap { reader.integer($0, path + ".ensemble", minimum: 1, maximum: 100) } ?? 1
-            if let method, method.isDoubly, ensemble > 1, let n = m["ensemble"] {
-                reader.report(n, path + ".ensemble", "ensembles of doubly parameterised estimators (\(method.rawValue)) are not supported; use ensemble: 1")
+            if let method, method.isDoubly || method.isLikelihood, ensemble > 1, let n = m["ensemble"] {
+                let what = method.isDoubly ? "doubly parameterised estimators" : "density estimators"
+                reader.report(n, path + ".ensemble", "ensembles of \(what) (\(method.rawValue)) are not supported; use ensemble: 1")
             }
-            if let method, method.isDoubly, !simulatorNuisanceNames.isEmpty || declaresWeightNuisance, let n = m["method"] {
-                reader.report(n, path + ".method", "doubly parameterised methods (\(method.rawValue)) do not take nuisance parameters yet; use \(method.rawValue.dropLast())")
+            if let method, method.isDoubly || method.isLikelihood, !simulatorNuisanceNames.isEmpty || declaresWeightNuisance, let n = m["method"] {
+                let instead = method.isDoubly ? String(method.rawValue.dropLast()) : "a ratio method"
+                reader.report(n, path + ".method", "method \(method.rawValue) does not take nuisance parameters yet; use \(instead)")
+            }
+            var blocks: Int?
+            if let n = m["blocks"] {
+                if let method, !method.isLikelihood {
+                    reader.report(n, path + ".blocks", "blocks is the number of MADE blocks of an nde flow; method \(method.rawValue) has none")
+                } else {
+                    blocks = reader.integer(n, path + ".blocks", minimum: 1, maximum: MAFArchitecture.maximumBlocks)
+                }
+            } else if method == .nde {
+                blocks = 5
             }
             var reference: [Double]?
             if let n = m["reference"] {
@@ -73,7 +85,7 @@ extension RecipeDecoder {
             if let n = m["training"] { decodeTraining(n, path + ".training", into: &training) }
             guard let name, let method, let sampleName else { continue }
             out.append(RecipeEstimator(name: name, method: method, sample: sampleName, hiddenLayers: hidden, activation: activation,
-                                       alpha: alpha, ensemble: ensemble, training: training, reference: reference))
+                                       alpha: alpha, ensemble: ensemble, training: training, reference: reference, blocks: blocks))
         }
         return out
     }
