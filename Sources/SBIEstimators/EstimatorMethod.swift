@@ -8,7 +8,7 @@ import SBINetworks
 /// parameterized ratio  f(x,θ) ≈ log r(x|θ,θ_ref):        carl rolr alice alices cascal rascal
 /// doubly parameterized log r̂ = f(x,θ0,θ1) − f(x,θ1,θ0):  carl2 rolr2 alice2 alices2 cascal2 rascal2
 /// score                g(x) ≈ t(x|θ_ref):                sally
-/// likelihood           MAF p̂(x|θ):                       nde
+/// likelihood           MAF p̂(x|θ):                       nde scandal
 /// ```
 /// The "2" variants are the doubly parameterised estimators; those with a score term
 /// (alices2, cascal2, rascal2) put both scores in the loss: t(x,z|θ0) on samples from θ0
@@ -24,6 +24,8 @@ public enum EstimatorMethod: String, CaseIterable, Codable, Sendable {
     case sally
     /// Neural density estimation: a conditional masked autoregressive flow trained by maximum likelihood.
     case nde
+    /// NDE plus α times the score term on the joint score (arXiv:1805.12244).
+    case scandal
 
     /// Parses a method name (case-insensitive).
     /// - Throws: `SBIError.data` naming `field` and listing the valid values.
@@ -42,7 +44,7 @@ public enum EstimatorMethod: String, CaseIterable, Codable, Sendable {
         case .carl, .rolr, .alice, .alices, .cascal, .rascal: return .parameterizedRatio
         case .carl2, .rolr2, .alice2, .alices2, .cascal2, .rascal2: return .doublyParameterizedRatio
         case .sally: return .score
-        case .nde: return .likelihood
+        case .nde, .scandal: return .likelihood
         }
     }
 
@@ -53,14 +55,14 @@ public enum EstimatorMethod: String, CaseIterable, Codable, Sendable {
         case .carl, .cascal, .carl2, .cascal2: return .carl
         case .rolr, .rascal, .rolr2, .rascal2: return .rolr
         case .alice, .alices, .alice2, .alices2: return .alice
-        case .sally, .nde: return nil
+        case .sally, .nde, .scandal: return nil
         }
     }
 
     /// Whether the loss has a score term α|t̂ − t(x,z)|² (for SALLY: the whole loss is one).
     public var usesScore: Bool {
         switch self {
-        case .alices, .cascal, .rascal, .alices2, .cascal2, .rascal2, .sally: return true
+        case .alices, .cascal, .rascal, .alices2, .cascal2, .rascal2, .sally, .scandal: return true
         default: return false
         }
     }

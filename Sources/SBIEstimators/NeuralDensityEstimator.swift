@@ -3,10 +3,12 @@ import SBICore
 import SBINetworks
 
 /// Neural density estimation (NDE): a conditional masked autoregressive flow p̂(x|θ) trained by
-/// maximum likelihood on `density` samples (x ~ p(x|θ), θ from a prior).
+/// maximum likelihood on `density` samples (x ~ p(x|θ), θ from a prior); SCANDAL adds the score
+/// term on the joint score t(x,z|θ) of the same samples.
 ///
 /// ```
-/// loss = −(1/B) Σ_i log p̂(x_i|θ_i)
+/// nde:      loss = −(1/B) Σ_i log p̂(x_i|θ_i)
+/// scandal:  loss = nde + α·(1/B) Σ_i (1/P) Σ_k σ_k² (∂_k log p̂(x_i|θ_i) − t_k(x_i,z_i|θ_i))²
 /// log r̂(x|θ, θ_ref) = log p̂(x|θ) − log p̂(x|θ_ref),   θ_ref = the training θ's mean
 /// ```
 /// As a `LogRatioEstimator` it enters every ratio-based inference (mode ml, Fisher information,
@@ -18,7 +20,7 @@ public final class NeuralDensityEstimator: LogRatioEstimator, @unchecked Sendabl
 
     /// The flow p̂(x|θ).
     public let flow: MaskedAutoregressiveFlow
-    /// How it was trained (`nde`).
+    /// How it was trained (`nde` or `scandal`).
     public let method: EstimatorMethod
     /// Names of θ's components, `[P]`.
     public let parameterNames: [String]
@@ -67,16 +69,23 @@ public final class NeuralDensityEstimator: LogRatioEstimator, @unchecked Sendabl
         }
     }
 
-    /// Trains a flow on `data` (fields x and θ: MadMiner's `x_train.npy`, `theta_train.npy` of a
-    /// density sample). Initial weights from `SeededRandom(seed).substream(2⁴⁰)`.
-    /// - Throws: `SBIError.data` naming the missing field or an invalid flow shape; the `Trainer`'s errors.
-    public static func train(data: TrainingDataset, validation: TrainingDataset? = nil, flow settings: FlowSettings = FlowSettings(),
-                             training: TrainingSettings, parameterNames: [String]? = nil, observableNames: [String]? = nil,
-                             progress: ProgressReporter? = nil) throws -> NeuralDensityEstimator {
+    /// Trains a flow by `method` (nde, or scandal with score weight `alpha`) on `data` (fields x and θ,
+    /// and t_xz for scandal: MadMiner's `x_train.npy`, `theta_train.npy`, `t_xz_train.npy` of a density
+    /// sample). Initial weights from `SeededRandom(seed).substream(2⁴⁰)`.
+    /// - Throws: `SBIError.data` naming the missing field, an invalid flow shape or α; the `Trainer`'s errors.
+    public static func train(method: EstimatorMethod = .nde, alpha: Double = 1, data: TrainingDataset, validation: TrainingDataset? = nil,
+                             flow settings: FlowSettings = FlowSettings(), training: TrainingSettings, parameterNames: [String]? = nil,
+                             observableNames: [String]? = nil, progress: ProgressReporter? = nil) throws -> NeuralDensityEstimator {
+        try method.require(.likelihood)
+        guard alpha >= 0, alpha.isFinite else { throw SBIError.data("\(alpha) is out of range; expected a finite number ≥ 0", field: "alpha") }
         for d in [data] + (validation.map { [$0] } ?? []) {
             guard d.width(of: .theta) != nil else {
-                throw SBIError.data("method nde needs theta (the parameter points the events were drawn at); the training data have none",
+                throw SBIError.data("method \(method.rawValue) needs theta (the parameter points the events were drawn at); the training data have none",
                                     file: d.source(of: .x), field: "theta")
+            }
+            if method == .scandal, d.width(of: .tXZ) != d.width(of: .theta) {
+                throw SBIError.data("method scandal needs t_xz (the joint score, one column per parameter); the training data have none",
+                                    file: d.source(of: .x), field: "t_xz")
             }
         }
         let architecture = MAFArchitecture(nObservables: data.width(of: .x)!, nParameters: data.width(of: .theta)!,
@@ -86,30 +95,34 @@ public final class NeuralDensityEstimator: LogRatioEstimator, @unchecked Sendabl
         let (mt, st) = EstimatorTraining.moments(data, .theta)
         let scaling = InputScaling(observableMean: mx, observableStd: sx, parameterMean: mt, parameterStd: st)
         let initial = SeededRandom(seed: training.seed).substream(EstimatorTraining.initializationStream)
-        let objective = MAFObjective(flow: try MaskedAutoregressiveFlow(architecture: architecture, scaling: scaling, random: initial))
+        let objective = MAFObjective(flow: try MaskedAutoregressiveFlow(architecture: architecture, scaling: scaling, random: initial),
+                                     alpha: method == .scandal ? alpha : 0)
         let history = try Trainer(settings: training).train(objective, data: data, validation: validation, progress: progress)
-        return try NeuralDensityEstimator(flow: objective.flow, parameterNames: parameterNames, observableNames: observableNames,
+        return try NeuralDensityEstimator(flow: objective.flow, method: method, parameterNames: parameterNames, observableNames: observableNames,
                                           training: training, history: history)
     }
 
-    /// The training data of a density sample in `folder`: `x_<suffix>.npy` and `theta_<suffix>.npy`
-    /// (MadMiner's `sample_train_density` files; `sbi augment --kind density`).
+    /// The training data of `method` from a density sample in `folder`: `x_<suffix>.npy`,
+    /// `theta_<suffix>.npy` and for scandal `t_xz_<suffix>.npy` (MadMiner's `sample_train_density`
+    /// files; `sbi augment --kind density`).
     /// - Throws: `SBIError.data` naming a missing file; the dataset's errors (shapes, rows, values).
-    public static func dataset(folder: String, suffix: String) throws -> TrainingDataset {
+    public static func dataset(method: EstimatorMethod = .nde, folder: String, suffix: String) throws -> TrainingDataset {
         var files: [TrainingDataset.Field: String] = [:]
-        for (field, stem, what) in [(TrainingDataset.Field.x, "x", "observables"), (.theta, "theta", "the parameter points the events were drawn at")] {
+        var needed: [(TrainingDataset.Field, String, String)] = [(.x, "x", "observables"), (.theta, "theta", "the parameter points the events were drawn at")]
+        if method == .scandal { needed.append((.tXZ, "t_xz", "the joint scores")) }
+        for (field, stem, what) in needed {
             let path = folder + "/" + stem + "_" + suffix + ".npy"
             guard FileManager.default.fileExists(atPath: path) else {
-                throw SBIError.data("missing; method nde needs \(stem)_\(suffix).npy (\(what)), as a density sample has", file: path)
+                throw SBIError.data("missing; method \(method.rawValue) needs \(stem)_\(suffix).npy (\(what)), as a density sample has", file: path)
             }
             files[field] = path
         }
         return try TrainingDataset(files: files)
     }
 
-    /// The sample folder's own validation split (`x_validation.npy`, `theta_validation.npy`), nil when it has none.
-    public static func validationDataset(folder: String) throws -> TrainingDataset? {
-        FileManager.default.fileExists(atPath: folder + "/x_validation.npy") ? try dataset(folder: folder, suffix: "validation") : nil
+    /// The sample folder's own validation split (`x_validation.npy`, …), nil when it has none.
+    public static func validationDataset(method: EstimatorMethod = .nde, folder: String) throws -> TrainingDataset? {
+        FileManager.default.fileExists(atPath: folder + "/x_validation.npy") ? try dataset(method: method, folder: folder, suffix: "validation") : nil
     }
 
     /// log p̂(x_i|θ_j) as `[nTheta, nEvents]`.

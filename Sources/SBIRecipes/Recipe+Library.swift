@@ -138,6 +138,7 @@ extension RecipeEstimator {
         case .cascal2: return .cascal2
         case .rascal2: return .rascal2
         case .nde: return .nde
+        case .scandal: return .scandal
         case .sally, .sallino: return .sally
         }
     }

@@ -158,7 +158,7 @@ final class MalformedRecipeTests: XCTestCase {
         Case(name: "unknown simulator", edits: [("name: gaussian", "name: gausian")],
              expected: ["recipe.yaml:8:9: simulator.name: unknown \"gausian\"; expected one of gaussian, drell-yan, wbf-higgs"]),
         Case(name: "unknown method", edits: [("method: carl", "method: alicse")],
-             expected: ["recipe.yaml:17:13: estimators[0].method: unknown \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino, carl2, rolr2, alice2, alices2, cascal2, rascal2, nde"]),
+             expected: ["recipe.yaml:17:13: estimators[0].method: unknown \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino, carl2, rolr2, alice2, alices2, cascal2, rascal2, nde, scandal"]),
         Case(name: "unknown activation", edits: [("    training:", "    activation: swish\n    training:")],
              expected: ["recipe.yaml:19:17: estimators[0].activation: unknown \"swish\"; expected one of tanh, relu, sigmoid, elu, softplus, leaky_relu"]),
         Case(name: "unknown optimizer", edits: [("    epochs: 5", "    optimizer: adamw")],
@@ -195,11 +195,11 @@ final class MalformedRecipeTests: XCTestCase {
                                                            ("    training:", "    ensemble: 3\n    training:")],
              expected: ["recipe.yaml:19:15: estimators[0].ensemble: ensembles of doubly parameterised estimators (carl2) are not supported; use ensemble: 1"]),
         Case(name: "blocks for carl", edits: [("    training:", "    blocks: 3\n    training:")],
-             expected: ["recipe.yaml:19:13: estimators[0].blocks: blocks is the number of MADE blocks of an nde flow; method carl has none"]),
+             expected: ["recipe.yaml:19:13: estimators[0].blocks: blocks is the number of MADE blocks of an nde or scandal flow; method carl has none"]),
         Case(name: "nde on a ratio sample", edits: [("method: carl", "method: nde")],
              expected: ["recipe.yaml:18:13: estimators[0].sample: sample \"train\" is a ratio sample; method nde trains on a density sample"]),
         Case(name: "alpha for carl", edits: [("    training:", "    alpha: 2\n    training:")],
-             expected: ["recipe.yaml:19:12: estimators[0].alpha: alpha weights the score term of alices, cascal, rascal (and their doubly parameterised alices2, cascal2, rascal2); method carl has none"]),
+             expected: ["recipe.yaml:19:12: estimators[0].alpha: alpha weights the score term of alices, cascal, rascal, scandal (and the doubly parameterised alices2, cascal2, rascal2); method carl has none"]),
         Case(name: "ml without ratio estimator", edits: [("estimators:\n  - name: carl\n    method: carl\n    sample: train\n    training:\n      epochs: 5\n", "")],
              expected: ["recipe.yaml:16:18: inference.modes[1]: mode ml needs an estimator with a ratio method (carl, rolr, alice, alices, cascal, rascal or carl2 … rascal2)"]),
         Case(name: "rate mode on a shape-only simulator", edits: [("modes: [truth, ml]", "modes: [truth, ml, rate]")],
@@ -266,7 +266,7 @@ final class MalformedRecipeTests: XCTestCase {
         // Several problems at once, reported in file order
         Case(name: "three problems at once", edits: [("seed: 7", "seed: -1"), ("method: carl", "method: alicse"), ("points: 11", "points: 0")],
              expected: ["recipe.yaml:3:7: seed: expected a seed (an integer in 0...18446744073709551615), got -1",
-                        "recipe.yaml:17:13: estimators[0].method: unknown \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino, carl2, rolr2, alice2, alices2, cascal2, rascal2, nde",
+                        "recipe.yaml:17:13: estimators[0].method: unknown \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino, carl2, rolr2, alice2, alices2, cascal2, rascal2, nde, scandal",
                         "recipe.yaml:25:13: inference.grid.points: expected an integer in 2...10001, got 0"]),
     ]
 

@@ -22,6 +22,7 @@ enum TrainCommand {
           sally                   x t_xz                           (score at the reference point)
           nde                     x theta                          (density sample: a masked
                                                                     autoregressive flow p(x|theta))
+          scandal                 x theta t_xz                     (nde + alpha x score term)
         These are the files MadMiner's SampleAugmenter and 'sbi augment' write. Every file must
         have one row per sample and only finite values; nothing is written otherwise.
         With --members N > 1 the output is an ensemble folder: member-0 ... member-(N-1) side
@@ -33,7 +34,7 @@ enum TrainCommand {
         """,
         options: [
             .value("samples", "DIR", "Folder with the training .npy files."),
-            .value("method", "METHOD", "Training method (carl, rolr, alice, alices, cascal, rascal, their '2' variants, sally, nde)."),
+            .value("method", "METHOD", "Training method (carl, rolr, alice, alices, cascal, rascal, their '2' variants, sally, nde, scandal)."),
             .value("output", "DIR", "Model folder to write (replaced atomically, only if it holds nothing but a model sbi wrote)."),
             .value("suffix", "NAME", "File-name suffix of the training split (default train)."),
             .value("hidden", "N[,N...]", "Hidden-layer widths (default 100, MadMiner's n_hidden=(100,))."),
@@ -85,14 +86,15 @@ enum TrainCommand {
                     summary = (ensemble.members.last?.history, data.count)
                 }
             case .likelihood:
-                guard members == 1 else { throw SBIError.usage("--members is not supported for nde yet", field: "--members") }
-                let data = try NeuralDensityEstimator.dataset(folder: folder, suffix: suffix)
+                guard members == 1 else { throw SBIError.usage("--members is not supported for \(method.rawValue) yet", field: "--members") }
+                let data = try NeuralDensityEstimator.dataset(method: method, folder: folder, suffix: suffix)
                 let ownValidation = suffix == "train" && parsed.value("validation") == nil
-                let validation = ownValidation ? try NeuralDensityEstimator.validationDataset(folder: folder) : nil
+                let validation = ownValidation ? try NeuralDensityEstimator.validationDataset(method: method, folder: folder) : nil
                 var settings = NeuralDensityEstimator.FlowSettings(activation: network.activation)
                 if parsed.value("hidden") != nil { settings.hiddenSizes = network.hiddenSizes }
                 settings.blocks = try parsed.integer("blocks", in: 1...MAFArchitecture.maximumBlocks) ?? settings.blocks
-                let e = try NeuralDensityEstimator.train(data: data, validation: validation, flow: settings, training: training)
+                let e = try NeuralDensityEstimator.train(method: method, alpha: network.alpha, data: data, validation: validation,
+                                                         flow: settings, training: training)
                 try e.save(to: output)
                 summary = (e.history, data.count)
             case .doublyParameterizedRatio:

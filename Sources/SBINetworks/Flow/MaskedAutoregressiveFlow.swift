@@ -128,6 +128,36 @@ public final class MaskedAutoregressiveFlow: @unchecked Sendable {
         return result
     }
 
+    /// log p̂(x_i|θ_i) and the score t̂(x_i|θ_i) = ∇_θ log p̂(x_i|θ_i) (raw θ units, `[n, P]`) for paired
+    /// rows, by forward-mode θ-tangents through every block (`forwardWithScore`), in chunks of 1024 rows.
+    /// - Precondition: shapes match the architecture.
+    public func logDensityAndScore(x: Matrix<Double>, theta: Matrix<Double>) -> (logDensity: [Double], score: Matrix<Double>) {
+        let a = architecture
+        precondition(x.columns == a.nObservables && theta.columns == a.nParameters && theta.rows == x.rows,
+                     "MaskedAutoregressiveFlow.logDensityAndScore: x \(x.rows)×\(x.columns), θ \(theta.rows)×\(theta.columns)")
+        let n = x.rows, d = a.nObservables, p = a.nParameters
+        var logP = [Double](repeating: 0, count: n)
+        var score = Matrix<Double>(rows: n, columns: p)
+        if n == 0 { return (logP, score) }
+        let ws = MAFScoreWorkspace(architecture: a, capacity: min(n, 1024))
+        var xs = [Float](repeating: 0, count: ws.capacity * d), ts = [Float](repeating: 0, count: ws.capacity * p)
+        var start = 0
+        while start < n {
+            let count = min(ws.capacity, n - start)
+            for i in 0..<count {
+                for j in 0..<d { xs[i * d + j] = Float((x[start + i, j] - scaling.observableMean[j]) / scaling.observableStd[j]) }
+                for k in 0..<p { ts[i * p + k] = Float((theta[start + i, k] - scaling.parameterMean[k]) / scaling.parameterStd[k]) }
+            }
+            xs.withUnsafeBufferPointer { xp in ts.withUnsafeBufferPointer { tp in forwardWithScore(x: xp, theta: tp, count: count, workspace: ws) } }
+            for i in 0..<count {
+                logP[start + i] = ws.logDensity[i] - logScaleSum
+                for k in 0..<p { score[start + i, k] = ws.score[i * p + k] / scaling.parameterStd[k] }
+            }
+            start += count
+        }
+        return (logP, score)
+    }
+
     /// log p̂(x_i|θ_j) for every grid point θ_j (rows of `thetas` `[nTheta, P]`) and every event
     /// (rows of `x` `[nEvents, D]`), as `[nTheta, nEvents]`.
     /// - Precondition: shapes match the architecture.

@@ -5,7 +5,7 @@
 /// simulator   gaussian | drell-yan | wbf-higgs
 /// kind        ratio | more_ratios | local | density | test
 /// method      carl | rolr | alice | alices | cascal | rascal | sally | sallino
-///             carl2 | rolr2 | alice2 | alices2 | cascal2 | rascal2 (doubly parameterised) | nde
+///             carl2 | rolr2 | alice2 | alices2 | cascal2 | rascal2 (doubly parameterised) | nde | scandal
 /// activation  tanh | relu | sigmoid | elu | softplus | leaky_relu
 /// optimizer   adam | amsgrad | sgd
 /// mode        ml | sally | ideal_sally | sallino | histogram | rate | truth
@@ -49,6 +49,8 @@ public enum RecipeMethod: String, RecipeChoice {
     case carl2, rolr2, alice2, alices2, cascal2, rascal2
     /// Neural density estimation: a masked autoregressive flow p̂(x|θ) on a density sample.
     case nde
+    /// NDE plus α times the score term on the density sample's joint score.
+    case scandal
 
     /// Whether the method's model enters mode ml as log r̂(x|θ): a parameterised ratio, a doubly
     /// parameterised log r̂(x|θ, θ1) against a fixed θ1 (the estimator's `reference`), or an NDE's
@@ -56,10 +58,10 @@ public enum RecipeMethod: String, RecipeChoice {
     public var isRatio: Bool { self != .sally && self != .sallino }
     /// Whether the network takes both θ0 and θ1 (carl2 … rascal2).
     public var isDoubly: Bool { rawValue.hasSuffix("2") }
-    /// Whether the estimator is a density p̂(x|θ) (nde).
-    public var isLikelihood: Bool { self == .nde }
+    /// Whether the estimator is a density p̂(x|θ) (nde, scandal).
+    public var isLikelihood: Bool { self == .nde || self == .scandal }
     /// Whether the loss has a score term weighted by α.
-    public var usesAlpha: Bool { [.alices, .cascal, .rascal, .alices2, .cascal2, .rascal2].contains(self) }
+    public var usesAlpha: Bool { [.alices, .cascal, .rascal, .alices2, .cascal2, .rascal2, .scandal].contains(self) }
     /// The sample kind the method trains on.
     public var sampleKind: RecipeSampleKind { isLikelihood ? .density : isDoubly ? .moreRatios : isRatio ? .ratio : .local }
 }

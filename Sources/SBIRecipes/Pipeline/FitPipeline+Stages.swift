@@ -207,16 +207,17 @@ extension FitPipeline {
         return (data.count * epochs, detail)
     }
 
-    /// Trains the density estimator `estimator` (nde; no ensembles, no nuisance parameters) on its
-    /// density sample, with the sample's validation split when it has one.
+    /// Trains the density estimator `estimator` (nde or scandal; no ensembles, no nuisance parameters) on
+    /// its density sample, with the sample's validation split when it has one.
     func trainDensity(_ estimator: RecipeEstimator, sampleFolder: String, into folder: String) throws -> (items: Int, detail: String) {
-        let data = try NeuralDensityEstimator.dataset(folder: sampleFolder, suffix: "train")
-        let validation = try NeuralDensityEstimator.validationDataset(folder: sampleFolder)
+        let method = estimator.networkMethod
+        let data = try NeuralDensityEstimator.dataset(method: method, folder: sampleFolder, suffix: "train")
+        let validation = try NeuralDensityEstimator.validationDataset(method: method, folder: sampleFolder)
         let flow = NeuralDensityEstimator.FlowSettings(blocks: estimator.blocks ?? 5, hiddenSizes: estimator.hiddenLayers,
                                                        activation: estimator.networkActivation)
         let training = estimator.training.settings
         let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
-        let e = try NeuralDensityEstimator.train(data: data, validation: validation, flow: flow, training: training,
+        let e = try NeuralDensityEstimator.train(method: method, alpha: estimator.alpha, data: data, validation: validation, flow: flow, training: training,
                                                  parameterNames: recipe.parameterNames, progress: progress)
         try e.save(to: folder + "/" + estimator.name)
         progress.finish()

@@ -37,7 +37,7 @@ extension RecipeDecoder {
                     sampleName = nil
                 }
             }
-            var hidden = method == .nde ? [100, 100] : [100]
+            var hidden = method?.isLikelihood == true ? [100, 100] : [100]
             if let n = m["hidden_layers"], let l = reader.list(n, path + ".hidden_layers") {
                 var widths: [Int] = []
                 for (k, w) in l.enumerated() { if let v = reader.integer(w, path + ".hidden_layers[\(k)]", minimum: 1, maximum: 100_000) { widths.append(v) } }
@@ -48,7 +48,7 @@ extension RecipeDecoder {
             if let n = m["alpha"], let a = reader.number(n, path + ".alpha", "a number ≥ 0", { $0 >= 0 }) {
                 alpha = a
                 if let method, !method.usesAlpha {
-                    reader.report(n, path + ".alpha", "alpha weights the score term of alices, cascal, rascal (and their doubly parameterised alices2, cascal2, rascal2); method \(method.rawValue) has none")
+                    reader.report(n, path + ".alpha", "alpha weights the score term of alices, cascal, rascal, scandal (and the doubly parameterised alices2, cascal2, rascal2); method \(method.rawValue) has none")
                 }
             }
             let ensemble = m["ensemble"].flatMap { reader.integer($0, path + ".ensemble", minimum: 1, maximum: 100) } ?? 1
@@ -63,11 +63,11 @@ extension RecipeDecoder {
             var blocks: Int?
             if let n = m["blocks"] {
                 if let method, !method.isLikelihood {
-                    reader.report(n, path + ".blocks", "blocks is the number of MADE blocks of an nde flow; method \(method.rawValue) has none")
+                    reader.report(n, path + ".blocks", "blocks is the number of MADE blocks of an nde or scandal flow; method \(method.rawValue) has none")
                 } else {
                     blocks = reader.integer(n, path + ".blocks", minimum: 1, maximum: MAFArchitecture.maximumBlocks)
                 }
-            } else if method == .nde {
+            } else if method?.isLikelihood == true {
                 blocks = 5
             }
             var reference: [Double]?
