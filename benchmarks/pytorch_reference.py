@@ -10,6 +10,15 @@ benchmarks/compare.sh can put both side by side:
   train_carl_adam_2x100_tanh_b128    samples/s   CARL: BCE(s_hat, y)
   eval_logr_1e5x_100theta            samples/s   log r_hat(x|theta) for 100 000 x at each of 100 theta
                                                  ((x, theta) pairs per second)
+  train_nde_maf_5x2x100_b128         samples/s   conditional MAF, 5 MADEs of (100, 100) tanh with the order of
+                                                 the 10 variables reversed between them: -log p_hat(x|theta)
+  train_scandal_maf_5x2x100_b128     samples/s   the same plus alpha * |grad_theta log p_hat - t(x,z)|^2 (score by
+                                                 autograd with create_graph=True), alpha = 1
+
+The MADE masks follow sbi's MAFArchitecture: input x_j has degree j + 1, theta degree 0, hidden
+unit k degree k mod D, a hidden unit sees inputs of degree <= its own, outputs (mu_d, alpha_d) see
+degree <= d; u = (x - mu) exp(-alpha), log p = sum log N(u_last) - sum alpha (arXiv:1705.07057,
+SCANDAL arXiv:1805.12244).
 
 Network: f(x, theta) = Linear(100) - tanh - Linear(100) - tanh - Linear(1) on the
 concatenated [x (10 observables), theta (1 parameter)]; log r_hat = f; s_hat = 1/(1 + r_hat),
@@ -78,11 +87,67 @@ def carl_step(model, optimizer, x, theta, y, r_xz, t_xz):
     return loss
 
 
-def train_throughput(step, seconds, seed):
+class MaskedLinear(torch.nn.Linear):
+    def __init__(self, fan_in, fan_out, mask):
+        super().__init__(fan_in, fan_out)
+        self.register_buffer("mask", mask)
+
+    def forward(self, inputs):
+        return F.linear(inputs, self.weight * self.mask, self.bias)
+
+
+class ConditionalMAF(torch.nn.Module):
+    """Blocks of MADEs on [z | theta], reversal between blocks (the layout of sbi's flow)."""
+
+    def __init__(self, d=N_OBSERVABLES, p=N_PARAMETERS, blocks=5, hidden=(HIDDEN, HIDDEN)):
+        super().__init__()
+        self.d = d
+        in_degrees = torch.cat([torch.arange(1, d + 1), torch.zeros(p, dtype=torch.long)])
+        self.blocks = torch.nn.ModuleList()
+        for _ in range(blocks):
+            layers, previous = [], in_degrees
+            for width in hidden:
+                degrees = torch.arange(width) % d
+                layers += [MaskedLinear(len(previous), width, (previous[None, :] <= degrees[:, None]).float()), torch.nn.Tanh()]
+                previous = degrees
+            out_degrees = torch.arange(2 * d) % d
+            layers.append(MaskedLinear(len(previous), 2 * d, (previous[None, :] <= out_degrees[:, None]).float()))
+            self.blocks.append(torch.nn.Sequential(*layers))
+
+    def log_prob(self, x, theta):
+        z, log_det = x, 0.0
+        for k, made in enumerate(self.blocks):
+            if k > 0:
+                z = torch.flip(z, dims=[1])
+            out = made(torch.cat([z, theta], dim=1))
+            mu, alpha = out[:, :self.d], out[:, self.d:]
+            z = (z - mu) * torch.exp(-alpha)
+            log_det = log_det - alpha.sum(dim=1)
+        return -0.5 * (z ** 2).sum(dim=1) - 0.5 * self.d * torch.log(torch.tensor(2 * torch.pi)) + log_det
+
+
+def nde_step(model, optimizer, x, theta, y, r_xz, t_xz):
+    loss = -model.log_prob(x, theta).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def scandal_step(model, optimizer, x, theta, y, r_xz, t_xz, alpha=1.0):
+    theta = theta.detach().requires_grad_(True)
+    log_p = model.log_prob(x, theta)
+    (t_hat,) = torch.autograd.grad(log_p.sum(), theta, create_graph=True)
+    loss = -log_p.mean() + alpha * ((t_hat - t_xz) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def train_throughput(step, seconds, seed, make_model=None):
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     pool = synthetic_pool(generator)
-    model = network()
+    model = (make_model or network)()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
 
     def batch(k):
@@ -156,6 +221,10 @@ def main():
         print(f"train_alices_adam_2x100_tanh_b128 {rate:.0f} samples/s", flush=True)
         rate = train_throughput(carl_step, args.seconds, args.seed)
         print(f"train_carl_adam_2x100_tanh_b128 {rate:.0f} samples/s", flush=True)
+        rate = train_throughput(nde_step, args.seconds, args.seed, make_model=ConditionalMAF)
+        print(f"train_nde_maf_5x2x100_b128 {rate:.0f} samples/s", flush=True)
+        rate = train_throughput(scandal_step, args.seconds, args.seed, make_model=ConditionalMAF)
+        print(f"train_scandal_maf_5x2x100_b128 {rate:.0f} samples/s", flush=True)
     if args.suite in ("eval", "all"):
         print(f"eval_logr_1e5x_100theta {eval_throughput(args.seconds, args.seed):.0f} samples/s", flush=True)
 

@@ -3,7 +3,8 @@ import SBICore
 import SBINetworks
 
 /// Training and evaluation throughput of the standard workload (README.md, "Benchmarks"):
-/// a 2×100 tanh network on 10 observables + 1 parameter, batch 128.
+/// a 2×100 tanh network on 10 observables + 1 parameter, batch 128; and a conditional MAF of 5
+/// MADEs of 2×100 on the same inputs (NDE and SCANDAL training).
 ///
 /// ```
 /// train rate = samples / seconds   (forward + backward + one Adam step per batch)
@@ -138,10 +139,53 @@ enum TrainBenchmark {
         return best
     }
 
+    /// MADE blocks and hidden widths of the flow figures (issue 18's workload: 5 MADEs of 2×100 on the same
+    /// 10 observables and 1 parameter, batch 128).
+    static let flowBlocks = 5
+
+    /// Samples per second of forward + backward + Adam of a conditional MAF, NDE (α = 0) or SCANDAL (α = 1,
+    /// the score through θ-tangents and back), on the synthetic batches (OpenBLAS on one thread, as
+    /// `trainingRate`).
+    static func flowTrainingRate(alpha: Double, minimumSeconds: Double) throws -> Double {
+        let savedThreads = BLASLibrary.threadCount
+        BLASLibrary.setThreadCount(1)
+        defer { BLASLibrary.setThreadCount(savedThreads) }
+        let data = batches()
+        let architecture = MAFArchitecture(nObservables: nObservables, nParameters: nParameters, blocks: flowBlocks, hiddenSizes: hidden,
+                                           activation: .tanh)
+        let flow = try MaskedAutoregressiveFlow(architecture: architecture,
+                                                scaling: .identity(nObservables: nObservables, nParameters: nParameters), random: SeededRandom(seed: 5))
+        let objective = MAFObjective(flow: flow, alpha: alpha)
+        let optimizer = Adam(parameterCount: objective.parameterCount, learningRate: 1e-4)
+        let gradient = UnsafeMutableBufferPointer<Float>.allocate(capacity: objective.parameterCount)
+        gradient.initialize(repeating: 0)
+        defer { gradient.deallocate() }
+        var sink = 0.0
+        func step(_ i: Int) {
+            sink += objective.lossAndGradient(data[i % data.count], gradient: gradient)
+            objective.withParameters { optimizer.step(parameters: $0, gradient: UnsafeBufferPointer(gradient)) }
+        }
+        for i in 0..<20 { step(i) }
+        var best = 0.0
+        var steps = 20
+        let deadline = ProgressReporter.monotonicSeconds() + minimumSeconds
+        repeat {
+            let start = ProgressReporter.monotonicSeconds()
+            for i in 0..<steps { step(i) }
+            let seconds = ProgressReporter.monotonicSeconds() - start
+            best = max(best, Double(steps * batchSize) / seconds)
+            if seconds < 0.05 { steps *= 2 }
+        } while ProgressReporter.monotonicSeconds() < deadline
+        precondition(sink.isFinite, "TrainBenchmark: flow loss became \(sink)")
+        return best
+    }
+
     /// All figures of the suite.
     static func figures(minimumSeconds: Double) throws -> [Figure] {
         let alices = try trainingRate(loss: ALICESLoss(alpha: 1), minimumSeconds: minimumSeconds)
         let carl = try trainingRate(loss: CARLLoss(), minimumSeconds: minimumSeconds)
+        let nde = try flowTrainingRate(alpha: 0, minimumSeconds: minimumSeconds)
+        let scandal = try flowTrainingRate(alpha: 1, minimumSeconds: minimumSeconds)
         let evaluation = evaluationRate(minimumSeconds: minimumSeconds, workers: BLASLibrary.threadCount)
         let sgemm = GEMMBenchmark.gflops(GEMMBenchmark.Shape(name: "sgemm_square_2048", m: 2048, n: 2048, k: 2048),
                                          minimumSeconds: min(minimumSeconds, 0.5))
@@ -149,6 +193,8 @@ enum TrainBenchmark {
         return [
             Figure(name: "train_alices_adam_2x100_tanh_b128", value: alices, unit: "samples/s"),
             Figure(name: "train_carl_adam_2x100_tanh_b128", value: carl, unit: "samples/s"),
+            Figure(name: "train_nde_maf_5x2x100_b128", value: nde, unit: "samples/s"),
+            Figure(name: "train_scandal_maf_5x2x100_b128", value: scandal, unit: "samples/s"),
             Figure(name: "eval_logr_1e5x_100theta", value: evaluation, unit: "samples/s"),
             Figure(name: "eval_logr_gflops", value: evaluationGFLOPS, unit: "GFLOP/s"),
             Figure(name: "sgemm_square_2048", value: sgemm, unit: "GFLOP/s"),

@@ -19,7 +19,9 @@ enum BenchCommand {
                  losses and Adam (OpenBLAS on one thread: batch-128 products are
                  too small to split), and of evaluating log r for 1e5 x at 100
                  theta (one worker per BLAS thread), also as a fraction of the
-                 SGEMM FLOP/s measured in the same run.
+                 SGEMM FLOP/s measured in the same run; and of training a
+                 conditional MAF (5 MADEs of 2x100 on the same inputs) by NDE
+                 and by SCANDAL (alpha 1).
           all    gemm and train (the default).
         Named only:
           events events/s of reading a gzip LHE file (MadGraph pp > jj, 145 weights
