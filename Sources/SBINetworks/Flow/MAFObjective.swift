@@ -11,7 +11,7 @@ import SBICore
 /// units, as the ratio estimators' score terms). Reported without the constant Σ_d log s_x,d of
 /// the standardisation (it does not move the optimum; `MaskedAutoregressiveFlow.logDensity`
 /// includes it). Reads x and θ of the batch, and t_xz for SCANDAL; SCANDAL differentiates t̂, so
-/// the flow runs forward with θ-tangents and backward through them (`backwardWithScore`).
+/// the flow runs forward with θ-tangents and backward through them (`backward`).
 /// [1] arXiv:1705.07057; [2] J. Brehmer, G. Louppe, J. Pavez, K. Cranmer, arXiv:1805.12244 (NDE, SCANDAL).
 public final class MAFObjective: TrainingObjective {
     /// The flow being trained (its `parameters` are updated in place).
@@ -19,7 +19,6 @@ public final class MAFObjective: TrainingObjective {
     /// Weight α of the score term (0: NDE).
     public let alpha: Double
     private var workspace: MAFWorkspace?
-    private var scoreWorkspace: MAFScoreWorkspace?
     private var x: [Float] = []
     private var theta: [Float] = []
 
@@ -60,12 +59,12 @@ public final class MAFObjective: TrainingObjective {
     /// Rows per forward pass in `loss` (validation sets are evaluated in chunks of this size).
     public static let evaluationChunk = 1024
 
-    /// Standardises `rows` of the batch into `x`, `theta` and runs the forward pass.
+    /// Standardises `rows` of the batch into `x`, `theta` and runs the forward pass, with θ-tangents for SCANDAL.
     private func run(_ batch: TrainingBatch, rows: Range<Int>) -> MAFWorkspace {
-        let a = flow.architecture, n = rows.count
+        let n = rows.count, tangents = alpha > 0
         let ws: MAFWorkspace
         if let w = workspace, w.capacity >= n { ws = w } else {
-            ws = MAFWorkspace(architecture: a, capacity: n)
+            ws = MAFWorkspace(architecture: flow.architecture, capacity: n, tangents: tangents)
             workspace = ws
         }
         standardise(batch, rows: rows)
@@ -73,22 +72,9 @@ public final class MAFObjective: TrainingObjective {
         return ws
     }
 
-    /// `run` with θ-tangents (SCANDAL).
-    private func runWithScore(_ batch: TrainingBatch, rows: Range<Int>) -> MAFScoreWorkspace {
-        let n = rows.count
-        let ws: MAFScoreWorkspace
-        if let w = scoreWorkspace, w.capacity >= n { ws = w } else {
-            ws = MAFScoreWorkspace(architecture: flow.architecture, capacity: n)
-            scoreWorkspace = ws
-        }
-        standardise(batch, rows: rows)
-        x.withUnsafeBufferPointer { xp in theta.withUnsafeBufferPointer { tp in flow.forwardWithScore(x: xp, theta: tp, count: n, workspace: ws) } }
-        return ws
-    }
-
     /// The score term of row `row` (batch row `batchRow`), (1/P) Σ_k (∂log p̂/∂θ̃_k − σ_k t_k)², and
     /// with `adjointScale` its adjoint `adjointScale·(2/P)(…)` written into `ws.scoreAdjoint`.
-    private func scoreTerm(_ ws: MAFScoreWorkspace, row: Int, batch: TrainingBatch, batchRow: Int, adjointScale: Float?) -> Double {
+    private func scoreTerm(_ ws: MAFWorkspace, row: Int, batch: TrainingBatch, batchRow: Int, adjointScale: Float?) -> Double {
         let p = flow.architecture.nParameters
         guard p > 0, let t = batch.tXZ else { return 0 }
         var sum = 0.0
@@ -122,17 +108,14 @@ public final class MAFObjective: TrainingObjective {
     public func lossAndGradient(_ batch: TrainingBatch, gradient: UnsafeMutableBufferPointer<Float>) -> Double {
         let n = batch.count
         guard n > 0 else { gradient.update(repeating: 0); return 0 }
+        let ws = run(batch, rows: 0..<n)
+        var score = 0.0
         if alpha > 0 {
-            let ws = runWithScore(batch, rows: 0..<n)
-            var score = 0.0
             let scale = Float(alpha / Double(n))
             for i in 0..<n { score += scoreTerm(ws, row: i, batch: batch, batchRow: i, adjointScale: scale) }
-            flow.backwardWithScore(count: n, logDensityAdjoint: -1 / Float(n), workspace: ws, gradient: gradient)
-            return (-ws.logDensity[0..<n].reduce(0, +) + alpha * score) / Double(n)
         }
-        let ws = run(batch, rows: 0..<n)
-        flow.backward(count: n, workspace: ws, gradient: gradient)
-        return -ws.logDensity[0..<n].reduce(0, +) / Double(n)
+        flow.backward(count: n, logDensityAdjoint: -1 / Float(n), workspace: ws, gradient: gradient)
+        return (-ws.logDensitySum(count: n) + alpha * score) / Double(n)
     }
 
     public func loss(_ batch: TrainingBatch) -> Double {
@@ -142,13 +125,10 @@ public final class MAFObjective: TrainingObjective {
         var start = 0
         while start < n {
             let rows = start..<min(n, start + Self.evaluationChunk)
+            let ws = run(batch, rows: rows)
+            total += ws.logDensitySum(count: rows.count)
             if alpha > 0 {
-                let ws = runWithScore(batch, rows: rows)
-                total += ws.logDensity[0..<rows.count].reduce(0, +)
                 for (i, row) in rows.enumerated() { total -= alpha * scoreTerm(ws, row: i, batch: batch, batchRow: row, adjointScale: nil) }
-            } else {
-                let ws = run(batch, rows: rows)
-                total += ws.logDensity[0..<rows.count].reduce(0, +)
             }
             start = rows.upperBound
         }

@@ -107,7 +107,7 @@ public final class MaskedAutoregressiveFlow: @unchecked Sendable {
         let n = x.rows
         var result = [Double](repeating: 0, count: n)
         if n == 0 { return result }
-        let ws = MAFWorkspace(architecture: a, capacity: min(n, 4096))
+        let ws = MAFWorkspace(architecture: a, capacity: min(n, 4096), tangents: false)
         var xs = [Float](repeating: 0, count: ws.capacity * a.nObservables)
         var ts = [Float](repeating: 0, count: ws.capacity * a.nParameters)
         var start = 0
@@ -129,7 +129,7 @@ public final class MaskedAutoregressiveFlow: @unchecked Sendable {
     }
 
     /// log p̂(x_i|θ_i) and the score t̂(x_i|θ_i) = ∇_θ log p̂(x_i|θ_i) (raw θ units, `[n, P]`) for paired
-    /// rows, by forward-mode θ-tangents through every block (`forwardWithScore`), in chunks of 1024 rows.
+    /// rows, by forward-mode θ-tangents through every block (`forward`), in chunks of 1024 rows.
     /// - Precondition: shapes match the architecture.
     public func logDensityAndScore(x: Matrix<Double>, theta: Matrix<Double>) -> (logDensity: [Double], score: Matrix<Double>) {
         let a = architecture
@@ -139,7 +139,7 @@ public final class MaskedAutoregressiveFlow: @unchecked Sendable {
         var logP = [Double](repeating: 0, count: n)
         var score = Matrix<Double>(rows: n, columns: p)
         if n == 0 { return (logP, score) }
-        let ws = MAFScoreWorkspace(architecture: a, capacity: min(n, 1024))
+        let ws = MAFWorkspace(architecture: a, capacity: min(n, 1024), tangents: true)
         var xs = [Float](repeating: 0, count: ws.capacity * d), ts = [Float](repeating: 0, count: ws.capacity * p)
         var start = 0
         while start < n {
@@ -148,7 +148,7 @@ public final class MaskedAutoregressiveFlow: @unchecked Sendable {
                 for j in 0..<d { xs[i * d + j] = Float((x[start + i, j] - scaling.observableMean[j]) / scaling.observableStd[j]) }
                 for k in 0..<p { ts[i * p + k] = Float((theta[start + i, k] - scaling.parameterMean[k]) / scaling.parameterStd[k]) }
             }
-            xs.withUnsafeBufferPointer { xp in ts.withUnsafeBufferPointer { tp in forwardWithScore(x: xp, theta: tp, count: count, workspace: ws) } }
+            xs.withUnsafeBufferPointer { xp in ts.withUnsafeBufferPointer { tp in forward(x: xp, theta: tp, count: count, workspace: ws) } }
             for i in 0..<count {
                 logP[start + i] = ws.logDensity[i] - logScaleSum
                 for k in 0..<p { score[start + i, k] = ws.score[i * p + k] / scaling.parameterStd[k] }

@@ -75,29 +75,42 @@ public final class Adam: Optimizer {
         let inverseSqrtCorrection2 = Float(1 / correction2.squareRoot())
         let b1 = beta1, b2 = beta2, c1 = 1 - beta1, c2 = 1 - beta2, eps = epsilon
         let n = parameterCount
+        guard n > 0, let pp = parameters.baseAddress, let gp = gradient.baseAddress else { return }
         m.withUnsafeMutableBufferPointer { m in
             v.withUnsafeMutableBufferPointer { v in
-                if amsgrad {
-                    vMax.withUnsafeMutableBufferPointer { vMax in
-                        for i in 0..<n {
-                            let g = gradient[i]
-                            let mi = b1 * m[i] + c1 * g
-                            let vi = b2 * v[i] + c2 * g * g
-                            m[i] = mi
-                            v[i] = vi
-                            let vm = max(vMax[i], vi)
-                            vMax[i] = vm
-                            parameters[i] -= stepSize * mi / (vm.squareRoot() * inverseSqrtCorrection2 + eps)
+                vMax.withUnsafeMutableBufferPointer { vMax in
+                    let mp = m.baseAddress!, vp = v.baseAddress!
+                    let wp = amsgrad ? vMax.baseAddress : nil
+                    // Eight lanes at a time (the same IEEE operations per element as the scalar tail, so the
+                    // same bits), then the rest one by one.
+                    typealias V = SIMD8<Float>
+                    var i = 0
+                    while i + 8 <= n {
+                        let g = UnsafeRawPointer(gp + i).loadUnaligned(as: V.self)
+                        let mi = b1 * UnsafeRawPointer(mp + i).loadUnaligned(as: V.self) + c1 * g
+                        let vi = b2 * UnsafeRawPointer(vp + i).loadUnaligned(as: V.self) + c2 * g * g
+                        UnsafeMutableRawPointer(mp + i).storeBytes(of: mi, as: V.self)
+                        UnsafeMutableRawPointer(vp + i).storeBytes(of: vi, as: V.self)
+                        var denominator = vi
+                        if let wp {
+                            denominator = pointwiseMax(UnsafeRawPointer(wp + i).loadUnaligned(as: V.self), vi)
+                            UnsafeMutableRawPointer(wp + i).storeBytes(of: denominator, as: V.self)
                         }
+                        let p = UnsafeRawPointer(pp + i).loadUnaligned(as: V.self)
+                        let update = stepSize * mi / (denominator.squareRoot() * inverseSqrtCorrection2 + eps)
+                        UnsafeMutableRawPointer(pp + i).storeBytes(of: p - update, as: V.self)
+                        i += 8
                     }
-                } else {
-                    for i in 0..<n {
-                        let g = gradient[i]
-                        let mi = b1 * m[i] + c1 * g
-                        let vi = b2 * v[i] + c2 * g * g
-                        m[i] = mi
-                        v[i] = vi
-                        parameters[i] -= stepSize * mi / (vi.squareRoot() * inverseSqrtCorrection2 + eps)
+                    while i < n {
+                        let g = gp[i]
+                        let mi = b1 * mp[i] + c1 * g
+                        let vi = b2 * vp[i] + c2 * g * g
+                        mp[i] = mi
+                        vp[i] = vi
+                        var denominator = vi
+                        if let wp { denominator = max(wp[i], vi); wp[i] = denominator }
+                        pp[i] -= stepSize * mi / (denominator.squareRoot() * inverseSqrtCorrection2 + eps)
+                        i += 1
                     }
                 }
             }
