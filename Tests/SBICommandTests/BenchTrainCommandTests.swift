@@ -22,6 +22,8 @@ final class BenchTrainCommandTests: XCTestCase, SBICommandTesting {
             ("blas_threads", "threads"),
             ("train_alices_adam_2x100_tanh_b128", "samples/s"),
             ("train_carl_adam_2x100_tanh_b128", "samples/s"),
+            ("train_nde_maf_5x2x100_b128", "samples/s"),
+            ("train_scandal_maf_5x2x100_b128", "samples/s"),
             ("eval_logr_1e5x_100theta", "samples/s"),
             ("eval_logr_gflops", "GFLOP/s"),
             ("sgemm_square_2048", "GFLOP/s"),

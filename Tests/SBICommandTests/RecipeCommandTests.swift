@@ -64,7 +64,7 @@ final class RecipeCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(r.stdout, "")
         XCTAssertEqual(r.stderr, """
         recipe.yaml:3:12: parameters[0].range: range [3, -3] is reversed; expected [low, high] with low < high
-        recipe.yaml:14:13: estimators[0].method: unknown "alicse"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino
+        recipe.yaml:14:13: estimators[0].method: unknown "alicse"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino, carl2, rolr2, alice2, alices2, cascal2, rascal2, nde, scandal
         recipe.yaml:18:13: inference.observed: file "missing.npy" does not exist (paths are relative to the recipe's folder)
         sbi validate: error: recipe.yaml: 3 problems found
 

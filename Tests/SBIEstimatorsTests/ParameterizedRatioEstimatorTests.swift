@@ -148,7 +148,7 @@ final class ParameterizedRatioPropertyTests: XCTestCase {
         XCTAssertEqual(try EstimatorMethod.parse("ALICES"), .alices)
         XCTAssertThrowsError(try EstimatorMethod.parse("alicse")) {
             XCTAssertEqual(($0 as? SBIError)?.message,
-                           "unknown method \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, carl2, rolr2, alice2, alices2, cascal2, rascal2, sally")
+                           "unknown method \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, carl2, rolr2, alice2, alices2, cascal2, rascal2, sally, nde, scandal")
         }
     }
 
