@@ -76,10 +76,7 @@ final class LimitsCommandTests: XCTestCase, SBICommandTesting {
                       "--score-model", folder + "/sally", "--quiet"]
         let result = try run(common + ["--mode", "truth,sallino", "--score-reference", "0", "--output", folder + "/out"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        func ends(_ name: String) throws -> [Double] {
-            let line = try XCTUnwrap(result.stdout.split(separator: "\n").first { $0.hasPrefix(name + " 68% CL: [") }, result.stdout)
-            return line.split(separator: "[")[1].split(separator: "]")[0].split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        }
+        func ends(_ name: String) throws -> [Double] { try Self.ends68(name, in: result.stdout) }
         let truth = try ends("truth"), sallino = try ends("sally")
         XCTAssertEqual(truth.count, 2)
         XCTAssertEqual(sallino.count, 2)
@@ -110,10 +107,7 @@ final class LimitsCommandTests: XCTestCase, SBICommandTesting {
         for (k, extra) in [[], ["--reference", "-1"]].enumerated() {
             let result = try run(common + extra + ["--output", folder + "/out\(k)"])
             XCTAssertEqual(result.status, 0, result.stderr)
-            func ends(_ name: String) throws -> [Double] {
-                let line = try XCTUnwrap(result.stdout.split(separator: "\n").first { $0.hasPrefix(name + " 68% CL: [") }, result.stdout)
-                return line.split(separator: "[")[1].split(separator: "]")[0].split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            }
+            func ends(_ name: String) throws -> [Double] { try Self.ends68(name, in: result.stdout) }
             let truth = try ends("truth"), learned = try ends("alices2")
             XCTAssertEqual(learned.count, 2)
             for i in 0..<2 { XCTAssertEqual(learned[i], truth[i], accuracy: 0.03, "\(extra)") }
@@ -142,10 +136,7 @@ final class LimitsCommandTests: XCTestCase, SBICommandTesting {
         let result = try run(["limits", "--simulator", "gaussian", "--grid", "-0.5:1.5:81", "--theta-true", "0.5", "--events", "100",
                               "--model", folder + "/nde", "--mode", "truth,ml", "--quiet", "--output", folder + "/out"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        func ends(_ name: String) throws -> [Double] {
-            let line = try XCTUnwrap(result.stdout.split(separator: "\n").first { $0.hasPrefix(name + " 68% CL: [") }, result.stdout)
-            return line.split(separator: "[")[1].split(separator: "]")[0].split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        }
+        func ends(_ name: String) throws -> [Double] { try Self.ends68(name, in: result.stdout) }
         let truth = try ends("truth"), learned = try ends("nde")
         XCTAssertEqual(learned.count, 2)
         XCTAssertEqual((learned[1] - learned[0]) / (truth[1] - truth[0]), 1, accuracy: 0.1, "\(learned) against \(truth)")
@@ -162,5 +153,11 @@ final class LimitsCommandTests: XCTestCase, SBICommandTesting {
         """, in: folder)
         // The library test's bound (issue 18: NDE mean |Δ log p| ≤ 0.06).
         XCTAssertLessThan(Double(check.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1, 0.06, check)
+    }
+
+    /// The ends of the printed 68 % interval of `name` (`name 68% CL: [lo, hi]`) in `stdout`.
+    static func ends68(_ name: String, in stdout: String) throws -> [Double] {
+        let line = try XCTUnwrap(stdout.split(separator: "\n").first { $0.hasPrefix(name + " 68% CL: [") }, stdout)
+        return line.split(separator: "[")[1].split(separator: "]")[0].split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     }
 }

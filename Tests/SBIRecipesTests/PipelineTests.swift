@@ -309,9 +309,7 @@ final class PipelineTests: XCTestCase {
         _ = try FitPipeline(recipe: try RecipeLoader.parse(text, file: "tiny.yaml"), folder: out).run()
         let contours = try ContoursFile.read(out + "/limits/contours.json")
         XCTAssertEqual(contours.estimators.map(\.name), ["truth", "sallino", "histogram"])
-        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval {
-            try XCTUnwrap(contours.estimators.first { $0.name == name }?.intervals.first { abs($0.confidenceLevel - cl) < 1e-12 }?.intervals.first)
-        }
+        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval { try Self.interval(name, cl, in: contours) }
         for cl in [0.68, 0.95] {
             let sallino = try interval("sallino", cl), truth = try interval("truth", cl)
             XCTAssertEqual(sallino.lower, truth.lower, accuracy: 0.02)
@@ -338,9 +336,7 @@ final class PipelineTests: XCTestCase {
             XCTAssertNotNil(files[name], "missing \(name)")
         }
         let contours = try ContoursFile.read(out + "/limits/contours.json")
-        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval {
-            try XCTUnwrap(contours.estimators.first { $0.name == name }?.intervals.first { abs($0.confidenceLevel - cl) < 1e-12 }?.intervals.first)
-        }
+        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval { try Self.interval(name, cl, in: contours) }
         for cl in [0.68, 0.95] {
             let learned = try interval("alices", cl), truth = try interval("truth", cl)
             XCTAssertEqual((learned.upper - learned.lower) / (truth.upper - truth.lower), 1, accuracy: 0.05, "CL \(cl)")
@@ -368,9 +364,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(text.contains("kind: density") && text.contains("method: nde"), text)
         _ = try FitPipeline(recipe: try RecipeLoader.parse(text, file: "tiny.yaml"), folder: out).run()
         let contours = try ContoursFile.read(out + "/limits/contours.json")
-        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval {
-            try XCTUnwrap(contours.estimators.first { $0.name == name }?.intervals.first { abs($0.confidenceLevel - cl) < 1e-12 }?.intervals.first)
-        }
+        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval { try Self.interval(name, cl, in: contours) }
         for cl in [0.68, 0.95] {
             let learned = try interval("alices", cl), truth = try interval("truth", cl)
             XCTAssertEqual((learned.upper - learned.lower) / (truth.upper - truth.lower), 1, accuracy: 0.1, "CL \(cl)")
@@ -378,5 +372,10 @@ final class PipelineTests: XCTestCase {
         }
         let model = try String(contentsOfFile: out + "/train/alices/model.json", encoding: .utf8)
         XCTAssertTrue(model.contains("\"kind\" : \"likelihood\"") && model.contains("\"flowBlocks\" : 2"), model)
+    }
+
+    /// The first interval of estimator `name` at confidence level `cl` in `contours`.
+    static func interval(_ name: String, _ cl: Double, in contours: ContoursFile) throws -> ConfidenceInterval {
+        try XCTUnwrap(contours.estimators.first { $0.name == name }?.intervals.first { abs($0.confidenceLevel - cl) < 1e-12 }?.intervals.first)
     }
 }

@@ -181,10 +181,15 @@ extension FitPipeline {
             history = e.history
         }
         progress.finish()
-        let epochs = history?.epochCount ?? training.epochs
-        var detail = "\(estimator.name) \(epochs) epochs"
+        return trainSummary(estimator.name, history: history, plannedEpochs: training.epochs, rows: data.count)
+    }
+
+    /// The train shard's items (rows × epochs run) and detail line (`alices 50 epochs loss 0.7`).
+    func trainSummary(_ name: String, history: TrainingHistory?, plannedEpochs: Int, rows: Int) -> (items: Int, detail: String) {
+        let epochs = history?.epochCount ?? plannedEpochs
+        var detail = "\(name) \(epochs) epochs"
         if let v = history?.validationLoss.last ?? history?.trainingLoss.last { detail += " loss \(format(v))" }
-        return (data.count * epochs, detail)
+        return (rows * epochs, detail)
     }
 
     /// Trains the doubly parameterised estimator `estimator` (carl2 … rascal2; no ensembles, no nuisance
@@ -201,10 +206,7 @@ extension FitPipeline {
                                                             training: training, parameterNames: recipe.parameterNames, progress: progress)
         try e.save(to: folder + "/" + estimator.name)
         progress.finish()
-        let epochs = e.history?.epochCount ?? training.epochs
-        var detail = "\(estimator.name) \(epochs) epochs"
-        if let v = e.history?.validationLoss.last ?? e.history?.trainingLoss.last { detail += " loss \(format(v))" }
-        return (data.count * epochs, detail)
+        return trainSummary(estimator.name, history: e.history, plannedEpochs: training.epochs, rows: data.count)
     }
 
     /// Trains the density estimator `estimator` (nde or scandal; no ensembles, no nuisance parameters) on
@@ -221,10 +223,7 @@ extension FitPipeline {
                                                  parameterNames: recipe.parameterNames, progress: progress)
         try e.save(to: folder + "/" + estimator.name)
         progress.finish()
-        let epochs = e.history?.epochCount ?? training.epochs
-        var detail = "\(estimator.name) \(epochs) epochs"
-        if let v = e.history?.validationLoss.last ?? e.history?.trainingLoss.last { detail += " loss \(format(v))" }
-        return (data.count * epochs, detail)
+        return trainSummary(estimator.name, history: e.history, plannedEpochs: training.epochs, rows: data.count)
     }
 
     /// Puts the training shards together: single estimators are moved into place, an ensemble's members
