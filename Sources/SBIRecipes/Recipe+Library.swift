@@ -110,7 +110,7 @@ extension RecipeSample {
         case .test: sampleKind = .test
         }
         let field0 = "samples.\(name).theta0", field1 = "samples.\(name).theta1"
-        let additional = try additionalThetas.enumerated().map { a, theta in
+        let additional = try (additionalThetas ?? []).enumerated().map { a, theta in
             let field = "samples.\(name).additional_thetas[\(a)]"
             return try extended(try theta.thetaSpecification(field: field), field: field)
         }

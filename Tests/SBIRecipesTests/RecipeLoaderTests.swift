@@ -129,6 +129,14 @@ final class RecipeLoaderTests: XCTestCase {
         XCTAssertNotEqual(base.canonicalHash, changed.canonicalHash)
     }
 
+    /// Fields added for new methods (a sample's `additional_thetas`, an estimator's `reference` and `blocks`)
+    /// are left out of the canonical form when absent, so existing recipes keep their hash and `sbi fit` keeps
+    /// their finished stages: the hash below is the one sbi printed for this recipe before those fields existed.
+    func testCanonicalHash_ofAnOlderRecipe_isUnchangedByNewOptionalFields() throws {
+        let base = try RecipeLoader.parse(MalformedRecipeTests.base, file: "recipe.yaml")
+        XCTAssertEqual(base.canonicalHash, "4fe307c71d37bd32c841e5a7ee28d3ae5a085a7725945e0cc5bc72315df02744")
+    }
+
     /// Where the shards run changes no result: the execution section is read but hashed nowhere.
     func testExecutionSection_isReadAndLeavesEveryHashAlone() throws {
         let base = try RecipeLoader.parse(MalformedRecipeTests.base, file: "recipe.yaml")

@@ -19,8 +19,9 @@ public struct RecipeSample: Codable, Sendable, Equatable {
     public var theta0: RecipeTheta
     /// θ1 of ratio and more_ratios samples (nil for the other kinds).
     public var theta1: RecipeTheta?
-    /// more_ratios samples: further θ at which every event is reused (MadMiner's `additional_thetas`).
-    public var additionalThetas: [RecipeTheta] = []
+    /// more_ratios samples: further θ at which every event is reused (MadMiner's `additional_thetas`);
+    /// nil when there are none, so the stage hashes of samples without them stay what they were.
+    public var additionalThetas: [RecipeTheta]? = nil
     /// Total number of events over all splits (≥ 1).
     public var events: Int
     /// Fraction of events in the validation split, [0, 1) (default 0).

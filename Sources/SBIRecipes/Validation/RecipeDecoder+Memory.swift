@@ -19,7 +19,7 @@ extension RecipeDecoder {
         for (i, sample) in recipe.samples.enumerated() {
             let components = recipe.simulator.events == nil ? morphingComponentCount : nil
             let factor = recipe.morphing?.poolFactor ?? 4
-            let bytes = SampleAugmenter.estimatedBytes(events: sample.events * (1 + sample.additionalThetas.count), observables: observableNames.count, parameters: recipe.parameters.count,
+            let bytes = SampleAugmenter.estimatedBytes(events: sample.events * (1 + (sample.additionalThetas?.count ?? 0)), observables: observableNames.count, parameters: recipe.parameters.count,
                                                        latent: latentCount, morphingComponents: components, poolFactor: factor)
             var what = "\(sample.events) events"
             if components != nil { what += " and a weighted pool of \(Int(max(1000, factor * Double(sample.events)))) events" }

@@ -413,7 +413,7 @@ final class RecipeDecoder {
                 nuisanceDraw = draw
             }
             guard let name, let theta0, let events, !kind.hasTheta1 || theta1 != nil else { continue }
-            out.append(RecipeSample(name: name, kind: kind, theta0: theta0, theta1: theta1, additionalThetas: additional, events: events,
+            out.append(RecipeSample(name: name, kind: kind, theta0: theta0, theta1: theta1, additionalThetas: additional.isEmpty ? nil : additional, events: events,
                                     validationSplit: validation, testSplit: test, priorPoints: priorPoints, seed: sampleSeed,
                                     nuisance: nuisanceDraw))
         }
