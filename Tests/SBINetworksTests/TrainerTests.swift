@@ -203,6 +203,25 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(lines.text.hasSuffix("\n"))
     }
 
+    /// A reporter counting epochs (as `sbi fit`'s train stage passes one) is advanced in whole epochs: the line
+    /// reads `2/4 50% … epochs/s` half way, never samples against an epoch total.
+    func testTrainer_progressInEpochs_countsEpochsNotSamples() throws {
+        final class Lines { var text = "" }
+        let lines = Lines()
+        let train = try TrainingDataset(x: Matrix<Float>(rows: 100, columns: 1))
+        let settings = TrainingSettings(seed: 1, optimizer: .sgd, initialLearningRate: 0.01, finalLearningRate: 0.01,
+                                        batchSize: 10, epochs: 4, validationFraction: 0, momentum: 0)
+        final class Clock { var now = 0.0 }
+        let clock = Clock()
+        let reporter = ProgressReporter(stage: "train alices", total: 4, unit: "epochs", quiet: false, isTerminal: true,
+                                        sink: { lines.text += $0 }, clock: { clock.now += 1; return clock.now })
+        _ = try Trainer(settings: settings).train(RampObjective(target: 0.32), data: train, progress: reporter)
+        XCTAssertTrue(lines.text.contains("[train alices]  2/4  50%"), lines.text)
+        XCTAssertTrue(lines.text.contains("[train alices]  4/4  100%"), lines.text)
+        XCTAssertTrue(lines.text.contains(" epochs/s"), lines.text)
+        XCTAssertFalse(lines.text.contains("/4  1000%") || lines.text.contains("10/4"), lines.text)
+    }
+
     func testTrainer_invalidSettings_throwsNamingField() throws {
         let train = try TrainingDataset(x: Matrix<Float>(rows: 10, columns: 1))
         let settings = TrainingSettings(seed: 1, batchSize: 0)

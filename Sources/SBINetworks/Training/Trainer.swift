@@ -41,6 +41,7 @@ public final class Trainer {
     ///   - data: training samples; a `validationFraction` of them is held out unless `validation` is given.
     ///   - validation: an explicit validation set with the same fields and widths.
     ///   - progress: where to show progress (default: a `train` reporter on standard error, drawn only on a TTY).
+    ///     It counts training samples, or whole epochs when its unit is `epochs` (its total then being the epochs).
     public func train(_ objective: TrainingObjective, data: TrainingDataset, validation: TrainingDataset? = nil,
                       progress: ProgressReporter? = nil) throws -> TrainingHistory {
         try settings.validate()
@@ -122,7 +123,7 @@ public final class Trainer {
                 lossSum += loss * Double(batch.count)
                 lossCount += batch.count
                 samplesDone += batch.count
-                reporter.update(step: samplesDone,
+                reporter.update(step: reporter.unit == "epochs" ? samplesDone / max(history.trainingSampleCount, 1) : samplesDone,
                                 detail: "epoch \(epoch + 1)/\(epochs)  loss \(Trainer.format(lossSum / Double(lossCount)))")
             }
             let trainingLoss = lossSum / Double(max(lossCount, 1))
