@@ -479,7 +479,8 @@ public final class SampleAugmenter {
                             t1[at + i, j] = fromTheta0 ? Float(scoreA[i, j]) : Float(score1[i, j])
                         }
                     }
-                    try Self.fillRatio(&r, labels: &y, rows: at, logRatio: pairLogR, labels: labels, theta0: th0, theta1: tha)
+                    // An overflow names θ0, θ_a and θ1: the pair is (θ0, θ_a) or (θ_a, θ1) depending on the row's label.
+                    try Self.fillRatio(&r, labels: &y, rows: at, logRatio: pairLogR, labels: labels, theta0: th0, theta1: tha, also: th1)
                 }
             case .local, .density:
                 Self.copy(try source.likelihood.score(drawn.events, at: th0), into: &t, at: row)
@@ -545,12 +546,12 @@ public final class SampleAugmenter {
     /// Writes r = exp(log r) and the labels into rows `rows ..< rows + logRatio.count` of `r` and `y`.
     /// - Throws: `SBIError.numerical` (field `r_xz`) when r overflows Float32; the pair is named in the message.
     static func fillRatio(_ r: inout Matrix<Float>, labels y: inout Matrix<Float>, rows start: Int, logRatio: [Double],
-                          labels: [Float], theta0: [Double], theta1: [Double]) throws {
+                          labels: [Float], theta0: [Double], theta1: [Double], also third: [Double]? = nil) throws {
         for i in 0..<logRatio.count {
             let value = Float(exp(logRatio[i]))
             guard value.isFinite else {
-                throw SBIError.numerical("r(x,z) = exp(\(logRatio[i])) overflows Float32 at θ0 = \(theta0), θ1 = \(theta1); narrow the θ range",
-                                         field: "r_xz")
+                let pair = third.map { "among θ0 = \(theta0), θ_a = \(theta1), θ1 = \($0)" } ?? "at θ0 = \(theta0), θ1 = \(theta1)"
+                throw SBIError.numerical("r(x,z) = exp(\(logRatio[i])) overflows Float32 \(pair); narrow the θ range", field: "r_xz")
             }
             r[start + i, 0] = value
             y[start + i, 0] = labels[i]
