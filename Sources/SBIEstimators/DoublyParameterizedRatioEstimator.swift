@@ -121,6 +121,11 @@ public final class DoublyParameterizedRatioEstimator: @unchecked Sendable {
         } catch let e as SBIError { throw e.inFile(xPath) }
     }
 
+    /// The sample folder's own validation split (`x_validation.npy`, …), nil when it has none.
+    public static func validationDataset(method: EstimatorMethod, folder: String) throws -> TrainingDataset? {
+        FileManager.default.fileExists(atPath: folder + "/x_validation.npy") ? try dataset(method: method, folder: folder, suffix: "validation") : nil
+    }
+
     private static func concatenate(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Matrix<Float> {
         Matrix(rows: a.rows, columns: a.columns + b.columns) { i, j in j < a.columns ? a[i, j] : b[i, j - a.columns] }
     }

@@ -201,7 +201,7 @@ final class MalformedRecipeTests: XCTestCase {
         Case(name: "alpha for carl", edits: [("    training:", "    alpha: 2\n    training:")],
              expected: ["recipe.yaml:19:12: estimators[0].alpha: alpha weights the score term of alices, cascal, rascal, scandal (and the doubly parameterised alices2, cascal2, rascal2); method carl has none"]),
         Case(name: "ml without ratio estimator", edits: [("estimators:\n  - name: carl\n    method: carl\n    sample: train\n    training:\n      epochs: 5\n", "")],
-             expected: ["recipe.yaml:16:18: inference.modes[1]: mode ml needs an estimator with a ratio method (carl, rolr, alice, alices, cascal, rascal or carl2 … rascal2)"]),
+             expected: ["recipe.yaml:16:18: inference.modes[1]: mode ml needs an estimator with a ratio or likelihood method (carl … rascal, carl2 … rascal2, nde, scandal)"]),
         Case(name: "rate mode on a shape-only simulator", edits: [("modes: [truth, ml]", "modes: [truth, ml, rate]")],
              expected: ["recipe.yaml:22:22: inference.modes[2]: mode rate needs a simulator with an event rate; gaussian is shape-only"]),
         Case(name: "mode listed twice", edits: [("modes: [truth, ml]", "modes: [truth, ml, truth]")],

@@ -93,6 +93,14 @@ enum TrainCommand {
                 var settings = NeuralDensityEstimator.FlowSettings(activation: network.activation)
                 if parsed.value("hidden") != nil { settings.hiddenSizes = network.hiddenSizes }
                 settings.blocks = try parsed.integer("blocks", in: 1...MAFArchitecture.maximumBlocks) ?? settings.blocks
+                // One MADE's training memory, times the blocks (and the θ-tangent rows SCANDAL carries).
+                let d = data.width(of: .x) ?? 1, p = data.width(of: .theta) ?? 0
+                let made = MLPArchitecture(nObservables: d, nParameters: p, hiddenSizes: settings.hiddenSizes, activation: settings.activation,
+                                           outputSize: 2 * d)
+                let tangentFactor = Double(method == .scandal ? 1 + p : 1)
+                try CommandInput.checkMemory(made.trainingBytes(batchSize: training.batchSize) * Double(settings.blocks) * tangentFactor,
+                                             for: "training \(settings.blocks) MADE blocks of \(settings.hiddenSizes) with batches of \(training.batchSize)",
+                                             option: "hidden", advice: "use narrower layers or fewer --blocks")
                 let e = try NeuralDensityEstimator.train(method: method, alpha: network.alpha, data: data, validation: validation,
                                                          flow: settings, training: training)
                 try e.save(to: output)
@@ -103,8 +111,7 @@ enum TrainCommand {
                 guard members == 1 else { throw SBIError.usage("--members is not supported for doubly parameterized methods yet", field: "--members") }
                 // The sample's own validation split, as for the other methods.
                 let ownValidation = suffix == "train" && parsed.value("validation") == nil
-                    && FileManager.default.fileExists(atPath: folder + "/x_validation.npy")
-                let validation = ownValidation ? try DoublyParameterizedRatioEstimator.dataset(method: method, folder: folder, suffix: "validation") : nil
+                let validation = ownValidation ? try DoublyParameterizedRatioEstimator.validationDataset(method: method, folder: folder) : nil
                 let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network,
                                                                     training: training)
                 try e.save(to: output)

@@ -101,73 +101,62 @@ public final class MaskedAutoregressiveFlow: @unchecked Sendable {
     /// matrix), in chunks of 4096 rows.
     /// - Precondition: shapes match the architecture (estimators check user input first).
     public func logDensity(x: Matrix<Double>, theta: Matrix<Double>) -> [Double] {
-        let a = architecture
-        precondition(x.columns == a.nObservables && theta.columns == a.nParameters && theta.rows == x.rows,
+        precondition(x.columns == architecture.nObservables && theta.columns == architecture.nParameters && theta.rows == x.rows,
                      "MaskedAutoregressiveFlow.logDensity: x \(x.rows)×\(x.columns), θ \(theta.rows)×\(theta.columns)")
-        let n = x.rows
-        var result = [Double](repeating: 0, count: n)
-        if n == 0 { return result }
-        let ws = MAFWorkspace(architecture: a, capacity: min(n, 4096), tangents: false)
-        var xs = [Float](repeating: 0, count: ws.capacity * a.nObservables)
-        var ts = [Float](repeating: 0, count: ws.capacity * a.nParameters)
-        var start = 0
-        while start < n {
-            let count = min(ws.capacity, n - start)
-            for i in 0..<count {
-                for d in 0..<a.nObservables {
-                    xs[i * a.nObservables + d] = Float((x[start + i, d] - scaling.observableMean[d]) / scaling.observableStd[d])
-                }
-                for k in 0..<a.nParameters {
-                    ts[i * a.nParameters + k] = Float((theta[start + i, k] - scaling.parameterMean[k]) / scaling.parameterStd[k])
-                }
-            }
-            xs.withUnsafeBufferPointer { xp in ts.withUnsafeBufferPointer { tp in forward(x: xp, theta: tp, count: count, workspace: ws) } }
-            for i in 0..<count { result[start + i] = ws.logDensity[i] - logScaleSum }
-            start += count
-        }
-        return result
+        return pass(x: x, theta: theta, sets: 1, thetaRow: { _, event in event }, tangents: false, chunk: 4096).logDensity[0]
     }
 
     /// log p̂(x_i|θ_i) and the score t̂(x_i|θ_i) = ∇_θ log p̂(x_i|θ_i) (raw θ units, `[n, P]`) for paired
     /// rows, by forward-mode θ-tangents through every block (`forward`), in chunks of 1024 rows.
     /// - Precondition: shapes match the architecture.
     public func logDensityAndScore(x: Matrix<Double>, theta: Matrix<Double>) -> (logDensity: [Double], score: Matrix<Double>) {
-        let a = architecture
-        precondition(x.columns == a.nObservables && theta.columns == a.nParameters && theta.rows == x.rows,
+        precondition(x.columns == architecture.nObservables && theta.columns == architecture.nParameters && theta.rows == x.rows,
                      "MaskedAutoregressiveFlow.logDensityAndScore: x \(x.rows)×\(x.columns), θ \(theta.rows)×\(theta.columns)")
-        let n = x.rows, d = a.nObservables, p = a.nParameters
-        var logP = [Double](repeating: 0, count: n)
-        var score = Matrix<Double>(rows: n, columns: p)
-        if n == 0 { return (logP, score) }
-        let ws = MAFWorkspace(architecture: a, capacity: min(n, 1024), tangents: true)
+        let result = pass(x: x, theta: theta, sets: 1, thetaRow: { _, event in event }, tangents: true, chunk: 1024)
+        return (result.logDensity[0], result.score)
+    }
+
+    /// log p̂(x_i|θ_j) for every grid point θ_j (rows of `thetas` `[nTheta, P]`) and every event
+    /// (rows of `x` `[nEvents, D]`), as `[nTheta, nEvents]`: each chunk of x is standardised once and
+    /// run at every θ_j.
+    /// - Precondition: shapes match the architecture.
+    public func logDensity(x: Matrix<Double>, thetas: Matrix<Double>) -> Matrix<Double> {
+        precondition(x.columns == architecture.nObservables && thetas.columns == architecture.nParameters,
+                     "MaskedAutoregressiveFlow.logDensity: x \(x.rows)×\(x.columns), θ grid \(thetas.rows)×\(thetas.columns)")
+        let rows = pass(x: x, theta: thetas, sets: thetas.rows, thetaRow: { set, _ in set }, tangents: false, chunk: 4096).logDensity
+        return Matrix(rows: thetas.rows, columns: x.rows, storage: rows.flatMap { $0 })
+    }
+
+    /// The chunked forward pass behind the evaluations: each chunk of x is standardised once, then for
+    /// each of `sets` θ assignments (event i of set j at row `thetaRow(j, i)` of `theta`) the flow runs.
+    /// Returns log p̂ per set and event, and with tangents (one set) the score in raw θ units.
+    private func pass(x: Matrix<Double>, theta: Matrix<Double>, sets: Int, thetaRow: (Int, Int) -> Int,
+                      tangents: Bool, chunk: Int) -> (logDensity: [[Double]], score: Matrix<Double>) {
+        let a = architecture, n = x.rows, d = a.nObservables, p = a.nParameters
+        var logP = [[Double]](repeating: [Double](repeating: 0, count: n), count: sets)
+        var score = Matrix<Double>(rows: tangents ? n : 0, columns: p)
+        guard n > 0, sets > 0 else { return (logP, score) }
+        let ws = MAFWorkspace(architecture: a, capacity: min(n, chunk), tangents: tangents)
         var xs = [Float](repeating: 0, count: ws.capacity * d), ts = [Float](repeating: 0, count: ws.capacity * p)
         var start = 0
         while start < n {
             let count = min(ws.capacity, n - start)
             for i in 0..<count {
                 for j in 0..<d { xs[i * d + j] = Float((x[start + i, j] - scaling.observableMean[j]) / scaling.observableStd[j]) }
-                for k in 0..<p { ts[i * p + k] = Float((theta[start + i, k] - scaling.parameterMean[k]) / scaling.parameterStd[k]) }
             }
-            xs.withUnsafeBufferPointer { xp in ts.withUnsafeBufferPointer { tp in forward(x: xp, theta: tp, count: count, workspace: ws) } }
-            for i in 0..<count {
-                logP[start + i] = ws.logDensity[i] - logScaleSum
-                for k in 0..<p { score[start + i, k] = ws.score[i * p + k] / scaling.parameterStd[k] }
+            for set in 0..<sets {
+                for i in 0..<count {
+                    let r = thetaRow(set, start + i)
+                    for k in 0..<p { ts[i * p + k] = Float((theta[r, k] - scaling.parameterMean[k]) / scaling.parameterStd[k]) }
+                }
+                xs.withUnsafeBufferPointer { xp in ts.withUnsafeBufferPointer { tp in forward(x: xp, theta: tp, count: count, workspace: ws) } }
+                for i in 0..<count { logP[set][start + i] = ws.logDensity[i] - logScaleSum }
+                if tangents {
+                    for i in 0..<count { for k in 0..<p { score[start + i, k] = ws.score[i * p + k] / scaling.parameterStd[k] } }
+                }
             }
             start += count
         }
         return (logP, score)
-    }
-
-    /// log p̂(x_i|θ_j) for every grid point θ_j (rows of `thetas` `[nTheta, P]`) and every event
-    /// (rows of `x` `[nEvents, D]`), as `[nTheta, nEvents]`.
-    /// - Precondition: shapes match the architecture.
-    public func logDensity(x: Matrix<Double>, thetas: Matrix<Double>) -> Matrix<Double> {
-        var result = Matrix<Double>(rows: thetas.rows, columns: x.rows)
-        for j in 0..<thetas.rows {
-            let theta = Matrix<Double>(rows: x.rows, columns: thetas.columns) { _, k in thetas[j, k] }
-            let row = logDensity(x: x, theta: theta)
-            for i in 0..<x.rows { result[j, i] = row[i] }
-        }
-        return result
     }
 }

@@ -197,8 +197,7 @@ extension FitPipeline {
     func trainDoubly(_ estimator: RecipeEstimator, sampleFolder: String, into folder: String) throws -> (items: Int, detail: String) {
         let method = estimator.networkMethod
         let data = try DoublyParameterizedRatioEstimator.dataset(method: method, folder: sampleFolder, suffix: "train")
-        let hasValidation = FileManager.default.fileExists(atPath: sampleFolder + "/x_validation.npy")
-        let validation = hasValidation ? try DoublyParameterizedRatioEstimator.dataset(method: method, folder: sampleFolder, suffix: "validation") : nil
+        let validation = try DoublyParameterizedRatioEstimator.validationDataset(method: method, folder: sampleFolder)
         let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
         let training = estimator.training.settings
         let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
@@ -215,7 +214,7 @@ extension FitPipeline {
         let method = estimator.networkMethod
         let data = try NeuralDensityEstimator.dataset(method: method, folder: sampleFolder, suffix: "train")
         let validation = try NeuralDensityEstimator.validationDataset(method: method, folder: sampleFolder)
-        let flow = NeuralDensityEstimator.FlowSettings(blocks: estimator.blocks ?? 5, hiddenSizes: estimator.hiddenLayers,
+        let flow = NeuralDensityEstimator.FlowSettings(blocks: estimator.blocks ?? NeuralDensityEstimator.FlowSettings().blocks, hiddenSizes: estimator.hiddenLayers,
                                                        activation: estimator.networkActivation)
         let training = estimator.training.settings
         let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")

@@ -31,8 +31,9 @@ extension RecipeDecoder {
         let estimatorNodes = top["estimators"]?.elements ?? []
         for (i, e) in recipe.estimators.enumerated() {
             let architecture = e.architecture(nObservables: observableNames.count, nParameters: recipe.parameters.count)
-            // A flow holds `blocks` MADEs of this shape.
-            let bytes = architecture.trainingBytes(batchSize: e.training.batchSize) * Double(e.blocks ?? 1)
+            // A flow holds `blocks` MADEs of this shape; SCANDAL carries 1 + P tangent rows through them.
+            let tangentRows = Double(e.method == .scandal ? 1 + recipe.parameters.count : 1)
+            let bytes = architecture.trainingBytes(batchSize: e.training.batchSize) * Double(e.blocks ?? 1) * tangentRows
             let what = "training \(e.name) (hidden_layers \(e.hiddenLayers), batch_size \(e.training.batchSize))"
             if let problem = MemoryBudget.excess(bytes, for: what, limit: memoryLimit) {
                 let node = i < estimatorNodes.count ? estimatorNodes[i]["hidden_layers"] ?? estimatorNodes[i] : nil

@@ -1,6 +1,7 @@
 import Foundation
 import SBICore
 import SBINetworks
+import SBIEstimators
 import SBIInference
 import SBIEvents
 
@@ -37,7 +38,7 @@ extension RecipeDecoder {
                     sampleName = nil
                 }
             }
-            var hidden = method?.isLikelihood == true ? [100, 100] : [100]
+            var hidden = method?.isLikelihood == true ? NeuralDensityEstimator.FlowSettings().hiddenSizes : [100]
             if let n = m["hidden_layers"], let l = reader.list(n, path + ".hidden_layers") {
                 var widths: [Int] = []
                 for (k, w) in l.enumerated() { if let v = reader.integer(w, path + ".hidden_layers[\(k)]", minimum: 1, maximum: 100_000) { widths.append(v) } }
@@ -68,7 +69,7 @@ extension RecipeDecoder {
                     blocks = reader.integer(n, path + ".blocks", minimum: 1, maximum: MAFArchitecture.maximumBlocks)
                 }
             } else if method?.isLikelihood == true {
-                blocks = 5
+                blocks = NeuralDensityEstimator.FlowSettings().blocks
             }
             var reference: [Double]?
             if let n = m["reference"] {
@@ -168,7 +169,7 @@ extension RecipeDecoder {
             let path = "inference.modes[\(modes.firstIndex(of: mode) ?? 0)]"
             switch mode {
             case .ml where !selected.contains { $0.method.isRatio }:
-                reader.report(n, path, "mode ml needs an estimator with a ratio method (carl, rolr, alice, alices, cascal, rascal or carl2 … rascal2)")
+                reader.report(n, path, "mode ml needs an estimator with a ratio or likelihood method (carl … rascal, carl2 … rascal2, nde, scandal)")
             case .sally where !selected.contains { $0.method == .sally }:
                 reader.report(n, path, "mode sally needs an estimator with method sally")
             case .idealSally where !selected.contains { $0.method == .sally }:
