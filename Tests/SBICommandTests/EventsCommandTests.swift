@@ -5,7 +5,7 @@ import XCTest
 final class EventsCommandTests: XCTestCase, SBICommandTesting {
     /// The MadGraph 3.5.8 pp → jj file (1000 events, event_norm average, init σ = 6.996707e+08 pb).
     private func ppToJJ() throws -> String {
-        try sharedTestFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        try fixtureFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
     }
 
     /// A rank-2 little-endian float32 .npy file: shape and values (header parsed from its text).

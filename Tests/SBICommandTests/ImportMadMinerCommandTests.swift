@@ -4,10 +4,10 @@ import SBISimulation
 import SBITestSupport
 import XCTest
 
-/// `sbi import-madminer` run as a user would, on the real MadMiner files in ../shared/testdata.
+/// `sbi import-madminer` run as a user would, on the real MadMiner files in Tests/Fixtures.
 final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
     func testImportMadMiner_dummyData_writesWeightedEventsFolder() throws {
-        let input = try sharedTestFile("madminer-dummy-data.h5")
+        let input = try fixtureFile("madminer-dummy-data.h5")
         let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("mm")
@@ -42,7 +42,7 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
     /// `sbi augment --events file.h5` reads the MadMiner file directly: the same samples, byte for
     /// byte, as augmenting the folder `sbi import-madminer` writes from it.
     func testAugmentEventsHDF5_equalsAugmentOfImportedFolder() throws {
-        let input = try sharedTestFile("madminer-dummy-data.h5")
+        let input = try fixtureFile("madminer-dummy-data.h5")
         let folder = try temporaryFolder()
         XCTAssertEqual(try run(["import-madminer", input, "--out", folder + "/events"]).status, 0)
         let common = ["--kind", "ratio", "--theta0", "prior:flat", "--theta1", "point:0,0", "--events", "500", "--seed", "4", "--quiet"]
@@ -62,7 +62,7 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
     }
 
     func testImportMadMiner_inconsistentWeights_exit1NamingFileAndNoFolder() throws {
-        let input = try sharedTestFile("madminer-inconsistent-weights.h5")
+        let input = try fixtureFile("madminer-inconsistent-weights.h5")
         let folder = URL(fileURLWithPath: try temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("mm")
@@ -76,7 +76,7 @@ final class ImportMadMinerCommandTests: XCTestCase, SBICommandTesting {
     /// A copy of the dummy file in `folder` with a nuisance parameter `nu` whose variation benchmarks are
     /// not stated (no `/nuisance_parameters/benchmark_positive`), and an empty `/systematics` group.
     private func nuisanceCopy(in folder: URL) throws -> String {
-        let input = try sharedTestFile("madminer-dummy-data.h5")
+        let input = try fixtureFile("madminer-dummy-data.h5")
         let copy = folder.appendingPathComponent("nuisance.h5").path
         try Data(contentsOf: URL(fileURLWithPath: input)).write(to: URL(fileURLWithPath: copy))
         let writer = try HDF5TestWriter(path: copy, appending: true)

@@ -66,7 +66,7 @@ final class LHEReaderErrorTests: XCTestCase {
     }
 
     func testTruncated_gzipStreamCutMidway_reportsTruncation() throws {
-        let source = try sharedTestFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        let source = try fixtureFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
         let path = directory.appendingPathComponent("cut.lhe.gz").path
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))

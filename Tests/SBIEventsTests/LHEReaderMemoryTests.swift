@@ -15,7 +15,7 @@ final class LHEReaderMemoryTests: XCTestCase {
     }
 
     func testRepeatedReads_ppToJJ20Times_reuseBuffersAndKeepRSSFlat() throws {
-        let path = try sharedTestFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        let path = try fixtureFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
         let reader = try LHEReader(path: path)
         let analysis = try EventAnalysis(observables: [(name: "ptj1", expression: "j[0].pt"),
                                                        (name: "dphijj", expression: "deltaphi(j[0], j[1])"),
@@ -76,7 +76,7 @@ final class LHEReaderMemoryTests: XCTestCase {
     }
 
     func testReadOnly_ppToJJ20Times_reportsRate() throws {
-        let path = try sharedTestFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        let path = try fixtureFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
         let (total, wall, cpu) = try timeReads(path)
         XCTAssertEqual(total, 20_000)
         print("LHE gzip read only: \(total) events in \(String(format: "%.3f", wall)) s wall = \(Int(Double(total) / wall)) events/s; CPU \(String(format: "%.3f", cpu)) s = \(Int(Double(total) / cpu)) events/s")
@@ -84,7 +84,7 @@ final class LHEReaderMemoryTests: XCTestCase {
 
     /// The same events uncompressed: the parser's own rate, without zlib's inflate.
     func testReadOnly_ppToJJDecompressed20Times_reportsParseRate() throws {
-        let source = try sharedTestFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        let source = try fixtureFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
         let directory = try LHETestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let plain = directory.appendingPathComponent("pp_to_jj.lhe").path

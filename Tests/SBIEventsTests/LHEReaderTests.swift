@@ -68,7 +68,7 @@ final class LHEReaderTests: XCTestCase {
 
     /// Values copied from the file text (lines 303–305 and 310–332).
     func testMadGraph200Wbj_headerAndFirstEvent_matchFileText() throws {
-        let path = try sharedTestFile("pylhe-testfile-madgraph-2.0.0-wbj.lhe")
+        let path = try fixtureFile("pylhe-testfile-madgraph-2.0.0-wbj.lhe")
         let (reader, events) = try LHETestSupport.readAll(path)
         XCTAssertEqual(events.count, 59)
         let initBlock = reader.header.initBlock
@@ -97,7 +97,7 @@ final class LHEReaderTests: XCTestCase {
 
     /// Values copied from the file text (`zcat … | sed -n 510,545p`).
     func testMadGraph358PpToJJ_countsAndFirstEvent_matchFileText() throws {
-        let path = try sharedTestFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        let path = try fixtureFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
         let (reader, events) = try LHETestSupport.readAll(path)
         XCTAssertEqual(events.count, 1000)
         XCTAssertEqual(reader.header.initBlock.processes.first?.crossSectionPicobarn, 6.996707e+08)
@@ -118,7 +118,7 @@ final class LHEReaderTests: XCTestCase {
     }
 
     func testWeightTable_explicitIDs_selectAndRenameBenchmarks() throws {
-        let path = try sharedTestFile("pylhe-testfile-madgraph-2.0.0-wbj.lhe")
+        let path = try fixtureFile("pylhe-testfile-madgraph-2.0.0-wbj.lhe")
         let table = LHEWeightMapping.table([LHEWeightAssignment(weightID: "1002", benchmark: "muF_up"),
                                             LHEWeightAssignment(weightID: "1001", benchmark: "central")])
         let (reader, events) = try LHETestSupport.readAll(path, weights: table)
@@ -127,7 +127,7 @@ final class LHEReaderTests: XCTestCase {
     }
 
     func testNominalOnly_skipsNamedWeights_keepsXWGTUP() throws {
-        let path = try sharedTestFile("pylhe-testfile-madgraph-2.0.0-wbj.lhe")
+        let path = try fixtureFile("pylhe-testfile-madgraph-2.0.0-wbj.lhe")
         let (reader, events) = try LHETestSupport.readAll(path, weights: .nominalOnly)
         XCTAssertEqual(reader.benchmarkNames, [])
         XCTAssertEqual(events.count, 59)

@@ -10,7 +10,7 @@ final class LHEWeightVariationTests: XCTestCase {
     /// μ_R = μ_F = ½), each of the 101 NNPDF23 members (ids 45…145) one-sided. Morphed weights at
     /// ν = ±1 reproduce the file's weights to 1e-6 relative (exp∘log round trip: ~1e-15).
     func testPPToJJ_scaleAndPDFWeights_morphBackToTheFilesVariationWeights() throws {
-        let path = try sharedTestFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        let path = try fixtureFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
         let header = try LHEReader(path: path).header
         let pdf = try LHEWeightVariation.group("NNPDF23_lo_as_0130_qed", of: header, prefix: "pdf", field: "nuisance[1].group")
         XCTAssertEqual(pdf.count, 101)
@@ -45,7 +45,7 @@ final class LHEWeightVariationTests: XCTestCase {
 
     /// An unknown group lists the groups the file has; an unknown id is refused by the reader with the file named.
     func testUnknownGroupOrID_isRefusedWithTheKnownOnesListed() throws {
-        let path = try sharedTestFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
+        let path = try fixtureFile("pylhe-testfile-madgraph5-3.5.8-pp_to_jj.lhe.gz")
         let header = try LHEReader(path: path).header
         XCTAssertThrowsError(try LHEWeightVariation.group("CT18", of: header, prefix: "pdf", field: "nuisance[0].group")) { error in
             let text = "\(error)"

@@ -5,11 +5,11 @@ import SBITestSupport
 import XCTest
 @testable import SBIEvents
 
-/// MadMiner HDF5 analysis files: the real files in ../shared/testdata and small files written
+/// MadMiner HDF5 analysis files: the real files in Tests/Fixtures and small files written
 /// here through the HDF5 C API.
 final class MadMinerFileTests: XCTestCase {
     private func dummyData() throws -> MadMinerFile {
-        try MadMinerFile(path: sharedTestFile("madminer-dummy-data.h5"))
+        try MadMinerFile(path: fixtureFile("madminer-dummy-data.h5"))
     }
 
     // MARK: the real 0.9.x file
@@ -106,7 +106,7 @@ final class MadMinerFileTests: XCTestCase {
 
     /// Cross-check of the raw numbers against h5py, when the test script's Python has it.
     func testMadMinerFile_dummyData_matchesH5pyWhenAvailable() throws {
-        let path = try sharedTestFile("madminer-dummy-data.h5")
+        let path = try fixtureFile("madminer-dummy-data.h5")
         guard let python = ProcessInfo.processInfo.environment["SBI_PYTHON"] else {
             throw XCTSkip("SBI_PYTHON not set (scripts/test.sh sets it)")
         }
@@ -141,7 +141,7 @@ final class MadMinerFileTests: XCTestCase {
     // MARK: refused files
 
     func testMadMinerFile_inconsistentWeights_refusedNamingFileAndDataset() throws {
-        let path = try sharedTestFile("madminer-inconsistent-weights.h5")
+        let path = try fixtureFile("madminer-inconsistent-weights.h5")
         let error = try XCTUnwrap(LHETestSupport.sbiError { _ = try MadMinerFile(path: path) })
         XCTAssertEqual(error.kind, .data)
         XCTAssertEqual(error.file, path)
@@ -196,7 +196,7 @@ final class MadMinerFileTests: XCTestCase {
     }
 
     func testMadMinerFile_truncatedAndNonHDF5Files_errorsNotTraps() throws {
-        let source = try sharedTestFile("madminer-dummy-data.h5")
+        let source = try fixtureFile("madminer-dummy-data.h5")
         let folder = try LHETestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: source))

@@ -6,7 +6,7 @@ import SBIInference
 import SBISimulation
 @testable import SBIRecipes
 
-/// Recipes with `simulator: {madminer: FILE.h5}`: the real MadMiner file in ../shared/testdata.
+/// Recipes with `simulator: {madminer: FILE.h5}`: the real MadMiner file in Tests/Fixtures.
 final class MadMinerRecipeTests: XCTestCase {
     private func recipe(file: String, parameters: [String] = ["CWL2", "CPWL2"], range: String = "[-10, 10]", points: Int = 11) -> String {
         """
@@ -52,7 +52,7 @@ final class MadMinerRecipeTests: XCTestCase {
     }
 
     func testMadMinerRecipe_decodes_setupAndCrossSectionsFromTheFile() throws {
-        let path = try sharedTestFile("madminer-dummy-data.h5")
+        let path = try fixtureFile("madminer-dummy-data.h5")
         let recipe = try RecipeLoader.parse(recipe(file: path), file: "recipe.yaml")
         let events = try XCTUnwrap(recipe.simulator.events)
         XCTAssertNil(recipe.simulator.name)
@@ -75,11 +75,11 @@ final class MadMinerRecipeTests: XCTestCase {
     }
 
     func testMadMinerRecipe_wrongParametersOrBadFile_reportedAtTheKey() throws {
-        let path = try sharedTestFile("madminer-dummy-data.h5")
+        let path = try fixtureFile("madminer-dummy-data.h5")
         XCTAssertThrowsError(try RecipeLoader.parse(recipe(file: path, parameters: ["a", "b"]), file: "recipe.yaml")) { error in
             XCTAssertTrue("\(error)".contains("recipe.yaml:10:13: simulator.madminer: the MadMiner file has parameters CWL2, CPWL2; the recipe lists a, b"), "\(error)")
         }
-        let bad = try sharedTestFile("madminer-inconsistent-weights.h5")
+        let bad = try fixtureFile("madminer-inconsistent-weights.h5")
         XCTAssertThrowsError(try RecipeLoader.parse(recipe(file: bad), file: "recipe.yaml")) { error in
             XCTAssertTrue("\(error)".contains("simulator.madminer: cannot read the MadMiner file: \(bad): /samples/weights: inconsistent weights"), "\(error)")
         }
@@ -95,7 +95,7 @@ final class MadMinerRecipeTests: XCTestCase {
     /// Tolerance 20 %: the grid step (0.2) is about σ of CWL2, and log L is quartic in θ (EFT);
     /// measured 0.43 against 0.40 at 68 %.
     func testMadMinerRecipe_fitPipeline_histogramRegionMatchesItsFisherEllipse() throws {
-        let path = try sharedTestFile("madminer-dummy-data.h5")
+        let path = try fixtureFile("madminer-dummy-data.h5")
         let recipe = try RecipeLoader.parse(recipe(file: path, range: "[-3, 3]", points: 31), file: "recipe.yaml")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("sbi-mm-fit-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }

@@ -106,14 +106,16 @@ extension SBICommandTesting {
     }
 }
 
-/// `../shared/testdata/NAME` next to the package (the real files made by other tools, with their
-/// provenance in that folder's README), or an XCTSkip naming the file when it is absent.
-public func sharedTestFile(_ name: String) throws -> String {
+/// `Tests/Fixtures/NAME`: a real file made by another tool (MadGraph, MadMiner), kept in the repository
+/// with its provenance and licence in `Tests/Fixtures/README.md`. A missing fixture fails the test
+/// (it is part of the clone; nothing on real input may skip).
+public func fixtureFile(_ name: String) throws -> String {
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    let path = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/\(name)").path
+    let path = packageRoot.appendingPathComponent("Tests/Fixtures/\(name)").path
     guard FileManager.default.fileExists(atPath: path) else {
-        throw XCTSkip("\(name) not found at \(path); see ../shared/testdata/README.md")
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path,
+                         NSLocalizedDescriptionKey: "test fixture \(path) is missing (see Tests/Fixtures/README.md)"])
     }
     return path
 }

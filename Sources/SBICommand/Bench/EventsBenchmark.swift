@@ -19,7 +19,7 @@ enum EventsBenchmark {
                                                       LHEWeightAssignment(weightID: "45", benchmark: "central"),
                                                       LHEWeightAssignment(weightID: "35", benchmark: "mur_double")])
 
-    /// `--lhe FILE`, else the shared test file next to the working folder or to the package.
+    /// `--lhe FILE`, else the test fixture (`Tests/Fixtures/`) in the working folder or in the package.
     static func locate(_ given: String?) throws -> String {
         if let given {
             guard FileManager.default.fileExists(atPath: given) else { throw SBIError.io("no such file", file: given) }
@@ -27,8 +27,8 @@ enum EventsBenchmark {
         }
         let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = ["../shared/testdata/" + fileName, "shared/testdata/" + fileName,
-                          package.deletingLastPathComponent().appendingPathComponent("shared/testdata/" + fileName).path]
+        let candidates = ["Tests/Fixtures/" + fileName,
+                          package.appendingPathComponent("Tests/Fixtures/" + fileName).path]
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw SBIError.usage("cannot find \(fileName) (looked in \(candidates.joined(separator: ", "))); give --lhe FILE", field: "--lhe")
         }

@@ -27,7 +27,7 @@ enum BenchCommand {
           events events/s of reading a gzip LHE file (MadGraph pp > jj, 145 weights
                  per event) and computing three observables; zlib inflates on a
                  second thread while the main thread parses
-                 (--lhe FILE, default ../shared/testdata/\(EventsBenchmark.fileName)).
+                 (--lhe FILE, default Tests/Fixtures/\(EventsBenchmark.fileName)).
           fit    wall time of a whole sbi fit (every stage forced, in a temporary
                  folder) of each shipped recipe, and of each stage (--recipe FILE,
                  repeatable; default Recipes/{\(FitBenchmark.shipped.joined(separator: ","))}).
