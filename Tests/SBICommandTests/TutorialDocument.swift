@@ -4,7 +4,8 @@ import Foundation
 ///
 /// ```
 /// ```sh          run with /bin/sh -e in the tutorial's folder (built sbi on PATH)
-/// ```output      what the sh cell just before it must print (stdout and stderr, merged)
+/// ```python      run with $SBI_PYTHON (python3 with numpy) in the same folder
+/// ```output      what the sh or python cell just before it must print (stdout and stderr, merged)
 /// ```swift       concatenated (one blank line between cells) = the example's main.swift
 /// anything else  (console, yaml, text, ...) shown to the reader, never run
 /// <!-- tolerance: R -->              relative tolerance of numbers in the next output cell
@@ -127,18 +128,21 @@ struct TutorialDocument {
         return OutputMatcher.Tolerance(relative: relative, absolute: absolute)
     }
 
-    /// The sh cells with the output cells that follow them (prose in between is allowed).
-    /// - Throws: `FormatError` for an output cell that follows no sh cell, or two in a row.
+    /// The languages whose cells run.
+    static let runnable: Set<String> = ["sh", "python"]
+
+    /// The sh and python cells with the output cells that follow them (prose in between is allowed).
+    /// - Throws: `FormatError` for an output cell that follows no sh or python cell, or two in a row.
     func steps() throws -> [Step] {
         var steps: [Step] = []
         var previous: Cell?
         for cell in cells {
             switch cell.language {
-            case "sh":
+            case let language where Self.runnable.contains(language):
                 steps.append(Step(command: cell, expected: nil))
             case "output":
-                guard previous?.language == "sh", let last = steps.popLast() else {
-                    throw FormatError(description: "\(name):\(cell.line): output cell without an sh cell right before it")
+                guard let before = previous?.language, Self.runnable.contains(before), let last = steps.popLast() else {
+                    throw FormatError(description: "\(name):\(cell.line): output cell without an sh or python cell right before it")
                 }
                 steps.append(Step(command: last.command, expected: cell))
             default:

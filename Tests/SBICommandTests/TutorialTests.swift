@@ -195,6 +195,30 @@ final class TutorialTests: XCTestCase {
         XCTAssertTrue(failing.first?.contains("partial") == true, "\(failing)")
     }
 
+    /// A python cell runs in the tutorial's folder with numpy (it reads a file an sh cell wrote) and its
+    /// output is checked like an sh cell's; a python error stops the tutorial naming the cell.
+    func testTutorialRunner_pythonCell_runsInTheFolderAndIsChecked() throws {
+        let text = """
+            ```sh
+            printf '1 2 3\\n' > numbers.txt
+            ```
+            ```python
+            import numpy as np
+            print(np.loadtxt("numbers.txt").sum())
+            ```
+            ```output
+            6.0
+            ```
+            ```python
+            raise SystemExit("no such column")
+            ```
+            """
+        let failures = try runTutorial(TutorialDocument(text: text, name: "py.md"))
+        XCTAssertEqual(failures.count, 1, "\(failures)")
+        XCTAssertTrue(failures.first?.contains("py.md:11: the python cell exited with status 1") == true, "\(failures)")
+        XCTAssertTrue(failures.first?.contains("no such column") == true, "\(failures)")
+    }
+
     func testRunShell_cellOverItsTimeLimit_isKilledWithItsChildren() throws {
         let folder = FileManager.default.temporaryDirectory.path
         let start = Date()
@@ -226,17 +250,21 @@ final class TutorialTests: XCTestCase {
         environment["LC_ALL"] = "C"
         var failures: [String] = []
         for step in steps {
-            let (status, output) = try Self.runShell(step.command.text, in: folder, environment: environment)
+            let python = step.command.language == "python"
+            // A python cell is written to a file and run by $SBI_PYTHON (numpy; scripts/test.sh provides it).
+            let script = python ? "\"${SBI_PYTHON:-python3}\" - <<'SBI_TUTORIAL_PYTHON'\n\(step.command.text)SBI_TUTORIAL_PYTHON\n"
+                                : step.command.text
+            let (status, output) = try Self.runShell(script, in: folder, environment: environment)
             let lines = output.components(separatedBy: "\n")
             guard status == 0 else {
-                failures.append("\(document.name):\(step.command.line): the sh cell exited with status \(status); it printed:\n\(output)")
+                failures.append("\(document.name):\(step.command.line): the \(step.command.language) cell exited with status \(status); it printed:\n\(output)")
                 break
             }
             guard let expected = step.expected else { continue }
             if let m = OutputMatcher.mismatch(expected: expected.lines, actual: lines, tolerance: expected.tolerance) {
                 let expectedLine = m.expectedLine.map { "line \(expected.line + 1 + m.expectedIndex): \($0)" } ?? "<end of the output cell>"
                 failures.append("""
-                    \(document.name):\(expected.line): the output of the sh cell at line \(step.command.line) differs \
+                    \(document.name):\(expected.line): the output of the \(step.command.language) cell at line \(step.command.line) differs \
                     (tolerance \(expected.tolerance.relative) relative, \(expected.tolerance.absolute) absolute)
                       expected \(expectedLine)
                       got      \(m.actualLine ?? "<end of the output>")

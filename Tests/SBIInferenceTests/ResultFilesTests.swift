@@ -15,7 +15,7 @@ final class ResultFilesTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
     /// A 2-D result with two estimators (truth and a perfect ML) on the correlated Gaussian model.
-    func twoParameterResult() throws -> (ContoursFile, ParameterGrid, Matrix<Double>) {
+    func twoParameterResult() throws -> (ContoursFile, ParameterGrid, [LikelihoodScanResult]) {
         let model = CorrelatedGaussianSimulator()
         let sample = try model.simulate(at: [0, 0], count: 5000, random: SeededRandom(seed: 1)).observables
         let data = try ScanData.asimov(sample: sample, expectedEvents: 40)
@@ -25,20 +25,36 @@ final class ResultFilesTests: XCTestCase {
         let params = [ContoursFile.Parameter(name: "a", unit: "GeV", range: -1...1), ContoursFile.Parameter(name: "b", range: -1...1)]
         let file = try ContoursFile.make(space: params, grid: grid, results: [("truth", "truth", truth), ("alices", "ml", ml)],
                                          confidenceLevels: [0.68, 0.95], thetaTrue: [0, 0], recipeHash: "abc123")
-        let p = Matrix<Double>(rows: 2, columns: grid.count, storage: truth.pValues + ml.pValues)
-        return (file, grid, p)
+        return (file, grid, [truth, ml])
     }
 
     func testResultFiles_twoParameters_roundTripAndShapes() throws {
-        let (file, grid, p) = try twoParameterResult()
-        try ResultWriter.write(file, grid: grid, pValues: p, to: folder)
+        let (file, grid, scans) = try twoParameterResult()
+        try ResultWriter.write(file, grid: grid, scans: scans, to: folder)
         for name in ResultWriter.fileNames { XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/" + name), name) }
         let back = try ContoursFile.read(folder + "/contours.json")
         XCTAssertEqual(back, file)
         XCTAssertEqual(back.version, SBIVersion.string)
         XCTAssertEqual(back.gridShape, [41, 41])
         XCTAssertEqual(back.estimators.map(\.contours.count), [2, 2])
-        XCTAssertEqual(try NPYFile.readMatrix(folder + "/pvalues.npy", as: Double.self), p)
+        let p = try NPYFile.readMatrix(folder + "/pvalues.npy", as: Double.self)
+        let logL = try NPYFile.readMatrix(folder + "/loglikelihood.npy", as: Double.self)
+        let q = try NPYFile.readMatrix(folder + "/q.npy", as: Double.self)
+        XCTAssertEqual([p.rows, p.columns, logL.rows, logL.columns, q.rows, q.columns], [2, grid.count, 2, grid.count, 2, grid.count])
+        XCTAssertEqual(Array(logL.storage[0..<grid.count]), scans[0].logLikelihood)
+        for k in 0..<2 {
+            let row = Array(logL.storage[(k * grid.count)..<((k + 1) * grid.count)])
+            let peak = row.max()!
+            // q is −2 log L shifted by one constant (the refined maximum lies at or above the grid's, by
+            // little on a 41×41 grid), and with two parameters the χ²₂ tail is exactly p = exp(−q/2).
+            let shift = q.storage[k * grid.count] + 2 * (row[0] - peak)
+            XCTAssertGreaterThanOrEqual(shift, 0)
+            XCTAssertLessThan(shift, 0.05)
+            for j in 0..<grid.count {
+                XCTAssertEqual(q.storage[k * grid.count + j], -2 * (row[j] - peak) + shift, accuracy: 1e-9)
+                XCTAssertEqual(p.storage[k * grid.count + j], exp(-q.storage[k * grid.count + j] / 2), accuracy: 1e-12)
+            }
+        }
         XCTAssertEqual(try NPYFile.readMatrix(folder + "/grid.npy", as: Double.self), grid.points)
         // The 68 % contour of Asimov data at (0,0) is one closed loop around the origin.
         let loop = back.estimators[0].contours[0].paths
@@ -93,8 +109,8 @@ final class ResultFilesTests: XCTestCase {
     /// The official validator accepts hepdata.yaml (a single-file submission); 1-D and 2-D results.
     func testHEPData_officialValidator_accepts() throws {
         let python = try hepdataPython()
-        let (file, grid, p) = try twoParameterResult()
-        try ResultWriter.write(file, grid: grid, pValues: p, to: folder)
+        let (file, grid, scans) = try twoParameterResult()
+        try ResultWriter.write(file, grid: grid, scans: scans, to: folder)
         // And a 1-D file with two disjoint intervals.
         let oneD = ContoursFile(parameters: [.init(name: "theta", range: -2...2)], gridShape: [5], confidenceLevels: [0.68, 0.95],
                                 thetaTrue: nil, estimators: [.init(name: "truth", mode: "truth", bestFit: [0.1], intervals: [
@@ -121,8 +137,8 @@ final class ResultFilesTests: XCTestCase {
 
     /// contours.svg parses as XML (python's xml.etree) and has the expected elements.
     func testSVG_parsesAsXMLWithExpectedElements() throws {
-        let (file, grid, p) = try twoParameterResult()
-        try ResultWriter.write(file, grid: grid, pValues: p, to: folder)
+        let (file, grid, scans) = try twoParameterResult()
+        try ResultWriter.write(file, grid: grid, scans: scans, to: folder)
         let script = """
         import sys, xml.etree.ElementTree as ET
         ns = {"s": "http://www.w3.org/2000/svg"}

@@ -230,8 +230,7 @@ enum LimitsCommand {
             }
             let file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: cls,
                                              thetaTrue: thetaTrue, refinement: refine)
-            let p = Matrix<Double>(rows: results.count, columns: grid.count, storage: results.flatMap(\.result.pValues))
-            try ResultWriter.write(file, grid: grid, pValues: p, to: output)
+            try ResultWriter.write(file, grid: grid, scans: results.map(\.result), to: output)
             if space.count == 1 {
                 for e in file.estimators {
                     for set in e.intervals {

@@ -8,6 +8,9 @@
 /// limits:            … + inference, nuisance (the pipeline adds the observed file's content hash)
 /// plot:              … + outputs.files      (outputs.folder is where results go, not an input)
 /// ```
+/// From limits on the inputs also hold `resultFormat`, the version of the files those stages write:
+/// when a new sbi writes more (the log L and q scans, figures, the report page), a fit finished by an
+/// older one redoes its limits and plot stages instead of lacking them.
 /// Each stage's inputs include all earlier stages', so a change invalidates everything after it.
 public enum RecipeStage: String, CaseIterable, Codable, Sendable, Comparable {
     case simulate, augment, train, limits, plot
@@ -33,7 +36,11 @@ extension Recipe {
         var inference: RecipeInference?
         var nuisance: [RecipeNuisance]?
         var outputFiles: [RecipeOutputFile]?
+        var resultFormat: Int?
     }
+
+    /// The version of the limits and plot stages' files (see `RecipeStage`): 2 added loglikelihood.npy and q.npy.
+    static let resultFormat = 2
 
     /// The `weights` nuisance entries when a sample draws them (the samples then depend on them), else nil.
     private var learnedWeightNuisance: [RecipeNuisance]? {
@@ -49,7 +56,8 @@ extension Recipe {
                                  estimators: stage >= .train ? estimators : nil,
                                  inference: stage >= .limits ? inference : nil,
                                  nuisance: stage >= .limits ? nuisance : learnedWeightNuisance,
-                                 outputFiles: stage >= .plot ? outputs.files : nil)
+                                 outputFiles: stage >= .plot ? outputs.files : nil,
+                                 resultFormat: stage >= .limits ? Self.resultFormat : nil)
         return RecipeHash.hex(of: inputs)
     }
 }

@@ -10,7 +10,7 @@ import SBISimulation
 ///
 /// ```
 /// shard b:  log L_u(θ_j) for every likelihood u, j in block b   → scans.npy [likelihoods, block points], scans.json (names, modes)
-/// merge:    q = −2 (log L − max log L), p = χ²_k tail           → contours.json, pvalues.npy, grid.npy (fisher.json)
+/// merge:    q = −2 (log L − max log L), p = χ²_k tail           → contours.json, pvalues.npy, loglikelihood.npy, q.npy, grid.npy (fisher.json)
 /// ```
 /// A point's log L does not depend on its block: every shard makes the same Asimov data from the
 /// recipe's seed, ratios are taken against the whole grid's first point, and the profile's ν̂ search
@@ -347,7 +347,7 @@ extension FitPipeline {
         return (s.data.x.rows * scans.count * block.count, "grid points \(range.lowerBound)..<\(range.upperBound)")
     }
 
-    /// Merges the limits shards (`folders` in block order) into contours.json, pvalues.npy, grid.npy
+    /// Merges the limits shards (`folders` in block order) into contours.json, the scans (pvalues.npy, loglikelihood.npy, q.npy, grid.npy)
     /// and, when asked for, fisher.json.
     func mergeLimits(_ folders: [String], into partial: String, setup: LimitsSetup? = nil) throws -> (items: Int, detail: String) {
         let s = try setup ?? limitsSetup()
@@ -400,10 +400,8 @@ extension FitPipeline {
         let toyFolders = Array(folders.dropFirst(blocks.count).prefix(toyBlocks().count))
         let neyman = try mergeNeyman(Array(folders.dropFirst(blocks.count + toyFolders.count)), results: results, into: partial, setup: s)
         file.estimators += neyman.estimators
-        let p = Matrix<Double>(rows: results.count, columns: grid.count, storage: results.flatMap(\.result.pValues))
         try file.write(to: partial + "/contours.json")
-        try NPYFile.write(NPYArray(p), to: partial + "/pvalues.npy")
-        try NPYFile.write(NPYArray(grid.points), to: partial + "/grid.npy")
+        try ResultWriter.writeScans(results.map(\.result), grid: grid, to: partial)
         if inference.fisherInformation, let theta = s.thetaTrue {
             let bytes = try fisherJSON(simulator: s.sim, sources: fisherSources, withTruth: inference.modes.contains(.truth),
                                        sample: try fisherSample(s.sim, data: s.data, theta: theta + s.nominal), theta: theta + s.nominal,

@@ -11,7 +11,7 @@ import SBISimulation
 /// augment shard:   SampleAugmenter(simulator).augment(sample.augmentationRequest) → <sample>/x_train.npy, … (or a piece of it:
 ///                  a range of θ sets, unshuffled, joined and shuffled by mergeAugment)
 /// train shard:     ParameterizedRatioEstimator / SALLYEstimator (or one ensemble member) on <sample>/*_train.npy → <estimator>/
-/// limits:          FitPipeline+Limits.swift (one shard per block of grid rows, merged into contours.json, pvalues.npy, grid.npy)
+/// limits:          FitPipeline+Limits.swift (one shard per block of grid rows, merged into contours.json, pvalues.npy, loglikelihood.npy, q.npy, grid.npy)
 /// plot:            outputs.files (contours.svg drawn from contours.json, HEPData, copies of the rest)
 /// ```
 /// arXiv:1805.00013, 1805.00020 (methods and the likelihood scan).

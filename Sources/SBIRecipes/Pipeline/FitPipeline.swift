@@ -7,7 +7,7 @@ import SBIInference
 ///
 /// ```
 /// <out>/augment/<sample>/…npy      <out>/train/<estimator>/     (model folders)
-/// <out>/limits/ contours.json pvalues.npy grid.npy              <out>/plot/ (outputs.files)
+/// <out>/limits/ contours.json pvalues.npy loglikelihood.npy q.npy grid.npy    <out>/plot/ (outputs.files + scans, diagnostics)
 /// a stage writes into <out>/.<stage>.partial, adds stage.json {stage, inputHash}, then renames it into place;
 /// it is skipped when <out>/<stage>/stage.json has hash(stage), no earlier stage ran in this run and
 /// the stage is not listed in <out>/.sbi-force-pending (the stages a --force run has still to redo:
@@ -44,11 +44,12 @@ public struct FitPipeline {
         self.log = log
     }
 
-    /// The limits stage's files beside the contours that the plot stage also delivers: the toys' table and
-    /// coverage (`inference.toys`), the Neyman p-values (`neyman_points`) and the calibration diagnostics
-    /// (`inference.calibration`).
+    /// The limits stage's files beside the contours that the plot stage also delivers: the scans' log L and q,
+    /// the toys' table and coverage (`inference.toys`), the Neyman p-values (`neyman_points`) and the
+    /// calibration diagnostics (`inference.calibration`).
     var diagnosticFiles: [String] {
-        (recipe.inference.toys == nil ? [] : ["toys.npy", ToyCoverageFile.fileName])
+        ["loglikelihood.npy", "q.npy"]
+            + (recipe.inference.toys == nil ? [] : ["toys.npy", ToyCoverageFile.fileName])
             + (recipe.inference.toys?.neymanPoints == nil ? [] : [NeymanFile.fileName])
             + (recipe.inference.calibration == nil ? [] : [CalibrationFile.fileName])
     }
