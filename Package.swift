@@ -30,10 +30,12 @@ let package = Package(
         .target(name: "SBINetworks", dependencies: ["SBICore", "COpenBLAS"]),
         .target(name: "SBIEstimators", dependencies: ["SBICore", "SBINetworks"]),
         .target(name: "SBIInference", dependencies: ["SBICore", "SBISimulation", "SBIEstimators", "CGSL"]),
-        .target(name: "SBIRecipes", dependencies: ["SBICore", "SBIInference", "SBISimulation", "SBIEvents", "CYAML"]),
+        // What a physicist reads: the result files, figures (SVG), the report page and HEPData.
+        .target(name: "SBIReport", dependencies: ["SBICore", "SBINetworks", "SBIInference"]),
+        .target(name: "SBIRecipes", dependencies: ["SBICore", "SBIInference", "SBIReport", "SBISimulation", "SBIEvents", "CYAML"]),
         // Running a pipeline's shards: processes on this machine or Slurm job arrays.
         .target(name: "SBIExecution", dependencies: ["SBICore"]),
-        .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBIEvents", "SBINetworks", "SBIEstimators", "SBIInference", "SBIRecipes", "SBIExecution"]),
+        .target(name: "SBI", dependencies: ["SBICore", "SBISimulation", "SBIEvents", "SBINetworks", "SBIEstimators", "SBIInference", "SBIReport", "SBIRecipes", "SBIExecution"]),
         .executableTarget(name: "SBICommand", dependencies: ["SBI"]),
         .executableTarget(name: "sbi-example-custom-simulator", dependencies: ["SBI"], path: "Examples/CustomSimulator"),
 
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "SBINetworksTests", dependencies: ["SBINetworks"]),
         .testTarget(name: "SBIEstimatorsTests", dependencies: ["SBIEstimators", "SBISimulation"]),
         .testTarget(name: "SBIInferenceTests", dependencies: ["SBIInference"]),
+        .testTarget(name: "SBIReportTests", dependencies: ["SBIReport", "SBITestSupport"]),
         .testTarget(name: "SBIRecipesTests", dependencies: ["SBIRecipes", "SBITestSupport"]),
         .testTarget(name: "SBIExecutionTests", dependencies: ["SBIExecution", "SBITestSupport"]),
         .testTarget(name: "SBICommandTests", dependencies: ["SBICommand", "CHDF5", "SBITestSupport"]),

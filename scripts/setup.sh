@@ -2,12 +2,13 @@
 # Installs the Debian packages sbi builds against, when any is missing; does
 # nothing when all are present. Root runs apt-get directly, others through sudo.
 #   bash scripts/setup.sh          build dependencies
-#   bash scripts/setup.sh --test   also what the tests need: python3 and venv (cross-checks), and
+#   bash scripts/setup.sh --test   also what the tests need: python3 and venv (cross-checks),
 #                                  slurm-wlm and munge (the single-node cluster of scripts/slurm-local.sh)
+#                                  and chromium (renders report.html headless in the report test)
 set -euo pipefail
 packages=(libgsl-dev libopenblas-dev libyaml-dev zlib1g-dev libhdf5-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then
-    packages+=(python3 python3-venv slurm-wlm munge)
+    packages+=(python3 python3-venv slurm-wlm munge chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -5,5 +5,6 @@
 @_exported import SBINetworks
 @_exported import SBIEstimators
 @_exported import SBIInference
+@_exported import SBIReport
 @_exported import SBIRecipes
 @_exported import SBIExecution

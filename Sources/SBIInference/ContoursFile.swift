@@ -4,7 +4,7 @@ import SBICore
 /// The contents of `contours.json`: everything needed to redraw and report the confidence regions.
 ///
 /// ```
-/// { "version", "recipeHash"?, "parameters": [{name, unit, label, range}], "gridShape",
+/// { "version", "recipeHash"?, "notes"?, "parameters": [{name, unit, label, range}], "gridShape",
 ///   "confidenceLevels", "thetaTrue"?, "estimators": [{name, mode, bestFit,
 ///   "contours": [{confidenceLevel, paths: [{closed, points: [[x, y], …]}]}],
 ///   "intervals": [{confidenceLevel, intervals: [{lower, upper, lowerClipped, upperClipped}]}],
@@ -83,6 +83,9 @@ public struct ContoursFile: Codable, Sendable, Equatable {
     /// θ used for Asimov data, if any.
     public var thetaTrue: [Double]?
     public var estimators: [Estimator]
+    /// What the result is of, one line each, printed on the plots: process or simulator, luminosity or
+    /// event count, and the data ("Asimov data at θ = …" or the observed file). Absent in older files.
+    public var notes: [String]?
 
     public init(parameters: [Parameter], gridShape: [Int], confidenceLevels: [Double], thetaTrue: [Double]?,
                 estimators: [Estimator], recipeHash: String? = nil) {

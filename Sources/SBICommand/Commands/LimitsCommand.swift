@@ -2,6 +2,7 @@ import Foundation
 import SBICore
 import SBIEstimators
 import SBIInference
+import SBIReport
 import SBISimulation
 
 /// `sbi limits`: likelihood scans on a θ grid for one or more inference modes, written as
@@ -228,8 +229,11 @@ enum LimitsCommand {
                 ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i],
                                        range: grid.axes![i].values[0]...grid.axes![i].values[grid.axes![i].count - 1])
             }
-            let file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: cls,
+            var file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: cls,
                                              thetaTrue: thetaTrue, refinement: refine)
+            file.notes = ResultNotes.lines(simulator: simulator.name, eventCount: data.eventCount,
+                                           luminosityInversePicobarn: rate?.luminosityInversePicobarn, thetaTrue: thetaTrue,
+                                           observedFile: parsed.value("observed"))
             try ResultWriter.write(file, grid: grid, scans: results.map(\.result), to: output)
             if space.count == 1 {
                 for e in file.estimators {

@@ -1,5 +1,6 @@
 import SBICore
 import SBIInference
+import SBIReport
 
 /// `sbi plot`: redraws contours.svg from a contours.json written by `sbi limits`.
 enum PlotCommand {

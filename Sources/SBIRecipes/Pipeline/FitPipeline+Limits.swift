@@ -2,6 +2,7 @@ import Foundation
 import SBICore
 import SBIEstimators
 import SBIInference
+import SBIReport
 import SBISimulation
 
 /// The limits stage of `FitPipeline`, in shards: blocks of grid rows, each scanning every likelihood
@@ -400,6 +401,10 @@ extension FitPipeline {
         let toyFolders = Array(folders.dropFirst(blocks.count).prefix(toyBlocks().count))
         let neyman = try mergeNeyman(Array(folders.dropFirst(blocks.count + toyFolders.count)), results: results, into: partial, setup: s)
         file.estimators += neyman.estimators
+        var observed: String?
+        if case .observed(let data) = inference.data { observed = data.path }
+        file.notes = ResultNotes.lines(simulator: s.sim.name, recipe: recipe.name, eventCount: s.data.eventCount,
+                                       luminosityInversePicobarn: s.rate?.luminosityInversePicobarn, thetaTrue: s.thetaTrue, observedFile: observed)
         try file.write(to: partial + "/contours.json")
         try ResultWriter.writeScans(results.map(\.result), grid: grid, to: partial)
         if inference.fisherInformation, let theta = s.thetaTrue {

@@ -2,6 +2,7 @@ import Foundation
 import SBICore
 import SBIEstimators
 import SBIInference
+import SBIReport
 import SBINetworks
 import SBISimulation
 

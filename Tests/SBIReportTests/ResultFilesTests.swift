@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
 import SBICore
-import SBISimulation
-@testable import SBIInference
+import SBIInference
+@testable import SBIReport
 
 final class ResultFilesTests: XCTestCase {
     var folder = ""
@@ -14,19 +14,7 @@ final class ResultFilesTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
-    /// A 2-D result with two estimators (truth and a perfect ML) on the correlated Gaussian model.
-    func twoParameterResult() throws -> (ContoursFile, ParameterGrid, [LikelihoodScanResult]) {
-        let model = CorrelatedGaussianSimulator()
-        let sample = try model.simulate(at: [0, 0], count: 5000, random: SeededRandom(seed: 1)).observables
-        let data = try ScanData.asimov(sample: sample, expectedEvents: 40)
-        let grid = try ParameterGrid(names: ["a", "b"], ranges: [-1...1, -1...1], counts: [41, 41])
-        let truth = try LikelihoodScan.truth(simulator: model, data: data, grid: grid)
-        let ml = try LikelihoodScan.ml(estimator: PerfectLogRatio(simulator: model, reference: [0, 0]), data: data, grid: grid)
-        let params = [ContoursFile.Parameter(name: "a", unit: "GeV", range: -1...1), ContoursFile.Parameter(name: "b", range: -1...1)]
-        let file = try ContoursFile.make(space: params, grid: grid, results: [("truth", "truth", truth), ("alices", "ml", ml)],
-                                         confidenceLevels: [0.68, 0.95], thetaTrue: [0, 0], recipeHash: "abc123")
-        return (file, grid, [truth, ml])
-    }
+    func twoParameterResult() throws -> (ContoursFile, ParameterGrid, [LikelihoodScanResult]) { try GaussianResult.make() }
 
     func testResultFiles_twoParameters_roundTripAndShapes() throws {
         let (file, grid, scans) = try twoParameterResult()
@@ -56,7 +44,7 @@ final class ResultFilesTests: XCTestCase {
             }
         }
         XCTAssertEqual(try NPYFile.readMatrix(folder + "/grid.npy", as: Double.self), grid.points)
-        // The 68 % contour of Asimov data at (0,0) is one closed loop around the origin.
+        // The 68 % contour of a Gaussian log L peaked at (0, 0) is one closed loop around the origin.
         let loop = back.estimators[0].contours[0].paths
         XCTAssertEqual(loop.count, 1)
         XCTAssertTrue(loop[0].closed)

@@ -1,4 +1,5 @@
 import SBICore
+import SBIInference
 
 /// Writes confidence regions as a HEPData submission in one YAML file (`hepdata.yaml`).
 ///

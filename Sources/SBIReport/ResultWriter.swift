@@ -1,5 +1,6 @@
 import Foundation
 import SBICore
+import SBIInference
 
 /// Writes the result files of a limit calculation into one folder, each file atomically
 /// (temporary file + rename): `contours.json`, `hepdata.yaml`, `contours.svg`, and the scans
