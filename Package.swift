@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SBIEstimators", dependencies: ["SBICore", "SBINetworks"]),
         .target(name: "SBIInference", dependencies: ["SBICore", "SBISimulation", "SBIEstimators", "CGSL"]),
         // What a physicist reads: the result files, figures (SVG), the report page and HEPData.
-        .target(name: "SBIReport", dependencies: ["SBICore", "SBINetworks", "SBIInference"]),
+        .target(name: "SBIReport", dependencies: ["SBICore", "SBINetworks", "SBIEstimators", "SBIInference", "CGSL"]),
         .target(name: "SBIRecipes", dependencies: ["SBICore", "SBIInference", "SBIReport", "SBISimulation", "SBIEvents", "CYAML"]),
         // Running a pipeline's shards: processes on this machine or Slurm job arrays.
         .target(name: "SBIExecution", dependencies: ["SBICore"]),

@@ -192,15 +192,7 @@ public enum ContourPlot {
         }
         out += "</g>\n"
         let notes = file.notes ?? []
-        if !notes.isEmpty {
-            y += 14
-            out += "<g id=\"notes\" font-size=\"12\" fill=\"#333333\">\n"
-            for line in notes {
-                out += "<text x=\"\(SVGText.pixel(x))\" y=\"\(SVGText.pixel(y))\">\(SVGText.escape(line))</text>\n"
-                y += 16
-            }
-            out += "</g>\n"
-        }
+        out += SVGText.notes(notes, x: x, y: y + 14)
         let widest = max(34 + 7 * Double(labels.map(\.count).max() ?? 0), 7 * Double(notes.map(\.count).max() ?? 0))
         return (out, widest)
     }

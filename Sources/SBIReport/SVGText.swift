@@ -39,6 +39,17 @@ public enum SVGText {
         return out
     }
 
+    /// The notes block (`<g id="notes">`): one line of text per entry from (`x`, `y`) down, 16 px apart;
+    /// empty for no lines.
+    public static func notes(_ lines: [String], x: Double, y: Double) -> String {
+        guard !lines.isEmpty else { return "" }
+        var out = "<g id=\"notes\" font-size=\"12\" fill=\"#333333\">\n"
+        for (k, line) in lines.enumerated() {
+            out += "<text x=\"\(pixel(x))\" y=\"\(pixel(y + 16 * Double(k)))\">\(escape(line))</text>\n"
+        }
+        return out + "</g>\n"
+    }
+
     /// A complete SVG document of `width` × `height` pixels with a `<title>` and a heading centred on
     /// `titleX` (default: the middle).
     public static func document(width: Double, height: Double, title: String, titleX: Double? = nil, body: String) -> String {

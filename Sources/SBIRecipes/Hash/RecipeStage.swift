@@ -39,8 +39,9 @@ extension Recipe {
         var resultFormat: Int?
     }
 
-    /// The version of the limits and plot stages' files (see `RecipeStage`): 2 added loglikelihood.npy and q.npy.
-    static let resultFormat = 2
+    /// The version of the limits and plot stages' files (see `RecipeStage`): 2 added loglikelihood.npy and q.npy,
+    /// 3 the figures.
+    static let resultFormat = 3
 
     /// The `weights` nuisance entries when a sample draws them (the samples then depend on them), else nil.
     private var learnedWeightNuisance: [RecipeNuisance]? {

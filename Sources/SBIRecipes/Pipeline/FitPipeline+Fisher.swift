@@ -2,6 +2,7 @@ import Foundation
 import SBICore
 import SBIEstimators
 import SBIInference
+import SBIReport
 import SBISimulation
 
 /// The Fisher information at θ_true that the limits stage of `sbi fit` writes to `fisher.json`
@@ -18,13 +19,7 @@ import SBISimulation
 /// with `weights` nuisance parameters of real events: truth_events = L Σ_e ∇w_e ∇w_eᵀ / w_e over (θ, ν),
 /// and truth_events_profiled
 /// ```
-/// arXiv:1805.00020 §4 (Fisher information), arXiv:1805.00013.
-struct FitFisherEntry: Codable, Equatable {
-    var name: String
-    var mode: String
-    var parameters: [String]
-    var matrix: [Double]
-}
+/// arXiv:1805.00020 §4 (Fisher information), arXiv:1805.00013. The entries are `FisherFileEntry`s.
 
 /// A likelihood of the limits stage whose Fisher information `fisher.json` records.
 enum FitFisherSource {
@@ -61,24 +56,24 @@ extension FitPipeline {
     /// full-truth information over (θ, ν) at θ_true, ν = 0 (`FisherInformation.weightedEvents`, luminosity
     /// L of the recipe) and its profile over ν with N(0, 1) constraints, as entries `truth_events` and
     /// `truth_events_profiled` (empty without such nuisance parameters).
-    func weightNuisanceFisher(_ weighted: WeightNuisanceEvents?, theta: [Double]) throws -> [FitFisherEntry] {
+    func weightNuisanceFisher(_ weighted: WeightNuisanceEvents?, theta: [Double]) throws -> [FisherFileEntry] {
         guard let weighted, let lumi = recipe.inference.luminosityInversePicobarn else { return [] }
         let (sample, morphing) = (weighted.sample, weighted.nuisance)
         let full = try FisherInformation.weightedEvents(sample, morpher: weighted.morpher, nuisance: morphing, at: theta,
                                                         nu: [Double](repeating: 0, count: morphing.count), luminosity: lumi)
         let profiled = try full.addingGaussianConstraints(on: morphing.names).profiled(keeping: recipe.parameterNames)
-        return [FitFisherEntry(name: "truth_events", mode: "truth_events", parameters: full.names, matrix: full.matrix.storage),
-                FitFisherEntry(name: "truth_events_profiled", mode: "truth_events", parameters: profiled.names, matrix: profiled.matrix.storage)]
+        return [FisherFileEntry(name: "truth_events", mode: "truth_events", parameters: full.names, matrix: full.matrix.storage),
+                FisherFileEntry(name: "truth_events_profiled", mode: "truth_events", parameters: profiled.names, matrix: profiled.matrix.storage)]
     }
 
     /// Fisher information at `theta` of the truth (when `withTruth`) and of every source, as `fisher.json` bytes.
     func fisherJSON(simulator sim: any Simulator, sources: [FitFisherSource], withTruth: Bool,
                     sample x: Matrix<Double>, theta: [Double], events: Double, rate: EventRate?,
-                    extra: [FitFisherEntry] = []) throws -> [UInt8] {
+                    extra: [FisherFileEntry] = []) throws -> [UInt8] {
         let names = recipe.modelParameterNames
         let n: Double? = rate == nil ? events : nil
         let seed = SeededRandom.splitmix64(recipe.seed &+ 3)
-        var entries: [FitFisherEntry] = []
+        var entries: [FisherFileEntry] = []
         if withTruth {
             let info: FisherInformation
             if let exact = sim as? any ExactLikelihoodSimulator {
@@ -89,24 +84,24 @@ extension FitPipeline {
             } else {
                 info = try FisherInformation.truth(simulator: sim, at: theta, events: n, rate: rate, sampleSize: 20_000, seed: seed)
             }
-            entries.append(FitFisherEntry(name: "truth", mode: "truth", parameters: names, matrix: info.matrix.storage))
+            entries.append(FisherFileEntry(name: "truth", mode: "truth", parameters: names, matrix: info.matrix.storage))
         }
         for source in sources {
             switch source {
             case .ratio(let name, let estimator):
                 let info = try FisherInformation.ml(estimator: estimator, names: names, sample: x, at: theta, events: n, rate: rate)
-                entries.append(FitFisherEntry(name: name, mode: "ml", parameters: names, matrix: info.matrix.storage))
+                entries.append(FisherFileEntry(name: name, mode: "ml", parameters: names, matrix: info.matrix.storage))
             case .score(let name, let estimator):
                 let info = try FisherInformation.sally(estimator: estimator, names: names, sample: x, at: theta, events: n, rate: rate)
-                entries.append(FitFisherEntry(name: name, mode: "sally", parameters: names, matrix: info.matrix.storage))
+                entries.append(FisherFileEntry(name: name, mode: "sally", parameters: names, matrix: info.matrix.storage))
             case .histogram(let name, let histogram, let features):
                 let info = try FisherInformation.histogram(histogram, features: features, simulator: sim, at: theta, events: n, rate: rate,
                                                            sampleSize: 100_000, seed: seed)
-                entries.append(FitFisherEntry(name: name, mode: "histogram", parameters: names, matrix: info.matrix.storage))
+                entries.append(FisherFileEntry(name: name, mode: "histogram", parameters: names, matrix: info.matrix.storage))
             case .rate:
                 guard let rate else { continue }
                 let info = try FisherInformation.rate(rate, names: names, at: theta)
-                entries.append(FitFisherEntry(name: "rate", mode: "rate", parameters: names, matrix: info.matrix.storage))
+                entries.append(FisherFileEntry(name: "rate", mode: "rate", parameters: names, matrix: info.matrix.storage))
             }
         }
         // With simulator nuisance parameters: each entry profiled over them, N(0, 1) constraints added.
@@ -115,7 +110,7 @@ extension FitPipeline {
             for entry in entries {
                 let full = FisherInformation(names: entry.parameters, matrix: Matrix(rows: names.count, columns: names.count, storage: entry.matrix))
                 let profiled = try full.addingGaussianConstraints(on: nuisance).profiled(keeping: recipe.parameterNames)
-                entries.append(FitFisherEntry(name: entry.name + "_profiled", mode: entry.mode, parameters: profiled.names,
+                entries.append(FisherFileEntry(name: entry.name + "_profiled", mode: entry.mode, parameters: profiled.names,
                                               matrix: profiled.matrix.storage))
             }
         }

@@ -246,7 +246,8 @@ extension FitPipeline {
         return (shards.reduce(0) { $0 + $1.items }, parts.isEmpty ? "no estimators" : parts.joined(separator: ", "))
     }
 
-    /// The plot stage (one shard): the recipe's `outputs.files` from the limits stage's results.
+    /// The plot stage (one shard): the recipe's `outputs.files` from the limits stage's results, the
+    /// diagnostics, and the figures (`FitFigures`).
     func plotShard(into partial: String) throws -> (items: Int, detail: String) {
         let limits = stageFolder(.limits)
         let file = try ContoursFile.read(limits + "/contours.json")
@@ -267,7 +268,9 @@ extension FitPipeline {
                 throw SBIError.io("cannot copy the limits stage's diagnostics: \(error.localizedDescription)", file: limits + "/" + name)
             }
         }
-        return (0, (recipe.outputs.files.map(\.rawValue) + diagnosticFiles).joined(separator: ", "))
+        // The figures: training curves, q along each parameter, linearised Fisher regions.
+        let figures = try FitFigures.write(limits: limits, train: stageFolder(.train), into: partial)
+        return (0, (recipe.outputs.files.map(\.rawValue) + diagnosticFiles + figures).joined(separator: ", "))
     }
 
     /// Suffix of the results with the simulator's nuisance parameters fixed at 0 (no systematics), drawn

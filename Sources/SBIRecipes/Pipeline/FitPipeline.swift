@@ -1,6 +1,7 @@
 import Foundation
 import SBICore
 import SBIInference
+import SBIReport
 
 /// `sbi fit`: runs a recipe's stages augment (simulate + augment) → train → limits → plot in one
 /// output folder, each stage in its own subfolder, skipping stages whose inputs did not change.
@@ -146,7 +147,9 @@ public struct FitPipeline {
         report.closure = (try? ContoursFile.read(stageFolder(.limits) + "/contours.json"))?.estimators ?? []
         report.coverage = ToyCoverageFile.read(stageFolder(.limits) + "/" + ToyCoverageFile.fileName)?.coverage ?? []
         report.resultFolder = stageFolder(.plot)
-        report.resultFiles = (recipe.outputs.files.map(\.rawValue) + diagnosticFiles)
+        let figures = ((try? FileManager.default.contentsOfDirectory(atPath: report.resultFolder)) ?? [])
+            .filter { $0 != "contours.svg" && FitFigures.isFigure($0) }.sorted()
+        report.resultFiles = (recipe.outputs.files.map(\.rawValue) + diagnosticFiles + figures)
             .map { report.resultFolder + "/" + $0 }
         return report
     }

@@ -1,0 +1,95 @@
+import Foundation
+import SBICore
+import SBIEstimators
+import SBIInference
+import SBINetworks
+
+/// Every figure of a fit, drawn from its result files: what `sbi fit`'s plot stage and `sbi plot --fit`
+/// write next to contours.svg.
+///
+/// ```
+/// fisher.svg          contours.json's regions with the linearised regions of fisher.json over them
+/// q_<parameter>.svg   q(θ) (1 parameter) or q profiled over the others, per parameter (q.npy, grid.npy)
+/// loss_<estimator>.svg  training and validation loss per epoch (model.json of every model or ensemble member)
+/// ```
+/// A figure whose inputs are absent (no fisher.json, no q.npy from an older sbi, no trained estimators)
+/// is not drawn.
+public enum FitFigures {
+    /// The names `write` may produce (exact or `prefix*`), for `OwnedFolder.checkReplaceable`.
+    public static let fileNames = ["contours.svg", "fisher.svg", "q_*", "loss_*"]
+
+    /// True for a name `write` produces.
+    public static func isFigure(_ name: String) -> Bool {
+        fileNames.contains { $0.hasSuffix("*") ? name.hasPrefix(String($0.dropLast())) && name.hasSuffix(".svg") : name == $0 }
+    }
+
+    /// Writes the figures into `folder` from the limits results in `limits` (contours.json, q.npy, grid.npy,
+    /// fisher.json) and the trained models in `train` (one model or ensemble folder per estimator; nil:
+    /// none). Returns the names written, in order.
+    /// - Throws: `SBIError.io`/`.data` naming a result file that is missing (contours.json) or damaged.
+    public static func write(limits: String, train: String?, into folder: String) throws -> [String] {
+        let contours = try ContoursFile.read(limits + "/contours.json")
+        var written: [String] = []
+        func save(_ svg: String, _ name: String) throws {
+            try AtomicFileWriter.write(svg, to: folder + "/" + name)
+            written.append(name)
+        }
+        let fisherPath = limits + "/fisher.json"
+        if FileManager.default.fileExists(atPath: fisherPath), let centre = contours.thetaTrue {
+            let ellipses = FisherFileEntry.ellipses(try FisherFileEntry.read(fisherPath), parameters: contours.parameters.map(\.name), centre: centre)
+            if !ellipses.isEmpty { try save(ContourPlot.svg(contours, linearised: ellipses), "fisher.svg") }
+        }
+        let qPath = limits + "/q.npy", gridPath = limits + "/grid.npy"
+        if FileManager.default.fileExists(atPath: qPath), FileManager.default.fileExists(atPath: gridPath) {
+            let q = try NPYFile.readMatrix(qPath, as: Double.self), grid = try NPYFile.readMatrix(gridPath, as: Double.self)
+            let shape = contours.gridShape
+            guard grid.rows == shape.reduce(1, *), grid.columns == shape.count, q.columns == grid.rows else {
+                throw SBIError.data("q [\(q.rows), \(q.columns)] and grid [\(grid.rows), \(grid.columns)] do not match the grid shape \(shape) of contours.json",
+                                    file: qPath)
+            }
+            let axes = axisValues(grid, shape: shape)
+            let rows = (0..<q.rows).map { Array(q.storage[($0 * q.columns)..<(($0 + 1) * q.columns)]) }
+            for i in contours.parameters.indices {
+                try save(LikelihoodCurvePlot.chart(contours, axis: i, axes: axes, q: rows).svg(), "q_\(fileSafe(contours.parameters[i].name)).svg")
+            }
+        }
+        if let train {
+            for (name, method, histories) in try trainingHistories(in: train) where !histories.isEmpty {
+                try save(LossCurvePlot.chart(name: name, method: method, histories: histories).svg(), "loss_\(fileSafe(name)).svg")
+            }
+        }
+        return written
+    }
+
+    /// The values along each axis of a regular grid (`grid.npy`, last axis fastest).
+    static func axisValues(_ grid: Matrix<Double>, shape: [Int]) -> [[Double]] {
+        shape.indices.map { i in
+            let stride = shape[(i + 1)...].reduce(1, *)
+            return (0..<shape[i]).map { grid[$0 * stride, i] }
+        }
+    }
+
+    /// `name` with every character outside letters, digits, `_`, `-`, `.` replaced by `_`.
+    static func fileSafe(_ name: String) -> String {
+        String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) ? $0 : "_" })
+    }
+
+    /// The training histories of every model (`model.json`) or ensemble (`ensemble.json`, one per member)
+    /// folder in `train`, by folder name, with the method they were trained with.
+    static func trainingHistories(in train: String) throws -> [(name: String, method: String, histories: [TrainingHistory])] {
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: train)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        var out: [(String, String, [TrainingHistory])] = []
+        for entry in entries {
+            let path = train + "/" + entry
+            if FileManager.default.fileExists(atPath: path + "/" + ModelFolder.descriptionFile) {
+                let d = try ModelFolder.load(from: path).description
+                out.append((entry, d.method, d.history.map { [$0] } ?? []))
+            } else if let data = FileManager.default.contents(atPath: path + "/" + EnsembleFolder.indexFile),
+                      let index = try? JSONDecoder().decode(EnsembleFolder.self, from: data) {
+                let members = try EnsembleFolder.load(from: path, kind: index.kind).map(\.model.description)
+                out.append((entry, members.first?.method ?? "", members.compactMap(\.history)))
+            }
+        }
+        return out
+    }
+}
