@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SBIEstimators", dependencies: ["SBICore", "SBINetworks"]),
         .target(name: "SBIInference", dependencies: ["SBICore", "SBISimulation", "SBIEstimators", "CGSL"]),
         // What a physicist reads: the result files, figures (SVG), the report page and HEPData.
-        .target(name: "SBIReport", dependencies: ["SBICore", "SBINetworks", "SBIEstimators", "SBIInference", "CGSL"]),
+        .target(name: "SBIReport", dependencies: ["SBICore", "SBINetworks", "SBIEstimators", "SBIInference", "CGSL", "CZlib"]),
         .target(name: "SBIRecipes", dependencies: ["SBICore", "SBIInference", "SBIReport", "SBISimulation", "SBIEvents", "CYAML"]),
         // Running a pipeline's shards: processes on this machine or Slurm job arrays.
         .target(name: "SBIExecution", dependencies: ["SBICore"]),
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "SBINetworksTests", dependencies: ["SBINetworks"]),
         .testTarget(name: "SBIEstimatorsTests", dependencies: ["SBIEstimators", "SBISimulation"]),
         .testTarget(name: "SBIInferenceTests", dependencies: ["SBIInference"]),
-        .testTarget(name: "SBIReportTests", dependencies: ["SBIReport", "SBITestSupport"]),
+        .testTarget(name: "SBIReportTests", dependencies: ["SBIReport", "SBITestSupport", "CZlib"]),
         .testTarget(name: "SBIRecipesTests", dependencies: ["SBIRecipes", "SBITestSupport"]),
         .testTarget(name: "SBIExecutionTests", dependencies: ["SBIExecution", "SBITestSupport"]),
         .testTarget(name: "SBICommandTests", dependencies: ["SBICommand", "CHDF5", "SBITestSupport"]),

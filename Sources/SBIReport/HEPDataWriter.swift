@@ -11,13 +11,14 @@ import SBIInference
 ///                             {header: {name: contour path}, values: [{value: k}…]}]
 /// 1-D: independent θ₀ with {low, high} per interval, dependent CL.
 /// ```
-/// One table per estimator and confidence level. Numbers are written with 17 significant digits
+/// One table per estimator and confidence level; `HEPDataSubmission` writes the same tables as a
+/// submission folder with the likelihood scans and best fits. Numbers are written with 17 significant digits
 /// (round-trip exact); strings are double-quoted YAML scalars.
 ///
 /// [1] HEPData submission format, https://hepdata-submission.readthedocs.io.
 public enum HEPDataWriter {
-    /// The YAML text of `file`.
-    public static func yaml(_ file: ContoursFile) -> String {
+    /// The YAML text of `file`; `cmEnergies` (GeV) fills every table's `cmenergies` keyword.
+    public static func yaml(_ file: ContoursFile, cmEnergies: Double? = nil) -> String {
         var out = "---\n"
         out += "comment: \(quote("Confidence regions from sbi \(file.version) (simulation-based inference; arXiv:1805.00013, 1805.00020)."))\n"
         let p = file.parameters
@@ -27,39 +28,52 @@ public enum HEPDataWriter {
                 out += "---\n"
                 out += "name: \(quote("\(e.name) \(percent)% CL"))\n"
                 out += "description: \(quote(describe(e, cl: cl, parameters: p, thetaTrue: file.thetaTrue)))\n"
-                out += "keywords:\n- {name: observables, values: [\(p.map { quote($0.name) }.joined(separator: ", "))]}\n"
-                out += "- {name: cmenergies, values: []}\n"
-                if p.count == 1 {
-                    let intervals = e.intervals.first { $0.confidenceLevel == cl }?.intervals ?? []
-                    out += "independent_variables:\n- header: {name: \(quote(p[0].name))\(units(p[0]))}\n"
-                    out += block(intervals.map { "  - {low: \(format($0.lower)), high: \(format($0.upper))}\n" }.joined())
-                    out += "dependent_variables:\n- header: {name: \(quote("confidence level"))}\n"
-                    out += "  qualifiers:\n  - {name: estimator, value: \(quote(e.name))}\n"
-                    out += block(intervals.map { _ in "  - {value: \(format(cl))}\n" }.joined())
-                } else {
-                    let paths = e.contours.first { $0.confidenceLevel == cl }?.paths ?? []
-                    var xs = "", ys = "", ks = ""
-                    for (k, path) in paths.enumerated() {
-                        let n = path.closed ? path.count + 1 : path.count   // closed loops repeat the first point
-                        for i in 0..<n {
-                            xs += "  - {value: \(format(path.xs[i % path.count]))}\n"
-                            ys += "  - {value: \(format(path.ys[i % path.count]))}\n"
-                            ks += "  - {value: \(k)}\n"
-                        }
-                    }
-                    out += "independent_variables:\n- header: {name: \(quote(p[0].name))\(units(p[0]))}\n" + block(xs)
-                    out += "dependent_variables:\n- header: {name: \(quote(p[1].name))\(units(p[1]))}\n"
-                    out += "  qualifiers:\n  - {name: CL, value: \(format(cl))}\n  - {name: estimator, value: \(quote(e.name))}\n" + block(ys)
-                    out += "- header: {name: \(quote("contour path index"))}\n" + block(ks)
-                }
+                out += keywords(p, cmEnergies: cmEnergies)
+                out += variables(e, cl: cl, parameters: p)
             }
         }
         return out
     }
 
-    /// Writes `yaml(file)` atomically to `path`.
-    public static func write(_ file: ContoursFile, to path: String) throws {
-        try AtomicFileWriter.write(yaml(file), to: path)
+    /// The keywords of a table: the parameters as observables, and the centre-of-mass energies (GeV) when known.
+    static func keywords(_ p: [ContoursFile.Parameter], cmEnergies: Double?) -> String {
+        "keywords:\n- {name: observables, values: [\(p.map { quote($0.name) }.joined(separator: ", "))]}\n"
+            + (cmEnergies.map { "- {name: cmenergies, values: [\(format($0))]}\n" } ?? "")
+    }
+
+    /// The `independent_variables` and `dependent_variables` of estimator `e`'s region at `cl`: the
+    /// contour points (2-D) or interval ends (1-D).
+    static func variables(_ e: ContoursFile.Estimator, cl: Double, parameters p: [ContoursFile.Parameter]) -> String {
+        var out = ""
+        if p.count == 1 {
+            let intervals = e.intervals.first { $0.confidenceLevel == cl }?.intervals ?? []
+            out += "independent_variables:\n- header: {name: \(quote(p[0].name))\(units(p[0]))}\n"
+            out += block(intervals.map { "  - {low: \(format($0.lower)), high: \(format($0.upper))}\n" }.joined())
+            out += "dependent_variables:\n- header: {name: \(quote("confidence level"))}\n"
+            out += "  qualifiers:\n  - {name: estimator, value: \(quote(e.name))}\n"
+            out += block(intervals.map { _ in "  - {value: \(format(cl))}\n" }.joined())
+        } else {
+            let paths = e.contours.first { $0.confidenceLevel == cl }?.paths ?? []
+            var xs = "", ys = "", ks = ""
+            for (k, path) in paths.enumerated() {
+                let n = path.closed ? path.count + 1 : path.count   // closed loops repeat the first point
+                for i in 0..<n {
+                    xs += "  - {value: \(format(path.xs[i % path.count]))}\n"
+                    ys += "  - {value: \(format(path.ys[i % path.count]))}\n"
+                    ks += "  - {value: \(k)}\n"
+                }
+            }
+            out += "independent_variables:\n- header: {name: \(quote(p[0].name))\(units(p[0]))}\n" + block(xs)
+            out += "dependent_variables:\n- header: {name: \(quote(p[1].name))\(units(p[1]))}\n"
+            out += "  qualifiers:\n  - {name: CL, value: \(format(cl))}\n  - {name: estimator, value: \(quote(e.name))}\n" + block(ys)
+            out += "- header: {name: \(quote("contour path index"))}\n" + block(ks)
+        }
+        return out
+    }
+
+    /// Writes `yaml(file, cmEnergies:)` atomically to `path`.
+    public static func write(_ file: ContoursFile, cmEnergies: Double? = nil, to path: String) throws {
+        try AtomicFileWriter.write(yaml(file, cmEnergies: cmEnergies), to: path)
     }
 
     static func describe(_ e: ContoursFile.Estimator, cl: Double, parameters p: [ContoursFile.Parameter], thetaTrue: [Double]?) -> String {

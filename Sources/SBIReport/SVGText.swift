@@ -3,9 +3,12 @@ import Foundation
 /// The text pieces every figure of this module shares: pixel coordinates with at most two decimals,
 /// numbers without a trailing ".0", XML escaping, and the document around a figure's body.
 public enum SVGText {
-    /// A pixel coordinate with at most two decimals ("12", "12.5", "12.25").
+    /// A pixel coordinate with at most two decimals ("12", "12.5", "12.25"). Coordinates far off the canvas
+    /// (a linearised region of almost no information) are clamped to ±10⁷ px, NaN drawn at 0: the
+    /// clip path hides them, and no value can trap the conversion.
     public static func pixel(_ x: Double) -> String {
-        let r = (x * 100).rounded() / 100
+        let clamped = x.isNaN ? 0 : min(max(x, -1e7), 1e7)
+        let r = (clamped * 100).rounded() / 100
         return r == r.rounded() ? String(Int64(r)) : "\(r)"
     }
 

@@ -32,10 +32,12 @@ final class PlotCommandTests: XCTestCase, SBICommandTesting {
         let fit = try run(["fit", "tiny.yaml", "--quiet"], in: folder)
         XCTAssertEqual(fit.status, 0, fit.stderr)
         // The fit itself lists its figures among the results.
-        for name in ["fisher.svg", "q_theta.svg", "loss_alices.svg"] { XCTAssertTrue(fit.stdout.contains("wrote out/plot/\(name)"), fit.stdout) }
+        for name in ["fisher.svg", "q_theta.svg", "loss_alices.svg", "recipe.json", "report.html"] {
+            XCTAssertTrue(fit.stdout.contains("wrote out/plot/\(name)"), fit.stdout)
+        }
         let redraw = try run(["plot", "--fit", "out", "--output", "figures"], in: folder)
         XCTAssertEqual(redraw.status, 0, redraw.stderr)
-        XCTAssertEqual(redraw.stdout, ["contours.svg", "fisher.svg", "q_theta.svg", "loss_alices.svg"].map { "wrote figures/\($0)\n" }.joined())
+        XCTAssertEqual(redraw.stdout, ["contours.svg", "fisher.svg", "q_theta.svg", "loss_alices.svg", "report.html"].map { "wrote figures/\($0)\n" }.joined())
         // The same bytes as the fit's own figures (drawn from the same files).
         for name in ["fisher.svg", "q_theta.svg", "loss_alices.svg"] {
             XCTAssertEqual(FileManager.default.contents(atPath: folder + "/figures/" + name), FileManager.default.contents(atPath: folder + "/out/plot/" + name), name)

@@ -44,6 +44,12 @@ final class ContourPlotTests: XCTestCase {
                                  centre: [0, 0])
         XCTAssertNil(flat.region(confidenceLevel: 0.68))
         XCTAssertTrue(attributes("data-cl", ofClass: "linearised", in: ContourPlot.svg(file, linearised: [flat])).isEmpty)
+        // Almost no information: the ellipse lies 10¹⁵ plot widths away; it is drawn clamped (and clipped), not trapped on.
+        let vague = FisherEllipse(name: "truth", information: FisherInformation(names: ["a", "b"], matrix: Matrix(rows: 2, columns: 2, storage: [1e-30, 0, 0, 1e-30])),
+                                  centre: [0, 0])
+        XCTAssertTrue(ContourPlot.svg(file, linearised: [vague]).contains("10000000"))
+        XCTAssertEqual(SVGText.pixel(.nan), "0")
+        XCTAssertEqual(SVGText.pixel(-.infinity), "-10000000")
     }
 
     func testContourPlot_firstEstimatorsClosedRegions_areFilledOuterLighter() throws {

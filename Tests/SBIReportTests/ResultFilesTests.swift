@@ -123,6 +123,46 @@ final class ResultFilesTests: XCTestCase {
         XCTAssertEqual(status, 0, output)
     }
 
+    /// The submission folder (submission.yaml, one data file per contour, the q scan, the best fits) and its
+    /// .tar.gz pass the official validator; the archive is reproducible to the byte and Python's tarfile
+    /// reads back exactly the folder's files.
+    func testHEPDataSubmission_folderAndArchive_passTheOfficialValidator() throws {
+        let python = try hepdataPython()
+        let (file, grid, scans) = try twoParameterResult()
+        let q = Matrix<Double>(rows: scans.count, columns: grid.count, storage: scans.flatMap(\.q))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let written = try HEPDataSubmission.write(file, scan: (grid.points, q), cmEnergies: 13000, into: folder)
+        XCTAssertEqual(written, ["hepdata", "hepdata.tar.gz"])
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder + "/hepdata").sorted()
+        XCTAssertEqual(names, ["best_fit.yaml", "contour_alices_68.yaml", "contour_alices_95.yaml", "contour_truth_68.yaml",
+                               "contour_truth_95.yaml", "likelihood_scan.yaml", "submission.yaml"])
+        let first = FileManager.default.contents(atPath: folder + "/hepdata.tar.gz")
+        _ = try HEPDataSubmission.write(file, scan: (grid.points, q), cmEnergies: 13000, into: folder)
+        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/hepdata.tar.gz"), first, "same files, same archive bytes")
+        let submission = try String(contentsOfFile: folder + "/hepdata/submission.yaml", encoding: .utf8)
+        XCTAssertTrue(submission.contains("- {name: cmenergies, values: [13000]}"), submission)
+        let script = """
+        import os, sys, tarfile
+        from hepdata_validator.full_submission_validator import FullSubmissionValidator
+        folder, archive = sys.argv[1], sys.argv[2]
+        with tarfile.open(archive) as t:
+            members = sorted(m.name for m in t.getmembers())
+            same = all(t.extractfile(m).read() == open(os.path.join(folder, m), "rb").read() for m in members)
+        print("archive", members == sorted(os.listdir(folder)), same)
+        for kind, path in (("directory", folder), ("archive", archive)):
+            v = FullSubmissionValidator()
+            ok = v.validate(**{kind: path})
+            for f, messages in v.get_messages().items():
+                for m in messages:
+                    print(f, m.level, m.message)
+            print(kind, "valid" if ok else "INVALID")
+        """
+        let (status, output) = try self.python(python, ["-c", script, folder + "/hepdata", folder + "/hepdata.tar.gz"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("archive True True"), output)
+        XCTAssertTrue(output.contains("directory valid") && output.contains("archive valid"), output)
+    }
+
     /// contours.svg parses as XML (python's xml.etree) and has the expected elements.
     func testSVG_parsesAsXMLWithExpectedElements() throws {
         let (file, grid, scans) = try twoParameterResult()

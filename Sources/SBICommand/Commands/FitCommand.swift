@@ -90,6 +90,12 @@ enum FitCommand {
                 console.print("submitted to Slurm; follow with: sbi fit --status \(pipeline.folder)")
                 return
             }
+            // The report page again, now with the wall time of every stage this run did.
+            var seconds: [RecipeStage: Double] = [:]
+            for row in report.rows where !row.skipped { seconds[row.stage] = row.seconds }
+            if FileManager.default.fileExists(atPath: report.resultFolder + "/" + FitReportPage.fileName) {
+                try FitReportPage.write(fit: pipeline.folder, seconds: seconds)
+            }
             for line in report.tableLines() { console.print(line) }
             let closure = report.closureLines()
             if !closure.isEmpty {

@@ -11,11 +11,11 @@ enum LimitsCommand {
     static let command = SubCommand(
         name: "limits",
         summary: "Expected or observed limits on a parameter grid; writes contours, HEPData and a plot.",
-        synopsis: "--simulator NAME --mode M[,M...] --grid LO:HI:N[,LO:HI:N] (--theta-true V[,V] | --observed X.npy) (--events N | --luminosity L) --output DIR [options]",
+        synopsis: "--simulator NAME --mode M[,M...] --grid LO:HI:N[,LO:HI:N] (--theta-true V[,V] | --observed X.npy) (--events N | --luminosity-inverse-femtobarn L) --output DIR [options]",
         discussion: """
         Modes: \(InferenceMode.allCases.map(\.rawValue).joined(separator: ", ")).
           truth      exact likelihood (simulators with one)
-          rate       Poisson counts only (weighted simulators, needs --luminosity)
+          rate       Poisson counts only (weighted simulators, needs --luminosity-inverse-femtobarn)
           histogram  histogram of --observables (1 or 2), --bins per axis, --binning adaptive|fixed
           ml         ratio or likelihood (nde) model folders given by --model DIR[,DIR...]; a doubly
                      parameterised model (carl2 ... rascal2) is read as log r(x|theta, theta1)
@@ -24,12 +24,12 @@ enum LimitsCommand {
           sallino    the score of --score-model DIR (estimated at --score-reference) projected on
                      theta - theta_ref: a 1-D histogram of --bins bins at every grid point
         Asimov data (--theta-true): a sample of --asimov-events events at theta_true standing for N
-        events, N = --events or sigma(theta_true) x --luminosity. Observed data (--observed): an .npy
-        of shape [n, observables]. With --luminosity (weighted simulators) every mode adds the rate
+        events, N = --events or sigma(theta_true) x --luminosity-inverse-femtobarn. Observed data (--observed): an .npy
+        of shape [n, observables]. With --luminosity-inverse-femtobarn (weighted simulators) every mode adds the rate
         term log Pois(n | sigma(theta) L). q = -2 (log L - max log L), p from chi2 with k = number of
         parameters; contours at p = 1 - CL (--cl, default 0.68,0.95).
         Writes DIR/contours.json, hepdata.yaml, contours.svg, pvalues.npy [modes, points], grid.npy.
-        --toys N draws N pseudo-experiments at theta_true (n ~ Pois(nu) with --luminosity, else
+        --toys N draws N pseudo-experiments at theta_true (n ~ Pois(nu) with a luminosity, else
         --events each), fits each with every mode and writes DIR/toys.npy [toys, results, 2 + k]
         (n, q(theta_true), best fit) and DIR/coverage.json: the fraction of toys whose CL region holds
         theta_true, with its binomial error.
@@ -40,9 +40,10 @@ enum LimitsCommand {
             .value("grid", "LO:HI:N[,...]", "Regular grid, one LO:HI:N per parameter."),
             .value("theta-true", "V[,V...]", "Asimov data at this parameter point."),
             .value("observed", "PATH", "Observed events, .npy [n, observables]."),
-            .value("events", "N", "Number of events (Asimov, without --luminosity)."),
-            .value("luminosity", "L", "Integrated luminosity in pb^-1 (weighted simulators)."),
-            .value("norm-uncertainty", "U[,U...]", "Relative log-normal uncertainties of the expected events, profiled in the rate term (needs --luminosity)."),
+            .value("events", "N", "Number of events (Asimov, without a luminosity)."),
+            .value("luminosity-inverse-femtobarn", "L", "Integrated luminosity in fb^-1, as recipes' luminosity_inverse_femtobarn (weighted simulators)."),
+            .value("luminosity", "L", "Removed (it was in pb^-1): use --luminosity-inverse-femtobarn; 1 fb^-1 = 1000 pb^-1."),
+            .value("norm-uncertainty", "U[,U...]", "Relative log-normal uncertainties of the expected events, profiled in the rate term (needs --luminosity-inverse-femtobarn)."),
             .value("cl", "CL[,CL...]", "Confidence levels in (0, 1) (default 0.68,0.95)."),
             .value("observables", "I[,I]", "Histogram observables, by index or name (default the first)."),
             .value("bins", "B[,B]", "Histogram bins per axis (default 20)."),
@@ -91,13 +92,19 @@ enum LimitsCommand {
 
             var rate: EventRate?
             if let text = parsed.value("luminosity") {
+                // One unit everywhere: recipes take fb^-1, so the option says so; the old pb^-1 value is not guessed at.
+                throw SBIError.usage("option '--luminosity' (pb^-1) is now --luminosity-inverse-femtobarn (fb^-1, as in recipes): "
+                                     + "--luminosity \(text) is --luminosity-inverse-femtobarn \(Double(text).map { String(format: "%g", $0 / 1000) } ?? "L/1000")",
+                                     field: "--luminosity")
+            }
+            if let text = parsed.value("luminosity-inverse-femtobarn") {
                 guard let l = Double(text), l.isFinite, l > 0 else {
-                    throw SBIError.usage("option '--luminosity' expects a positive number (pb^-1), got '\(text)'")
+                    throw SBIError.usage("option '--luminosity-inverse-femtobarn' expects a positive number (fb^-1), got '\(text)'")
                 }
                 guard let weighted = simulator as? any CrossSectionSimulator else {
-                    throw SBIError.usage("simulator \(simulator.name) has no cross section; use --events", field: "--luminosity")
+                    throw SBIError.usage("simulator \(simulator.name) has no cross section; use --events", field: "--luminosity-inverse-femtobarn")
                 }
-                rate = EventRate(luminosityInversePicobarn: l) { try weighted.crossSection(at: $0) }
+                rate = EventRate(luminosityInversePicobarn: 1000 * l) { try weighted.crossSection(at: $0) }
             }
             if let text = parsed.value("norm-uncertainty") {
                 let uncertainties = try CommandInput.numbers(text, option: "norm-uncertainty")
@@ -106,7 +113,7 @@ enum LimitsCommand {
                     throw SBIError.usage("option '--norm-uncertainty' expects relative uncertainties in (0, \(String(format: "%g", largest))], got '\(text)'")
                 }
                 guard rate != nil else {
-                    throw SBIError.usage("a normalisation uncertainty scales the expected events; it needs --luminosity", field: "--norm-uncertainty")
+                    throw SBIError.usage("a normalisation uncertainty scales the expected events; it needs --luminosity-inverse-femtobarn", field: "--norm-uncertainty")
                 }
                 rate?.normalizationLogWidth = ProfiledNormalization.combinedLogWidth(relativeUncertainties: uncertainties)
             }
@@ -122,7 +129,7 @@ enum LimitsCommand {
                 thetaTrue = theta
                 let n: Double
                 if let rate { n = try rate.expectedEvents(at: theta) } else if let events { n = Double(events) } else {
-                    throw SBIError.usage("Asimov data need --events N or --luminosity L")
+                    throw SBIError.usage("Asimov data need --events N or --luminosity-inverse-femtobarn L")
                 }
                 data = try ScanData.asimov(simulator: simulator, thetaTrue: theta, sampleEvents: asimovEvents, expectedEvents: n,
                                            random: SeededRandom(seed: seed).substream(1))
@@ -146,7 +153,7 @@ enum LimitsCommand {
                     results.append(("truth", "truth", try LikelihoodScan.truth(simulator: exact, data: data, grid: grid, rate: rate)))
                     if toyCount != nil { toyLikelihoods.append(.ratio(try ExactLogRatio(simulator: exact, reference: grid.point(0)))) }
                 case .rate:
-                    guard let rate else { throw SBIError.usage("mode rate needs --luminosity and a weighted simulator", field: "--mode") }
+                    guard let rate else { throw SBIError.usage("mode rate needs --luminosity-inverse-femtobarn and a weighted simulator", field: "--mode") }
                     results.append(("rate", "rate", try LikelihoodScan.rateOnly(rate: rate, observedEvents: data.eventCount, grid: grid)))
                     toyLikelihoods.append(.rateOnly)
                 case .histogram:

@@ -1,6 +1,7 @@
 import Foundation
 import SBICore
 import SBIInference
+import SBIRecipes
 import SBIReport
 
 /// `sbi plot`: redraws contours.svg from a contours.json written by `sbi limits` or `sbi fit`, or every
@@ -19,8 +20,8 @@ enum PlotCommand {
         --fit: draws every figure of the 'sbi fit' output FOLDER from its limits and train stages:
         contours.svg, fisher.svg (linearised Fisher regions over the contours), q_<parameter>.svg
         (q, or q profiled over the other parameters) and loss_<estimator>.svg (training and
-        validation loss per epoch). They go into FOLDER/plot, or into DIR, which must be new,
-        empty or hold only figures sbi drew.
+        validation loss per epoch), and report.html, the page with all of them. They go into
+        FOLDER/plot, or into DIR, which must be new, empty or hold only figures sbi drew.
         """,
         options: [
             .value("input", "PATH", "contours.json to read."),
@@ -54,7 +55,7 @@ enum PlotCommand {
         }
         let folder: String
         if let output {
-            try OwnedFolder.checkReplaceable(output, ownNames: FitFigures.fileNames, option: "--output")
+            try OwnedFolder.checkReplaceable(output, ownNames: FitFigures.fileNames + [FitReportPage.fileName], option: "--output")
             try OwnedFolder.checkSeparate(output: output, inputs: [fit + "/limits", fit + "/train"], option: "--output")
             do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
                 throw SBIError.io("cannot create the folder: \(error.localizedDescription)", file: output)
@@ -69,6 +70,7 @@ enum PlotCommand {
         }
         try ContourPlot.write(try ContoursFile.read(limits + "/contours.json"), to: folder + "/contours.svg")
         let figures = try FitFigures.write(limits: limits, train: fit + "/train", into: folder)
-        for name in ["contours.svg"] + figures { console.print("wrote \(folder)/\(name)") }
+        try FitReportPage.write(fit: fit, plotFolder: folder)
+        for name in ["contours.svg"] + figures + [FitReportPage.fileName] { console.print("wrote \(folder)/\(name)") }
     }
 }

@@ -128,4 +128,13 @@ public struct RecipeOutputs: Codable, Sendable, Equatable {
     public var folder: String
     /// Files to write (default: all).
     public var files: [RecipeOutputFile]
+    /// Centre-of-mass energy in GeV for HEPData's `cmenergies` keyword (nil: not stated; absent from the
+    /// canonical form, so recipes without it keep their hash).
+    public var cmEnergies: Double?
+
+    public init(folder: String, files: [RecipeOutputFile], cmEnergies: Double? = nil) {
+        self.folder = folder
+        self.files = files
+        self.cmEnergies = cmEnergies
+    }
 }

@@ -149,7 +149,9 @@ public struct FitPipeline {
         report.resultFolder = stageFolder(.plot)
         let figures = ((try? FileManager.default.contentsOfDirectory(atPath: report.resultFolder)) ?? [])
             .filter { $0 != "contours.svg" && FitFigures.isFigure($0) }.sorted()
-        report.resultFiles = (recipe.outputs.files.map(\.rawValue) + diagnosticFiles + figures)
+        let page = [HEPDataSubmission.folderName, HEPDataSubmission.archiveName, FitReportPage.recipeFileName, FitReportPage.fileName]
+            .filter { FileManager.default.fileExists(atPath: report.resultFolder + "/" + $0) }
+        report.resultFiles = (recipe.outputs.files.map(\.rawValue) + diagnosticFiles + figures + page)
             .map { report.resultFolder + "/" + $0 }
         return report
     }

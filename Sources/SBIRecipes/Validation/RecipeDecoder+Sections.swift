@@ -418,7 +418,10 @@ extension RecipeDecoder {
     func decodeOutputs(_ node: YAMLNode?, name: String) -> RecipeOutputs? {
         var result = RecipeOutputs(folder: "sbi-output/" + name, files: RecipeOutputFile.allCases)
         guard let node else { return result }
-        guard let m = reader.mapping(node, "outputs", keys: ["folder", "files"]) else { return nil }
+        guard let m = reader.mapping(node, "outputs", keys: ["folder", "files", "cmenergies"]) else { return nil }
+        if let n = m["cmenergies"] {
+            result.cmEnergies = reader.number(n, "outputs.cmenergies", "a centre-of-mass energy in GeV, > 0") { $0.isFinite && $0 > 0 }
+        }
         if let n = m["folder"], let f = reader.string(n, "outputs.folder") {
             if f == "~" || f.hasPrefix("~/") {
                 reader.report(n, "outputs.folder", "\(f): sbi does not expand ~; write the full path or one relative to the recipe's folder")
