@@ -50,6 +50,8 @@ let package = Package(
         .testTarget(name: "SBIReportTests", dependencies: ["SBIReport", "SBITestSupport", "CZlib"]),
         .testTarget(name: "SBIRecipesTests", dependencies: ["SBIRecipes", "SBITestSupport"]),
         .testTarget(name: "SBIExecutionTests", dependencies: ["SBIExecution", "SBITestSupport"]),
+        // The SBI library used from a package of one's own (Examples/DependentPackage, shown in the README).
+        .testTarget(name: "SBITests", dependencies: ["SBITestSupport"]),
         .testTarget(name: "SBICommandTests", dependencies: ["SBICommand", "CHDF5", "SBITestSupport"]),
     ]
 )

@@ -131,15 +131,16 @@ public enum LikelihoodScan {
     /// `ml` mode's log L at every point of `grid`, without q or a best fit (`grid` may be a block of a
     /// larger grid's points: each point's value is the same whatever block it is in).
     /// - Throws: as `ml`.
+    /// `progress` receives the fraction of the event sums done, after every chunk of events (`eventSums`).
     public static func mlLogLikelihood(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid,
-                                       rate: EventRate? = nil) throws -> [Double] {
+                                       rate: EventRate? = nil, progress: ((Double) -> Void)? = nil) throws -> [Double] {
         guard estimator.parameterCount == grid.parameterCount else {
             throw SBIError.data("the model has \(estimator.parameterCount) parameters, the grid \(grid.parameterCount)", field: "model")
         }
         guard estimator.observableCount == data.x.columns else {
             throw SBIError.data("the model expects \(estimator.observableCount) observables, the data have \(data.x.columns)", field: "model")
         }
-        var logL = try eventSums(estimator: estimator, data: data, grid: grid)
+        var logL = try eventSums(estimator: estimator, data: data, grid: grid, progress: progress)
         if let rate { try addRateTerm(&logL, rate: rate, observed: data.eventCount, grid: grid) }
         return logL
     }
@@ -162,8 +163,10 @@ public enum LikelihoodScan {
 
     /// Σ_i w_i·log r̂(x_i|θ_j) for every grid point, in blocks of grid points and event chunks;
     /// w_i = `data.rowWeights` or `data.rowWeight`. Each point's sum runs chunk by chunk, events in
-    /// order, whatever the block size, so equal inputs give equal bits.
-    public static func eventSums(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid) throws -> [Double] {
+    /// order, whatever the block size, so equal inputs give equal bits. After every chunk `progress` receives
+    /// the fraction of the (grid point, event) pairs summed so far, reaching 1 at the end.
+    public static func eventSums(estimator: any LogRatioEstimator, data: ScanData, grid: ParameterGrid,
+                                 progress: ((Double) -> Void)? = nil) throws -> [Double] {
         var sums = [Double](repeating: 0, count: grid.count)
         let n = data.x.rows
         var blockStart = 0
@@ -191,6 +194,7 @@ public enum LikelihoodScan {
                     }
                 }
                 start = end
+                progress?((Double(blockStart) * Double(n) + Double(blockEnd - blockStart) * Double(end)) / (Double(grid.count) * Double(n)))
             }
             blockStart = blockEnd
         }

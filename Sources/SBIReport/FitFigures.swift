@@ -16,7 +16,8 @@ import SBINetworks
 /// is not drawn.
 public enum FitFigures {
     /// The names `write` may produce (exact or `prefix*`), for `OwnedFolder.checkReplaceable`.
-    public static let fileNames = ["contours.svg", "fisher.svg", "q_*", "loss_*"]
+    /// (`observables_*` are drawn by the plot stage of `sbi fit`, which simulates them: `ObservablePlot`.)
+    public static let fileNames = ["contours.svg", "fisher.svg", "q_*", "loss_*", "observables_*"]
 
     /// True for a name `write` produces.
     public static func isFigure(_ name: String) -> Bool {
@@ -70,7 +71,7 @@ public enum FitFigures {
     }
 
     /// `name` with every character outside letters, digits, `_`, `-`, `.` replaced by `_`.
-    static func fileSafe(_ name: String) -> String {
+    public static func fileSafe(_ name: String) -> String {
         String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) ? $0 : "_" })
     }
 

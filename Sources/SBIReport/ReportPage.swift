@@ -142,7 +142,7 @@ public enum ReportPage {
         var out = "<h2>Stages</h2>\n<table class=\"stages\">\n<tr><th>stage</th><th>wall time</th><th>items</th><th>result</th></tr>\n"
         for s in stages {
             let time = s.seconds.map { String(format: "%.2f s", $0) } ?? "not in this run"
-            out += "<tr><td>\(escape(s.name))</td><td>\(time)</td><td>\(s.items)</td><td class=\"text\">\(escape(s.detail))</td></tr>\n"
+            out += "<tr><td>\(escape(s.name))</td><td class=\"wall-time\">\(time)</td><td>\(s.items)</td><td class=\"text\">\(escape(s.detail))</td></tr>\n"
         }
         return out + "</table>\n"
     }

@@ -134,19 +134,8 @@ final class FitCommandTests: XCTestCase, SBICommandTesting {
         let missing = try run(["fit"], in: folder)
         XCTAssertEqual(missing.status, 2)
     }
-    /// Every regular file under `folder` (relative path → bytes).
-    private func snapshot(_ folder: String) -> [String: Data] {
-        var result: [String: Data] = [:]
-        guard let e = FileManager.default.enumerator(atPath: folder) else { return result }
-        for case let relative as String in e {
-            var isDirectory: ObjCBool = false
-            let path = folder + "/" + relative
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                result[relative] = FileManager.default.contents(atPath: path)
-            }
-        }
-        return result
-    }
+    /// Every regular file under `folder` (`resultSnapshot`: report.html's wall times masked).
+    private func snapshot(_ folder: String) -> [String: Data] { resultSnapshot(folder) }
 
     func testFit_killedDuringTraining_resumesToSameBytesAsUninterruptedRun() throws {
         let folder = try temporaryFolder()

@@ -69,6 +69,23 @@ final class LikelihoodScanTests: XCTestCase {
         XCTAssertEqual(result.bestFit[0], 1, accuracy: 0.08)
     }
 
+    /// The event sums report their progress after every chunk of events: 10 000 events in chunks of 4096 on
+    /// a grid of 2500 points (two blocks of ≤ 2048) give 6 calls, increasing, ending at exactly 1; and
+    /// reporting changes no bit of the result.
+    func testEventSums_progress_risesChunkByChunkToOne_withoutChangingTheSums() throws {
+        let data = try gaussian.simulate(at: [0], count: 10_000, random: SeededRandom(seed: 8)).observables
+        let grid = try ParameterGrid(names: ["theta"], ranges: [-1...1], counts: [2500])
+        let estimator = PerfectLogRatio(simulator: gaussian, reference: [0])
+        var fractions: [Double] = []
+        let reported = try LikelihoodScan.eventSums(estimator: estimator, data: .observed(data), grid: grid) { fractions.append($0) }
+        XCTAssertEqual(fractions.count, 6)
+        XCTAssertEqual(fractions.last, 1)
+        XCTAssertEqual(fractions, fractions.sorted())
+        // The first block's first chunk: 2048 of 2500 points × 4096 of 10 000 events.
+        XCTAssertEqual(fractions[0], 2048.0 * 4096 / (2500 * 10_000), accuracy: 1e-12)
+        XCTAssertEqual(reported, try LikelihoodScan.eventSums(estimator: estimator, data: .observed(data), grid: grid))
+    }
+
     /// A perfect ratio "estimator" must give the very same bits as truth mode.
     func testMLScan_perfectEstimator_equalsTruthBitForBit() throws {
         let model = CorrelatedGaussianSimulator()

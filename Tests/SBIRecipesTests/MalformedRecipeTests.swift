@@ -169,6 +169,8 @@ final class MalformedRecipeTests: XCTestCase {
              expected: ["recipe.yaml:11:11: samples[0].kind: unknown \"ratios\"; expected one of ratio, more_ratios, local, density, test"]),
         Case(name: "unknown output file", edits: [("folder: out", "folder: out\n  files: [contours.pdf]")],
              expected: ["recipe.yaml:28:11: outputs.files[0]: unknown \"contours.pdf\"; expected one of contours.json, contours.svg, hepdata.yaml, pvalues.npy, grid.npy"]),
+        Case(name: "refine out of range", edits: [("modes: [truth, ml]", "modes: [truth, ml]\n  refine: 0")],
+             expected: ["recipe.yaml:23:11: inference.refine: expected an integer in 1...16, got 0"]),
         Case(name: "centre-of-mass energy not positive", edits: [("folder: out", "folder: out\n  cmenergies: -13")],
              expected: ["recipe.yaml:28:15: outputs.cmenergies: expected a centre-of-mass energy in GeV, > 0, got -13"]),
         Case(name: "folder not a string", edits: [("folder: out", "folder: true")],

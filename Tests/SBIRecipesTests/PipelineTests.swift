@@ -4,6 +4,7 @@ import SBISimulation
 import SBIEstimators
 import SBIInference
 import SBICore
+import SBITestSupport
 @testable import SBIRecipes
 
 /// `FitPipeline` end to end on a tiny gaussian recipe (z ~ N(θ, 2²), x ~ N(z, 1²), so the exact
@@ -79,19 +80,8 @@ final class PipelineTests: XCTestCase {
         return try FitPipeline(recipe: recipe, folder: folder, force: force).run()
     }
 
-    /// Every regular file under `folder` (relative path → bytes).
-    private func snapshot(_ folder: String) throws -> [String: Data] {
-        var result: [String: Data] = [:]
-        guard let e = FileManager.default.enumerator(atPath: folder) else { return result }
-        for case let relative as String in e {
-            var isDirectory: ObjCBool = false
-            let path = folder + "/" + relative
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                result[relative] = FileManager.default.contents(atPath: path)
-            }
-        }
-        return result
-    }
+    /// Every regular file under `folder` (`resultSnapshot`: report.html's wall times masked).
+    private func snapshot(_ folder: String) throws -> [String: Data] { resultSnapshot(folder) }
 
     func testPipeline_tinyGaussian_writesAllFilesAndAlicesIntervalMatchesTruth() throws {
         let out = try temporaryFolder()

@@ -129,6 +129,20 @@ final class RecipeLoaderTests: XCTestCase {
         XCTAssertNotEqual(base.canonicalHash, changed.canonicalHash)
     }
 
+    /// `inference.refine` and `outputs.cmenergies` are read, change the hash when given, and leave it alone when absent.
+    func testRefineAndCentreOfMassEnergy_areReadAndHashedOnlyWhenGiven() throws {
+        let base = try RecipeLoader.parse(MalformedRecipeTests.base, file: "recipe.yaml")
+        XCTAssertNil(base.inference.refine)
+        XCTAssertNil(base.outputs.cmEnergies)
+        let given = try RecipeLoader.parse(MalformedRecipeTests.base.replacingOccurrences(of: "modes: [truth, ml]", with: "modes: [truth, ml]\n  refine: 3")
+            .replacingOccurrences(of: "folder: out", with: "folder: out\n  cmenergies: 13000"), file: "recipe.yaml")
+        XCTAssertEqual(given.inference.refine, 3)
+        XCTAssertEqual(given.outputs.cmEnergies, 13000)
+        XCTAssertNotEqual(given.canonicalHash, base.canonicalHash)
+        XCTAssertNotEqual(given.inputHash(for: .limits), base.inputHash(for: .limits))
+        XCTAssertEqual(given.inputHash(for: .train), base.inputHash(for: .train))
+    }
+
     /// Fields added for new methods (a sample's `additional_thetas`, an estimator's `reference` and `blocks`)
     /// are left out of the canonical form when absent, so existing recipes keep their hash and `sbi fit` keeps
     /// their finished stages: the hash below is the one sbi printed for this recipe before those fields existed.

@@ -83,3 +83,30 @@ final class FitFiguresTests: XCTestCase {
         XCTAssertTrue(FitFigures.isFigure("q_a.svg") && FitFigures.isFigure("loss_x.svg") && !FitFigures.isFigure("q.npy"))
     }
 }
+
+/// The observables' figure shows densities: samples of N(0, 1) and N(1, 1) come out as the normal
+/// density on the common bins.
+final class ObservablePlotTests: XCTestCase {
+    func testObservableDensities_ofNormalSamples_followTheNormalDensity() throws {
+        let random = SeededRandom(seed: 4)
+        let a = (0..<40_000).map { _ in random.normal() }, b = (0..<40_000).map { _ in 1 + random.normal() }
+        let chart = ObservablePlot.chart(name: "x", label: "x", samples: [("θ = 0", a, nil), ("θ = 1", b, [Double](repeating: 2, count: b.count))])
+        XCTAssertEqual(chart.curves.count, 2)
+        for (curve, mean) in zip(chart.curves, [0.0, 1.0]) {
+            // Steps: two points per bin at its edges, the bin's density on both.
+            var integral = 0.0
+            for k in stride(from: 0, to: curve.xs.count, by: 2) {
+                let (lo, hi, density) = (curve.xs[k], curve.xs[k + 1], curve.ys[k])
+                integral += density * (hi - lo)
+                // The bin average of the normal density (Φ(hi) − Φ(lo))/(hi − lo), within the Poisson noise of
+                // ≥ 40 000 × 0.1 × density events in a bin: 4σ is below 0.035 for every bin.
+                let expected = (erf((hi - mean) / 2.squareRoot()) - erf((lo - mean) / 2.squareRoot())) / 2 / (hi - lo)
+                XCTAssertEqual(density, expected, accuracy: 0.035, "bin [\(lo), \(hi)] of the sample at \(mean)")
+            }
+            // Inside the pooled 0.5 %–99.5 % quantiles lies most, not all, of each sample.
+            XCTAssertGreaterThan(integral, 0.97)
+            XCTAssertLessThanOrEqual(integral, 1 + 1e-12)
+        }
+        XCTAssertTrue(chart.svg().contains("data-label=\"θ = 1\""))
+    }
+}

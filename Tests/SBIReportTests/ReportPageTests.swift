@@ -48,7 +48,7 @@ final class ReportPageTests: XCTestCase {
         XCTAssertTrue(html.contains("<span class=\"flag\">×1.21</span>"), html)
         XCTAssertTrue(html.contains("<td>×1</td>"))
         XCTAssertTrue(html.contains("gaussian-2d &lt;&amp;&gt;"), "the recipe is escaped")
-        XCTAssertTrue(html.contains("<td>1.50 s</td>") && html.contains("not in this run"))
+        XCTAssertTrue(html.contains("<td class=\"wall-time\">1.50 s</td>") && html.contains("not in this run"))
         XCTAssertTrue(html.contains("<td>341</td><td>0.682 ± 0.021</td>"), html)
     }
 

@@ -119,3 +119,29 @@ public func fixtureFile(_ name: String) throws -> String {
     }
     return path
 }
+
+/// The bytes of a result file for comparisons between runs: `report.html` with the contents of its
+/// wall-time cells (`<td class="wall-time">…</td>`, the only part of a fit's results that depends on the
+/// clock) replaced by `…`; every other file as it is.
+public func resultBytes(_ path: String) -> Data? {
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    guard path.hasSuffix("report.html") else { return data }
+    let text = String(decoding: data, as: UTF8.self)
+    let masked = text.replacingOccurrences(of: "<td class=\"wall-time\">[^<]*</td>", with: "<td class=\"wall-time\">…</td>",
+                                           options: .regularExpression)
+    return Data(masked.utf8)
+}
+
+/// Every regular file under `folder` (relative path → `resultBytes`).
+public func resultSnapshot(_ folder: String) -> [String: Data] {
+    var result: [String: Data] = [:]
+    guard let e = FileManager.default.enumerator(atPath: folder) else { return result }
+    for case let relative as String in e {
+        var isDirectory: ObjCBool = false
+        let path = folder + "/" + relative
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            result[relative] = resultBytes(path)
+        }
+    }
+    return result
+}

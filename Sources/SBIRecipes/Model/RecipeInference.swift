@@ -34,6 +34,9 @@ public struct RecipeInference: Codable, Sendable, Equatable {
     public var toys: RecipeToys? = nil
     /// Calibration diagnostics of the ratio estimators (`inference.calibration`), if asked for.
     public var calibration: RecipeCalibration? = nil
+    /// Contours traced on a `refine`-times finer grid, bicubically interpolated from the scan (nil: 1,
+    /// none; absent from the canonical form, so recipes without it keep their hash).
+    public var refine: Int? = nil
 
     /// Integrated luminosity in pb⁻¹ (1 fb⁻¹ = 1000 pb⁻¹), if given.
     public var luminosityInversePicobarn: Double? { luminosityInverseFemtobarn.map { $0 * 1000 } }

@@ -139,7 +139,9 @@ extension FitPipeline {
 
     /// The log L of one limits unit at the points of `block` (rows of `s.grid`; nil: no scan) and the
     /// Fisher information sources the unit contributes (cheap: estimators are loaded, nothing is scanned).
-    func runLimitsUnit(_ unit: LimitsUnit, _ s: LimitsSetup, block: ParameterGrid?) throws -> (scans: [BlockScan], fisher: [FitFisherSource]) {
+    /// `progress` receives the fraction done of the unit's main scan (truth, or a ratio estimator's event sums).
+    func runLimitsUnit(_ unit: LimitsUnit, _ s: LimitsSetup, block: ParameterGrid?,
+                       progress: ((Double) -> Void)? = nil) throws -> (scans: [BlockScan], fisher: [FitFisherSource]) {
         let (sim, grid, data, rate, nuisance, nominal) = (s.sim, s.grid, s.data, s.rate, s.nuisance, s.nominal)
         let (thetaTrue, fixedSuffix, nominalData, nominalSim) = (s.thetaTrue, s.fixedSuffix, s.nominalData, s.nominalSim)
         let chain = ProfileLikelihood.chainLength(of: grid)
@@ -167,7 +169,8 @@ extension FitPipeline {
             }
             try grid.validate(against: nominalSim.parameterSpace)
             let fixed = try s.nominalRatio(try ExactLogRatio(simulator: exact, reference: grid.point(0) + nominal))
-            scans.append(("truth" + fixedSuffix, "truth", try LikelihoodScan.mlLogLikelihood(estimator: fixed, data: nominalData, grid: block, rate: rate)))
+            scans.append(("truth" + fixedSuffix, "truth", try LikelihoodScan.mlLogLikelihood(estimator: fixed, data: nominalData, grid: block, rate: rate,
+                                                                                              progress: progress)))
         case .rate:
             guard let rate else { throw SBIError.data("mode rate needs a simulator with a cross section", field: "inference.modes") }
             fisherSources.append(.rate)
@@ -202,7 +205,8 @@ extension FitPipeline {
                 scans.append((e.name, "ml", try profiled(estimator, nuisance, Array(sim.parameterSpace.ranges.suffix(nuisance.count)), rate: rate, block: block)))
             }
             scans.append((e.name + fixedSuffix, "ml",
-                          try LikelihoodScan.mlLogLikelihood(estimator: try s.nominalRatio(estimator), data: nominalData, grid: block, rate: rate)))
+                          try LikelihoodScan.mlLogLikelihood(estimator: try s.nominalRatio(estimator), data: nominalData, grid: block, rate: rate,
+                                                             progress: progress)))
             // An ensemble's members, each scanned alone: the band of its regions (merged into the ensemble's entry).
             for (k, member) in ((estimator as? RatioEnsemble)?.members ?? []).enumerated() {
                 scans.append((e.name + fixedSuffix + Self.memberInfix + "\(k + 1)", Self.memberMode,
@@ -333,10 +337,13 @@ extension FitPipeline {
         })
         var scans: [BlockScan] = []
         let units = limitsUnits()
-        let progress = ProgressReporter(stage: "limits block \(index + 1)", total: units.count, unit: "modes")
-        for unit in units {
-            scans += try runLimitsUnit(unit, s, block: block).scans
-            progress.advance(detail: unit.label)
+        // Counted in grid points of every unit, moving within a unit as its event sums proceed, so the ETA follows a slow estimator.
+        let progress = ProgressReporter(stage: "limits block \(index + 1)", total: units.count * block.count, unit: "points")
+        for (k, unit) in units.enumerated() {
+            scans += try runLimitsUnit(unit, s, block: block) { fraction in
+                progress.update(step: k * block.count + Int(fraction * Double(block.count)), detail: unit.label)
+            }.scans
+            progress.update(step: (k + 1) * block.count, detail: unit.label)
         }
         progress.finish()
         let names = LimitsShardScans(scans: scans.map { .init(name: $0.name, mode: $0.mode) })
@@ -388,10 +395,10 @@ extension FitPipeline {
         let memberResults = scanned.filter { $0.mode == Self.memberMode }
         let results = scanned.filter { $0.mode != Self.memberMode }
         var file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
-                                         thetaTrue: s.thetaTrue, recipeHash: recipe.canonicalHash)
+                                         thetaTrue: s.thetaTrue, refinement: inference.refine ?? 1, recipeHash: recipe.canonicalHash)
         if !memberResults.isEmpty {
             let members = try ContoursFile.make(space: parameters, grid: grid, results: memberResults, confidenceLevels: inference.confidenceLevels,
-                                                thetaTrue: s.thetaTrue).estimators
+                                                thetaTrue: s.thetaTrue, refinement: inference.refine ?? 1).estimators
             for i in file.estimators.indices {
                 let prefix = file.estimators[i].name + Self.memberInfix
                 let own = members.filter { $0.name.hasPrefix(prefix) && Int($0.name.dropFirst(prefix.count)) != nil }

@@ -246,47 +246,6 @@ extension FitPipeline {
         return (shards.reduce(0) { $0 + $1.items }, parts.isEmpty ? "no estimators" : parts.joined(separator: ", "))
     }
 
-    /// The plot stage (one shard): the recipe's `outputs.files` from the limits stage's results, the
-    /// diagnostics, and the figures (`FitFigures`).
-    func plotShard(into partial: String) throws -> (items: Int, detail: String) {
-        let limits = stageFolder(.limits)
-        let file = try ContoursFile.read(limits + "/contours.json")
-        for output in recipe.outputs.files {
-            let path = partial + "/" + output.rawValue
-            switch output {
-            case .contoursSVG: try ContourPlot.write(file, to: path)
-            case .hepdata: try HEPDataWriter.write(file, cmEnergies: recipe.outputs.cmEnergies, to: path)
-            case .contoursJSON, .pValues, .grid:
-                do { try FileManager.default.copyItem(atPath: limits + "/" + output.rawValue, toPath: path) } catch {
-                    throw SBIError.io("cannot copy the limits result: \(error.localizedDescription)", file: limits + "/" + output.rawValue)
-                }
-            }
-        }
-        // The toys' table and coverage (inference.toys) and the calibration diagnostics go with the results.
-        for name in diagnosticFiles {
-            do { try FileManager.default.copyItem(atPath: limits + "/" + name, toPath: partial + "/" + name) } catch {
-                throw SBIError.io("cannot copy the limits stage's diagnostics: \(error.localizedDescription)", file: limits + "/" + name)
-            }
-        }
-        // The figures: training curves, q along each parameter, linearised Fisher regions.
-        let figures = try FitFigures.write(limits: limits, train: stageFolder(.train), into: partial)
-            + (recipe.outputs.files.contains(.hepdata) ? try hepdataSubmission(file, limits: limits, into: partial) : [])
-        // The recipe as read and the report page (without wall times; sbi fit adds them after a local run).
-        try AtomicFileWriter.write(FitReportPage.recipeJSON(recipe), to: partial + "/" + FitReportPage.recipeFileName)
-        try FitReportPage.write(fit: folder, plotFolder: partial)
-        return (0, (recipe.outputs.files.map(\.rawValue) + diagnosticFiles + figures + [FitReportPage.recipeFileName, FitReportPage.fileName])
-            .joined(separator: ", "))
-    }
-
-    /// The HEPData submission folder and archive of the limits results (with the scans when q.npy is there).
-    func hepdataSubmission(_ file: ContoursFile, limits: String, into folder: String) throws -> [String] {
-        var scan: (grid: Matrix<Double>, q: Matrix<Double>)?
-        if FileManager.default.fileExists(atPath: limits + "/q.npy") {
-            scan = (try NPYFile.readMatrix(limits + "/grid.npy", as: Double.self), try NPYFile.readMatrix(limits + "/q.npy", as: Double.self))
-        }
-        return try HEPDataSubmission.write(file, scan: scan, cmEnergies: recipe.outputs.cmEnergies, into: folder)
-    }
-
     /// Suffix of the results with the simulator's nuisance parameters fixed at 0 (no systematics), drawn
     /// next to the profiled ones.
     static let fixedNuisanceSuffix = "_fixed_nuisance"

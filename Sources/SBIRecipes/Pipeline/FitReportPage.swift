@@ -12,6 +12,8 @@ import SBIReport
 ///                          again by sbi fit at the end of a local run with the wall time of every stage it ran,
 ///                          and by sbi plot --fit
 /// ```
+/// The wall times sit in cells of class `wall-time`; apart from them the page is the same bytes for the
+/// same recipe, however and wherever the fit ran.
 public enum FitReportPage {
     /// The file name.
     public static let fileName = "report.html"
@@ -51,17 +53,19 @@ public enum FitReportPage {
             guard let data = FileManager.default.contents(atPath: plot + "/" + name) else { throw SBIError.io("cannot read the figure", file: plot + "/" + name) }
             return (name, String(decoding: data, as: UTF8.self))
         }
-        for stage in FitPipeline.stages {
+        // The stages before plot: the plot stage writes this page, so its own record is not final yet.
+        for stage in FitPipeline.stages where stage != .plot {
             guard let record = FitStageRecord.read(fit + "/" + stage.rawValue + "/stage.json") else { continue }
             content.stages.append(.init(name: stage.rawValue, seconds: seconds[stage], items: record.items, detail: record.detail))
         }
         try ReportPage.write(content, to: plot + "/" + fileName)
     }
 
-    /// The position of a figure in the page: contours, Fisher, q curves, losses.
+    /// The position of a figure in the page: contours, Fisher, q curves, losses, observables.
     static func rank(_ name: String) -> Int {
         if name == "contours.svg" { return 0 }
         if name == "fisher.svg" { return 1 }
-        return name.hasPrefix("q_") ? 2 : 3
+        if name.hasPrefix("q_") { return 2 }
+        return name.hasPrefix("loss_") ? 3 : 4
     }
 }

@@ -124,7 +124,7 @@ extension RecipeDecoder {
 
     func decodeInference(_ node: YAMLNode, estimators: [RecipeEstimator], seed: UInt64) -> RecipeInference? {
         let keys = ["modes", "estimators", "grid", "theta_true", "observed", "asimov_events", "expected_events",
-                    "luminosity_inverse_femtobarn", "include_rate", "confidence_levels", "fisher_information", "histogram", "toys", "calibration"]
+                    "luminosity_inverse_femtobarn", "include_rate", "confidence_levels", "fisher_information", "histogram", "toys", "calibration", "refine"]
         guard let m = reader.mapping(node, "inference", keys: keys, required: ["modes"]) else { return nil }
         var modes: [RecipeInferenceMode] = []
         var modeNodes: [RecipeInferenceMode: YAMLNode] = [:]
@@ -276,10 +276,18 @@ extension RecipeDecoder {
                 reader.report(n, "inference.calibration", "calibration checks the ratio estimators of mode ml; add ml to modes or drop calibration")
             }
         }
+        var refine: Int?
+        if let n = m["refine"], let k = reader.integer(n, "inference.refine", minimum: 1, maximum: 16) {
+            if let grid, k > 1, let small = grid.points.first(where: { $0 < 4 }) {
+                reader.report(n, "inference.refine", "refining needs at least 4 grid points per axis (bicubic), the grid has \(small)")
+            } else {
+                refine = k
+            }
+        }
         guard let grid, let data else { return nil }
         return RecipeInference(modes: modes, estimators: selected.map(\.name), grid: grid, data: data, asimovEvents: asimovEvents,
                                luminosityInverseFemtobarn: luminosity, expectedEvents: expectedEvents, includeRate: includeRate, confidenceLevels: levels,
-                               fisherInformation: fisher, histogram: histogram, toys: toys, calibration: calibration)
+                               fisherInformation: fisher, histogram: histogram, toys: toys, calibration: calibration, refine: refine)
     }
 
     /// `inference.calibration: {events, points, bins, closure_tolerance}` (all optional; `{}` for the defaults).

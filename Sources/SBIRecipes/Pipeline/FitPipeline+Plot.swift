@@ -1,0 +1,90 @@
+import Foundation
+import SBICore
+import SBIInference
+import SBIReport
+import SBISimulation
+
+/// The plot stage of `sbi fit`: the result files the recipe asks for, the limits stage's diagnostics,
+/// the figures (`FitFigures`, the observables' distributions), the HEPData submission and the report page.
+///
+/// ```
+/// plot/ outputs.files, loglikelihood.npy, q.npy, (toys, coverage, calibration), fisher.svg, q_*.svg, loss_*.svg,
+///       observables_*.svg, hepdata/ + hepdata.tar.gz (with hepdata.yaml), recipe.json, report.html
+/// ```
+extension FitPipeline {
+    /// The plot stage (one shard): the recipe's `outputs.files` from the limits stage's results, the
+    /// diagnostics, and the figures (`FitFigures`).
+    func plotShard(into partial: String) throws -> (items: Int, detail: String) {
+        let limits = stageFolder(.limits)
+        let file = try ContoursFile.read(limits + "/contours.json")
+        for output in recipe.outputs.files {
+            let path = partial + "/" + output.rawValue
+            switch output {
+            case .contoursSVG: try ContourPlot.write(file, to: path)
+            case .hepdata: try HEPDataWriter.write(file, cmEnergies: recipe.outputs.cmEnergies, to: path)
+            case .contoursJSON, .pValues, .grid:
+                do { try FileManager.default.copyItem(atPath: limits + "/" + output.rawValue, toPath: path) } catch {
+                    throw SBIError.io("cannot copy the limits result: \(error.localizedDescription)", file: limits + "/" + output.rawValue)
+                }
+            }
+        }
+        // The toys' table and coverage (inference.toys) and the calibration diagnostics go with the results.
+        for name in diagnosticFiles {
+            do { try FileManager.default.copyItem(atPath: limits + "/" + name, toPath: partial + "/" + name) } catch {
+                throw SBIError.io("cannot copy the limits stage's diagnostics: \(error.localizedDescription)", file: limits + "/" + name)
+            }
+        }
+        // The figures: training curves, q along each parameter, linearised Fisher regions.
+        let figures = try FitFigures.write(limits: limits, train: stageFolder(.train), into: partial)
+            + (try observableFigures(into: partial))
+            + (recipe.outputs.files.contains(.hepdata) ? try hepdataSubmission(file, limits: limits, into: partial) : [])
+        // The recipe as read and the report page (without wall times; sbi fit adds them after a local run).
+        try AtomicFileWriter.write(FitReportPage.recipeJSON(recipe), to: partial + "/" + FitReportPage.recipeFileName)
+        try FitReportPage.write(fit: folder, plotFolder: partial)
+        return (0, (recipe.outputs.files.map(\.rawValue) + diagnosticFiles + figures + [FitReportPage.recipeFileName, FitReportPage.fileName])
+            .joined(separator: ", "))
+    }
+
+    /// The HEPData submission folder and archive of the limits results (with the scans when q.npy is there).
+    func hepdataSubmission(_ file: ContoursFile, limits: String, into folder: String) throws -> [String] {
+        var scan: (grid: Matrix<Double>, q: Matrix<Double>)?
+        if FileManager.default.fileExists(atPath: limits + "/q.npy") {
+            scan = (try NPYFile.readMatrix(limits + "/grid.npy", as: Double.self), try NPYFile.readMatrix(limits + "/q.npy", as: Double.self))
+        }
+        return try HEPDataSubmission.write(file, scan: scan, cmEnergies: recipe.outputs.cmEnergies, into: folder)
+    }
+
+    /// The events simulated per parameter point for the observables' distributions.
+    static let observableFigureEvents = 20_000
+    /// At most this many observables get a figure (the first ones of the simulator).
+    static let observableFigureLimit = 8
+
+    /// `observables_<name>.svg` for the simulator's observables: their distribution at θ_true (or the observed
+    /// events) and at every benchmark, from `observableFigureEvents` simulated events each (seeded from the recipe).
+    func observableFigures(into folder: String) throws -> [String] {
+        let sim = try simulator()
+        let nominal = [Double](repeating: 0, count: sim.parameterSpace.count - recipe.parameters.count)
+        var points: [(label: String, theta: [Double])] = []
+        var observed: Matrix<Double>?
+        switch recipe.inference.data {
+        case .asimov(let theta): points.append(("θ_true = (\(theta.map { SVGText.number($0) }.joined(separator: ", ")))", theta))
+        case .observed(let file): observed = try readObserved(file.resolvedPath, observables: sim.observableNames.count)
+        }
+        for b in recipe.benchmarks where !points.contains(where: { $0.theta == b.theta }) { points.append((b.name, b.theta)) }
+        var samples: [(label: String, x: Matrix<Double>)] = observed.map { [("observed", $0)] } ?? []
+        let random = SeededRandom(seed: SeededRandom.splitmix64(recipe.seed &+ 11))
+        for (k, point) in points.prefix(ContourPlot.colours.count - samples.count).enumerated() {
+            let batch = try sim.simulate(at: point.theta + nominal, count: Self.observableFigureEvents, random: random.substream(UInt64(k)))
+            samples.append((point.label, batch.observables))
+        }
+        var written: [String] = []
+        for (j, name) in sim.observableNames.prefix(Self.observableFigureLimit).enumerated() {
+            let columns = samples.map { s in (label: s.label, values: (0..<s.x.rows).map { s.x[$0, j] }, weights: [Double]?.none) }
+            let file = "observables_\(FitFigures.fileSafe(name)).svg"
+            try ObservablePlot.chart(name: name, label: SVGText.escape(name), samples: columns,
+                                     notes: ["\(Self.observableFigureEvents) simulated events per point"]).write(to: folder + "/" + file)
+            written.append(file)
+        }
+        return written
+    }
+}
