@@ -36,7 +36,7 @@ extension FitPipeline {
         }
         // The figures: training curves, q along each parameter, linearised Fisher regions.
         let figures = try FitFigures.write(limits: limits, train: stageFolder(.train), into: partial)
-            + (try observableFigures(into: partial))
+            + (try observableFigures(into: partial)) + (try calibrationFigure(limits: limits, into: partial))
             + (recipe.outputs.files.contains(.hepdata) ? try hepdataSubmission(file, limits: limits, into: partial) : [])
         // The recipe as read and the report page (without wall times; sbi fit adds them after a local run).
         try AtomicFileWriter.write(FitReportPage.recipeJSON(recipe), to: partial + "/" + FitReportPage.recipeFileName)
@@ -54,13 +54,37 @@ extension FitPipeline {
         return try HEPDataSubmission.write(file, scan: scan, cmEnergies: recipe.outputs.cmEnergies, into: folder)
     }
 
+    /// `calibration.svg` when the limits stage checked calibration (`inference.calibration`): the reliability
+    /// curve of every ratio estimator, the observed fraction of events from θ1 against the mean ŝ = 1/(1 + r̂)
+    /// in each bin, over the diagonal of a perfectly calibrated classifier (arXiv:1506.02169 §3).
+    func calibrationFigure(limits: String, into folder: String) throws -> [String] {
+        let path = limits + "/" + CalibrationFile.fileName
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let file: CalibrationFile
+        do { file = try ResultJSON.decoder().decode(CalibrationFile.self, from: data) } catch {
+            throw SBIError.data("not a calibration file: \(error)", file: path)
+        }
+        var chart = LineChart(title: "Calibration of the ratio estimators", xLabel: "mean ŝ = 1/(1 + r̂) in the bin", yLabel: "fraction of events from θ1")
+        chart.curves.append(.init(label: "perfect calibration", xs: [0, 1], ys: [0, 1], colour: "#888888", dash: "4,3", width: 1))
+        for (k, e) in file.estimators.enumerated() {
+            let bins = e.reliability.bins.filter { $0.events > 0 }
+            chart.curves.append(.init(label: e.name, xs: bins.map(\.meanS), ys: bins.map(\.observedFraction),
+                                      colour: ContourPlot.colours[k % ContourPlot.colours.count]))
+            chart.notes.append("\(e.name): reliability p = \(SVGText.significant(e.reliability.pValue, digits: 2)), "
+                               + (e.passes ? "passes" : "FLAGGED"))
+        }
+        (chart.xRange, chart.yRange) = (0...1, 0...1)
+        try chart.write(to: folder + "/calibration.svg")
+        return ["calibration.svg"]
+    }
+
     /// The events simulated per parameter point for the observables' distributions.
     static let observableFigureEvents = 20_000
     /// At most this many observables get a figure (the first ones of the simulator).
     static let observableFigureLimit = 8
 
     /// `observables_<name>.svg` for the simulator's observables: their distribution at θ_true (or the observed
-    /// events) and at every benchmark, from `observableFigureEvents` simulated events each (seeded from the recipe).
+    /// events) and at every benchmark inside the parameter ranges, from `observableFigureEvents` simulated events each (seeded from the recipe).
     func observableFigures(into folder: String) throws -> [String] {
         let sim = try simulator()
         let nominal = [Double](repeating: 0, count: sim.parameterSpace.count - recipe.parameters.count)
@@ -70,7 +94,10 @@ extension FitPipeline {
         case .asimov(let theta): points.append(("θ_true = (\(theta.map { SVGText.number($0) }.joined(separator: ", ")))", theta))
         case .observed(let file): observed = try readObserved(file.resolvedPath, observables: sim.observableNames.count)
         }
-        for b in recipe.benchmarks where !points.contains(where: { $0.theta == b.theta }) { points.append((b.name, b.theta)) }
+        // Benchmarks may lie outside the parameter ranges (morphing bases spread them out); those are not simulated.
+        for b in recipe.benchmarks where !points.contains(where: { $0.theta == b.theta }) && (try? sim.parameterSpace.validate(b.theta + nominal)) != nil {
+            points.append((b.name, b.theta))
+        }
         var samples: [(label: String, x: Matrix<Double>)] = observed.map { [("observed", $0)] } ?? []
         let random = SeededRandom(seed: SeededRandom.splitmix64(recipe.seed &+ 11))
         for (k, point) in points.prefix(ContourPlot.colours.count - samples.count).enumerated() {
