@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test in an optimised build (numerical tests are 10-100x slower in debug).
-# Installs missing system packages first, and numpy from PyPI into .build/pyenv when
-# the system python has none: numpy is only a cross-check of our .npy files.
+# Installs missing system packages first, and numpy and h5py from PyPI into .build/pyenv when
+# the system python lacks them: they only cross-check our .npy files and our reading of MadMiner's HDF5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-if python3 -c 'import numpy' >/dev/null 2>&1; then
+if python3 -c 'import numpy, h5py' >/dev/null 2>&1; then
     SBI_PYTHON=$(command -v python3)
 else
-    if [ ! -x .build/pyenv/bin/python ] || ! .build/pyenv/bin/python -c 'import numpy' >/dev/null 2>&1; then
+    if [ ! -x .build/pyenv/bin/python ] || ! .build/pyenv/bin/python -c 'import numpy, h5py' >/dev/null 2>&1; then
         mkdir -p .build
         python3 -m venv .build/pyenv
-        .build/pyenv/bin/pip install -q numpy
+        .build/pyenv/bin/pip install -q numpy h5py
     fi
     SBI_PYTHON=$PWD/.build/pyenv/bin/python
 fi

@@ -16,9 +16,9 @@ import SBINetworks
 /// is not drawn.
 public enum FitFigures {
     /// The names `write` may produce (exact or `prefix*`), for `OwnedFolder.checkReplaceable`.
-    /// (`observables_*` and `calibration.svg` are drawn by the plot stage of `sbi fit`, which simulates
-    /// the former and reads the latter's calibration.json: `ObservablePlot`, `LineChart`.)
-    public static let fileNames = ["contours.svg", "fisher.svg", "q_*", "loss_*", "observables_*", "calibration.svg"]
+    /// (`observables_*`, `calibration.svg` and `coverage.svg` are drawn by the plot stage of `sbi fit`, which
+    /// simulates the first and reads calibration.json and coverage.json for the others: `ObservablePlot`, `LineChart`.)
+    public static let fileNames = ["contours.svg", "fisher.svg", "q_*", "loss_*", "observables_*", "calibration.svg", "coverage.svg"]
 
     /// True for a name `write` produces.
     public static func isFigure(_ name: String) -> Bool {

@@ -20,7 +20,10 @@ public struct LineChart: Sendable {
         public var width: Double
         /// Shown in the legend (members of an ensemble are drawn but listed once).
         public var inLegend: Bool
-        public init(label: String, xs: [Double], ys: [Double], colour: String, dash: String = "", width: Double = 2, inLegend: Bool = true) {
+        /// Symmetric errors of `ys`, drawn as vertical bars with a dot at each point (nil: a plain line).
+        public var errors: [Double]?
+        public init(label: String, xs: [Double], ys: [Double], colour: String, dash: String = "", width: Double = 2, inLegend: Bool = true,
+                    errors: [Double]? = nil) {
             self.label = label
             self.xs = xs
             self.ys = ys
@@ -28,6 +31,7 @@ public struct LineChart: Sendable {
             self.dash = dash
             self.width = width
             self.inLegend = inLegend
+            self.errors = errors
         }
     }
 
@@ -78,6 +82,11 @@ public struct LineChart: Sendable {
         for c in curves {
             let dash = c.dash.isEmpty ? "" : " stroke-dasharray=\"\(c.dash)\""
             body += "<path class=\"curve\" data-label=\"\(SVGText.escape(c.label))\" stroke=\"\(c.colour)\" stroke-width=\"\(SVGText.number(c.width))\"\(dash) d=\"\(frame.path(xs: c.xs, ys: c.ys))\"/>\n"
+            for (k, e) in (c.errors ?? []).enumerated() where k < c.xs.count && k < c.ys.count && e.isFinite {
+                let x = SVGText.pixel(frame.px(c.xs[k]))
+                body += "<line class=\"error\" x1=\"\(x)\" y1=\"\(SVGText.pixel(frame.py(c.ys[k] - e)))\" x2=\"\(x)\" y2=\"\(SVGText.pixel(frame.py(c.ys[k] + e)))\" stroke=\"\(c.colour)\" stroke-width=\"1.5\"/>"
+                body += "<circle class=\"point\" cx=\"\(x)\" cy=\"\(SVGText.pixel(frame.py(c.ys[k])))\" r=\"3.5\" fill=\"\(c.colour)\"/>\n"
+            }
         }
         body += "</g>\n<g id=\"marker-labels\" font-size=\"11\" fill=\"#555555\">\n"
         for level in levels where frame.y.contains(level.value) {

@@ -34,6 +34,9 @@ final class CalibrationRecipeTests: XCTestCase {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let file = try decoder.decode(File.self, from: try XCTUnwrap(FileManager.default.contents(atPath: out + "/plot/calibration.json")))
         XCTAssertEqual(file.estimators.map(\.name), ["alices"])
+        // calibration.svg draws the reliability curve of every estimator over the diagonal.
+        let svg = try String(contentsOfFile: out + "/plot/calibration.svg", encoding: .utf8)
+        XCTAssertTrue(svg.contains("data-label=\"perfect calibration\"") && svg.contains("data-label=\"alices\""), svg)
         return (try XCTUnwrap(file.estimators.first), report)
     }
 

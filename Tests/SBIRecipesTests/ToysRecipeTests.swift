@@ -55,6 +55,11 @@ final class ToysRecipeTests: XCTestCase {
             XCTAssertEqual(row.fraction, Double(row.covered) / 1000, accuracy: 1e-12)
             XCTAssertEqual(row.fraction, cl, accuracy: 2 * (cl * (1 - cl) / 1000).squareRoot(), "truth at \(cl)")
         }
+        // coverage.svg draws these rows: one dot and error bar per likelihood and CL, at the fraction.
+        let svg = try String(contentsOfFile: out + "/plot/coverage.svg", encoding: .utf8)
+        XCTAssertEqual(svg.components(separatedBy: "class=\"point\"").count - 1, file.coverage.count)
+        XCTAssertEqual(svg.components(separatedBy: "class=\"error\"").count - 1, file.coverage.count)
+        XCTAssertTrue(svg.contains("data-label=\"truth\"") && svg.contains("data-label=\"alices\""))
         let toys = try NPYFile.read(out + "/plot/toys.npy")
         XCTAssertEqual(toys.shape, [1000, 2, 3])
         guard case .float64(let v) = toys.data else { return XCTFail("toys.npy is not float64") }

@@ -36,7 +36,7 @@ extension FitPipeline {
         }
         // The figures: training curves, q along each parameter, linearised Fisher regions.
         let figures = try FitFigures.write(limits: limits, train: stageFolder(.train), into: partial)
-            + (try observableFigures(into: partial)) + (try calibrationFigure(limits: limits, into: partial))
+            + (try observableFigures(into: partial)) + (try calibrationFigure(limits: limits, into: partial)) + (try coverageFigure(limits: limits, into: partial))
             + (recipe.outputs.files.contains(.hepdata) ? try hepdataSubmission(file, limits: limits, into: partial) : [])
         // The recipe as read and the report page (without wall times; sbi fit adds them after a local run).
         try AtomicFileWriter.write(FitReportPage.recipeJSON(recipe), to: partial + "/" + FitReportPage.recipeFileName)
@@ -76,6 +76,28 @@ extension FitPipeline {
         (chart.xRange, chart.yRange) = (0...1, 0...1)
         try chart.write(to: folder + "/calibration.svg")
         return ["calibration.svg"]
+    }
+
+    /// `coverage.svg` when the limits stage threw toys (`inference.toys`): for every likelihood the fraction of
+    /// toys whose region covers θ_true at each CL, with its binomial error, against the diagonal of exact
+    /// coverage (points above it over-cover: conservative; below, under-cover: the limit is too tight).
+    func coverageFigure(limits: String, into folder: String) throws -> [String] {
+        guard let file = ToyCoverageFile.read(limits + "/" + ToyCoverageFile.fileName), !file.coverage.isEmpty else { return [] }
+        var chart = LineChart(title: "Coverage over \(file.toys) pseudo-experiments", xLabel: "confidence level", yLabel: "fraction of toys covering θ_true")
+        let levels = Array(Set(file.coverage.map(\.confidenceLevel))).sorted()
+        let lo = max(0, (levels.first ?? 0) - 0.1), hi = min(1, (levels.last ?? 1) + 0.05)
+        chart.curves.append(.init(label: "exact coverage", xs: [lo, hi], ys: [lo, hi], colour: "#888888", dash: "4,3", width: 1))
+        var names: [String] = []
+        for row in file.coverage where !names.contains(row.name) { names.append(row.name) }
+        for (k, name) in names.enumerated() {
+            let rows = file.coverage.filter { $0.name == name }.sorted { $0.confidenceLevel < $1.confidenceLevel }
+            chart.curves.append(.init(label: name, xs: rows.map(\.confidenceLevel), ys: rows.map(\.fraction),
+                                      colour: ContourPlot.colours[k % ContourPlot.colours.count], width: 1, errors: rows.map(\.binomialError)))
+        }
+        (chart.xRange, chart.yRange) = (lo...hi, lo...hi)
+        chart.notes = ["seed \(file.seed), θ_true = (\(file.thetaTrue.map { SVGText.number($0) }.joined(separator: ", ")))"]
+        try chart.write(to: folder + "/coverage.svg")
+        return ["coverage.svg"]
     }
 
     /// The events simulated per parameter point for the observables' distributions.

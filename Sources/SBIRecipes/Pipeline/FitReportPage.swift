@@ -66,6 +66,6 @@ public enum FitReportPage {
         if name == "contours.svg" { return 0 }
         if name == "fisher.svg" { return 1 }
         if name.hasPrefix("q_") { return 2 }
-        return name.hasPrefix("loss_") || name == "calibration.svg" ? 3 : 4
+        return name.hasPrefix("loss_") || name == "calibration.svg" || name == "coverage.svg" ? 3 : 4
     }
 }
