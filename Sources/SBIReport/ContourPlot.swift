@@ -18,7 +18,7 @@ public enum ContourPlot {
     /// Dash patterns, by confidence level.
     public static let dashes = ["", "8,4", "2,3", "10,3,2,3"]
     /// The dash pattern of linearised (Fisher) regions.
-    static let fisherDash = "1,4"
+    static let fisherDash = "5,2,1,2"
     static let height = 520.0
 
     /// The SVG document; `linearised` adds the Fisher regions of the listed matrices (dotted, in the

@@ -16,9 +16,10 @@ import SBINetworks
 /// is not drawn.
 public enum FitFigures {
     /// The names `write` may produce (exact or `prefix*`), for `OwnedFolder.checkReplaceable`.
-    /// (`observables_*`, `calibration.svg` and `coverage.svg` are drawn by the plot stage of `sbi fit`, which
-    /// simulates the first and reads calibration.json and coverage.json for the others: `ObservablePlot`, `LineChart`.)
-    public static let fileNames = ["contours.svg", "fisher.svg", "q_*", "loss_*", "observables_*", "calibration.svg", "coverage.svg"]
+    /// (`observables_*`, `morphing_*`, `calibration.svg` and `coverage.svg` are drawn by the plot stage of `sbi fit`,
+    /// which simulates the first, morphs for the second and reads calibration.json and coverage.json for the others:
+    /// `ObservablePlot`, `MorphingBasisPlot`, `LineChart`.)
+    public static let fileNames = ["contours.svg", "fisher.svg", "q_*", "loss_*", "observables_*", "morphing_*", "calibration.svg", "coverage.svg"]
 
     /// True for a name `write` produces.
     public static func isFigure(_ name: String) -> Bool {

@@ -3,6 +3,7 @@ import XCTest
 import SBICore
 import SBIInference
 import SBINetworks
+import SBISimulation
 @testable import SBIReport
 
 /// The figures beside contours.svg show the truth they are drawn from: the profile of a Gaussian
@@ -108,5 +109,28 @@ final class ObservablePlotTests: XCTestCase {
             XCTAssertLessThanOrEqual(integral, 1 + 1e-12)
         }
         XCTAssertTrue(chart.svg().contains("data-label=\"θ = 1\""))
+    }
+}
+
+/// The morphing figure shows Σ_b w_b(θ)² of the sample's basis: for one parameter with components
+/// 1, θ, θ² and benchmarks −1, 0, 1 the weights are the Lagrange polynomials, so Σ w² is 1 at every
+/// benchmark and (1, −3, 3) → 19 at θ = 2.
+final class MorphingBasisPlotTests: XCTestCase {
+    func testMorphingFigure_ofAQuadraticBasis_showsTheLagrangeWeights() throws {
+        let components = try MorphingComponents(maxPowers: [2], maxOverallPower: 2)
+        let basis = Matrix<Double>(rows: 3, columns: 1, storage: [-1, 0, 1])
+        let morpher = try Morpher(components: components, basis: basis)
+        func squared(_ theta: [Double]) -> Double { morpher.weights(at: theta).reduce(0) { $0 + $1 * $1 } }
+        XCTAssertEqual(squared([2]), 19, accuracy: 1e-9)
+        for b in [-1.0, 0, 1] { XCTAssertEqual(squared([b]), 1, accuracy: 1e-9) }
+        let svg = MorphingBasisPlot.svg(parameters: [.init(name: "theta", range: -1...2)], basis: basis, title: "basis", squaredWeights: squared)
+        // The benchmarks are the verticals b0, b1, b2.
+        XCTAssertEqual(svg.components(separatedBy: "class=\"vertical\"").count - 1, 3)
+        XCTAssertTrue(svg.contains(">b0</text>") && svg.contains(">b2</text>"))
+        let chart2D = MorphingBasisPlot.svg(parameters: [.init(name: "a", range: -1...1), .init(name: "b", range: -1...1)],
+                                            basis: Matrix(rows: 2, columns: 2, storage: [0, 0, 0.5, -0.5]), title: "2-D") { 1 + $0[0] * $0[0] }
+        XCTAssertEqual(chart2D.components(separatedBy: "class=\"benchmark\"").count - 1, 2)
+        // The cells, the clip path, the background, the outline and the colour bar.
+        XCTAssertEqual(chart2D.components(separatedBy: "<rect x=").count - 1, 40 * 40 + 4)
     }
 }

@@ -36,7 +36,8 @@ extension FitPipeline {
         }
         // The figures: training curves, q along each parameter, linearised Fisher regions.
         let figures = try FitFigures.write(limits: limits, train: stageFolder(.train), into: partial)
-            + (try observableFigures(into: partial)) + (try calibrationFigure(limits: limits, into: partial)) + (try coverageFigure(limits: limits, into: partial))
+            + (try observableFigures(into: partial)) + (try morphingFigures(into: partial))
+            + (try calibrationFigure(limits: limits, into: partial)) + (try coverageFigure(limits: limits, into: partial))
             + (recipe.outputs.files.contains(.hepdata) ? try hepdataSubmission(file, limits: limits, into: partial) : [])
         // The recipe as read and the report page (without wall times; sbi fit adds them after a local run).
         try AtomicFileWriter.write(FitReportPage.recipeJSON(recipe), to: partial + "/" + FitReportPage.recipeFileName)
@@ -98,6 +99,43 @@ extension FitPipeline {
         chart.notes = ["seed \(file.seed), θ_true = (\(file.thetaTrue.map { SVGText.number($0) }.joined(separator: ", ")))"]
         try chart.write(to: folder + "/coverage.svg")
         return ["coverage.svg"]
+    }
+
+    /// `morphing_<sample>.svg` for every sample the augment stage weighted with morphing (its folder holds
+    /// `morphing_basis.npy`): the benchmarks over the parameter ranges and log₁₀ Σ_b w_b(θ)² (`MorphingBasisPlot`);
+    /// a basis equal to an earlier sample's is drawn once. Samples of an older sbi have no basis file and no figure.
+    func morphingFigures(into folder: String) throws -> [String] {
+        let sim = try simulator()
+        let components: MorphingComponents
+        if let events = sim as? EventSampleSimulator {
+            components = events.morpher.components
+        } else if let weighted = sim as? any WeightedSimulator {
+            components = try MorphingComponents(maxPowers: weighted.morphingMaxPowers, maxOverallPower: weighted.morphingMaxOverallPower)
+        } else {
+            return []
+        }
+        let parameters = (0..<recipe.parameters.count).map { i in
+            ContoursFile.Parameter(name: recipe.parameterSpace.names[i], unit: recipe.parameterSpace.units[i], label: recipe.parameterSpace.latexLabels[i],
+                                   range: recipe.parameterSpace.ranges[i])
+        }
+        guard (1...2).contains(parameters.count), components.parameterCount == parameters.count else { return [] }
+        var drawn: [Matrix<Double>] = [], written: [String] = []
+        for sample in recipe.samples {
+            let path = stageFolder(.augment) + "/" + sample.name + "/" + AugmentedSamples.morphingBasisFileName
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let basis = try NPYFile.readMatrix(path, as: Double.self)
+            guard !drawn.contains(basis) else { continue }
+            drawn.append(basis)
+            let morpher = try Morpher(components: components, basis: basis)
+            let name = "morphing_\(FitFigures.fileSafe(sample.name)).svg"
+            let svg = MorphingBasisPlot.svg(parameters: parameters, basis: basis, title: "Morphing basis of sample \(sample.name)",
+                                            notes: ["\(basis.rows) benchmarks, condition number \(SVGText.significant(morpher.conditionNumber, digits: 3))"]) {
+                morpher.weights(at: $0).reduce(0) { $0 + $1 * $1 }
+            }
+            try AtomicFileWriter.write(svg, to: folder + "/" + name)
+            written.append(name)
+        }
+        return written
     }
 
     /// The events simulated per parameter point for the observables' distributions.

@@ -37,10 +37,16 @@ public struct AugmentedSamples: Sendable {
     /// to the pool's effective sample size there; above 1, events repeat more than the pool's
     /// information warrants. nil for unweighted simulators.
     public let maximumDrawsPerEffectiveEvent: Double?
+    /// Weighted simulators and real events: the benchmark points θ_b of the morphing the events were
+    /// weighted with, `[benchmarks, parameters]` (written as `morphing_basis.npy`); nil otherwise.
+    public var morphingBasis: Matrix<Double>? = nil
+
+    /// The name of the morphing basis file.
+    public static let morphingBasisFileName = "morphing_basis.npy"
 
     /// The file names that `write(to:)` creates.
     public var fileNames: [String] {
-        splits.flatMap { split in split.arrays.map { "\($0.name)_\(split.name).npy" } }
+        splits.flatMap { split in split.arrays.map { "\($0.name)_\(split.name).npy" } } + (morphingBasis == nil ? [] : [Self.morphingBasisFileName])
     }
 
     /// Writes every array to `folder` (created if missing) as `<array>_<split>.npy`, all or nothing:
@@ -70,6 +76,10 @@ public struct AugmentedSamples: Sendable {
         }
         var committed: [String] = []
         do {
+            if let basis = morphingBasis {
+                try NPYFile.write(NPYArray(basis), to: base + Self.morphingBasisFileName)
+                committed.append(base + Self.morphingBasisFileName)
+            }
             for (path, writer) in writers {
                 try writer.commit()
                 committed.append(path)

@@ -348,7 +348,7 @@ public final class SampleAugmenter {
         }
         progress?.finish()
         return AugmentedSamples(kind: request.kind, splits: outSplits, minimumEffectiveSampleSize: minimumESS,
-                                maximumDrawsPerEffectiveEvent: worstRatio)
+                                maximumDrawsPerEffectiveEvent: worstRatio, morphingBasis: activeMorpher?.basis)
     }
 
     /// One split: resolves the θ sets, draws events set by set, computes the gold, shuffles.
