@@ -27,6 +27,15 @@ final class LimitsCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(noRate.status, 2, noRate.stderr)
         XCTAssertTrue(noRate.stderr.contains("--norm-uncertainty: a normalisation uncertainty scales the expected events; it needs --luminosity-inverse-femtobarn"), noRate.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x"))
+        // Mode rate without a luminosity is refused before the truth scan runs (no output, and at once).
+        let start = Date()
+        let noLuminosity = try run(["limits", "--simulator", "drell-yan", "--mode", "truth,rate", "--grid", "-0.1:0.1:41,-0.05:0.05:41",
+                                    "--theta-true", "0,0", "--events", "200", "--output", folder + "/z"])
+        XCTAssertEqual(noLuminosity.status, 2, noLuminosity.stderr)
+        XCTAssertTrue(noLuminosity.stderr.contains("mode rate needs --luminosity-inverse-femtobarn"), noLuminosity.stderr)
+        XCTAssertFalse(noLuminosity.stdout.contains("truth:"), "the truth scan did not run: \(noLuminosity.stdout)")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/z"))
         // The old pb⁻¹ option is refused with its fb⁻¹ equivalent, never reinterpreted.
         let old = try run(["limits", "--simulator", "drell-yan", "--mode", "rate", "--grid", "-0.05:0.05:3,-0.05:0.05:3",
                            "--theta-true", "0,0", "--luminosity", "10", "--output", folder + "/y"])

@@ -119,6 +119,14 @@ enum LimitsCommand {
             }
             let events = try parsed.integer("events", in: 1...1_000_000_000)
 
+            // Modes that cannot run here are refused before any scan spends time.
+            if modes.contains(.rate), rate == nil {
+                throw SBIError.usage("mode rate needs --luminosity-inverse-femtobarn and a weighted simulator", field: "--mode")
+            }
+            if modes.contains(.truth), !(simulator is any ExactLikelihoodSimulator) {
+                throw SBIError.usage("simulator \(simulator.name) has no exact likelihood", field: "--mode")
+            }
+
             // Data: Asimov at θ_true, or observed events.
             let data: ScanData
             var thetaTrue: [Double]?
