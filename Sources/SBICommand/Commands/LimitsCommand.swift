@@ -28,7 +28,8 @@ enum LimitsCommand {
         of shape [n, observables]. With --luminosity-inverse-femtobarn (weighted simulators) every mode adds the rate
         term log Pois(n | sigma(theta) L). q = -2 (log L - max log L), p from chi2 with k = number of
         parameters; contours at p = 1 - CL (--cl, default 0.68,0.95).
-        Writes DIR/contours.json, hepdata.yaml, contours.svg, pvalues.npy [modes, points], grid.npy.
+        Writes DIR/contours.json, hepdata.yaml, contours.svg, and the scans pvalues.npy,
+        loglikelihood.npy, q.npy [modes, points] with grid.npy [points, parameters].
         --toys N draws N pseudo-experiments at theta_true (n ~ Pois(nu) with a luminosity, else
         --events each), fits each with every mode and writes DIR/toys.npy [toys, results, 2 + k]
         (n, q(theta_true), best fit) and DIR/coverage.json: the fraction of toys whose CL region holds

@@ -20,8 +20,10 @@ enum PlotCommand {
         --fit: draws every figure of the 'sbi fit' output FOLDER from its limits and train stages:
         contours.svg, fisher.svg (linearised Fisher regions over the contours), q_<parameter>.svg
         (q, or q profiled over the other parameters) and loss_<estimator>.svg (training and
-        validation loss per epoch), and report.html, the page with all of them. They go into
-        FOLDER/plot, or into DIR, which must be new, empty or hold only figures sbi drew.
+        validation loss per epoch), and report.html, the page with all of them (with the figures
+        only sbi fit draws, observables_*, morphing_*, calibration and coverage, when they are in
+        the folder). They go into FOLDER/plot, or into DIR, which must be new, empty or hold only
+        figures sbi drew.
         """,
         options: [
             .value("input", "PATH", "contours.json to read."),

@@ -5,11 +5,13 @@ import SBIReport
 import SBISimulation
 
 /// The plot stage of `sbi fit`: the result files the recipe asks for, the limits stage's diagnostics,
-/// the figures (`FitFigures`, the observables' distributions), the HEPData submission and the report page.
+/// the figures (`FitFigures`; the observables, the morphing basis, calibration and coverage), the HEPData
+/// submission and the report page.
 ///
 /// ```
 /// plot/ outputs.files, loglikelihood.npy, q.npy, (toys, coverage, calibration), fisher.svg, q_*.svg, loss_*.svg,
-///       observables_*.svg, hepdata/ + hepdata.tar.gz (with hepdata.yaml), recipe.json, report.html
+///       observables_*.svg, morphing_*.svg, (calibration.svg, coverage.svg), hepdata/ + hepdata.tar.gz (with
+///       hepdata.yaml), recipe.json, report.html
 /// ```
 extension FitPipeline {
     /// The plot stage (one shard): the recipe's `outputs.files` from the limits stage's results, the
@@ -34,9 +36,11 @@ extension FitPipeline {
                 throw SBIError.io("cannot copy the limits stage's diagnostics: \(error.localizedDescription)", file: limits + "/" + name)
             }
         }
-        // The figures: training curves, q along each parameter, linearised Fisher regions.
+        // The figures: training curves, q along each parameter, linearised Fisher regions, the simulator's
+        // observables and morphing basis (the simulator made once: real events read their files), diagnostics.
+        let sim = try simulator()
         let figures = try FitFigures.write(limits: limits, train: stageFolder(.train), into: partial)
-            + (try observableFigures(into: partial)) + (try morphingFigures(into: partial))
+            + (try observableFigures(sim, into: partial)) + (try morphingFigures(sim, into: partial))
             + (try calibrationFigure(limits: limits, into: partial)) + (try coverageFigure(limits: limits, into: partial))
             + (recipe.outputs.files.contains(.hepdata) ? try hepdataSubmission(file, limits: limits, into: partial) : [])
         // The recipe as read and the report page (without wall times; sbi fit adds them after a local run).
@@ -104,8 +108,7 @@ extension FitPipeline {
     /// `morphing_<sample>.svg` for every sample the augment stage weighted with morphing (its folder holds
     /// `morphing_basis.npy`): the benchmarks over the parameter ranges and log₁₀ Σ_b w_b(θ)² (`MorphingBasisPlot`);
     /// a basis equal to an earlier sample's is drawn once. Samples of an older sbi have no basis file and no figure.
-    func morphingFigures(into folder: String) throws -> [String] {
-        let sim = try simulator()
+    func morphingFigures(_ sim: any Simulator, into folder: String) throws -> [String] {
         let components: MorphingComponents
         if let events = sim as? EventSampleSimulator {
             components = events.morpher.components
@@ -145,8 +148,7 @@ extension FitPipeline {
 
     /// `observables_<name>.svg` for the simulator's observables: their distribution at θ_true (or the observed
     /// events) and at every benchmark inside the parameter ranges, from `observableFigureEvents` simulated events each (seeded from the recipe).
-    func observableFigures(into folder: String) throws -> [String] {
-        let sim = try simulator()
+    func observableFigures(_ sim: any Simulator, into folder: String) throws -> [String] {
         let nominal = [Double](repeating: 0, count: sim.parameterSpace.count - recipe.parameters.count)
         var points: [(label: String, theta: [Double])] = []
         var observed: Matrix<Double>?
