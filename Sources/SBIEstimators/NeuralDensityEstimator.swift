@@ -125,19 +125,24 @@ public final class NeuralDensityEstimator: LogRatioEstimator, @unchecked Sendabl
         FileManager.default.fileExists(atPath: folder + "/x_validation.npy") ? try dataset(method: method, folder: folder, suffix: "validation") : nil
     }
 
-    /// log p̂(x_i|θ_j) as `[nTheta, nEvents]`.
+    /// log p̂(x_i|θ_j) as `[nTheta, nEvents]`, the grid points split over one worker per OpenBLAS thread
+    /// with OpenBLAS single-threaded meanwhile (restored after); the values do not depend on the number of
+    /// workers (`MaskedAutoregressiveFlow.logDensity(x:thetas:workers:)`).
     /// - Throws: `SBIError.data` naming `x` or `thetas` for a wrong width or a non-finite value.
     public func logLikelihood(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
         try EstimatorInput.check(x, columns: observableCount, field: "x", what: "observables")
         try EstimatorInput.check(thetas, columns: parameterCount, field: "thetas", what: "parameters")
-        return flow.logDensity(x: x, thetas: thetas)
+        let threads = BLASLibrary.threadCount
+        BLASLibrary.setThreadCount(1)
+        defer { BLASLibrary.setThreadCount(threads) }
+        return flow.logDensity(x: x, thetas: thetas, workers: max(1, min(threads, thetas.rows)))
     }
 
     /// log r̂(x_i|θ_j, θ_ref) = log p̂(x_i|θ_j) − log p̂(x_i|θ_ref) as `[nTheta, nEvents]`.
     /// - Throws: as `logLikelihood`.
     public func logRatio(x: Matrix<Double>, thetas: Matrix<Double>) throws -> Matrix<Double> {
         var result = try logLikelihood(x: x, thetas: thetas)
-        let base = flow.logDensity(x: x, thetas: Matrix(rows: 1, columns: parameterCount, storage: reference))
+        let base = try logLikelihood(x: x, thetas: Matrix(rows: 1, columns: parameterCount, storage: reference))
         for j in 0..<result.rows { for i in 0..<result.columns { result[j, i] -= base[0, i] } }
         return result
     }

@@ -44,6 +44,22 @@ final class MaskedAutoregressiveFlowTests: XCTestCase {
         }
     }
 
+    /// The grid evaluation split over workers gives the bits of one worker (each θ row runs the same chunks),
+    /// and every row equals the paired evaluation at that θ: 9000 events (three chunks, the last partial) on
+    /// 7 grid points with 1, 2, 3 and 8 workers.
+    func testLogDensityGrid_anyWorkerCount_sameBitsAsOneWorkerAndAsPairedRows() throws {
+        let f = try flow(d: 3, p: 2, blocks: 2, hidden: [16, 16], gain: 2, seed: 5)
+        let random = SeededRandom(seed: 6)
+        let x = Matrix<Double>(rows: 9000, columns: 3) { _, _ in random.normal() }
+        let thetas = Matrix<Double>(rows: 7, columns: 2) { i, j in Double(i) * 0.3 - 1 + Double(j) * 0.1 }
+        let one = f.logDensity(x: x, thetas: thetas, workers: 1)
+        for workers in [2, 3, 8] { XCTAssertEqual(f.logDensity(x: x, thetas: thetas, workers: workers), one, "\(workers) workers") }
+        for j in [0, 6] {
+            let paired = f.logDensity(x: x, theta: Matrix(rows: x.rows, columns: 2) { _, k in thetas[j, k] })
+            XCTAssertEqual(Array(one.storage[(j * x.rows)..<((j + 1) * x.rows)]), paired, "θ row \(j)")
+        }
+    }
+
     /// The autoregressive structure: in a one-block flow, changing x_1 leaves (μ_0, α_0), hence the first
     /// variable's u, unchanged; a 1-D flow's density depends on θ (degree-0 hidden units see θ).
     func testMasks_firstVariableIgnoresLaterOnes_andEveryVariableSeesTheta() throws {

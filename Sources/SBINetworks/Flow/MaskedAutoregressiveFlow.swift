@@ -118,14 +118,38 @@ public final class MaskedAutoregressiveFlow: @unchecked Sendable {
 
     /// log p̂(x_i|θ_j) for every grid point θ_j (rows of `thetas` `[nTheta, P]`) and every event
     /// (rows of `x` `[nEvents, D]`), as `[nTheta, nEvents]`: each chunk of x is standardised once and
-    /// run at every θ_j.
-    /// - Precondition: shapes match the architecture.
-    public func logDensity(x: Matrix<Double>, thetas: Matrix<Double>) -> Matrix<Double> {
-        precondition(x.columns == architecture.nObservables && thetas.columns == architecture.nParameters,
-                     "MaskedAutoregressiveFlow.logDensity: x \(x.rows)×\(x.columns), θ grid \(thetas.rows)×\(thetas.columns)")
-        let rows = pass(x: x, theta: thetas, sets: thetas.rows, thetaRow: { set, _ in set }, tangents: false, chunk: 4096).logDensity
-        return Matrix(rows: thetas.rows, columns: x.rows, storage: rows.flatMap { $0 })
+    /// run at every θ_j. With `workers > 1` the grid points are split into that many contiguous ranges
+    /// evaluated on concurrent threads, each with a workspace of its own; every (θ_j, chunk) runs the same
+    /// SGEMM shapes as with one worker, so the values do not depend on `workers` (run OpenBLAS
+    /// single-threaded meanwhile, as `MLP.logRatioGrid` does).
+    /// - Precondition: shapes match the architecture, `workers ≥ 1`.
+    public func logDensity(x: Matrix<Double>, thetas: Matrix<Double>, workers: Int = 1) -> Matrix<Double> {
+        precondition(x.columns == architecture.nObservables && thetas.columns == architecture.nParameters && workers >= 1,
+                     "MaskedAutoregressiveFlow.logDensity: x \(x.rows)×\(x.columns), θ grid \(thetas.rows)×\(thetas.columns), \(workers) workers")
+        let sets = thetas.rows, n = x.rows
+        guard workers > 1, sets > 1, n > 0 else {
+            let rows = pass(x: x, theta: thetas, sets: sets, thetaRow: { set, _ in set }, tangents: false, chunk: 4096).logDensity
+            return Matrix(rows: sets, columns: n, storage: rows.flatMap { $0 })
+        }
+        var result = Matrix<Double>(rows: sets, columns: n)
+        let used = min(workers, sets)
+        result.withUnsafeMutableBufferPointer { out in
+            let target = GridOutput(pointer: out.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: used) { w in
+                let range = (sets * w / used)..<(sets * (w + 1) / used)
+                guard !range.isEmpty else { return }
+                let part = pass(x: x, theta: thetas.rows(range), sets: range.count, thetaRow: { set, _ in set }, tangents: false, chunk: 4096)
+                for (k, row) in part.logDensity.enumerated() {
+                    let base = target.pointer + (range.lowerBound + k) * n
+                    for i in 0..<n { base[i] = row[i] }
+                }
+            }
+        }
+        return result
     }
+
+    /// The result buffer shared by the grid workers; each writes its own rows.
+    private struct GridOutput: @unchecked Sendable { let pointer: UnsafeMutablePointer<Double> }
 
     /// The chunked forward pass behind the evaluations: each chunk of x is standardised once, then for
     /// each of `sets` θ assignments (event i of set j at row `thetaRow(j, i)` of `theta`) the flow runs.
