@@ -90,9 +90,14 @@ public struct FitReport: Sendable {
     /// The coverage of each likelihood's regions over the recipe's toys (coverage.json), if it ran toys.
     public var coverage: [ToyCoverageFile.Row] = []
 
+    /// Ratios to truth below this are flagged in `closureLines`: 5 %, the closure bound of the shipped
+    /// recipes (seed-to-seed spread of a well-trained estimator is a few %).
+    public static let tighterThanExactFlag = 0.95
+
     /// The closure report: one line per estimator and confidence level with the region's size
     /// (area or length), its status, its ratio to the truth region and, with toys, the region's coverage
-    /// ĉ ± σ(ĉ) over the toys at θ_true.
+    /// ĉ ± σ(ĉ) over the toys at θ_true. A ratio below `tighterThanExactFlag` is flagged: no likelihood
+    /// can be more precise than the exact one.
     /// ```
     /// estimator  mode   CL     size        coverage          vs truth
     /// alices     ml     68%    0.1492      0.667 ± 0.011     ×1.203
@@ -113,7 +118,11 @@ public struct FitReport: Sendable {
             var size = String(format: "%.4g", r.size)
             var versus = r.ratioToTruth.map { String(format: "×%.3f", $0) } ?? "-"
             switch r.status {
-            case .closed: break
+            case .closed:
+                // No likelihood beats the exact one: a region clearly smaller than truth's is an error, not a gain.
+                if let ratio = r.ratioToTruth, ratio < Self.tighterThanExactFlag {
+                    versus += " TIGHTER THAN EXACT: overconfident (check calibration and coverage)"
+                }
             case .open: size = "open"; versus = "reaches the grid edge"
             case .empty: size = "empty"; versus = "narrower than the grid spacing"
             }
