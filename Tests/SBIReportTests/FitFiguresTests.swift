@@ -4,6 +4,7 @@ import SBICore
 import SBIInference
 import SBINetworks
 import SBISimulation
+import SBITestSupport
 @testable import SBIReport
 
 /// The figures beside contours.svg show the truth they are drawn from: the profile of a Gaussian
@@ -12,13 +13,7 @@ import SBISimulation
 final class FitFiguresTests: XCTestCase {
     var folder = ""
 
-    override func setUpWithError() throws {
-        folder = NSTemporaryDirectory() + "sbi-figures-\(getpid())-\(name.filter { $0.isLetter })"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+    override func setUpWithError() throws { folder = try makeTemporaryDirectory(self, prefix: "sbi-figures-") }
 
     /// For log L = −½ θᵀ C⁻¹ θ the profile over b is q_prof(a) = a² / C_aa (and over a, b² / C_bb); on the
     /// 41×41 grid the minimum over grid values of the other axis is above it by at most

@@ -12,13 +12,7 @@ import SBITestSupport
 final class ReportPageTests: XCTestCase {
     var folder = ""
 
-    override func setUpWithError() throws {
-        folder = NSTemporaryDirectory() + "sbi-report-\(getpid())-\(name.filter { $0.isLetter })"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+    override func setUpWithError() throws { folder = try makeTemporaryDirectory(self, prefix: "sbi-report-") }
 
     /// The page of the Gaussian result: closure table, figures, Fisher matrix, coverage, stages, recipe.
     func gaussianPage() throws -> ReportPage.Content {
