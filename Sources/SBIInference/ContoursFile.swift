@@ -194,6 +194,20 @@ public struct ContoursFile: Codable, Sendable, Equatable {
         for (i, p) in file.parameters.enumerated() where p.range.count != 2 || !(p.range[0] < p.range[1]) {
             throw SBIError.data("range must be [lower, upper] with lower < upper", file: path, field: "parameters[\(i)].range")
         }
+        // Every per-parameter list has one entry per parameter (plots and HEPData index them by parameter).
+        let k = file.parameters.count
+        guard file.gridShape.count == k, file.gridShape.allSatisfy({ $0 >= 2 }) else {
+            throw SBIError.data("\(file.gridShape) has to give ≥ 2 points for each of the \(k) parameters", file: path, field: "gridShape")
+        }
+        if let t = file.thetaTrue, t.count != k || !t.allSatisfy(\.isFinite) {
+            throw SBIError.data("\(t.count) values; expected \(k) finite numbers, one per parameter", file: path, field: "thetaTrue")
+        }
+        for (i, e) in file.estimators.enumerated() {
+            for (m, member) in ([e] + (e.members ?? [])).enumerated() where member.bestFit.count != k || !member.bestFit.allSatisfy(\.isFinite) {
+                let field = m == 0 ? "estimators[\(i)].bestFit" : "estimators[\(i)].members[\(m - 1)].bestFit"
+                throw SBIError.data("\(member.bestFit.count) values; expected \(k) finite numbers, one per parameter", file: path, field: field)
+            }
+        }
         return file
     }
 

@@ -325,13 +325,7 @@ final class PipelineTests: XCTestCase {
         for name in ["augment/train/t_xz0_train.npy", "augment/train/t_xz1_train.npy", "train/alices/model.json"] {
             XCTAssertNotNil(files[name], "missing \(name)")
         }
-        let contours = try ContoursFile.read(out + "/limits/contours.json")
-        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval { try Self.interval(name, cl, in: contours) }
-        for cl in [0.68, 0.95] {
-            let learned = try interval("alices", cl), truth = try interval("truth", cl)
-            XCTAssertEqual((learned.upper - learned.lower) / (truth.upper - truth.lower), 1, accuracy: 0.05, "CL \(cl)")
-            XCTAssertEqual(learned.upper + learned.lower, truth.upper + truth.lower, accuracy: 0.2, "CL \(cl)")
-        }
+        try Self.assertIntervalsMatchTruth("alices", in: try ContoursFile.read(out + "/limits/contours.json"), length: 0.05, centre: 0.1)
         struct Entry: Decodable { var name: String; var matrix: [Double] }
         let fisher = try JSONDecoder().decode([Entry].self, from: try XCTUnwrap(files["limits/fisher.json"]))
         XCTAssertEqual(fisher.map(\.name), ["truth", "alices"])
@@ -353,15 +347,20 @@ final class PipelineTests: XCTestCase {
             .replacingOccurrences(of: "batch_size: 128", with: "batch_size: 64\n      initial_learning_rate: 3.0e-3")
         XCTAssertTrue(text.contains("kind: density") && text.contains("method: nde"), text)
         _ = try FitPipeline(recipe: try RecipeLoader.parse(text, file: "tiny.yaml"), folder: out).run()
-        let contours = try ContoursFile.read(out + "/limits/contours.json")
-        func interval(_ name: String, _ cl: Double) throws -> ConfidenceInterval { try Self.interval(name, cl, in: contours) }
-        for cl in [0.68, 0.95] {
-            let learned = try interval("alices", cl), truth = try interval("truth", cl)
-            XCTAssertEqual((learned.upper - learned.lower) / (truth.upper - truth.lower), 1, accuracy: 0.1, "CL \(cl)")
-            XCTAssertEqual(learned.upper + learned.lower, truth.upper + truth.lower, accuracy: 0.2, "CL \(cl)")
-        }
+        try Self.assertIntervalsMatchTruth("alices", in: try ContoursFile.read(out + "/limits/contours.json"), length: 0.1, centre: 0.1)
         let model = try String(contentsOfFile: out + "/train/alices/model.json", encoding: .utf8)
         XCTAssertTrue(model.contains("\"kind\" : \"likelihood\"") && model.contains("\"flowBlocks\" : 2"), model)
+    }
+
+    /// At 68 % and 95 % CL, the first interval of estimator `name` has the truth interval's length within the
+    /// relative tolerance `length` and its centre within `centre`.
+    static func assertIntervalsMatchTruth(_ name: String, in contours: ContoursFile, length: Double, centre: Double,
+                                          file: StaticString = #filePath, line: UInt = #line) throws {
+        for cl in [0.68, 0.95] {
+            let learned = try interval(name, cl, in: contours), truth = try interval("truth", cl, in: contours)
+            XCTAssertEqual((learned.upper - learned.lower) / (truth.upper - truth.lower), 1, accuracy: length, "CL \(cl)", file: file, line: line)
+            XCTAssertEqual((learned.upper + learned.lower) / 2, (truth.upper + truth.lower) / 2, accuracy: centre, "CL \(cl)", file: file, line: line)
+        }
     }
 
     /// The first interval of estimator `name` at confidence level `cl` in `contours`.

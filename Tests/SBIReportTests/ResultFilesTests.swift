@@ -63,6 +63,19 @@ final class ResultFilesTests: XCTestCase {
             XCTAssertEqual(e?.field, "estimators[0].bestFit")
         }
         XCTAssertThrowsError(try ContoursFile.read(folder + "/missing.json")) { XCTAssertEqual(($0 as? SBIError)?.kind, .io) }
+        // Lists indexed by parameter with the wrong length (a hand-edited file) are refused here, naming the
+        // field, instead of trapping later in a plot or the HEPData writer.
+        let parameter = "\"parameters\": [{\"name\": \"a\", \"unit\": \"\", \"label\": \"a\", \"range\": [0, 1]}]"
+        for (fields, expected) in [("\"gridShape\": [3, 3], \"confidenceLevels\": [0.68], \"estimators\": []", "gridShape"),
+                                   ("\"gridShape\": [3], \"confidenceLevels\": [0.68], \"thetaTrue\": [], \"estimators\": []", "thetaTrue"),
+                                   ("\"gridShape\": [3], \"confidenceLevels\": [0.68], \"estimators\": [{\"name\": \"x\", \"mode\": \"truth\", \"bestFit\": [], \"contours\": [], \"intervals\": []}]",
+                                    "estimators[0].bestFit")] {
+            try AtomicFileWriter.write("{\"version\": \"0.1.0\", \(parameter), \(fields)}", to: path)
+            XCTAssertThrowsError(try ContoursFile.read(path)) { error in
+                XCTAssertEqual((error as? SBIError)?.field, expected, "\(error)")
+                XCTAssertEqual((error as? SBIError)?.file, path)
+            }
+        }
     }
 
     /// Runs `script` with python (SBI_PYTHON or python3) and returns (exit status, output).

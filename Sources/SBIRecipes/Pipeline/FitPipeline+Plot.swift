@@ -129,7 +129,8 @@ extension FitPipeline {
             let basis = try NPYFile.readMatrix(path, as: Double.self)
             guard !drawn.contains(basis) else { continue }
             drawn.append(basis)
-            let morpher = try Morpher(components: components, basis: basis)
+            let morpher: Morpher
+            do { morpher = try Morpher(components: components, basis: basis) } catch let e as SBIError { throw e.inFile(path) }
             let name = "morphing_\(FitFigures.fileSafe(sample.name)).svg"
             let svg = MorphingBasisPlot.svg(parameters: parameters, basis: basis, title: "Morphing basis of sample \(sample.name)",
                                             notes: ["\(basis.rows) benchmarks, condition number \(SVGText.significant(morpher.conditionNumber, digits: 3))"]) {
