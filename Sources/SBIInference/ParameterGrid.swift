@@ -29,6 +29,9 @@ public struct ParameterGrid: Sendable, Equatable {
     /// Whether this is a regular grid.
     public var isRegular: Bool { axes != nil }
 
+    /// The most points a grid may have (its coordinates alone take 400 MB per parameter at this size).
+    public static let maximumPointCount = 50_000_000
+
     /// A regular grid with `counts[i]` equally spaced points on `ranges[i]` (both ends included).
     /// - Throws: `SBIError.data` naming `grid.<name>` for a count < 1, a reversed or non-finite
     ///   range, a degenerate range with more than one point, or mismatched array lengths.
@@ -43,6 +46,9 @@ public struct ParameterGrid: Sendable, Equatable {
             let field = "grid.\(names[i])"
             let (a, b, m) = (ranges[i].lowerBound, ranges[i].upperBound, counts[i])
             guard m >= 1 else { throw SBIError.data("\(m) points; expected at least 1", field: field) }
+            guard m <= Self.maximumPointCount else {
+                throw SBIError.data("\(m) points; at most \(Self.maximumPointCount) are supported", field: field)
+            }
             guard a.isFinite, b.isFinite else { throw SBIError.data("range [\(a), \(b)] is not finite", field: field) }
             guard m == 1 || b > a else {
                 throw SBIError.data("range [\(a), \(b)] is empty or reversed; expected lower < upper for \(m) points", field: field)
@@ -68,8 +74,15 @@ public struct ParameterGrid: Sendable, Equatable {
             }
         }
         let d = names.count
-        let total = axes.reduce(1) { $0 * $1.count }
-        guard total <= 50_000_000 else { throw SBIError.data("\(total) grid points; at most 50000000 are supported", field: "grid") }
+        // The product of the axis lengths, stopped before it can overflow (10 axes of 10⁴ points would).
+        var total = 1
+        for axis in axes {
+            guard total <= Self.maximumPointCount / axis.count else {
+                throw SBIError.data("grid of \(axes.map { String($0.count) }.joined(separator: " × ")) points; at most \(Self.maximumPointCount) points are supported",
+                                    field: "grid")
+            }
+            total *= axis.count
+        }
         var storage = [Double](repeating: 0, count: total * d)
         var index = [Int](repeating: 0, count: d)
         for j in 0..<total {

@@ -6,6 +6,7 @@ import SBICore
 /// make(name: "gaussian")  → GaussianSimulator()
 /// make(name: "drell-yan") → DrellYanSimulator()  (default beam and detector)
 /// make(name: "wbf-higgs") → WBFHiggsSimulator()  (300 fb⁻¹, 36 SM events)
+/// make(name: "gaussian-3d") → TrivariateGaussianSimulator()  (three correlated parameters)
 /// ```
 /// Unknown names throw an error listing the known ones and the closest match.
 public enum SimulatorRegistry {
@@ -16,6 +17,7 @@ public enum SimulatorRegistry {
         ("gaussian", { GaussianSimulator() }),
         ("drell-yan", { try DrellYanSimulator() }),
         ("wbf-higgs", { WBFHiggsSimulator() }),
+        ("gaussian-3d", { TrivariateGaussianSimulator() }),
     ]
 
     /// A new instance of the simulator called `name` (exact, case-sensitive match).

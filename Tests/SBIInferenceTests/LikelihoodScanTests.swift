@@ -261,6 +261,15 @@ final class LikelihoodScanTests: XCTestCase {
         XCTAssertEqual(grid.shape, [2, 3])
     }
 
+    /// Absurd grids are refused by size before anything is allocated: one axis of 10¹¹ points, and ten axes of
+    /// 10⁴ points whose product (10⁴⁰) would overflow Int.
+    func testGrid_absurdSize_refusedBeforeAllocation() throws {
+        assertThrowsSBIError(try ParameterGrid(names: ["theta"], ranges: [0...1], counts: [100_000_000_000]), field: "grid.theta")
+        let names = (0..<10).map { "c\($0)" }
+        assertThrowsSBIError(try ParameterGrid(names: names, ranges: [ClosedRange<Double>](repeating: 0...1, count: 10),
+                                               counts: [Int](repeating: 10_000, count: 10)), field: "grid")
+    }
+
     func testBadInput_zeroPointsReversedNaN_throwNamedErrors() throws {
         assertThrowsSBIError(try ParameterGrid(names: ["theta"], ranges: [0...1], counts: [0]), field: "grid.theta")
         assertThrowsSBIError(try ParameterGrid(names: ["theta"], ranges: [1...1], counts: [5]), field: "grid.theta")

@@ -30,6 +30,9 @@ enum LimitsCommand {
         parameters; contours at p = 1 - CL (--cl, default 0.68,0.95).
         Writes DIR/contours.json, hepdata.yaml, contours.svg, and the scans pvalues.npy,
         loglikelihood.npy, q.npy [modes, points] with grid.npy [points, parameters].
+        With three or more parameters DIR holds the scans of the whole grid, and DIR/profiles/<a>/ and
+        DIR/profiles/<a>_vs_<b>/ the result files of every parameter's and pair's profile likelihood
+        (the other parameters maximised on the grid; p from chi2 with k = 1 or 2).
         --toys N draws N pseudo-experiments at theta_true (n ~ Pois(nu) with a luminosity, else
         --events each), fits each with every mode and writes DIR/toys.npy [toys, results, 2 + k]
         (n, q(theta_true), best fit) and DIR/coverage.json: the fraction of toys whose CL region holds
@@ -245,21 +248,25 @@ enum LimitsCommand {
                 ContoursFile.Parameter(name: space.names[i], unit: space.units[i], label: space.latexLabels[i],
                                        range: grid.axes![i].values[0]...grid.axes![i].values[grid.axes![i].count - 1])
             }
-            var file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: cls,
-                                             thetaTrue: thetaTrue, refinement: refine)
-            file.notes = ResultNotes.lines(simulator: simulator.name, eventCount: data.eventCount,
-                                           luminosityInversePicobarn: rate?.luminosityInversePicobarn, thetaTrue: thetaTrue,
-                                           observedFile: parsed.value("observed"))
-            try ResultWriter.write(file, grid: grid, scans: results.map(\.result), to: output)
-            if space.count == 1 {
-                for e in file.estimators {
-                    for set in e.intervals {
-                        let text = set.intervals.map { "[\(format($0.lower)), \(format($0.upper))]" }.joined(separator: " ∪ ")
-                        console.print("\(e.name) \(percent(set.confidenceLevel))% CL: \(text.isEmpty ? "empty" : text)")
-                    }
-                }
+            let notes = ResultNotes.lines(simulator: simulator.name, eventCount: data.eventCount,
+                                          luminosityInversePicobarn: rate?.luminosityInversePicobarn, thetaTrue: thetaTrue,
+                                          observedFile: parsed.value("observed"))
+            var written: [String]
+            if space.count <= 2 {
+                var file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: cls,
+                                                 thetaTrue: thetaTrue, refinement: refine)
+                file.notes = notes
+                try ResultWriter.write(file, grid: grid, scans: results.map(\.result), to: output)
+                if space.count == 1 { printIntervals(file, console: console) }
+                written = ResultWriter.fileNames
+            } else {
+                // Three or more parameters: the whole grid's scans here, every parameter's and pair's profile below.
+                let profiles = try ProfileResultWriter.write(results: results, grid: grid, parameters: parameters, confidenceLevels: cls,
+                                                             thetaTrue: thetaTrue, refinement: refine, notes: notes, to: output)
+                try ResultWriter.writeScans(results.map(\.result), grid: grid, to: output)
+                for profile in profiles where profile.kept.count == 1 { printIntervals(profile.file, console: console, profiled: true) }
+                written = ResultWriter.scanFileNames + profiles.map { $0.folder + "/" }
             }
-            var written = ResultWriter.fileNames
             if let toyResult, let toyCount {
                 let (table, file) = toyResult
                 try NPYFile.write(NPYArray(shape: [toyCount, file.likelihoods.count, 2 + space.count], data: .float64(table.storage)),
@@ -276,6 +283,18 @@ enum LimitsCommand {
         })
 
     static func format(_ x: Double) -> String { BenchCommand.formatFigure(x) }
+
+    /// One line per estimator and CL of a 1-parameter file: `alices 68% CL: [-0.1, 0.1]` (`profiled` adds the
+    /// parameter's name: `alices 68% CL on theta1 (profiled): …`).
+    static func printIntervals(_ file: ContoursFile, console: Console, profiled: Bool = false) {
+        let on = profiled ? " on \(file.parameters[0].name) (profiled)" : ""
+        for e in file.estimators {
+            for set in e.intervals {
+                let text = set.intervals.map { "[\(format($0.lower)), \(format($0.upper))]" }.joined(separator: " ∪ ")
+                console.print("\(e.name) \(percent(set.confidenceLevel))% CL\(on): \(text.isEmpty ? "empty" : text)")
+            }
+        }
+    }
 
     /// 0.68 → "68", 0.6827 → "68.27".
     static func percent(_ cl: Double) -> String {
@@ -301,8 +320,8 @@ enum LimitsCommand {
         }
         do {
             let grid = try ParameterGrid(names: space.names, ranges: ranges, counts: counts)
-            guard grid.shape.allSatisfy({ $0 >= 2 }), grid.parameterCount <= 2 else {
-                throw SBIError.data("limits need 1 or 2 parameters with at least 2 points each", field: "grid")
+            guard grid.shape.allSatisfy({ $0 >= 2 }) else {
+                throw SBIError.data("limits need at least 2 points per parameter", field: "grid")
             }
             try grid.validate(against: space)
             return grid

@@ -1,0 +1,62 @@
+import Foundation
+import SBICore
+import SBIInference
+
+/// Writes the result files of a scan over three or more parameters: the scans of the whole grid in the
+/// output folder (`ResultWriter.writeScans`), and for every parameter and every pair its profile likelihood
+/// (`ProfileProjection`) as a complete result folder under `profiles/`:
+///
+/// ```
+/// profiles/<a>/            contours.json (intervals), hepdata.yaml, contours.svg, pvalues.npy, …   k = 1
+/// profiles/<a>_vs_<b>/     contours.json (contours),  hepdata.yaml, contours.svg, pvalues.npy, …   k = 2
+/// ```
+/// Each profile is q_prof(θ_K) = −2 (max_rest log L(θ_K, θ_rest) − max log L) on the sub-grid of the kept
+/// parameters K, with p-values from χ² with k = |K| degrees of freedom (Wilks), so its regions are those of
+/// a 1- or 2-parameter analysis of the same data with the other couplings free. Each file's notes end
+/// with the parameters profiled away. [1] G. Cowan, K. Cranmer, E. Gross, O. Vitells, arXiv:1007.1727 §2.
+public enum ProfileResultWriter {
+    /// The folder under the output folder that holds the profiles.
+    public static let folderName = "profiles"
+
+    /// A profile's folder name: the kept parameters' names joined by `_vs_` (`theta1`, `theta1_vs_theta2`).
+    public static func profileFolderName(_ names: [String]) -> String { names.joined(separator: "_vs_") }
+
+    /// One written profile: which parameters it keeps, its contours file and its folder (relative to the output).
+    public struct Profile: Sendable {
+        public var kept: [Int]
+        public var file: ContoursFile
+        public var folder: String
+    }
+
+    /// Profiles `results` (at least one, every one on the regular `grid` of ≥ 2 parameters) on every parameter and pair and
+    /// writes each profile's result files; returns them in the order (0), (1), …, (0, 1), (0, 2), …
+    /// - Parameters:
+    ///   - parameters: one entry per grid parameter (names, units, labels, ranges).
+    ///   - notes: the lines of `ContoursFile.notes` shared by all profiles.
+    /// - Throws: `SBIError.data` for a grid that is not regular or results on another grid; `SBIError.io` from the writers.
+    public static func write(results: [(name: String, mode: String, result: LikelihoodScanResult)], grid: ParameterGrid,
+                             parameters: [ContoursFile.Parameter], confidenceLevels: [Double], thetaTrue: [Double]?,
+                             refinement: Int, notes: [String], recipeHash: String? = nil, to folder: String) throws -> [Profile] {
+        let n = grid.parameterCount
+        guard n >= 2, parameters.count == n, !results.isEmpty else {
+            throw SBIError.data("profiles need results on a grid of at least 2 parameters with one description each; have \(results.count) results, "
+                                + "\(n) parameters and \(parameters.count) descriptions", field: "grid")
+        }
+        var subsets: [[Int]] = (0..<n).map { [$0] }
+        for i in 0..<n { for j in (i + 1)..<n { subsets.append([i, j]) } }
+        let base = folder.hasSuffix("/") ? folder : folder + "/"
+        var written: [Profile] = []
+        for kept in subsets {
+            let profiled = try results.map { r in (name: r.name, mode: r.mode, result: try ProfileProjection.profile(r.result, keeping: kept)) }
+            let sub = profiled[0].result.grid
+            var file = try ContoursFile.make(space: kept.map { parameters[$0] }, grid: sub, results: profiled, confidenceLevels: confidenceLevels,
+                                             thetaTrue: thetaTrue.map { t in kept.map { t[$0] } }, refinement: refinement, recipeHash: recipeHash)
+            let others = (0..<n).filter { !kept.contains($0) }.map { parameters[$0].name }
+            file.notes = notes + ["profiled over \(others.joined(separator: ", ")) (maximum of log L on the grid)"]
+            let name = profileFolderName(kept.map { parameters[$0].name })
+            try ResultWriter.write(file, grid: sub, scans: profiled.map(\.result), to: base + folderName + "/" + name)
+            written.append(Profile(kept: kept, file: file, folder: folderName + "/" + name))
+        }
+        return written
+    }
+}
