@@ -57,6 +57,7 @@ enum EvaluateCommand {
                 var evaluate: ((Matrix<Double>, Matrix<Double>) throws -> Matrix<Double>)?
                 switch model {
                 case .ratio(let e): ratio = e
+                case .morphingAware(let e): ratio = e
                 case .ratioEnsemble(let e): ratio = e
                 case .likelihood(let e):
                     ratio = e
@@ -72,6 +73,7 @@ enum EvaluateCommand {
                 }
                 var isSingleRatio = false, isEnsemble = false
                 if case .ratio = model { isSingleRatio = true }
+                if case .morphingAware = model { isSingleRatio = true }
                 if case .ratioEnsemble = model { isEnsemble = true }
                 if parsed.value("score") != nil && !isSingleRatio {
                     throw SBIError.usage("--score needs a single parameterized ratio model", field: "--score")
@@ -95,9 +97,12 @@ enum EvaluateCommand {
                     }
                     try row.withUnsafeBufferPointer { try writer.append($0) }
                 }
-                if let scorePath = parsed.value("score"), case .ratio(let e) = model {
-                    let (_, t) = try e.logRatioAndScore(x: try readX(xFile, rows: 0..<n), thetas: thetas)
-                    try NPYFile.write(NPYArray(shape: [thetas.rows, n, e.parameterCount], data: .float64(t.storage)), to: scorePath)
+                if let scorePath = parsed.value("score") {
+                    let x = try readX(xFile, rows: 0..<n)
+                    var t: Matrix<Double>?
+                    if case .ratio(let e) = model { t = try e.logRatioAndScore(x: x, thetas: thetas).score }
+                    if case .morphingAware(let e) = model { t = try e.logRatioAndScore(x: x, thetas: thetas).score }
+                    if let t { try NPYFile.write(NPYArray(shape: [thetas.rows, n, model.parameterCount], data: .float64(t.storage)), to: scorePath) }
                 }
                 if let variancePath = parsed.value("variance"), case .ratioEnsemble(let e) = model {
                     try NPYFile.write(try e.logRatioMeanAndVariance(x: try readX(xFile, rows: 0..<n), thetas: thetas).variance, to: variancePath)
@@ -112,6 +117,7 @@ enum EvaluateCommand {
     /// A model folder of any kind, or an ensemble folder.
     enum LoadedModel {
         case ratio(ParameterizedRatioEstimator)
+        case morphingAware(MorphingAwareRatioEstimator)
         case ratioEnsemble(RatioEnsemble)
         case doubly(DoublyParameterizedRatioEstimator)
         case score(any ScoreEstimator)
@@ -120,6 +126,7 @@ enum EvaluateCommand {
         var observableCount: Int {
             switch self {
             case .ratio(let e): return e.observableCount
+            case .morphingAware(let e): return e.observableCount
             case .ratioEnsemble(let e): return e.observableCount
             case .doubly(let e): return e.observableCount
             case .score(let e): return e.observableCount
@@ -130,6 +137,7 @@ enum EvaluateCommand {
         var parameterCount: Int {
             switch self {
             case .ratio(let e): return e.parameterCount
+            case .morphingAware(let e): return e.parameterCount
             case .ratioEnsemble(let e): return e.parameterCount
             case .doubly(let e): return e.parameterCount
             case .score(let e): return e.parameterCount
@@ -145,6 +153,7 @@ enum EvaluateCommand {
             let folder = try ModelFolder.load(from: path)
             switch folder.description.kind {
             case .parameterizedRatio: return .ratio(try ParameterizedRatioEstimator(folder: folder, path: path))
+            case .morphingAwareRatio: return .morphingAware(try MorphingAwareRatioEstimator(folder: folder, path: path))
             case .doublyParameterizedRatio: return .doubly(try DoublyParameterizedRatioEstimator(folder: folder, path: path))
             case .score: return .score(try SALLYEstimator(folder: folder, path: path))
             case .likelihood: return .likelihood(try NeuralDensityEstimator(folder: folder, path: path))

@@ -183,6 +183,7 @@ enum LimitsCommand {
                         let estimator: any LogRatioEstimator
                         switch try EvaluateCommand.LoadedModel.load(folder) {
                         case .ratio(let e): estimator = e
+                        case .morphingAware(let e): estimator = e
                         case .ratioEnsemble(let e): estimator = e
                         case .likelihood(let e): estimator = e
                         case .doubly(let e):

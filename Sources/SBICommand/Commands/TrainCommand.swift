@@ -23,6 +23,9 @@ enum TrainCommand {
           nde                     x theta                          (density sample: a masked
                                                                     autoregressive flow p(x|theta))
           scandal                 x theta t_xz                     (nde + alpha x score term)
+        --morphing-aware (carl ... rascal) trains the quadratic form log r(x|theta) = log v'Q(x)v - log v'Qv,
+        v = (1, theta - theta1): exact for squared matrix elements quadratic in the couplings; it also
+        reads theta1 (one reference point, e.g. 'augment --theta1 point:0,0').
         These are the files MadMiner's SampleAugmenter and 'sbi augment' write. Every file must
         have one row per sample and only finite values; nothing is written otherwise.
         With --members N > 1 the output is an ensemble folder: member-0 ... member-(N-1) side
@@ -48,6 +51,7 @@ enum TrainCommand {
             .value("seed", "S", "Random seed (default 1)."),
             .value("members", "N", "Train an ensemble of N members (default 1)."),
             .value("blocks", "K", "nde: MADE blocks of the flow (default 5)."),
+            .flag("morphing-aware", "carl ... rascal: a network per quadratic-form entry, r(x|theta) quadratic in theta (ML4EFT, MadMiner's morphing-aware estimator)."),
         ],
         run: { parsed, console in
             guard parsed.positionals.isEmpty else { throw SBIError.usage("unexpected argument '\(parsed.positionals[0])'") }
@@ -70,6 +74,16 @@ enum TrainCommand {
             let start = ProgressReporter.monotonicSeconds()
             let summary: (history: TrainingHistory?, samples: Int)
             switch method.kind {
+            case .parameterizedRatio where parsed.has("morphing-aware"):
+                guard members == 1 else { throw SBIError.usage("--members is not supported with --morphing-aware yet", field: "--members") }
+                var paths = try files(method, folder: folder, suffix: suffix)
+                paths[.theta1] = try existing(folder, TrainingDataset.Field.theta1.fileStem, suffix, method: method, what: describe(.theta1))
+                let data = try TrainingDataset(files: paths)
+                try checkMemory(network, training, data: data)
+                let validation = try validationSplit(parsed, folder: folder, suffix: suffix, fields: Array(paths.keys))
+                let e = try MorphingAwareRatioEstimator.train(method: method, data: data, validation: validation, network: network, training: training)
+                try e.save(to: output)
+                summary = (e.history, data.count)
             case .parameterizedRatio:
                 let paths = try files(method, folder: folder, suffix: suffix)
                 let data = try TrainingDataset(files: paths)
@@ -116,6 +130,9 @@ enum TrainCommand {
                                                                     training: training)
                 try e.save(to: output)
                 summary = (e.history, data.count)
+            case .morphingAwareRatio:
+                // No method trains this kind by itself: it is a parameterised ratio method with --morphing-aware.
+                throw SBIError(.internal, field: "--method", "method \(method.rawValue) reports kind \(method.kind.rawValue)")
             case .score:
                 let paths = try files(method, folder: folder, suffix: suffix)
                 let data = try TrainingDataset(files: paths)
@@ -133,7 +150,8 @@ enum TrainCommand {
                 }
             }
             let seconds = ProgressReporter.monotonicSeconds() - start
-            console.print("method \(method.rawValue) kind \(method.kind.rawValue) samples \(summary.samples) members \(members) seed \(training.seed)")
+            let kind = parsed.has("morphing-aware") && method.kind == .parameterizedRatio ? ModelKind.morphingAwareRatio : method.kind
+            console.print("method \(method.rawValue) kind \(kind.rawValue) samples \(summary.samples) members \(members) seed \(training.seed)")
             if let h = summary.history {
                 var line = "epochs \(h.epochCount) training_loss \(BenchCommand.formatFigure(h.trainingLoss.last ?? .nan))"
                 if let v = h.validationLoss.last { line += " validation_loss \(BenchCommand.formatFigure(v))" }

@@ -11,6 +11,22 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable {
     /// log p̂(x|θ): a conditional masked autoregressive flow (NDE); `flowBlocks` MADEs, each of
     /// `architecture`'s shape (D + P inputs, 2D outputs).
     case likelihood
+    /// log r̂(x|θ, θ_ref) = log vᵀQ(x)v − log vᵀQ̄v, a quadratic form in v = (1, (θ − θ_ref)/s) from a network g(x)
+    /// (`QuadraticRatioForm`, MadMiner's morphing-aware estimator for quadratic |M|²); `quadraticForm` holds θ_ref
+    /// and s, `weights.npy` the network's weights followed by the entries of L̄.
+    case morphingAwareRatio = "morphing-aware-ratio"
+}
+
+/// Kind `morphing-aware-ratio`: the reference point and scale of v = (1, (θ − θ_ref)/s).
+public struct QuadraticFormDescription: Codable, Equatable, Sendable {
+    /// θ_ref, where r̂ = 1 (the training samples' θ1).
+    public var reference: [Double]
+    /// s, one positive value per parameter.
+    public var scale: [Double]
+    public init(reference: [Double], scale: [Double]) {
+        self.reference = reference
+        self.scale = scale
+    }
 }
 
 /// The contents of a model folder's `model.json`: everything needed to rebuild and use a trained network.
@@ -53,8 +69,15 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     /// Kind `likelihood`: the number of MADE blocks of the flow (absent for the other kinds).
     public var flowBlocks: Int?
 
-    /// Number of weights in `weights.npy`: `flowBlocks` networks of `architecture` for a flow, else one.
-    public var parameterCount: Int { (flowBlocks ?? 1) * architecture.parameterCount }
+    /// Kind `morphing-aware-ratio`: θ_ref and s of the quadratic form (absent for the other kinds).
+    public var quadraticForm: QuadraticFormDescription?
+
+    /// Number of weights in `weights.npy`: `flowBlocks` networks of `architecture` for a flow, one network plus the
+    /// entries of L̄ for a morphing-aware ratio, else one network.
+    public var parameterCount: Int {
+        if let q = quadraticForm { return architecture.parameterCount + QuadraticRatioForm.entryCount(parameterCount: q.reference.count) }
+        return (flowBlocks ?? 1) * architecture.parameterCount
+    }
 
     /// A description in the current format.
     public init(kind: ModelKind, method: String, architecture: MLPArchitecture,
@@ -82,7 +105,23 @@ public struct ModelDescription: Codable, Equatable, Sendable {
             copy.field = "architecture." + (error.field ?? "")
             throw copy
         }
-        guard parameterNames.count == architecture.nParameters else {
+        if kind == .morphingAwareRatio {
+            guard let q = quadraticForm, !q.reference.isEmpty, q.scale.count == q.reference.count,
+                  q.reference.allSatisfy(\.isFinite), q.scale.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw SBIError.data("a morphing-aware ratio needs quadraticForm with a finite reference and a positive scale per parameter",
+                                    field: "quadraticForm")
+            }
+            guard architecture.nParameters == 0, architecture.outputSize == QuadraticRatioForm.entryCount(parameterCount: q.reference.count) else {
+                throw SBIError.data("a morphing-aware network takes x only and has \(QuadraticRatioForm.entryCount(parameterCount: q.reference.count)) outputs "
+                                    + "for \(q.reference.count) parameters; got \(architecture.nParameters) θ inputs and \(architecture.outputSize) outputs",
+                                    field: "architecture")
+            }
+            guard parameterNames.count == q.reference.count else {
+                throw SBIError.data("\(parameterNames.count) names for \(q.reference.count) parameters", field: "parameterNames")
+            }
+        } else if quadraticForm != nil {
+            throw SBIError.data("quadraticForm belongs to morphing-aware ratio models only, not \(kind.rawValue)", field: "quadraticForm")
+        } else if parameterNames.count != architecture.nParameters {
             throw SBIError.data("\(parameterNames.count) names for \(architecture.nParameters) parameter inputs",
                                 field: "parameterNames")
         }
