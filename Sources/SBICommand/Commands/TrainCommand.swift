@@ -49,6 +49,7 @@ enum TrainCommand {
             .value("optimizer", "NAME", "adam, amsgrad or sgd (default amsgrad)."),
             .value("validation", "F", "Fraction held out for validation/early stopping (default 0.25; without it a sample folder's own x_validation.npy ... split is used when present)."),
             .value("seed", "S", "Random seed (default 1)."),
+            .value("clip-gradient-norm", "C", "Rescale each step's gradient to Euclidean norm at most C (default: no clipping), as recipes' clip_gradient_norm."),
             .value("members", "N", "Train an ensemble of N members (default 1)."),
             .value("blocks", "K", "nde: MADE blocks of the flow (default 5)."),
             .flag("morphing-aware", "carl ... rascal: a network per quadratic-form entry, r(x|theta) quadratic in theta (ML4EFT, MadMiner's morphing-aware estimator)."),
@@ -261,6 +262,12 @@ enum TrainCommand {
             s.optimizer = o
         }
         if parsed.value("validation") != nil { s.validationFraction = try CommandInput.fraction(parsed, "validation") }
+        if let text = parsed.value("clip-gradient-norm") {
+            guard let c = Double(text), c > 0, c.isFinite else {
+                throw SBIError.usage("option '--clip-gradient-norm' expects a positive number, got '\(text)'")
+            }
+            s.clipGradientNorm = c
+        }
         return s
     }
 }

@@ -30,6 +30,13 @@ public struct RecipeEstimator: Codable, Sendable, Equatable {
     public var reference: [Double]? = nil
     /// nde: the number of MADE blocks of the flow (default 5; nil for the other methods).
     public var blocks: Int? = nil
+    /// carl … rascal: train the morphing-aware quadratic form (`MorphingAwareRatioEstimator`: log r̂ = log vᵀQ(x)v −
+    /// log vᵀQ̄v, exact for |M|² quadratic in θ) instead of a network of (x, θ); needs a ratio sample with one θ1.
+    /// nil (absent from the recipe hash) means false.
+    public var morphingAware: Bool? = nil
+
+    /// Whether the estimator is the morphing-aware quadratic form.
+    public var isMorphingAware: Bool { morphingAware == true }
 }
 
 /// Training settings with MadMiner's defaults.

@@ -149,6 +149,7 @@ extension FitPipeline {
         let sampleFolder = stageFolder(.augment) + "/" + estimator.sample
         if method.kind == .doublyParameterizedRatio { return try trainDoubly(estimator, sampleFolder: sampleFolder, into: folder) }
         if method.kind == .likelihood { return try trainDensity(estimator, sampleFolder: sampleFolder, into: folder) }
+        if estimator.isMorphingAware { return try trainMorphingAware(estimator, fields: fields, sampleFolder: sampleFolder, into: folder) }
         let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields)
         // The sample's own validation split when it has one (the estimator's validation_split then does not apply).
         let validation = try TrainingDataset.validationSplit(folder: sampleFolder, fields: fields)
@@ -204,6 +205,23 @@ extension FitPipeline {
         let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
         let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network,
                                                             training: training, parameterNames: recipe.parameterNames, progress: progress)
+        try e.save(to: folder + "/" + estimator.name)
+        progress.finish()
+        return trainSummary(estimator.name, history: e.history, plannedEpochs: training.epochs, rows: data.count)
+    }
+
+    /// Trains the morphing-aware estimator `estimator` (carl … rascal with `morphing_aware: true`; no ensembles, no
+    /// nuisance parameters) on its ratio sample (θ1 one point), with the sample's validation split when it has one.
+    func trainMorphingAware(_ estimator: RecipeEstimator, fields: [TrainingDataset.Field], sampleFolder: String,
+                            into folder: String) throws -> (items: Int, detail: String) {
+        let method = estimator.networkMethod
+        let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields + [.theta1])
+        let validation = try TrainingDataset.validationSplit(folder: sampleFolder, fields: fields + [.theta1])
+        let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
+        let training = estimator.training.settings
+        let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
+        let e = try MorphingAwareRatioEstimator.train(method: method, data: data, validation: validation, network: network,
+                                                      training: training, parameterNames: recipe.parameterNames, progress: progress)
         try e.save(to: folder + "/" + estimator.name)
         progress.finish()
         return trainSummary(estimator.name, history: e.history, plannedEpochs: training.epochs, rows: data.count)

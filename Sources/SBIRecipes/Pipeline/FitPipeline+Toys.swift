@@ -76,6 +76,7 @@ extension FitPipeline {
         let folder = stageFolder(.train) + "/" + e.name
         if e.method.isDoubly { return try DoublyParameterizedRatioEstimator.load(from: folder).against(reference: recipe.ratioReference(for: e)) }
         if e.method.isLikelihood { return try NeuralDensityEstimator.load(from: folder) }
+        if e.isMorphingAware { return try MorphingAwareRatioEstimator.load(from: folder) }
         return e.ensemble > 1 ? try RatioEnsemble.load(from: folder) : try ParameterizedRatioEstimator.load(from: folder)
     }
 

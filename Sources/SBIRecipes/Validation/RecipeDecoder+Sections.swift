@@ -12,7 +12,7 @@ extension RecipeDecoder {
         guard let list = reader.list(node, "estimators") else { return nil }
         var out: [RecipeEstimator] = []
         var seen: [String: Int] = [:]
-        let keys = ["name", "method", "sample", "hidden_layers", "activation", "alpha", "ensemble", "training", "reference", "blocks"]
+        let keys = ["name", "method", "sample", "hidden_layers", "activation", "alpha", "ensemble", "training", "reference", "blocks", "morphing_aware"]
         for (i, item) in list.enumerated() {
             let path = "estimators[\(i)]"
             guard let m = reader.mapping(item, path, keys: keys, required: ["name", "method", "sample"]) else { continue }
@@ -81,12 +81,27 @@ extension RecipeDecoder {
                     }
                 }
             }
+            var morphingAware: Bool?
+            if let n = m["morphing_aware"], let flag = reader.bool(n, path + ".morphing_aware") {
+                if flag, let method, !method.isRatio || method.isDoubly || method.isLikelihood {
+                    reader.report(n, path + ".morphing_aware", "the morphing-aware form is trained by carl, rolr, alice, alices, cascal or rascal; method \(method.rawValue) is not one")
+                } else if flag, ensemble > 1 {
+                    reader.report(n, path + ".morphing_aware", "ensembles of morphing-aware estimators are not supported; use ensemble: 1")
+                } else if flag, !simulatorNuisanceNames.isEmpty || declaresWeightNuisance {
+                    reader.report(n, path + ".morphing_aware", "morphing-aware estimators do not take nuisance parameters yet")
+                } else if flag, let s = sampleName, let sample = samples.first(where: { $0.name == s }), sample.theta1?.singlePoint == nil {
+                    reader.report(n, path + ".morphing_aware", "the morphing-aware form is relative to one θ1; sample \"\(s)\" needs theta1: {point: [...]} or {benchmark: NAME}")
+                } else if flag {
+                    morphingAware = true
+                }
+            }
             var training = RecipeTraining()
             training.seed = seed &+ 1001 &+ UInt64(i)
             if let n = m["training"] { decodeTraining(n, path + ".training", into: &training) }
             guard let name, let method, let sampleName else { continue }
             out.append(RecipeEstimator(name: name, method: method, sample: sampleName, hiddenLayers: hidden, activation: activation,
-                                       alpha: alpha, ensemble: ensemble, training: training, reference: reference, blocks: blocks))
+                                       alpha: alpha, ensemble: ensemble, training: training, reference: reference, blocks: blocks,
+                                       morphingAware: morphingAware))
         }
         return out
     }
