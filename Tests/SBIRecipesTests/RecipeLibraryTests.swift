@@ -31,7 +31,7 @@ final class RecipeLibraryTests: XCTestCase {
 
     func testEstimatorConversions_architectureAndTrainingSettings() throws {
         let r = try wbf()
-        let alices = r.estimators[0], sally = r.estimators[1]
+        let alices = r.estimators[0], sally = try XCTUnwrap(r.estimators.first { $0.name == "sally" })
         XCTAssertEqual(alices.networkMethod, .alices)
         let a = alices.architecture(nObservables: 2, nParameters: 2)
         XCTAssertEqual(a.layerWidths, [4, 64, 64, 64, 1])

@@ -69,8 +69,7 @@ final class ShippedRecipeGuardTests: XCTestCase {
         try reduced("wbf-higgs", seed: seed) { r in
             r.samples[0].events = 150_000
             r.samples[1].events = 20_000
-            r.estimators[0].training.epochs = 30
-            r.estimators[1].training.epochs = 20
+            for e in r.estimators.indices { r.estimators[e].training.epochs = r.estimators[e].method == .sally ? 20 : 30 }
             r.inference.asimovEvents = 10_000
             r.inference.grid.points = [21, 21]
         }
