@@ -150,7 +150,7 @@ enum TrainBenchmark {
 
     /// Samples per second of forward + backward + Adam of a conditional MAF, NDE (α = 0) or SCANDAL (α = 1,
     /// the score through θ-tangents and back), on the synthetic batches (OpenBLAS on one thread, as
-    /// `trainingRate`).
+    /// `trainingRate`; with `--threads 2` or more the two halves of each batch run at once, `MAFObjective`).
     static func flowTrainingRate(alpha: Double, minimumSeconds: Double) throws -> Double {
         let savedThreads = BLASLibrary.threadCount
         BLASLibrary.setThreadCount(1)
@@ -159,7 +159,7 @@ enum TrainBenchmark {
                                            activation: .tanh)
         let flow = try MaskedAutoregressiveFlow(architecture: architecture,
                                                 scaling: .identity(nObservables: nObservables, nParameters: nParameters), random: SeededRandom(seed: 5))
-        return rate(of: MAFObjective(flow: flow, alpha: alpha), initialSteps: 20, minimumSeconds: minimumSeconds)
+        return rate(of: MAFObjective(flow: flow, alpha: alpha, workers: savedThreads), initialSteps: 20, minimumSeconds: minimumSeconds)
     }
 
     /// All figures of the suite.
