@@ -142,20 +142,39 @@ public final class QuadraticRatioObjective: TrainingObjective {
             network.forward(x: UnsafeBufferPointer(rebasing: xp[(rows.lowerBound * nObs)..<(rows.upperBound * nObs)]), theta: nil,
                             count: rows.count, thetaTangents: false, preparingBackward: backward, workspace: ws)
         }
+        let n = self.n
+        forEachRow(batch, rows: rows, ws) { r, _, s, rr, nn in
+            logRatio[r] = Float(log(rr) - log(nn))
+            for j in 0..<n { score[r * n + j] = Float((2 * s.w[j + 1] / rr - 2 * s.wbar[j + 1] / nn) / scale[j]) }
+        }
+    }
+
+    /// The scratch buffers of one row: L, L̄ (m×m), v, u = Lᵀv, w = Lu, ū, w̄ (m each), h, Lᵀh (m each), K entries.
+    private struct RowScratch {
+        let l, lbar, v, u, w, ubar, wbar, h, lth, rowGradient: UnsafeMutablePointer<Double>
+        init(_ base: UnsafeMutablePointer<Double>, m: Int) {
+            l = base; lbar = l + m * m; v = lbar + m * m; u = v + m; w = u + m; ubar = w + m; wbar = ubar + m
+            h = wbar + m; lth = h + m; rowGradient = lth + m
+        }
+    }
+
+    /// For every row of `rows` (r-th of the network's outputs in `ws`, batch row i): L(x_i), v(θ0_i), R and N with
+    /// their u, w, ū, w̄, handed to `body(r, i, scratch, R, N)` (L̄ filled once from the parameters).
+    private func forEachRow(_ batch: TrainingBatch, rows: Range<Int>, _ ws: MLPWorkspace,
+                            _ body: (Int, Int, RowScratch, Double, Double) -> Void) {
         let theta = batch.theta!
         let (m, n, k) = (self.m, self.n, self.k)
-        scratch.withUnsafeMutableBufferPointer { s in
-            let l = s.baseAddress!, lbar = l + m * m, v = lbar + m * m, u = v + m, w = u + m, ubar = w + m, wbar = ubar + m
-            parameters.withUnsafeBufferPointer { pp in QuadraticRatioForm.fill(pp.baseAddress! + network.parameterCount, into: lbar, m: m) }
+        scratch.withUnsafeMutableBufferPointer { buffer in
+            let s = RowScratch(buffer.baseAddress!, m: m)
+            parameters.withUnsafeBufferPointer { pp in QuadraticRatioForm.fill(pp.baseAddress! + network.parameterCount, into: s.lbar, m: m) }
             theta.withUnsafeBufferPointer { tp in
                 for (r, i) in rows.enumerated() {
-                    QuadraticRatioForm.fill(ws.output.baseAddress! + r * k, into: l, m: m)
-                    v[0] = 1
-                    for j in 0..<n { v[j + 1] = (Double(tp[i * n + j]) - reference[j]) / scale[j] }
-                    let rr = QuadraticRatioForm.value(l: l, v: v, m: m, u: u, w: w)
-                    let nn = QuadraticRatioForm.value(l: lbar, v: v, m: m, u: ubar, w: wbar)
-                    logRatio[r] = Float(log(rr) - log(nn))
-                    for j in 0..<n { score[r * n + j] = Float((2 * w[j + 1] / rr - 2 * wbar[j + 1] / nn) / scale[j]) }
+                    QuadraticRatioForm.fill(ws.output.baseAddress! + r * k, into: s.l, m: m)
+                    s.v[0] = 1
+                    for j in 0..<n { s.v[j + 1] = (Double(tp[i * n + j]) - reference[j]) / scale[j] }
+                    let rr = QuadraticRatioForm.value(l: s.l, v: s.v, m: m, u: s.u, w: s.w)
+                    let nn = QuadraticRatioForm.value(l: s.lbar, v: s.v, m: m, u: s.ubar, w: s.wbar)
+                    body(r, i, s, rr, nn)
                 }
             }
         }
@@ -179,32 +198,19 @@ public final class QuadraticRatioObjective: TrainingObjective {
 
     /// ∂(mean loss)/∂(network outputs) into `networkGradient`, and ∂/∂(L̄ entries) summed into `normalizationGradient`.
     private func headBackward(_ batch: TrainingBatch, rows: Range<Int>, _ ws: MLPWorkspace, normalizationGradient: inout [Double]) {
-        let theta = batch.theta!
         let (m, n, k) = (self.m, self.n, self.k)
         let usesScore = loss.usesScore
-        scratch.withUnsafeMutableBufferPointer { s in
-            let l = s.baseAddress!, lbar = l + m * m, v = lbar + m * m, u = v + m, w = u + m, ubar = w + m, wbar = ubar + m
-            let h = wbar + m, lth = h + m, rowGradient = lth + m
-            parameters.withUnsafeBufferPointer { pp in QuadraticRatioForm.fill(pp.baseAddress! + network.parameterCount, into: lbar, m: m) }
-            normalizationGradient.withUnsafeMutableBufferPointer { ng in
-                theta.withUnsafeBufferPointer { tp in
-                    for (r, i) in rows.enumerated() {
-                        QuadraticRatioForm.fill(ws.output.baseAddress! + r * k, into: l, m: m)
-                        v[0] = 1
-                        for j in 0..<n { v[j + 1] = (Double(tp[i * n + j]) - reference[j]) / scale[j] }
-                        let rr = QuadraticRatioForm.value(l: l, v: v, m: m, u: u, w: w)
-                        let nn = QuadraticRatioForm.value(l: lbar, v: v, m: m, u: ubar, w: wbar)
-                        let g = Double(logRatioGradient[r])
-                        for j in 0..<n { h[j + 1] = usesScore ? Double(scoreGradient[r * n + j]) / scale[j] : 0 }
-                        for e in 0..<k { rowGradient[e] = 0 }
-                        QuadraticRatioForm.accumulateGradient(l: l, v: v, u: u, w: w, r: rr, m: m, gValue: g, h: h, sign: 1,
-                                                              lth: lth, gradient: rowGradient)
-                        for e in 0..<k { networkGradient[r * k + e] = Float(rowGradient[e]) }
-                        for j in 0..<n { h[j + 1] = usesScore ? Double(scoreGradient[r * n + j]) / scale[j] : 0 }
-                        QuadraticRatioForm.accumulateGradient(l: lbar, v: v, u: ubar, w: wbar, r: nn, m: m, gValue: g, h: h, sign: -1,
-                                                              lth: lth, gradient: ng.baseAddress!)
-                    }
-                }
+        normalizationGradient.withUnsafeMutableBufferPointer { ng in
+            forEachRow(batch, rows: rows, ws) { r, _, s, rr, nn in
+                let g = Double(logRatioGradient[r])
+                for j in 0..<n { s.h[j + 1] = usesScore ? Double(scoreGradient[r * n + j]) / scale[j] : 0 }
+                for e in 0..<k { s.rowGradient[e] = 0 }
+                QuadraticRatioForm.accumulateGradient(l: s.l, v: s.v, u: s.u, w: s.w, r: rr, m: m, gValue: g, h: s.h, sign: 1,
+                                                      lth: s.lth, gradient: s.rowGradient)
+                for e in 0..<k { networkGradient[r * k + e] = Float(s.rowGradient[e]) }
+                for j in 0..<n { s.h[j + 1] = usesScore ? Double(scoreGradient[r * n + j]) / scale[j] : 0 }
+                QuadraticRatioForm.accumulateGradient(l: s.lbar, v: s.v, u: s.ubar, w: s.wbar, r: nn, m: m, gValue: g, h: s.h, sign: -1,
+                                                      lth: s.lth, gradient: ng.baseAddress!)
             }
         }
     }

@@ -105,6 +105,31 @@ public struct TrivariateGaussianSimulator: ExactLikelihoodSimulator, Sendable {
         return Self.gaussianLogDensity(observables, mean: theta, inverse: observableInverse, logNorm: observableLogNorm, gradient: &none)
     }
 
+    /// log p(x_i|θ_j) for every row θ_j of `thetas` `[nTheta, 3]`, `[nTheta, nEvents]`, written in place (no array per θ).
+    /// - Throws: `SBIError.data` naming `theta` or `observables`.
+    public func exactLogLikelihoods(observables: Matrix<Double>, at thetas: Matrix<Double>) throws -> Matrix<Double> {
+        try SimulatorInput.checkMatrix(observables, columns: 3, names: observableNames, field: "observables")
+        for j in 0..<thetas.rows { try parameterSpace.validate(thetas.row(j)) }
+        var out = Matrix<Double>(rows: thetas.rows, columns: observables.rows)
+        let a = observableInverse, half = 0.5 * observableLogNorm, n = observables.rows
+        observables.withUnsafeBufferPointer { x in
+            thetas.withUnsafeBufferPointer { t in
+                out.withUnsafeMutableBufferPointer { o in
+                    for j in 0..<thetas.rows {
+                        let mean = (t[3 * j], t[3 * j + 1], t[3 * j + 2])
+                        for i in 0..<n {
+                            let d = (x[3 * i] - mean.0, x[3 * i + 1] - mean.1, x[3 * i + 2] - mean.2)
+                            let q = a[0] * d.0 * d.0 + a[4] * d.1 * d.1 + a[8] * d.2 * d.2
+                                + 2 * (a[1] * d.0 * d.1 + a[2] * d.0 * d.2 + a[5] * d.1 * d.2)
+                            o[j * n + i] = -0.5 * q - half
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// Exact score t(x|θ) = Σ_x⁻¹ (x−θ), `[n, 3]` for `observables` `[n, 3]`.
     /// - Throws: `SBIError.data` naming `theta` or `observables`.
     public func exactScore(observables: Matrix<Double>, at theta: [Double]) throws -> Matrix<Double> {
