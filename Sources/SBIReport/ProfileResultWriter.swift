@@ -2,9 +2,9 @@ import Foundation
 import SBICore
 import SBIInference
 
-/// Writes the result files of a scan over three or more parameters: the scans of the whole grid in the
-/// output folder (`ResultWriter.writeScans`), and for every parameter and every pair its profile likelihood
-/// (`ProfileProjection`) as a complete result folder under `profiles/`:
+/// Writes the profile likelihoods (`ProfileProjection`) of a scan over two or more parameters as complete result
+/// folders under `profiles/`: every parameter's, and with three or more parameters every pair's (with two, the
+/// pair is the scan itself):
 ///
 /// ```
 /// profiles/<a>/            contours.json (intervals), hepdata.yaml, contours.svg, pvalues.npy, …   k = 1
@@ -28,8 +28,8 @@ public enum ProfileResultWriter {
         public var folder: String
     }
 
-    /// Profiles `results` (at least one, every one on the regular `grid` of ≥ 2 parameters) on every parameter and pair and
-    /// writes each profile's result files; returns them in the order (0), (1), …, (0, 1), (0, 2), …
+    /// Profiles `results` (at least one, every one on the regular `grid` of ≥ 2 parameters) on every parameter and, with
+    /// three or more, every pair, and writes each profile's result files; returns them in the order (0), (1), …, (0, 1), (0, 2), …
     /// - Parameters:
     ///   - parameters: one entry per grid parameter (names, units, labels, ranges).
     ///   - notes: the lines of `ContoursFile.notes` shared by all profiles.
@@ -43,7 +43,7 @@ public enum ProfileResultWriter {
                                 + "\(n) parameters and \(parameters.count) descriptions", field: "grid")
         }
         var subsets: [[Int]] = (0..<n).map { [$0] }
-        for i in 0..<n { for j in (i + 1)..<n { subsets.append([i, j]) } }
+        if n >= 3 { for i in 0..<n { for j in (i + 1)..<n { subsets.append([i, j]) } } }
         let base = folder.hasSuffix("/") ? folder : folder + "/"
         var written: [Profile] = []
         for kept in subsets {

@@ -133,6 +133,40 @@ final class LimitsCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x"))
     }
 
+    /// Two parameters (wbf-higgs truth, 300 fb⁻¹ at the SM): besides the contours, profiles/<a>/ holds each coupling's
+    /// interval with the other profiled (k = 1). It lies inside the 2-D region's extent along that axis, and for a
+    /// Gaussian log L its length is √(q₁/q₂) of that extent (q the χ²₁, χ²₂ quantiles: 0.659 at 68 %, 0.801 at 95 %);
+    /// measured 0.632–0.646 and 0.755–0.761 (the rate's θ² terms make this log L slightly non-Gaussian), bound ±0.08.
+    func testLimits_twoParameters_profiledIntervalsInsideTheContourAsWilksSays() throws {
+        let folder = try temporaryFolder()
+        let result = try run(["limits", "--simulator", "wbf-higgs", "--mode", "truth", "--grid=-0.6:0.6:41,-0.6:0.6:41", "--theta-true", "0,0",
+                              "--luminosity-inverse-femtobarn", "300", "--asimov-events", "20000", "--output", folder + "/out", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("truth 68% CL on fWW (profiled): ["), result.stdout)
+        XCTAssertTrue(result.stdout.contains("wrote \(folder)/out/profiles/fW/"), result.stdout)
+        func json(_ path: String) throws -> [String: Any] {
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/out/" + path))) as? [String: Any])
+        }
+        let truth = try XCTUnwrap((try json("contours.json")["estimators"] as? [[String: Any]])?.first)
+        let contours = try XCTUnwrap(truth["contours"] as? [[String: Any]])
+        let quantiles = [0.68: (0.988946, -2 * log(0.32)), 0.95: (3.841459, -2 * log(0.05))]
+        for (axis, name) in ["fW", "fWW"].enumerated() {
+            let profile = try XCTUnwrap((try json("profiles/\(name)/contours.json")["estimators"] as? [[String: Any]])?.first)
+            for set in try XCTUnwrap(profile["intervals"] as? [[String: Any]]) {
+                let cl = try XCTUnwrap(set["confidenceLevel"] as? Double)
+                let interval = try XCTUnwrap((set["intervals"] as? [[String: Any]])?.first)
+                let lower = try XCTUnwrap(interval["lower"] as? Double), upper = try XCTUnwrap(interval["upper"] as? Double)
+                let region = try XCTUnwrap(contours.first { $0["confidenceLevel"] as? Double == cl })
+                let points = try XCTUnwrap(region["paths"] as? [[String: Any]]).flatMap { ($0["points"] as? [[Double]]) ?? [] }.map { $0[axis] }
+                let lo = try XCTUnwrap(points.min()), hi = try XCTUnwrap(points.max())
+                XCTAssertGreaterThan(lower, lo, "\(name) \(cl)")
+                XCTAssertLessThan(upper, hi, "\(name) \(cl)")
+                let (q1, q2) = try XCTUnwrap(quantiles[cl])
+                XCTAssertEqual((upper - lower) / (hi - lo), (q1 / q2).squareRoot(), accuracy: 0.08, "\(name) \(cl)")
+            }
+        }
+    }
+
     /// Three parameters (`gaussian-3d`, p(x|θ) = N(θ, Σ_x) per event): `sbi limits` writes the whole grid's scans and a
     /// result folder per parameter and pair under profiles/. With N = 100 Asimov events the profile likelihood of a
     /// pair K is Gaussian with covariance (Σ_x)_KK / N, so the truth regions have closed forms: length 2√(q₁ Σ_ii/N),

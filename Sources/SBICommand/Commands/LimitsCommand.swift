@@ -30,9 +30,10 @@ enum LimitsCommand {
         parameters; contours at p = 1 - CL (--cl, default 0.68,0.95).
         Writes DIR/contours.json, hepdata.yaml, contours.svg, and the scans pvalues.npy,
         loglikelihood.npy, q.npy [modes, points] with grid.npy [points, parameters].
-        With three or more parameters DIR holds the scans of the whole grid, and DIR/profiles/<a>/ and
-        DIR/profiles/<a>_vs_<b>/ the result files of every parameter's and pair's profile likelihood
-        (the other parameters maximised on the grid; p from chi2 with k = 1 or 2).
+        With two parameters DIR/profiles/<a>/ holds each parameter's interval with the other profiled
+        (maximised on the grid; p from chi2 with k = 1). With three or more, DIR holds the scans of the
+        whole grid, and DIR/profiles/<a>/ and DIR/profiles/<a>_vs_<b>/ the result files of every
+        parameter's and pair's profile likelihood (k = 1 or 2).
         --toys N draws N pseudo-experiments at theta_true (n ~ Pois(nu) with a luminosity, else
         --events each), fits each with every mode and writes DIR/toys.npy [toys, results, 2 + k]
         (n, q(theta_true), best fit) and DIR/coverage.json: the fraction of toys whose CL region holds
@@ -258,8 +259,14 @@ enum LimitsCommand {
                                                  thetaTrue: thetaTrue, refinement: refine)
                 file.notes = notes
                 try ResultWriter.write(file, grid: grid, scans: results.map(\.result), to: output)
-                if space.count == 1 { printIntervals(file, console: console) }
                 written = ResultWriter.fileNames
+                if space.count == 1 { printIntervals(file, console: console) } else {
+                    // Two parameters: each one's interval with the other profiled, the 1-D limits quoted next to a contour.
+                    let profiles = try ProfileResultWriter.write(results: results, grid: grid, parameters: parameters, confidenceLevels: cls,
+                                                                 thetaTrue: thetaTrue, refinement: refine, notes: notes, to: output)
+                    for profile in profiles { printIntervals(profile.file, console: console, profiled: true) }
+                    written += profiles.map { $0.folder + "/" }
+                }
             } else {
                 // Three or more parameters: the whole grid's scans here, every parameter's and pair's profile below.
                 let profiles = try ProfileResultWriter.write(results: results, grid: grid, parameters: parameters, confidenceLevels: cls,
