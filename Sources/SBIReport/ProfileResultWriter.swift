@@ -9,6 +9,7 @@ import SBIInference
 /// ```
 /// profiles/<a>/            contours.json (intervals), hepdata.yaml, contours.svg, pvalues.npy, …   k = 1
 /// profiles/<a>_vs_<b>/     contours.json (contours),  hepdata.yaml, contours.svg, pvalues.npy, …   k = 2
+/// profiles/profiles.svg    every profile on one page (`ProfileOverviewPlot`)
 /// ```
 /// Each profile is q_prof(θ_K) = −2 (max_rest log L(θ_K, θ_rest) − max log L) on the sub-grid of the kept
 /// parameters K, with p-values from χ² with k = |K| degrees of freedom (Wilks), so its regions are those of
@@ -17,6 +18,9 @@ import SBIInference
 public enum ProfileResultWriter {
     /// The folder under the output folder that holds the profiles.
     public static let folderName = "profiles"
+
+    /// The overview figure under `profiles/`.
+    public static let overviewFileName = "profiles.svg"
 
     /// A profile's folder name: the kept parameters' names joined by `_vs_` (`theta1`, `theta1_vs_theta2`).
     public static func profileFolderName(_ names: [String]) -> String { names.joined(separator: "_vs_") }
@@ -57,6 +61,8 @@ public enum ProfileResultWriter {
             try ResultWriter.write(file, grid: sub, scans: profiled.map(\.result), to: base + folderName + "/" + name)
             written.append(Profile(kept: kept, file: file, folder: folderName + "/" + name))
         }
+        try ProfileOverviewPlot.write(written.map { ($0.kept, $0.file) }, count: n, title: "Profile likelihoods of " + parameters.map(\.name).joined(separator: ", "),
+                                      to: base + folderName + "/" + overviewFileName)
         return written
     }
 }

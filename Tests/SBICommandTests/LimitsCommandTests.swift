@@ -189,6 +189,7 @@ final class LimitsCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("truth 68% CL on theta2 (profiled): ["), result.stdout)
         XCTAssertTrue(result.stdout.contains("wrote \(folder)/out/profiles/theta1_vs_theta3/"), result.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/out/profiles/profiles.svg"))
         XCTAssertEqual(try NPYFile.readMatrix(folder + "/out/pvalues.npy", as: Double.self).shape, [2, 21 * 21 * 21])
         XCTAssertEqual(try NPYFile.readMatrix(folder + "/out/grid.npy", as: Double.self).shape, [21 * 21 * 21, 3])
 

@@ -33,7 +33,7 @@ enum LimitsCommand {
         With two parameters DIR/profiles/<a>/ holds each parameter's interval with the other profiled
         (maximised on the grid; p from chi2 with k = 1). With three or more, DIR holds the scans of the
         whole grid, and DIR/profiles/<a>/ and DIR/profiles/<a>_vs_<b>/ the result files of every
-        parameter's and pair's profile likelihood (k = 1 or 2).
+        parameter's and pair's profile likelihood (k = 1 or 2); DIR/profiles/profiles.svg shows them all.
         --toys N draws N pseudo-experiments at theta_true (n ~ Pois(nu) with a luminosity, else
         --events each), fits each with every mode and writes DIR/toys.npy [toys, results, 2 + k]
         (n, q(theta_true), best fit) and DIR/coverage.json: the fraction of toys whose CL region holds
@@ -265,7 +265,7 @@ enum LimitsCommand {
                     let profiles = try ProfileResultWriter.write(results: results, grid: grid, parameters: parameters, confidenceLevels: cls,
                                                                  thetaTrue: thetaTrue, refinement: refine, notes: notes, to: output)
                     for profile in profiles { printIntervals(profile.file, console: console, profiled: true) }
-                    written += profiles.map { $0.folder + "/" }
+                    written += profiles.map { $0.folder + "/" } + [ProfileResultWriter.folderName + "/" + ProfileResultWriter.overviewFileName]
                 }
             } else {
                 // Three or more parameters: the whole grid's scans here, every parameter's and pair's profile below.
@@ -273,7 +273,7 @@ enum LimitsCommand {
                                                              thetaTrue: thetaTrue, refinement: refine, notes: notes, to: output)
                 try ResultWriter.writeScans(results.map(\.result), grid: grid, to: output)
                 for profile in profiles where profile.kept.count == 1 { printIntervals(profile.file, console: console, profiled: true) }
-                written = ResultWriter.scanFileNames + profiles.map { $0.folder + "/" }
+                written = ResultWriter.scanFileNames + profiles.map { $0.folder + "/" } + [ProfileResultWriter.folderName + "/" + ProfileResultWriter.overviewFileName]
             }
             if let toyResult, let toyCount {
                 let (table, file) = toyResult
