@@ -133,6 +133,28 @@ final class LimitsCommandTests: XCTestCase, SBICommandTesting {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x"))
     }
 
+    /// sbi limits writes only into a new folder or one holding nothing but its own results: a folder with a user's file
+    /// is refused before any scan (exit 1, the folder and --output named) and left as it was; rerunning into its own
+    /// output folder is fine.
+    func testLimits_outputFolderWithAUsersFile_refusedAndUntouched() throws {
+        let folder = try temporaryFolder()
+        let mine = folder + "/mine"
+        try FileManager.default.createDirectory(atPath: mine, withIntermediateDirectories: true)
+        try Data("my notes\n".utf8).write(to: URL(fileURLWithPath: mine + "/notes.txt"))
+        let common = ["limits", "--simulator", "gaussian", "--grid", "-1:1:11", "--theta-true", "0", "--events", "100",
+                      "--asimov-events", "1000", "--quiet", "--output"]
+        let refused = try run(common + [mine])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("refusing to replace this folder: it holds files sbi did not write (notes.txt)"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--output"), refused.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mine), ["notes.txt"])
+        XCTAssertEqual(try String(contentsOfFile: mine + "/notes.txt", encoding: .utf8), "my notes\n")
+        for _ in 0..<2 {
+            let own = try run(common + [folder + "/own"])
+            XCTAssertEqual(own.status, 0, own.stderr)
+        }
+    }
+
     /// Two parameters (wbf-higgs truth, 300 fb⁻¹ at the SM): besides the contours, profiles/<a>/ holds each coupling's
     /// interval with the other profiled (k = 1). It lies inside the 2-D region's extent along that axis, and for a
     /// Gaussian log L its length is √(q₁/q₂) of that extent (q the χ²₁, χ²₂ quantiles: 0.659 at 68 %, 0.801 at 95 %);

@@ -77,6 +77,11 @@ enum LimitsCommand {
             let cls = try CommandInput.numbers(parsed.value("cl") ?? "0.68,0.95", option: "cl")
             do { try ConfidenceLevels.check(cls) } catch let e as SBIError { throw SBIError.usage(e.message, field: "--cl") }
             let output = try CommandInput.required(parsed, "output")
+            // Only a folder holding nothing but sbi's own result files (or nothing) is written into.
+            try OwnedFolder.checkReplaceable(output, ownNames: ResultWriter.fileNames + ["toys.npy", ToyCoverageFile.fileName, ProfileResultWriter.folderName],
+                                             option: "--output")
+            try OwnedFolder.checkSeparate(output: output, inputs: (parsed.value("model")?.split(separator: ",").map(String.init) ?? [])
+                                          + [parsed.value("score-model"), parsed.value("observed")].compactMap { $0 }, option: "--output")
             let seed = try CommandInput.seed(parsed)
             let asimovEvents = try parsed.integer("asimov-events", in: 1...100_000_000) ?? 100_000
             let mcEvents = try parsed.integer("mc-events", in: 1...100_000_000) ?? BinExpectation.defaultSampleEvents
