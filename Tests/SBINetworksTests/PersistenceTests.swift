@@ -151,6 +151,17 @@ final class PersistenceTests: XCTestCase {
         assertLoadFails(file: "model.json", field: "architecture.hiddenSizes", messagePrefix: "missing field")
     }
 
+    /// Layer widths of 4·10⁹ (their product overflows Int) in a damaged model.json are an error naming the layer, not a trap.
+    func testModelFolder_absurdLayerWidths_throwNamingTheLayer() throws {
+        try sampleModel().save(to: modelPath)
+        try editJSON { object in
+            var architecture = object["architecture"] as! [String: Any]
+            architecture["hiddenSizes"] = [4_000_000_000, 4_000_000_000]
+            object["architecture"] = architecture
+        }
+        assertLoadFails(file: "model.json", field: "architecture.hiddenSizes[0]", messagePrefix: "expected a layer width in 1...1000000, got 4000000000")
+    }
+
     func testModelFolder_unknownActivation_throwsListingValidNames() throws {
         try sampleModel().save(to: modelPath)
         try editJSON { object in

@@ -79,17 +79,27 @@ public struct MLPArchitecture: Codable, Equatable, Sendable {
     /// Checks that every size is usable.
     /// - Throws: `SBIError.data` naming the field (`nObservables`, `hiddenSizes[i]`, ...) and what was expected.
     public func validate() throws {
-        guard nObservables >= 1 else {
-            throw SBIError.data("expected at least 1 observable, got \(nObservables)", field: "nObservables")
+        let largest = Self.maximumWidth
+        guard (1...largest).contains(nObservables) else {
+            throw SBIError.data("expected 1 to \(largest) observables, got \(nObservables)", field: "nObservables")
         }
-        guard nParameters >= 0 else {
-            throw SBIError.data("expected a non-negative number of parameters, got \(nParameters)", field: "nParameters")
+        guard (0...largest).contains(nParameters) else {
+            throw SBIError.data("expected 0 to \(largest) parameters, got \(nParameters)", field: "nParameters")
         }
-        for (i, h) in hiddenSizes.enumerated() where h < 1 {
-            throw SBIError.data("expected a positive layer width, got \(h)", field: "hiddenSizes[\(i)]")
+        guard hiddenSizes.count <= Self.maximumHiddenLayers else {
+            throw SBIError.data("\(hiddenSizes.count) hidden layers; at most \(Self.maximumHiddenLayers) are supported", field: "hiddenSizes")
         }
-        guard outputSize >= 1 else {
-            throw SBIError.data("expected at least 1 output, got \(outputSize)", field: "outputSize")
+        for (i, h) in hiddenSizes.enumerated() where !(1...largest).contains(h) {
+            throw SBIError.data("expected a layer width in 1...\(largest), got \(h)", field: "hiddenSizes[\(i)]")
+        }
+        guard (1...largest).contains(outputSize) else {
+            throw SBIError.data("expected 1 to \(largest) outputs, got \(outputSize)", field: "outputSize")
         }
     }
+
+    /// The widest layer (inputs, hidden units or outputs) accepted; with at most `maximumHiddenLayers` layers the
+    /// parameter count (≤ 10¹⁵) cannot overflow, so a damaged model.json is an error, not a trap.
+    public static let maximumWidth = 1_000_000
+    /// The most hidden layers accepted.
+    public static let maximumHiddenLayers = 1000
 }
