@@ -155,10 +155,20 @@ extension RecipeEstimator {
         }
     }
 
+    /// Hidden layers, activation and α of the estimator's network.
+    public var networkSettings: NetworkSettings {
+        NetworkSettings(hiddenSizes: hiddenLayers, activation: networkActivation, alpha: alpha)
+    }
+
     /// The network shape for `nObservables` inputs: f(x, θ) → 1 for ratio methods, g(x, θ0, θ1) → 1
     /// (2·nParameters θ inputs) for doubly parameterised ones, g(x) → nParameters for sally and sallino,
-    /// and for nde one MADE of the flow, [x | θ] → (μ, α) per observable.
+    /// g(x) → the entries of the quadratic form's factor for a morphing-aware ratio, and for nde one MADE
+    /// of the flow, [x | θ] → (μ, α) per observable.
     public func architecture(nObservables: Int, nParameters: Int) -> MLPArchitecture {
+        if isMorphingAware {
+            return MLPArchitecture(nObservables: nObservables, nParameters: 0, hiddenSizes: hiddenLayers, activation: networkActivation,
+                                   outputSize: QuadraticRatioForm.entryCount(parameterCount: nParameters))
+        }
         if method.isLikelihood {
             return MLPArchitecture(nObservables: nObservables, nParameters: nParameters, hiddenSizes: hiddenLayers,
                                    activation: networkActivation, outputSize: 2 * nObservables)

@@ -15,8 +15,8 @@ public enum ProfileOverviewPlot {
         for (kept, file) in profiles {
             let (row, column) = kept.count == 1 ? (kept[0], kept[0]) : (kept[1], kept[0])
             let inner = ContourPlot.svg(file)
-            guard let (width, height) = size(of: inner), let open = inner.range(of: ">", range: inner.range(of: "<svg")!.upperBound..<inner.endIndex)
-            else { continue }
+            guard let (width, height) = size(of: inner), let start = inner.range(of: "<svg"),
+                  let open = inner.range(of: ">", range: start.upperBound..<inner.endIndex) else { continue }
             // The sub-document's own <svg> element re-opened at the cell's place and scale (nested SVG viewport).
             let content = inner[open.upperBound...]
             body += "<svg x=\"\(SVGText.pixel(Double(column) * cellWidth))\" y=\"\(SVGText.pixel(40 + Double(row) * cellHeight))\" "

@@ -32,6 +32,8 @@ public final class QuadraticRatioObjective: TrainingObjective {
     private var workspace: MLPWorkspace?
     private var logRatio: [Float] = [], score: [Float] = [], logRatioGradient: [Float] = [], scoreGradient: [Float] = []
     private var networkGradient: [Float] = []
+    /// ∂(mean loss)/∂(entries of L̄) of the current batch.
+    private var normalizationGradient: [Double]
     private var scratch: [Double]
 
     /// Pairs a network with K = (n+1)(n+2)/2 − 1 outputs and no θ inputs with a ratio loss; L̄ starts as
@@ -64,6 +66,7 @@ public final class QuadraticRatioObjective: TrainingObjective {
         self.evaluationChunk = max(1, evaluationChunk)
         parameters = network.parameters + (normalization ?? Self.initialNormalization(parameterCount: n))
         scratch = [Double](repeating: 0, count: 8 * (n + 1) * (n + 1) + 2 * k)
+        normalizationGradient = [Double](repeating: 0, count: k)
     }
 
     /// L̄ = diag(1, 0.1, …, 0.1) as free entries.
@@ -110,8 +113,8 @@ public final class QuadraticRatioObjective: TrainingObjective {
         let ws = prepare(rows: b)
         forward(batch, rows: 0..<b, backward: true, ws)
         let total = evaluateLoss(batch, rows: 0..<b, weight: 1 / Double(b), gradients: true)
-        var normalizationGradient = [Double](repeating: 0, count: k)
-        headBackward(batch, rows: 0..<b, ws, normalizationGradient: &normalizationGradient)
+        for e in 0..<k { normalizationGradient[e] = 0 }
+        headBackward(batch, rows: 0..<b, ws)
         let net = network
         networkGradient.withUnsafeBufferPointer { og in
             net.backward(outputGradient: og, scoreGradient: nil, workspace: ws,
@@ -197,7 +200,7 @@ public final class QuadraticRatioObjective: TrainingObjective {
     }
 
     /// ∂(mean loss)/∂(network outputs) into `networkGradient`, and ∂/∂(L̄ entries) summed into `normalizationGradient`.
-    private func headBackward(_ batch: TrainingBatch, rows: Range<Int>, _ ws: MLPWorkspace, normalizationGradient: inout [Double]) {
+    private func headBackward(_ batch: TrainingBatch, rows: Range<Int>, _ ws: MLPWorkspace) {
         let (m, n, k) = (self.m, self.n, self.k)
         let usesScore = loss.usesScore
         normalizationGradient.withUnsafeMutableBufferPointer { ng in

@@ -153,7 +153,7 @@ extension FitPipeline {
         let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields)
         // The sample's own validation split when it has one (the estimator's validation_split then does not apply).
         let validation = try TrainingDataset.validationSplit(folder: sampleFolder, fields: fields)
-        let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
+        let network = estimator.networkSettings
         var training = estimator.training.settings
         let name = estimator.name + (member.map { " member \($0)" } ?? "")
         let progress = ProgressReporter(stage: "train \(name)", total: training.epochs, unit: "epochs")
@@ -194,37 +194,44 @@ extension FitPipeline {
         return (rows * epochs, detail)
     }
 
+    /// Trains one model of `estimator` by `train` (handed the training settings and a progress line), saves it as
+    /// `folder/<estimator>` and returns the shard's summary over `rows` training rows.
+    func trainSingle(_ estimator: RecipeEstimator, rows: Int, into folder: String,
+                     _ train: (TrainingSettings, ProgressReporter) throws -> (history: TrainingHistory?, save: (String) throws -> Void))
+        throws -> (items: Int, detail: String) {
+        let training = estimator.training.settings
+        let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
+        let model = try train(training, progress)
+        try model.save(folder + "/" + estimator.name)
+        progress.finish()
+        return trainSummary(estimator.name, history: model.history, plannedEpochs: training.epochs, rows: rows)
+    }
+
     /// Trains the doubly parameterised estimator `estimator` (carl2 … rascal2; no ensembles, no nuisance
     /// parameters) on its more_ratios sample, with the sample's validation split when it has one.
     func trainDoubly(_ estimator: RecipeEstimator, sampleFolder: String, into folder: String) throws -> (items: Int, detail: String) {
         let method = estimator.networkMethod
         let data = try DoublyParameterizedRatioEstimator.dataset(method: method, folder: sampleFolder, suffix: "train")
         let validation = try DoublyParameterizedRatioEstimator.validationDataset(method: method, folder: sampleFolder)
-        let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
-        let training = estimator.training.settings
-        let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
-        let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: network,
-                                                            training: training, parameterNames: recipe.parameterNames, progress: progress)
-        try e.save(to: folder + "/" + estimator.name)
-        progress.finish()
-        return trainSummary(estimator.name, history: e.history, plannedEpochs: training.epochs, rows: data.count)
+        return try trainSingle(estimator, rows: data.count, into: folder) { training, progress in
+            let e = try DoublyParameterizedRatioEstimator.train(method: method, data: data, validation: validation, network: estimator.networkSettings,
+                                                                training: training, parameterNames: recipe.parameterNames, progress: progress)
+            return (e.history, e.save(to:))
+        }
     }
 
     /// Trains the morphing-aware estimator `estimator` (carl … rascal with `morphing_aware: true`; no ensembles, no
     /// nuisance parameters) on its ratio sample (θ1 one point), with the sample's validation split when it has one.
     func trainMorphingAware(_ estimator: RecipeEstimator, fields: [TrainingDataset.Field], sampleFolder: String,
                             into folder: String) throws -> (items: Int, detail: String) {
-        let method = estimator.networkMethod
         let data = try TrainingDataset(folder: sampleFolder, suffix: "train", fields: fields + [.theta1])
         let validation = try TrainingDataset.validationSplit(folder: sampleFolder, fields: fields + [.theta1])
-        let network = NetworkSettings(hiddenSizes: estimator.hiddenLayers, activation: estimator.networkActivation, alpha: estimator.alpha)
-        let training = estimator.training.settings
-        let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
-        let e = try MorphingAwareRatioEstimator.train(method: method, data: data, validation: validation, network: network,
-                                                      training: training, parameterNames: recipe.parameterNames, progress: progress)
-        try e.save(to: folder + "/" + estimator.name)
-        progress.finish()
-        return trainSummary(estimator.name, history: e.history, plannedEpochs: training.epochs, rows: data.count)
+        return try trainSingle(estimator, rows: data.count, into: folder) { training, progress in
+            let e = try MorphingAwareRatioEstimator.train(method: estimator.networkMethod, data: data, validation: validation,
+                                                          network: estimator.networkSettings, training: training,
+                                                          parameterNames: recipe.parameterNames, progress: progress)
+            return (e.history, e.save(to:))
+        }
     }
 
     /// Trains the density estimator `estimator` (nde or scandal; no ensembles, no nuisance parameters) on
@@ -235,13 +242,11 @@ extension FitPipeline {
         let validation = try NeuralDensityEstimator.validationDataset(method: method, folder: sampleFolder)
         let flow = NeuralDensityEstimator.FlowSettings(blocks: estimator.blocks ?? NeuralDensityEstimator.FlowSettings().blocks, hiddenSizes: estimator.hiddenLayers,
                                                        activation: estimator.networkActivation)
-        let training = estimator.training.settings
-        let progress = ProgressReporter(stage: "train \(estimator.name)", total: training.epochs, unit: "epochs")
-        let e = try NeuralDensityEstimator.train(method: method, alpha: estimator.alpha, data: data, validation: validation, flow: flow, training: training,
-                                                 parameterNames: recipe.parameterNames, progress: progress)
-        try e.save(to: folder + "/" + estimator.name)
-        progress.finish()
-        return trainSummary(estimator.name, history: e.history, plannedEpochs: training.epochs, rows: data.count)
+        return try trainSingle(estimator, rows: data.count, into: folder) { training, progress in
+            let e = try NeuralDensityEstimator.train(method: method, alpha: estimator.alpha, data: data, validation: validation, flow: flow,
+                                                     training: training, parameterNames: recipe.parameterNames, progress: progress)
+            return (e.history, e.save(to:))
+        }
     }
 
     /// Puts the training shards together: single estimators are moved into place, an ensemble's members
