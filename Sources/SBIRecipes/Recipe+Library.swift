@@ -44,6 +44,7 @@ extension RecipeSimulator {
         }
         switch name {
         case .gaussian: return try calibrationOffset.map { try GaussianSimulator(calibrationOffset: $0) } ?? GaussianSimulator()
+        case .gaussian3D: return TrivariateGaussianSimulator()
         case .wbfHiggs:
             let luminosity = luminosityInversePicobarn ?? WBFHiggsSimulator.defaultLuminosityInversePicobarn
             if let jetEnergyScale { return try WBFHiggsJetEnergyScaleSimulator(relativeScale: jetEnergyScale, luminosityInversePicobarn: luminosity) }

@@ -39,7 +39,20 @@ public struct FisherFileEntry: Codable, Equatable, Sendable {
 
     /// The linearised regions to draw over contours of `parameters` centred at `centre`: the entries over
     /// exactly those parameters, named after the estimator they belong to ("alices_profiled" → "alices").
-    public static func ellipses(_ entries: [FisherFileEntry], parameters: [String], centre: [Double]) -> [FisherEllipse] {
+    /// With `scanned` (the parameters of a scan over 3 or more, `parameters` a pair of them): the entries over exactly
+    /// `scanned`, each profiled onto the pair, I_KK − I_KR I_RR⁻¹ I_RK (the linearised region of the profile likelihood;
+    /// entries whose rest block is singular are left out).
+    public static func ellipses(_ entries: [FisherFileEntry], parameters: [String], centre: [Double], scanned: [String]? = nil) -> [FisherEllipse] {
+        guard let scanned, scanned != parameters else { return ellipses(entries, parameters: parameters, centre: centre) }
+        let profiled = entries.filter { $0.parameters == scanned }.compactMap { e -> FisherFileEntry? in
+            let n = scanned.count
+            guard let info = try? FisherInformation(names: scanned, matrix: Matrix(rows: n, columns: n, storage: e.matrix)).profiled(keeping: parameters) else { return nil }
+            return FisherFileEntry(name: e.name, mode: e.mode, parameters: info.names, matrix: info.matrix.storage)
+        }
+        return ellipses(profiled, parameters: parameters, centre: centre)
+    }
+
+    static func ellipses(_ entries: [FisherFileEntry], parameters: [String], centre: [Double]) -> [FisherEllipse] {
         entries.filter { $0.parameters == parameters }.map { e in
             let name = e.name.hasSuffix("_profiled") ? String(e.name.dropLast("_profiled".count)) : e.name
             let k = parameters.count

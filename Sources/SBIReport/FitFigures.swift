@@ -12,6 +12,12 @@ import SBINetworks
 /// q_<parameter>.svg   q(θ) (1 parameter) or q profiled over the others, per parameter (q.npy, grid.npy)
 /// loss_<estimator>.svg  training and validation loss per epoch (model.json of every model or ensemble member)
 /// ```
+/// A scan over 3 or more parameters has profiles instead of contours.json (`LimitsResultSet`); it gets
+/// ```
+/// profiles.svg              every profile on one page (`ProfileOverviewPlot`)
+/// fisher_<a>_vs_<b>.svg     each pair's profiled regions with fisher.json's matrices profiled onto the pair
+/// q_<parameter>.svg         each parameter's profile (its folder's q.npy, grid.npy)
+/// ```
 /// A figure whose inputs are absent (no fisher.json, no q.npy from an older sbi, no trained estimators)
 /// is not drawn.
 public enum FitFigures {
@@ -19,7 +25,8 @@ public enum FitFigures {
     /// (`observables_*`, `morphing_*`, `calibration.svg` and `coverage.svg` are drawn by the plot stage of `sbi fit`,
     /// which simulates the first, morphs for the second and reads calibration.json and coverage.json for the others:
     /// `ObservablePlot`, `MorphingBasisPlot`, `LineChart`.)
-    public static let fileNames = ["contours.svg", "fisher.svg", "q_*", "loss_*", "observables_*", "morphing_*", "calibration.svg", "coverage.svg"]
+    public static let fileNames = ["contours.svg", "profiles.svg", "fisher.svg", "fisher_*", "q_*", "loss_*", "observables_*", "morphing_*",
+                                   "calibration.svg", "coverage.svg"]
 
     /// True for a name `write` produces.
     public static func isFigure(_ name: String) -> Bool {
@@ -31,19 +38,31 @@ public enum FitFigures {
     /// none). Returns the names written, in order.
     /// - Throws: `SBIError.io`/`.data` naming a result file that is missing (contours.json) or damaged.
     public static func write(limits: String, train: String?, into folder: String) throws -> [String] {
-        let contours = try ContoursFile.read(limits + "/contours.json")
+        let results = try LimitsResultSet.read(limits)
         var written: [String] = []
         func save(_ svg: String, _ name: String) throws {
             try AtomicFileWriter.write(svg, to: folder + "/" + name)
             written.append(name)
         }
         let fisherPath = limits + "/fisher.json"
-        if FileManager.default.fileExists(atPath: fisherPath), let centre = contours.thetaTrue {
-            let ellipses = FisherFileEntry.ellipses(try FisherFileEntry.read(fisherPath), parameters: contours.parameters.map(\.name), centre: centre)
-            if !ellipses.isEmpty { try save(ContourPlot.svg(contours, linearised: ellipses), "fisher.svg") }
+        let fisher = FileManager.default.fileExists(atPath: fisherPath) ? try FisherFileEntry.read(fisherPath) : nil
+        if results.isProfiled {
+            let n = results.parameters.count
+            try save(ProfileOverviewPlot.svg(results.entries.map { ($0.kept, $0.file) }, count: n,
+                                             title: "Profile likelihoods of " + results.parameters.joined(separator: ", ")), ProfileResultWriter.overviewFileName)
         }
-        let qPath = limits + "/q.npy", gridPath = limits + "/grid.npy"
-        if FileManager.default.fileExists(atPath: qPath), FileManager.default.fileExists(atPath: gridPath) {
+        for entry in results.entries {
+            let contours = entry.file, base = limits + (entry.folder.isEmpty ? "" : "/" + entry.folder)
+            let names = contours.parameters.map(\.name)
+            if let fisher, let centre = contours.thetaTrue, names.count == 2 || !results.isProfiled {
+                let ellipses = FisherFileEntry.ellipses(fisher, parameters: names, centre: centre, scanned: results.parameters)
+                let name = results.isProfiled ? "fisher_\(fileSafe(ProfileResultWriter.profileFolderName(names))).svg" : "fisher.svg"
+                if !ellipses.isEmpty { try save(ContourPlot.svg(contours, linearised: ellipses), name) }
+            }
+            // q along each parameter: the scan's own axes, or a profile's single parameter (its pairs are drawn as contours).
+            guard !results.isProfiled || names.count == 1 else { continue }
+            let qPath = base + "/q.npy", gridPath = base + "/grid.npy"
+            guard FileManager.default.fileExists(atPath: qPath), FileManager.default.fileExists(atPath: gridPath) else { continue }
             let q = try NPYFile.readMatrix(qPath, as: Double.self), grid = try NPYFile.readMatrix(gridPath, as: Double.self)
             let shape = contours.gridShape
             guard grid.rows == shape.reduce(1, *), grid.columns == shape.count, q.columns == grid.rows else {
@@ -53,7 +72,8 @@ public enum FitFigures {
             let axes = axisValues(grid, shape: shape)
             let rows = (0..<q.rows).map { Array(q.storage[($0 * q.columns)..<(($0 + 1) * q.columns)]) }
             for i in contours.parameters.indices {
-                try save(LikelihoodCurvePlot.chart(contours, axis: i, axes: axes, q: rows).svg(), "q_\(fileSafe(contours.parameters[i].name)).svg")
+                try save(LikelihoodCurvePlot.chart(contours, axis: i, axes: axes, q: rows, profiled: results.isProfiled).svg(),
+                         "q_\(fileSafe(contours.parameters[i].name)).svg")
             }
         }
         if let train {

@@ -26,12 +26,13 @@ public enum LikelihoodCurvePlot {
     /// The chart of parameter `axis` of `file`, from the scans `q` (one row per estimator of `file`, in its
     /// order, on the grid with `axes`). The θ range shown is where some curve lies below 2.5× the largest
     /// threshold, padded by a tenth of it.
-    public static func chart(_ file: ContoursFile, axis: Int, axes: [[Double]], q: [[Double]]) -> LineChart {
+    /// `profiled`: `file` is already a profile over other parameters (`ProfileResultWriter`), titled as one.
+    public static func chart(_ file: ContoursFile, axis: Int, axes: [[Double]], q: [[Double]], profiled: Bool = false) -> LineChart {
         let p = file.parameters[axis]
         let several = file.parameters.count > 1
         let label = LaTeXLabel.svg(p.label) + (p.unit.isEmpty ? "" : " [\(SVGText.escape(p.unit))]")
-        var chart = LineChart(title: several ? "Profile likelihood of \(LaTeXLabel.plain(p.label))" : "Likelihood scan of \(LaTeXLabel.plain(p.label))",
-                              xLabel: label, yLabel: several ? "q (profiled)" : "q = −2 Δlog L")
+        var chart = LineChart(title: several || profiled ? "Profile likelihood of \(LaTeXLabel.plain(p.label))" : "Likelihood scan of \(LaTeXLabel.plain(p.label))",
+                              xLabel: label, yLabel: several || profiled ? "q (profiled)" : "q = −2 Δlog L")
         let shape = axes.map(\.count)
         let thresholds = file.confidenceLevels.map { gsl_cdf_chisq_Pinv($0, 1) }
         let top = 2.5 * (thresholds.max() ?? 4)

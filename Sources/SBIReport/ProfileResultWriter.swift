@@ -10,6 +10,7 @@ import SBIInference
 /// profiles/<a>/            contours.json (intervals), hepdata.yaml, contours.svg, pvalues.npy, …   k = 1
 /// profiles/<a>_vs_<b>/     contours.json (contours),  hepdata.yaml, contours.svg, pvalues.npy, …   k = 2
 /// profiles/profiles.svg    every profile on one page (`ProfileOverviewPlot`)
+/// profiles/profiles.json   the index: the grid's parameters and each profile's kept indices and folder, in order
 /// ```
 /// Each profile is q_prof(θ_K) = −2 (max_rest log L(θ_K, θ_rest) − max log L) on the sub-grid of the kept
 /// parameters K, with p-values from χ² with k = |K| degrees of freedom (Wilks), so its regions are those of
@@ -21,6 +22,21 @@ public enum ProfileResultWriter {
 
     /// The overview figure under `profiles/`.
     public static let overviewFileName = "profiles.svg"
+
+    /// The index under `profiles/` (`Index`), read back by `read(from:)`.
+    public static let indexFileName = "profiles.json"
+
+    /// `profiles/profiles.json`: what the folder holds, in the order written.
+    public struct Index: Codable, Sendable, Equatable {
+        /// One profile: the indices of the kept parameters and the folder relative to the output folder.
+        public struct Entry: Codable, Sendable, Equatable {
+            public var kept: [Int]
+            public var folder: String
+        }
+        /// The scanned grid's parameter names.
+        public var parameters: [String]
+        public var profiles: [Entry]
+    }
 
     /// A profile's folder name: the kept parameters' names joined by `_vs_` (`theta1`, `theta1_vs_theta2`).
     public static func profileFolderName(_ names: [String]) -> String { names.joined(separator: "_vs_") }
@@ -61,8 +77,33 @@ public enum ProfileResultWriter {
             try ResultWriter.write(file, grid: sub, scans: profiled.map(\.result), to: base + folderName + "/" + name)
             written.append(Profile(kept: kept, file: file, folder: folderName + "/" + name))
         }
+        let index = Index(parameters: parameters.map(\.name), profiles: written.map { .init(kept: $0.kept, folder: $0.folder) })
+        try AtomicFileWriter.write(ResultJSON.bytes(index), to: base + folderName + "/" + indexFileName)
         try ProfileOverviewPlot.write(written.map { ($0.kept, $0.file) }, count: n, title: "Profile likelihoods of " + parameters.map(\.name).joined(separator: ", "),
                                       to: base + folderName + "/" + overviewFileName)
         return written
+    }
+
+    /// The profiles `write` put under `folder` (its output folder), in the order written, with their contours files.
+    /// - Throws: `SBIError.io`/`.data` naming a missing or damaged index or contours.json.
+    public static func read(from folder: String) throws -> (parameters: [String], profiles: [Profile]) {
+        let base = folder.hasSuffix("/") ? folder : folder + "/"
+        let path = base + folderName + "/" + indexFileName
+        guard let data = FileManager.default.contents(atPath: path) else { throw SBIError.io("the profiles' index is missing", file: path) }
+        let index: Index
+        do { index = try ResultJSON.decoder().decode(Index.self, from: data) } catch {
+            throw SBIError.data("not a profiles index: \(error)", file: path)
+        }
+        let n = index.parameters.count
+        let profiles = try index.profiles.map { entry -> Profile in
+            // A folder outside profiles/ or kept indices that do not name the grid's parameters mean a damaged index.
+            guard entry.folder.hasPrefix(folderName + "/"), !entry.folder.contains(".."), !entry.kept.isEmpty,
+                  entry.kept.allSatisfy({ (0..<n).contains($0) }) else {
+                throw SBIError.data("profile \(entry.folder) with parameters \(entry.kept); expected a folder under \(folderName)/ and indices below \(n)", file: path)
+            }
+            let file = try ContoursFile.read(base + entry.folder + "/contours.json")
+            return Profile(kept: entry.kept, file: file, folder: entry.folder)
+        }
+        return (index.parameters, profiles)
     }
 }

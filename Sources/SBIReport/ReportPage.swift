@@ -28,7 +28,8 @@ public enum ReportPage {
     /// Everything the page shows.
     public struct Content: Sendable {
         public var title: String
-        public var contours: ContoursFile
+        /// The regions: one contours file, or every profile of a scan over 3 or more parameters (a closure table each).
+        public var results: LimitsResultSet
         public var fisher: [FisherFileEntry] = []
         public var coverage: [ToyCoverageFile.Row] = []
         /// (file name, SVG document), in the order shown.
@@ -37,20 +38,28 @@ public enum ReportPage {
         /// The recipe as sbi read it (canonical JSON, defaults filled in), if known.
         public var recipe: String?
         public var programVersion = SBIVersion.string
+        /// The page of one contours file.
         public init(title: String, contours: ContoursFile) {
+            self.init(title: title, results: LimitsResultSet(parameters: contours.parameters.map(\.name),
+                                                             entries: [.init(title: nil, folder: "", kept: Array(contours.parameters.indices), file: contours)]))
+        }
+        /// The page of a limits folder's results.
+        public init(title: String, results: LimitsResultSet) {
             self.title = title
-            self.contours = contours
+            self.results = results
         }
     }
 
     /// The HTML document.
     public static func html(_ c: Content) -> String {
         var body = "<h1>\(escape(c.title))</h1>\n"
-        body += "<p class=\"meta\">sbi \(escape(c.programVersion))" + (c.contours.recipeHash.map { " · recipe hash <code>\(escape($0))</code>" } ?? "") + "</p>\n"
-        if let notes = c.contours.notes, !notes.isEmpty {
+        let hash = c.results.entries.first?.file.recipeHash
+        body += "<p class=\"meta\">sbi \(escape(c.programVersion))" + (hash.map { " · recipe hash <code>\(escape($0))</code>" } ?? "") + "</p>\n"
+        let notes = c.results.sharedNotes
+        if !notes.isEmpty {
             body += "<ul class=\"notes\">" + notes.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n"
         }
-        body += closureTable(c.contours)
+        body += closureTables(c.results)
         if !c.coverage.isEmpty { body += coverageTable(c.coverage) }
         if !c.figures.isEmpty {
             body += "<h2>Figures</h2>\n"
@@ -94,12 +103,22 @@ public enum ReportPage {
         try AtomicFileWriter.write(html(content), to: path)
     }
 
+    /// The closure tables: one for the whole scan, or one per profile under its title.
+    static func closureTables(_ results: LimitsResultSet) -> String {
+        var out = "<h2>Regions and closure</h2>\n<p>Size of each confidence region and its ratio to the exact likelihood's "
+            + "(an estimator cannot beat the exact likelihood: a ratio below 1 is noise or an error, above 1 lost information)"
+            + (results.isProfiled ? "; for each parameter and pair with the others profiled (maximum of log L over them on the grid)" : "") + ".</p>\n"
+        for entry in results.entries {
+            if let title = entry.title { out += "<h3>\(escape(title))</h3>\n" }
+            out += closureTable(entry.file)
+        }
+        return out
+    }
+
     /// Estimator × CL: size (area or length), status, ratio to truth; ratios above 1.05 flagged.
     static func closureTable(_ file: ContoursFile) -> String {
         let sizeName = file.parameters.count == 2 ? "area" : "length"
-        var out = "<h2>Regions and closure</h2>\n<p>Size of each confidence region and its ratio to the exact likelihood's "
-            + "(an estimator cannot beat the exact likelihood: a ratio below 1 is noise or an error, above 1 lost information).</p>\n"
-        out += "<table class=\"closure\">\n<tr><th>estimator</th><th>mode</th><th>CL</th><th>\(sizeName)</th><th>status</th><th>× truth</th><th>best fit</th></tr>\n"
+        var out = "<table class=\"closure\">\n<tr><th>estimator</th><th>mode</th><th>CL</th><th>\(sizeName)</th><th>status</th><th>× truth</th><th>best fit</th></tr>\n"
         for e in file.estimators {
             for r in e.regions ?? [] {
                 let ratio = r.ratioToTruth.map { ratio -> String in

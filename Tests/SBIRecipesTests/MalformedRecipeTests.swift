@@ -8,6 +8,11 @@ import XCTest
 /// 1-based and were checked by hand against the base text below (line numbers in comments).
 final class MalformedRecipeTests: XCTestCase {
     /// The valid base recipe; every case edits it with one or more textual replacements.
+    /// The edits that make `base` a recipe of `gaussian-3d`'s three parameters.
+    static let threeParameters = [("  - name: theta\n    range: [-3, 3]", "  - {name: theta1, range: [-3, 3]}\n  - {name: theta2, range: [-3, 3]}\n  - {name: theta3, range: [-3, 3]}"),
+                                  ("name: gaussian", "name: gaussian-3d"), ("theta1: {point: [0]}", "theta1: {point: [0, 0, 0]}"),
+                                  ("theta_true: [1]", "theta_true: [1, 0, 0]")]
+
     static let base = """
     version: 1
     name: base
@@ -156,7 +161,7 @@ final class MalformedRecipeTests: XCTestCase {
 
         // Unknown names and broken links
         Case(name: "unknown simulator", edits: [("name: gaussian", "name: gausian")],
-             expected: ["recipe.yaml:8:9: simulator.name: unknown \"gausian\"; expected one of gaussian, drell-yan, wbf-higgs"]),
+             expected: ["recipe.yaml:8:9: simulator.name: unknown \"gausian\"; expected one of gaussian, gaussian-3d, drell-yan, wbf-higgs"]),
         Case(name: "unknown method", edits: [("method: carl", "method: alicse")],
              expected: ["recipe.yaml:17:13: estimators[0].method: unknown \"alicse\"; expected one of carl, rolr, alice, alices, cascal, rascal, sally, sallino, carl2, rolr2, alice2, alices2, cascal2, rascal2, nde, scandal"]),
         Case(name: "unknown activation", edits: [("    training:", "    activation: swish\n    training:")],
@@ -245,6 +250,11 @@ final class MalformedRecipeTests: XCTestCase {
              expected: ["recipe.yaml:26:36: inference.calibration.closure_tolerance: expected a number in [0, 1], got 2"]),
         Case(name: "Neyman points off the grid", edits: [("    points: 11", "    points: 11\n  toys: {count: 10, neyman_points: 8}")],
              expected: ["recipe.yaml:26:36: inference.toys.neyman_points: 8 points on axis 1 do not fall on its 11 grid points; expected one of 2, 3, 6, 11"]),
+        Case(name: "score histogram of three parameters", edits: MalformedRecipeTests.threeParameters + [("modes: [truth, ml]", "modes: [truth, ml, sally]")],
+             expected: ["recipe.yaml:23:22: inference.modes[2]: mode sally needs an estimator with method sally",
+                        "recipe.yaml:23:22: inference.modes[2]: mode sally histograms the score's components, at most 2; the recipe has 3 parameters (use ml, histogram, sallino or truth, which take any number)"]),
+        Case(name: "Neyman construction of three parameters", edits: MalformedRecipeTests.threeParameters + [("    points: 11", "    points: 11\n  toys: {count: 10, neyman_points: 3}")],
+             expected: ["recipe.yaml:27:36: inference.toys.neyman_points: the Neyman construction draws regions of 1 or 2 parameters; the grid has 3 (toys without neyman_points check the coverage of the whole region)"]),
         Case(name: "Neyman construction of too many toys", edits: [("    points: 11", "    points: 11\n  toys: {count: 1000000, neyman_points: 11}")],
              expected: ["recipe.yaml:26:41: inference.toys.neyman_points: 11 points × 1000000 toys is more than 1000000 toys; use fewer points or toys"]),
         Case(name: "toys with observed data", edits: [("theta_true: [1]", "observed: data/missing.npy\n  toys: {count: 10}")],

@@ -176,6 +176,40 @@ final class ResultFilesTests: XCTestCase {
         XCTAssertTrue(output.contains("directory valid") && output.contains("archive valid"), output)
     }
 
+    /// A submission of several profiles (a scan over 3 or more parameters): each part's tables named after its
+    /// profile, data files prefixed by its folder name, one submission.yaml; the official validator accepts it.
+    func testHEPDataSubmission_profiles_tablesNamedPerProfile_passTheOfficialValidator() throws {
+        let python = try hepdataPython()
+        let (file, grid, scans) = try twoParameterResult()
+        let q = Matrix<Double>(rows: scans.count, columns: grid.count, storage: scans.flatMap(\.q))
+        let profile = try ProfileProjection.profile(scans[0], keeping: [0])
+        let oneD = try ContoursFile.make(space: [file.parameters[0]], grid: profile.grid, results: [(name: "truth", mode: "truth", result: profile)],
+                                         confidenceLevels: [0.68], thetaTrue: nil)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        _ = try HEPDataSubmission.write([.init(file: file, scan: (grid.points, q), title: "a vs b (profiled over c)", fileStem: "a_vs_b"),
+                                         .init(file: oneD, scan: nil, title: "a (profiled over b, c)", fileStem: "a")], cmEnergies: nil, into: folder)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder + "/hepdata").sorted()
+        XCTAssertEqual(names, ["a_best_fit.yaml", "a_interval_truth_68.yaml", "a_vs_b_best_fit.yaml", "a_vs_b_contour_alices_68.yaml",
+                               "a_vs_b_contour_alices_95.yaml", "a_vs_b_contour_truth_68.yaml", "a_vs_b_contour_truth_95.yaml",
+                               "a_vs_b_likelihood_scan.yaml", "submission.yaml"])
+        let submission = try String(contentsOfFile: folder + "/hepdata/submission.yaml", encoding: .utf8)
+        XCTAssertEqual(submission.components(separatedBy: "comment:").count, 2, "one comment")
+        XCTAssertTrue(submission.contains("name: \"a (profiled over b, c): truth 68% CL\""), submission)
+        let script = """
+        import sys
+        from hepdata_validator.full_submission_validator import FullSubmissionValidator
+        v = FullSubmissionValidator()
+        ok = v.validate(directory=sys.argv[1])
+        for f, messages in v.get_messages().items():
+            for m in messages:
+                print(f, m.level, m.message)
+        print("valid" if ok else "INVALID")
+        """
+        let (status, output) = try self.python(python, ["-c", script, folder + "/hepdata"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.hasSuffix("valid\n") && !output.contains("INVALID"), output)
+    }
+
     /// contours.svg parses as XML (python's xml.etree) and has the expected elements.
     func testSVG_parsesAsXMLWithExpectedElements() throws {
         let (file, grid, scans) = try twoParameterResult()

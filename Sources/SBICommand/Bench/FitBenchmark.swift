@@ -7,7 +7,8 @@ import SBIRecipes
 /// ```
 /// fit_<recipe>_wall       seconds of augment + train + limits + plot, every stage forced
 /// fit_<recipe>_<stage>    seconds of one stage
-/// fit_<recipe>_<estimator>_cl<CL>_vs_truth   region size / truth region size (closure report)
+/// fit_<recipe>_<estimator>_cl<CL>_vs_truth   region size / truth region size (closure report; 3 or more parameters:
+///                                            fit_<recipe>_<profile>_<estimator>_cl<CL>_vs_truth for every profile)
 /// with --jobs N (N > 1), the same recipe again with N local shard processes:
 /// fit_<recipe>_jobs<N>_wall, fit_<recipe>_jobs<N>_<stage>   seconds
 /// fit_<recipe>_jobs<N>_vs_jobs1_<stage>                     stage seconds / the one-process run's (stages of > 1 shard)
@@ -44,10 +45,13 @@ enum FitBenchmark {
         let (wall, report, reference) = try timed(recipe: recipe, path: path, kind: .local, jobs: 1)
         var out: [(name: String, value: Double, unit: String)] = [("fit_\(name)_wall", wall, "s")]
         out += report.rows.map { ("fit_\(name)_\($0.stage.rawValue)", $0.seconds, "s") }
-        for e in report.closure where e.mode != "truth" {
-            for r in e.regions ?? [] {
-                guard let ratio = r.ratioToTruth else { continue }
-                out.append(("fit_\(name)_\(e.name)_cl\(String(format: "%g", r.confidenceLevel * 100))_vs_truth", ratio, "x"))
+        // With 3 or more parameters every profile's ratios, named after it (`fit_<recipe>_theta1_vs_theta2_alices_cl68_vs_truth`).
+        for (prefix, estimators) in [("", report.closure)] + report.profileClosure.map({ ($0.name + "_", $0.estimators) }) {
+            for e in estimators where e.mode != "truth" {
+                for r in e.regions ?? [] {
+                    guard let ratio = r.ratioToTruth else { continue }
+                    out.append(("fit_\(name)_\(prefix)\(e.name)_cl\(String(format: "%g", r.confidenceLevel * 100))_vs_truth", ratio, "x"))
+                }
             }
         }
         if jobs > 1 {

@@ -16,7 +16,8 @@ enum FitCommand {
         --out), each in its own subfolder:
           augment/<sample>/   augmented samples (x, theta0, theta1, y, r_xz, t_xz as .npy)
           train/<estimator>/  model folders
-          limits/             contours.json, pvalues.npy, grid.npy
+          limits/             contours.json, pvalues.npy, grid.npy (3 or more parameters: profiles/<a>/ and
+                              profiles/<a>_vs_<b>/, each parameter and pair with the others profiled, instead of contours.json)
           plot/               the result files listed in outputs.files (contours.svg, hepdata.yaml, ...)
         Each stage is written to a temporary folder and renamed into place with a stage.json
         holding the hash of its inputs. A re-run skips stages whose inputs did not change;

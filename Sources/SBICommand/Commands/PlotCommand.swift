@@ -52,9 +52,11 @@ enum PlotCommand {
     /// Every figure of the fit in `fit` into `output` (default `fit/plot`, the plot stage sbi wrote).
     static func plotFit(_ fit: String, output: String?, console: inout Console) throws {
         let limits = fit + "/limits"
-        guard FileManager.default.fileExists(atPath: limits + "/contours.json") else {
-            throw SBIError.io("no limits results (limits/contours.json) in this folder; run sbi fit first", file: fit)
+        guard FileManager.default.fileExists(atPath: limits + "/contours.json")
+              || FileManager.default.fileExists(atPath: limits + "/" + ProfileResultWriter.folderName + "/" + ProfileResultWriter.indexFileName) else {
+            throw SBIError.io("no limits results (limits/contours.json, or limits/profiles/ for 3 or more parameters) in this folder; run sbi fit first", file: fit)
         }
+        let results = try LimitsResultSet.read(limits)
         let folder: String
         if let output {
             try OwnedFolder.checkReplaceable(output, ownNames: FitFigures.fileNames + [FitReportPage.fileName], option: "--output")
@@ -70,9 +72,16 @@ enum PlotCommand {
                 throw SBIError.io("not the plot stage of sbi fit (no stage.json); give --output DIR", file: folder)
             }
         }
-        try ContourPlot.write(try ContoursFile.read(limits + "/contours.json"), to: folder + "/contours.svg")
+        var contours: [String] = []
+        for entry in results.entries {
+            // A profile's contours.svg sits in its folder under the plot stage's profiles/ (not under --output).
+            let name = entry.folder.isEmpty ? "contours.svg" : entry.folder + "/contours.svg"
+            guard entry.folder.isEmpty || (output == nil && FileManager.default.fileExists(atPath: folder + "/" + entry.folder)) else { continue }
+            try ContourPlot.write(entry.file, to: folder + "/" + name)
+            contours.append(name)
+        }
         let figures = try FitFigures.write(limits: limits, train: fit + "/train", into: folder)
         try FitReportPage.write(fit: fit, plotFolder: folder)
-        for name in ["contours.svg"] + figures + [FitReportPage.fileName] { console.print("wrote \(folder)/\(name)") }
+        for name in contours + figures + [FitReportPage.fileName] { console.print("wrote \(folder)/\(name)") }
     }
 }

@@ -2,7 +2,7 @@
 /// valid values. Raw values are the spellings used in YAML.
 ///
 /// ```
-/// simulator   gaussian | drell-yan | wbf-higgs
+/// simulator   gaussian | gaussian-3d | drell-yan | wbf-higgs
 /// kind        ratio | more_ratios | local | density | test
 /// method      carl | rolr | alice | alices | cascal | rascal | sally | sallino
 ///             carl2 | rolr2 | alice2 | alices2 | cascal2 | rascal2 (doubly parameterised) | nde | scandal
@@ -22,15 +22,18 @@ extension RecipeChoice {
 public enum BuiltInSimulator: String, RecipeChoice {
     /// z ~ N(θ, 2²), x ~ N(z, 1²); one parameter, exact likelihood, no rate.
     case gaussian
+    /// z ~ N(θ, 4R), x ~ N(z, 1) in three dimensions with correlations R; three parameters, exact likelihood, no
+    /// rate: the check of profiles over several couplings.
+    case gaussian3D = "gaussian-3d"
     /// e⁺e⁻ → μ⁺μ⁻ near the Z pole with shifted muon couplings; weighted, morphable.
     case drellYan = "drell-yan"
     /// Weak-boson-fusion-like Higgs toy with two dimension-six couplings; weighted, morphable.
     case wbfHiggs = "wbf-higgs"
 
     /// Whether the simulator writes weighted events with morphing (benchmarks apply).
-    public var isWeighted: Bool { self != .gaussian }
+    public var isWeighted: Bool { self == .drellYan || self == .wbfHiggs }
     /// Whether the simulator predicts an event rate (σ(θ)·luminosity).
-    public var hasRate: Bool { self != .gaussian }
+    public var hasRate: Bool { self == .drellYan || self == .wbfHiggs }
 }
 
 /// The kind of an augmented sample (MadMiner's `sample_train_ratio/more_ratios/local/density`, `sample_test`).

@@ -394,25 +394,39 @@ extension FitPipeline {
         }
         let memberResults = scanned.filter { $0.mode == Self.memberMode }
         let results = scanned.filter { $0.mode != Self.memberMode }
-        var file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
-                                         thetaTrue: s.thetaTrue, refinement: inference.refine ?? 1, recipeHash: recipe.canonicalHash)
-        if !memberResults.isEmpty {
-            let members = try ContoursFile.make(space: parameters, grid: grid, results: memberResults, confidenceLevels: inference.confidenceLevels,
-                                                thetaTrue: s.thetaTrue, refinement: inference.refine ?? 1).estimators
-            for i in file.estimators.indices {
-                let prefix = file.estimators[i].name + Self.memberInfix
-                let own = members.filter { $0.name.hasPrefix(prefix) && Int($0.name.dropFirst(prefix.count)) != nil }
-                if !own.isEmpty { file.estimators[i].members = own }
-            }
-        }
-        let toyFolders = Array(folders.dropFirst(blocks.count).prefix(toyBlocks().count))
-        let neyman = try mergeNeyman(Array(folders.dropFirst(blocks.count + toyFolders.count)), results: results, into: partial, setup: s)
-        file.estimators += neyman.estimators
         var observed: String?
         if case .observed(let data) = inference.data { observed = data.path }
-        file.notes = ResultNotes.lines(simulator: s.sim.name, recipe: recipe.name, eventCount: s.data.eventCount,
-                                       luminosityInversePicobarn: s.rate?.luminosityInversePicobarn, thetaTrue: s.thetaTrue, observedFile: observed)
-        try file.write(to: partial + "/contours.json")
+        let notes = ResultNotes.lines(simulator: s.sim.name, recipe: recipe.name, eventCount: s.data.eventCount,
+                                      luminosityInversePicobarn: s.rate?.luminosityInversePicobarn, thetaTrue: s.thetaTrue, observedFile: observed)
+        var summary: [String]
+        var neymanWords: [String] = []
+        if grid.parameterCount > 2 {
+            // Three or more parameters: the whole grid's scans, and every parameter's and pair's profile as its own result folder.
+            let profiles = try ProfileResultWriter.write(results: results, grid: grid, parameters: parameters, confidenceLevels: inference.confidenceLevels,
+                                                         thetaTrue: s.thetaTrue, refinement: inference.refine ?? 1, notes: notes,
+                                                         recipeHash: recipe.canonicalHash, to: partial)
+            summary = ["\(profiles.count) profiles"] + profiles.filter { $0.kept.count == 1 }.map { profile in
+                "\(profile.file.parameters[0].name) (profiled) " + FitPipeline.describe(profile.file)
+            }
+        } else {
+            var file = try ContoursFile.make(space: parameters, grid: grid, results: results, confidenceLevels: inference.confidenceLevels,
+                                             thetaTrue: s.thetaTrue, refinement: inference.refine ?? 1, recipeHash: recipe.canonicalHash)
+            if !memberResults.isEmpty {
+                let members = try ContoursFile.make(space: parameters, grid: grid, results: memberResults, confidenceLevels: inference.confidenceLevels,
+                                                    thetaTrue: s.thetaTrue, refinement: inference.refine ?? 1).estimators
+                for i in file.estimators.indices {
+                    let prefix = file.estimators[i].name + Self.memberInfix
+                    let own = members.filter { $0.name.hasPrefix(prefix) && Int($0.name.dropFirst(prefix.count)) != nil }
+                    if !own.isEmpty { file.estimators[i].members = own }
+                }
+            }
+            let neyman = try mergeNeyman(Array(folders.dropFirst(blocks.count + toyBlocks().count)), results: results, into: partial, setup: s)
+            file.estimators += neyman.estimators
+            neymanWords = neyman.words
+            file.notes = notes
+            try file.write(to: partial + "/contours.json")
+            summary = [FitPipeline.describe(file)]
+        }
         try ResultWriter.writeScans(results.map(\.result), grid: grid, to: partial)
         if inference.fisherInformation, let theta = s.thetaTrue {
             let bytes = try fisherJSON(simulator: s.sim, sources: fisherSources, withTruth: inference.modes.contains(.truth),
@@ -420,10 +434,10 @@ extension FitPipeline {
                                        events: s.asimovEvents, rate: s.rate, extra: try weightNuisanceFisher(try weightNuisance(s), theta: theta))
             try AtomicFileWriter.write(bytes, to: partial + "/fisher.json")
         }
+        let toyFolders = Array(folders.dropFirst(blocks.count).prefix(toyBlocks().count))
         let coverage = try mergeToys(toyFolders, into: partial, setup: s)
         let calibration = try calibrate(into: partial, setup: s)
-        return (s.data.x.rows * results.count * grid.count,
-                ([FitPipeline.describe(file)] + coverage + neyman.words + calibration).joined(separator: "; "))
+        return (s.data.x.rows * results.count * grid.count, (summary + coverage + neymanWords + calibration).joined(separator: "; "))
     }
 }
 

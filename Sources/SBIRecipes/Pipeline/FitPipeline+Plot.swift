@@ -9,24 +9,41 @@ import SBISimulation
 /// submission and the report page.
 ///
 /// ```
-/// plot/ outputs.files, loglikelihood.npy, q.npy, (toys, coverage, calibration), fisher.svg, q_*.svg, loss_*.svg,
+/// plot/ outputs.files (3 or more parameters: profiles/<a>/, profiles/<a>_vs_<b>/ each with them), loglikelihood.npy, q.npy, (toys, coverage, calibration), fisher.svg, q_*.svg, loss_*.svg,
 ///       observables_*.svg, morphing_*.svg, (calibration.svg, coverage.svg), hepdata/ + hepdata.tar.gz (with
 ///       hepdata.yaml), recipe.json, report.html
 /// ```
 extension FitPipeline {
     /// The plot stage (one shard): the recipe's `outputs.files` from the limits stage's results, the
     /// diagnostics, and the figures (`FitFigures`).
+    /// With 3 or more parameters the result files are every profile's, in `profiles/<a>/`, `profiles/<a>_vs_<b>/`
+    /// (with the index `profiles/profiles.json`), and pvalues.npy and grid.npy are the whole grid's.
     func plotShard(into partial: String) throws -> (items: Int, detail: String) {
         let limits = stageFolder(.limits)
-        let file = try ContoursFile.read(limits + "/contours.json")
-        for output in recipe.outputs.files {
-            let path = partial + "/" + output.rawValue
-            switch output {
-            case .contoursSVG: try ContourPlot.write(file, to: path)
-            case .hepdata: try HEPDataWriter.write(file, cmEnergies: recipe.outputs.cmEnergies, to: path)
-            case .contoursJSON, .pValues, .grid:
-                do { try FileManager.default.copyItem(atPath: limits + "/" + output.rawValue, toPath: path) } catch {
-                    throw SBIError.io("cannot copy the limits result: \(error.localizedDescription)", file: limits + "/" + output.rawValue)
+        let results = try LimitsResultSet.read(limits)
+        func copy(_ source: String, _ target: String) throws {
+            do { try FileManager.default.copyItem(atPath: source, toPath: target) } catch {
+                throw SBIError.io("cannot copy the limits result: \(error.localizedDescription)", file: source)
+            }
+        }
+        if results.isProfiled {
+            try makeFolder(partial + "/" + ProfileResultWriter.folderName)
+            let index = ProfileResultWriter.folderName + "/" + ProfileResultWriter.indexFileName
+            try copy(limits + "/" + index, partial + "/" + index)
+            for output in recipe.outputs.files where output == .pValues || output == .grid {
+                try copy(limits + "/" + output.rawValue, partial + "/" + output.rawValue)
+            }
+        }
+        for entry in results.entries {
+            let source = entry.folder.isEmpty ? limits : limits + "/" + entry.folder
+            let target = entry.folder.isEmpty ? partial : partial + "/" + entry.folder
+            try makeFolder(target)
+            for output in recipe.outputs.files {
+                let path = target + "/" + output.rawValue
+                switch output {
+                case .contoursSVG: try ContourPlot.write(entry.file, to: path)
+                case .hepdata: try HEPDataWriter.write(entry.file, cmEnergies: recipe.outputs.cmEnergies, to: path)
+                case .contoursJSON, .pValues, .grid: try copy(source + "/" + output.rawValue, path)
                 }
             }
         }
@@ -42,21 +59,35 @@ extension FitPipeline {
         let figures = try FitFigures.write(limits: limits, train: stageFolder(.train), into: partial)
             + (try observableFigures(sim, into: partial)) + (try morphingFigures(sim, into: partial))
             + (try calibrationFigure(limits: limits, into: partial)) + (try coverageFigure(limits: limits, into: partial))
-            + (recipe.outputs.files.contains(.hepdata) ? try hepdataSubmission(file, limits: limits, into: partial) : [])
+            + (recipe.outputs.files.contains(.hepdata) ? try hepdataSubmission(results, limits: limits, into: partial) : [])
         // The recipe as read and the report page (without wall times; sbi fit adds them after a local run).
         try AtomicFileWriter.write(FitReportPage.recipeJSON(recipe), to: partial + "/" + FitReportPage.recipeFileName)
         try FitReportPage.write(fit: folder, plotFolder: partial)
-        return (0, (recipe.outputs.files.map(\.rawValue) + diagnosticFiles + figures + [FitReportPage.recipeFileName, FitReportPage.fileName])
+        return (0, (resultFileNames(profiled: results.isProfiled) + diagnosticFiles + figures + [FitReportPage.recipeFileName, FitReportPage.fileName])
             .joined(separator: ", "))
     }
 
-    /// The HEPData submission folder and archive of the limits results (with the scans when q.npy is there).
-    func hepdataSubmission(_ file: ContoursFile, limits: String, into folder: String) throws -> [String] {
-        var scan: (grid: Matrix<Double>, q: Matrix<Double>)?
-        if FileManager.default.fileExists(atPath: limits + "/q.npy") {
-            scan = (try NPYFile.readMatrix(limits + "/grid.npy", as: Double.self), try NPYFile.readMatrix(limits + "/q.npy", as: Double.self))
+    /// The result files the plot stage writes at the top of its folder: the recipe's `outputs.files`, or with
+    /// profiles (3 or more parameters) the whole grid's pvalues.npy and grid.npy and the `profiles/` folder.
+    func resultFileNames(profiled: Bool) -> [String] {
+        let names = recipe.outputs.files.map(\.rawValue)
+        return profiled ? names.filter { $0 == RecipeOutputFile.pValues.rawValue || $0 == RecipeOutputFile.grid.rawValue } + [ProfileResultWriter.folderName]
+                        : names
+    }
+
+    /// The HEPData submission folder and archive of the limits results (with the scans when q.npy is there):
+    /// the contours file's tables, or every profile's.
+    func hepdataSubmission(_ results: LimitsResultSet, limits: String, into folder: String) throws -> [String] {
+        let parts = try results.entries.map { entry -> HEPDataSubmission.Part in
+            let base = entry.folder.isEmpty ? limits : limits + "/" + entry.folder
+            var scan: (grid: Matrix<Double>, q: Matrix<Double>)?
+            if FileManager.default.fileExists(atPath: base + "/q.npy") {
+                scan = (try NPYFile.readMatrix(base + "/grid.npy", as: Double.self), try NPYFile.readMatrix(base + "/q.npy", as: Double.self))
+            }
+            let stem = entry.title == nil ? nil : (entry.folder as NSString).lastPathComponent
+            return HEPDataSubmission.Part(file: entry.file, scan: scan, title: entry.title, fileStem: stem)
         }
-        return try HEPDataSubmission.write(file, scan: scan, cmEnergies: recipe.outputs.cmEnergies, into: folder)
+        return try HEPDataSubmission.write(parts, cmEnergies: recipe.outputs.cmEnergies, into: folder)
     }
 
     /// `calibration.svg` when the limits stage checked calibration (`inference.calibration`): the reliability

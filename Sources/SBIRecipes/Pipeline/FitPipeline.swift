@@ -144,14 +144,21 @@ public struct FitPipeline {
             guard let record = FitStageRecord.read(stageFolder(stage) + "/stage.json") else { continue }
             report.rows.append(.init(stage: stage, skipped: ran[stage] == nil, seconds: ran[stage] ?? 0, record: record))
         }
-        report.closure = (try? ContoursFile.read(stageFolder(.limits) + "/contours.json"))?.estimators ?? []
+        if let results = try? LimitsResultSet.read(stageFolder(.limits)) {
+            if results.isProfiled {
+                report.profileClosure = results.entries.map { ($0.title ?? "", ($0.folder as NSString).lastPathComponent, $0.file.estimators) }
+            } else {
+                report.closure = results.entries.first?.file.estimators ?? []
+            }
+        }
         report.coverage = ToyCoverageFile.read(stageFolder(.limits) + "/" + ToyCoverageFile.fileName)?.coverage ?? []
         report.resultFolder = stageFolder(.plot)
         let figures = ((try? FileManager.default.contentsOfDirectory(atPath: report.resultFolder)) ?? [])
             .filter { $0 != "contours.svg" && FitFigures.isFigure($0) }.sorted()
         let page = [HEPDataSubmission.folderName, HEPDataSubmission.archiveName, FitReportPage.recipeFileName, FitReportPage.fileName]
             .filter { FileManager.default.fileExists(atPath: report.resultFolder + "/" + $0) }
-        report.resultFiles = (recipe.outputs.files.map(\.rawValue) + diagnosticFiles + figures + page)
+        let profiled = FileManager.default.fileExists(atPath: report.resultFolder + "/" + ProfileResultWriter.folderName)
+        report.resultFiles = (resultFileNames(profiled: profiled) + diagnosticFiles + figures + page)
             .map { report.resultFolder + "/" + $0 }
         return report
     }

@@ -71,6 +71,9 @@ public struct FitReport: Sendable {
     public var resultFiles: [String] = []
     /// The estimators of `contours.json` with their closure report (region sizes, ratios to truth).
     public var closure: [ContoursFile.Estimator] = []
+    /// With 3 or more parameters: each profile's title, folder name (`theta1_vs_theta2`) and estimators (`LimitsResultSet`),
+    /// instead of `closure`.
+    public var profileClosure: [(title: String, name: String, estimators: [ContoursFile.Estimator])] = []
 
     /// The stages that ran (were not skipped).
     public var ranStages: [RecipeStage] { rows.filter { !$0.skipped }.map(\.stage) }
@@ -102,10 +105,19 @@ public struct FitReport: Sendable {
     /// estimator  mode   CL     size        coverage          vs truth
     /// alices     ml     68%    0.1492      0.667 ± 0.011     ×1.203
     /// ```
+    /// With profiles, each profile's rows follow its title, without coverage (toys cover the whole region, not a profile's).
     public func closureLines() -> [String] {
+        guard !profileClosure.isEmpty else { return closureLines(closure, coverage: coverage) }
+        let lines = profileClosure.map { group in (group.title, closureLines(group.estimators, coverage: [])) }.filter { !$0.1.isEmpty }
+        guard let header = lines.first?.1.first else { return [] }
+        return [header] + lines.flatMap { title, rows in ["  " + title] + rows.dropFirst() }
+    }
+
+    /// The closure lines of `closure`'s estimators (header first; none without regions).
+    func closureLines(_ closure: [ContoursFile.Estimator], coverage: [ToyCoverageFile.Row]) -> [String] {
         let rows = closure.flatMap { e in (e.regions ?? []).map { (e, $0) } }
         guard !rows.isEmpty else { return [] }
-        let nameWidth = max(10, (closure.map(\.name.count).max() ?? 0) + 2)
+        let nameWidth = max(10, ((closure + profileClosure.flatMap(\.estimators)).map(\.name.count).max() ?? 0) + 2)
         func covered(_ name: String, _ cl: Double) -> String? {
             guard !coverage.isEmpty else { return nil }
             guard let c = coverage.first(where: { $0.name == name && abs($0.confidenceLevel - cl) < 1e-12 }) else { return "-" }

@@ -4,7 +4,7 @@ import SBIInference
 import SBIReport
 
 /// `report.html` of a fit (`ReportPage`), put together from its output folder: the limits stage's
-/// contours.json, fisher.json and coverage.json, the figures in the plot folder, every stage's
+/// contours.json (or its profiles, `LimitsResultSet`), fisher.json and coverage.json, the figures in the plot folder, every stage's
 /// stage.json and the recipe the plot stage saved (`recipe.json`).
 ///
 /// ```
@@ -35,8 +35,7 @@ public enum FitReportPage {
     public static func write(fit: String, plotFolder: String? = nil, seconds: [RecipeStage: Double] = [:]) throws {
         let plot = plotFolder ?? fit + "/plot"
         let limits = fit + "/" + RecipeStage.limits.rawValue
-        let contours = try ContoursFile.read(limits + "/contours.json")
-        var content = ReportPage.Content(title: "sbi fit \((fit as NSString).lastPathComponent)", contours: contours)
+        var content = ReportPage.Content(title: "sbi fit \((fit as NSString).lastPathComponent)", results: try LimitsResultSet.read(limits))
         if let recipe = FileManager.default.contents(atPath: plot + "/" + recipeFileName)
             ?? FileManager.default.contents(atPath: fit + "/plot/" + recipeFileName) {
             content.recipe = String(decoding: recipe, as: UTF8.self)
@@ -61,10 +60,10 @@ public enum FitReportPage {
         try ReportPage.write(content, to: plot + "/" + fileName)
     }
 
-    /// The position of a figure in the page: contours, Fisher, q curves, losses, observables.
+    /// The position of a figure in the page: contours (or the profiles' overview), Fisher, q curves, losses, observables.
     static func rank(_ name: String) -> Int {
-        if name == "contours.svg" { return 0 }
-        if name == "fisher.svg" { return 1 }
+        if name == "contours.svg" || name == ProfileResultWriter.overviewFileName { return 0 }
+        if name.hasPrefix("fisher") { return 1 }
         if name.hasPrefix("q_") { return 2 }
         return name.hasPrefix("loss_") || name == "calibration.svg" || name == "coverage.svg" ? 3 : 4
     }

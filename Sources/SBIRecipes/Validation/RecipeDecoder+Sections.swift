@@ -196,6 +196,14 @@ extension RecipeDecoder {
             default: break
             }
         }
+        // The score histograms bin the score's θ components: at most two axes.
+        if let count = parameters?.count, count > 2 {
+            for mode in [RecipeInferenceMode.sally, .idealSally] {
+                guard let n = modeNodes[mode] else { continue }
+                reader.report(n, "inference.modes[\(modes.firstIndex(of: mode) ?? 0)]", "mode \(mode.rawValue) histograms the score's components, at most 2; "
+                              + "the recipe has \(count) parameters (use ml, histogram, sallino or truth, which take any number)")
+            }
+        }
         let grid = decodeGrid(m["grid"], node: node)
         // Data.
         var data: RecipeData?
@@ -338,6 +346,11 @@ extension RecipeDecoder {
         guard let count else { return nil }
         var toys = RecipeToys(count: count, seed: seed)
         if let n = m["neyman_points"], let grid {
+            guard grid.points.count <= 2 else {
+                reader.report(n, "inference.toys.neyman_points", "the Neyman construction draws regions of 1 or 2 parameters; the grid has \(grid.points.count) "
+                              + "(toys without neyman_points check the coverage of the whole region)")
+                return nil
+            }
             guard let points = decodeNeymanPoints(n, grid: grid) else { return nil }
             let total = points.reduce(1, *)
             guard total * count <= RecipeToys.maximumNeymanToys else {

@@ -147,6 +147,9 @@ final class RecipeDecoder {
                 result.calibrationOffset = offset
                 simulator = try? GaussianSimulator(calibrationOffset: offset)
             }
+        case .gaussian3D:
+            simulator = TrivariateGaussianSimulator()
+            if let optionsNode = m["options"] { _ = reader.mapping(optionsNode, "simulator.options", keys: []) }
         case .wbfHiggs:
             simulator = WBFHiggsSimulator()
             if let optionsNode = m["options"], let opts = reader.mapping(optionsNode, "simulator.options", keys: ["jet_energy_scale"]),
