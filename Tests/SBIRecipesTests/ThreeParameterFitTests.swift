@@ -10,7 +10,7 @@ import SBITestSupport
 /// Σ = 4R + 1): the limits stage writes every parameter's and pair's profile instead of one contours.json, and
 /// the plot stage, the report page, the HEPData submission and the summary carry them.
 final class ThreeParameterFitTests: XCTestCase {
-    static func recipe(seed: Int = 7, toys: String = "") -> String {
+    static func recipe(seed: Int = 7) -> String {
         """
         version: 1
         name: three
@@ -42,7 +42,6 @@ final class ThreeParameterFitTests: XCTestCase {
           grid: {points: 21, ranges: {theta1: [-0.7, 0.7], theta2: [-0.7, 0.7], theta3: [-0.7, 0.7]}}
           confidence_levels: [0.68, 0.95]
           fisher_information: true
-        \(toys)
         """
     }
 

@@ -105,12 +105,18 @@ public struct FitReport: Sendable {
     /// estimator  mode   CL     size        coverage          vs truth
     /// alices     ml     68%    0.1492      0.667 ± 0.011     ×1.203
     /// ```
-    /// With profiles, each profile's rows follow its title, without coverage (toys cover the whole region, not a profile's).
+    /// With profiles, each profile's rows follow its title, without coverage (toys cover the whole region, not a profile's);
+    /// the whole region's coverage follows them.
     public func closureLines() -> [String] {
         guard !profileClosure.isEmpty else { return closureLines(closure, coverage: coverage) }
         let lines = profileClosure.map { group in (group.title, closureLines(group.estimators, coverage: [])) }.filter { !$0.1.isEmpty }
         guard let header = lines.first?.1.first else { return [] }
+        // The toys test the whole region of every parameter (q(θ_true) against χ² with as many degrees of freedom).
+        let covered = coverage.map { c in
+            pad(c.name, 12) + pad(String(format: "%.4g%%", c.confidenceLevel * 100), 7) + String(format: "%.3f ± %.3f", c.fraction, c.binomialError)
+        }
         return [header] + lines.flatMap { title, rows in ["  " + title] + rows.dropFirst() }
+            + (covered.isEmpty ? [] : ["  coverage of the region of all parameters over the toys"] + covered)
     }
 
     /// The closure lines of `closure`'s estimators (header first; none without regions).
