@@ -56,4 +56,47 @@ final class PlotCommandTests: XCTestCase, SBICommandTesting {
         let both = try run(["plot", "--fit", "out", "--input", "out/plot/contours.json"], in: folder)
         XCTAssertEqual(both.status, 2, both.stderr)
     }
+
+    /// A fit of three parameters has profiles instead of one contours.json: `sbi plot --fit` redraws each profile's
+    /// contours.svg in the plot stage's profiles/ folders, the overview and the per-pair Fisher figures, the same bytes
+    /// as the fit drew.
+    func testPlotFit_threeParameters_redrawsEveryProfile() throws {
+        let folder = try temporaryFolder()
+        let recipe = """
+            name: plot-three
+            seed: 5
+            parameters:
+              - {name: theta1, range: [-1.5, 1.5]}
+              - {name: theta2, range: [-1.5, 1.5]}
+              - {name: theta3, range: [-1.5, 1.5]}
+            simulator: {name: gaussian-3d}
+            samples:
+              - {name: train, kind: ratio, theta0: {prior: flat}, theta1: {point: [0, 0, 0]}, events: 5000, test_split: 0}
+            estimators:
+              - {name: alices, method: alices, sample: train, hidden_layers: [10], training: {epochs: 2}}
+            inference:
+              modes: [truth, ml]
+              theta_true: [0, 0, 0]
+              expected_events: 100
+              asimov_events: 1000
+              grid: {points: 9, ranges: {theta1: [-0.8, 0.8], theta2: [-0.8, 0.8], theta3: [-0.8, 0.8]}}
+            outputs:
+              folder: out
+            """
+        try recipe.write(toFile: folder + "/three.yaml", atomically: true, encoding: .utf8)
+        let fit = try run(["fit", "three.yaml", "--quiet"], in: folder)
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertTrue(fit.stdout.contains("wrote out/plot/profiles\n"), fit.stdout)
+        let svg = folder + "/out/plot/profiles/theta1_vs_theta3/contours.svg"
+        let drawn = FileManager.default.contents(atPath: svg)
+        XCTAssertNotNil(drawn)
+        try FileManager.default.removeItem(atPath: svg)
+        let redraw = try run(["plot", "--fit", "out"], in: folder)
+        XCTAssertEqual(redraw.status, 0, redraw.stderr)
+        for name in ["profiles/theta1/contours.svg", "profiles/theta1_vs_theta3/contours.svg", "profiles.svg", "fisher_theta2_vs_theta3.svg", "q_theta2.svg"] {
+            XCTAssertTrue(redraw.stdout.contains("wrote out/plot/\(name)\n"), redraw.stdout)
+        }
+        XCTAssertEqual(FileManager.default.contents(atPath: svg), drawn, "the same bytes as the fit's")
+        XCTAssertFalse(redraw.stdout.contains("out/plot/contours.svg"), redraw.stdout)
+    }
 }

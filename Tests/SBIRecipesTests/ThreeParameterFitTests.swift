@@ -109,6 +109,8 @@ final class ThreeParameterFitTests: XCTestCase {
         let page = try String(contentsOfFile: plot + "/report.html", encoding: .utf8)
         XCTAssertTrue(page.contains("<h3>theta2 (profiled over theta1, theta3)</h3>"), "report page")
         XCTAssertTrue(page.contains("alt=\"profiles.svg\""), "report page")
+        // The notes at the top are the data's; what each profile profiles away is in its title.
+        XCTAssertTrue(page.contains("<li>100 events</li>") && !page.contains("<li>profiled over"), "report page notes")
         let lines = report.closureLines()
         XCTAssertTrue(lines.contains("  theta1 vs theta2 (profiled over theta3)"), lines.joined(separator: "\n"))
         XCTAssertTrue(report.resultFiles.contains(plot + "/profiles"), "\(report.resultFiles)")

@@ -9,7 +9,8 @@ import SBISimulation
 /// submission and the report page.
 ///
 /// ```
-/// plot/ outputs.files (3 or more parameters: profiles/<a>/, profiles/<a>_vs_<b>/ each with them), loglikelihood.npy, q.npy, (toys, coverage, calibration), fisher.svg, q_*.svg, loss_*.svg,
+/// plot/ outputs.files (3 or more parameters: profiles/<a>/, profiles/<a>_vs_<b>/ each with them), loglikelihood.npy,
+///       q.npy, (toys, coverage, calibration), fisher.svg (fisher_<a>_vs_<b>.svg), profiles.svg, q_*.svg, loss_*.svg,
 ///       observables_*.svg, morphing_*.svg, (calibration.svg, coverage.svg), hepdata/ + hepdata.tar.gz (with
 ///       hepdata.yaml), recipe.json, report.html
 /// ```
