@@ -4,5 +4,6 @@ import Glibc
 import Darwin
 #endif
 
+AllocatorSettings.apply()
 var console = Console()
 exit(SBIMain.run(Array(CommandLine.arguments.dropFirst()), console: &console))

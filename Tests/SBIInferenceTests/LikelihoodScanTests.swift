@@ -70,7 +70,7 @@ final class LikelihoodScanTests: XCTestCase {
     }
 
     /// The event sums report their progress after every chunk of events: 10 000 events in chunks of 4096 on
-    /// a grid of 2500 points (two blocks of ≤ 2048) give 6 calls, increasing, ending at exactly 1; and
+    /// a grid of 2500 points (five blocks of ≤ 512) give 15 calls, increasing, ending at exactly 1; and
     /// reporting changes no bit of the result.
     func testEventSums_progress_risesChunkByChunkToOne_withoutChangingTheSums() throws {
         let data = try gaussian.simulate(at: [0], count: 10_000, random: SeededRandom(seed: 8)).observables
@@ -78,11 +78,11 @@ final class LikelihoodScanTests: XCTestCase {
         let estimator = PerfectLogRatio(simulator: gaussian, reference: [0])
         var fractions: [Double] = []
         let reported = try LikelihoodScan.eventSums(estimator: estimator, data: .observed(data), grid: grid) { fractions.append($0) }
-        XCTAssertEqual(fractions.count, 6)
+        XCTAssertEqual(fractions.count, 15)
         XCTAssertEqual(fractions.last, 1)
         XCTAssertEqual(fractions, fractions.sorted())
-        // The first block's first chunk: 2048 of 2500 points × 4096 of 10 000 events.
-        XCTAssertEqual(fractions[0], 2048.0 * 4096 / (2500 * 10_000), accuracy: 1e-12)
+        // The first block's first chunk: 512 of 2500 points × 4096 of 10 000 events.
+        XCTAssertEqual(fractions[0], 512.0 * 4096 / (2500 * 10_000), accuracy: 1e-12)
         XCTAssertEqual(reported, try LikelihoodScan.eventSums(estimator: estimator, data: .observed(data), grid: grid))
     }
 
@@ -131,7 +131,7 @@ final class LikelihoodScanTests: XCTestCase {
         let sums = try LikelihoodScan.eventSums(estimator: estimator, data: .observed(x), grid: grid)
         XCTAssertEqual(estimator.largestThetaBlock, LikelihoodScan.thetaBlock)
         XCTAssertLessThan(LikelihoodScan.thetaBlock, grid.count)
-        for j in [0, 2047, 2048, 4095, 4096, 5000] {
+        for j in [0, 511, 512, 2047, 2048, 4095, 4096, 5000] {
             let one = try ParameterGrid(names: ["theta"], points: Matrix(rows: 1, columns: 1, storage: grid.point(j)))
             XCTAssertEqual(sums[j], try LikelihoodScan.eventSums(estimator: estimator, data: .observed(x), grid: one)[0], "point \(j)")
         }
