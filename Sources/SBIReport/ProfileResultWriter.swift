@@ -53,10 +53,14 @@ public enum ProfileResultWriter {
     /// - Parameters:
     ///   - parameters: one entry per grid parameter (names, units, labels, ranges).
     ///   - notes: the lines of `ContoursFile.notes` shared by all profiles.
+    ///   - members: an ensemble's members' own scans by the ensemble's name in `results`, each profiled the same way
+    ///     and kept in its entry (`ContoursFile.Estimator.members`: the band of the members' regions).
     /// - Throws: `SBIError.data` for a grid that is not regular or results on another grid; `SBIError.io` from the writers.
     public static func write(results: [(name: String, mode: String, result: LikelihoodScanResult)], grid: ParameterGrid,
                              parameters: [ContoursFile.Parameter], confidenceLevels: [Double], thetaTrue: [Double]?,
-                             refinement: Int, notes: [String], recipeHash: String? = nil, to folder: String) throws -> [Profile] {
+                             refinement: Int, notes: [String], recipeHash: String? = nil,
+                             members: [String: [(name: String, mode: String, result: LikelihoodScanResult)]] = [:],
+                             to folder: String) throws -> [Profile] {
         let n = grid.parameterCount
         guard n >= 2, parameters.count == n, !results.isEmpty else {
             throw SBIError.data("profiles need results on a grid of at least 2 parameters with one description each; have \(results.count) results, "
@@ -69,8 +73,15 @@ public enum ProfileResultWriter {
         for kept in subsets {
             let profiled = try results.map { r in (name: r.name, mode: r.mode, result: try ProfileProjection.profile(r.result, keeping: kept)) }
             let sub = profiled[0].result.grid
-            var file = try ContoursFile.make(space: kept.map { parameters[$0] }, grid: sub, results: profiled, confidenceLevels: confidenceLevels,
-                                             thetaTrue: thetaTrue.map { t in kept.map { t[$0] } }, refinement: refinement, recipeHash: recipeHash)
+            let space = kept.map { parameters[$0] }, keptTruth = thetaTrue.map { t in kept.map { t[$0] } }
+            var file = try ContoursFile.make(space: space, grid: sub, results: profiled, confidenceLevels: confidenceLevels,
+                                             thetaTrue: keptTruth, refinement: refinement, recipeHash: recipeHash)
+            for i in file.estimators.indices {
+                guard let own = members[file.estimators[i].name], !own.isEmpty else { continue }
+                let scans = try own.map { m in (name: m.name, mode: m.mode, result: try ProfileProjection.profile(m.result, keeping: kept)) }
+                file.estimators[i].members = try ContoursFile.make(space: space, grid: sub, results: scans, confidenceLevels: confidenceLevels,
+                                                                   thetaTrue: keptTruth, refinement: refinement).estimators
+            }
             let others = (0..<n).filter { !kept.contains($0) }.map { parameters[$0].name }
             file.notes = notes + ["profiled over \(others.joined(separator: ", ")) (maximum of log L on the grid)"]
             let name = profileFolderName(kept.map { parameters[$0].name })

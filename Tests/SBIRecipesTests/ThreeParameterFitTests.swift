@@ -115,4 +115,27 @@ final class ThreeParameterFitTests: XCTestCase {
         XCTAssertTrue(lines.contains("  theta1 vs theta2 (profiled over theta3)"), lines.joined(separator: "\n"))
         XCTAssertTrue(report.resultFiles.contains(plot + "/profiles"), "\(report.resultFiles)")
     }
+
+    /// An ensemble's members are profiled like its mean: each profile's entry carries both members' regions (their
+    /// band), each member's profile is that member's own scan profiled (the members differ), and the summary gives
+    /// their size range.
+    func testFit_threeParameters_ensembleMembersProfiledLikeTheMean() throws {
+        let out = try makeTemporaryDirectory(self, prefix: "sbi-three-ensemble-")
+        let text = Self.recipe().replacingOccurrences(of: "events: 100000", with: "events: 50000")
+            .replacingOccurrences(of: "hidden_layers: [50, 50]", with: "hidden_layers: [30, 30]\n    ensemble: 2")
+            .replacingOccurrences(of: "epochs: 10,", with: "epochs: 5,")
+            .replacingOccurrences(of: "grid: {points: 21,", with: "grid: {points: 11,")
+        let report = try FitPipeline(recipe: try RecipeLoader.parse(text, file: "three.yaml"), folder: out).run()
+        let results = try LimitsResultSet.read(out + "/limits")
+        XCTAssertEqual(results.entries.count, 6)
+        for entry in results.entries {
+            let alices = try XCTUnwrap(entry.file.estimators.first { $0.name == "alices" }, entry.folder)
+            let members = try XCTUnwrap(alices.members, entry.folder)
+            XCTAssertEqual(members.map(\.name), ["alices_member1", "alices_member2"], entry.folder)
+            let sizes = members.compactMap { $0.regions?.first?.size }
+            XCTAssertEqual(sizes.count, 2, entry.folder)
+            XCTAssertNotEqual(sizes[0], sizes[1], "two members trained from different seeds: \(entry.folder)")
+        }
+        XCTAssertTrue(report.closureLines().contains { $0.hasPrefix("alices") && $0.contains("; 2 members ") }, report.closureLines().joined(separator: "\n"))
+    }
 }

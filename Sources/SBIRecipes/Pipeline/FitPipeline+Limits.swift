@@ -402,9 +402,14 @@ extension FitPipeline {
         var neymanWords: [String] = []
         if grid.parameterCount > 2 {
             // Three or more parameters: the whole grid's scans, and every parameter's and pair's profile as its own result folder.
+            var members: [String: [(name: String, mode: String, result: LikelihoodScanResult)]] = [:]
+            for r in results {
+                let prefix = r.name + Self.memberInfix
+                members[r.name] = memberResults.filter { $0.name.hasPrefix(prefix) && Int($0.name.dropFirst(prefix.count)) != nil }
+            }
             let profiles = try ProfileResultWriter.write(results: results, grid: grid, parameters: parameters, confidenceLevels: inference.confidenceLevels,
                                                          thetaTrue: s.thetaTrue, refinement: inference.refine ?? 1, notes: notes,
-                                                         recipeHash: recipe.canonicalHash, to: partial)
+                                                         recipeHash: recipe.canonicalHash, members: members, to: partial)
             summary = ["\(profiles.count) profiles"] + profiles.filter { $0.kept.count == 1 }.map { profile in
                 "\(profile.file.parameters[0].name) (profiled) " + FitPipeline.describe(profile.file)
             }
