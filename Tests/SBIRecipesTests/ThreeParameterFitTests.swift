@@ -138,4 +138,22 @@ final class ThreeParameterFitTests: XCTestCase {
         }
         XCTAssertTrue(report.closureLines().contains { $0.hasPrefix("alices") && $0.contains("; 2 members ") }, report.closureLines().joined(separator: "\n"))
     }
+
+    /// The limits stage of a three-parameter grid cut into 3 blocks of grid rows (shards) gives the same bytes as one
+    /// block: the whole grid's p-values and every profile's contours.json.
+    func testFit_threeParameters_shardedLimits_sameBytes() throws {
+        let text = Self.recipe().replacingOccurrences(of: "events: 100000", with: "events: 20000")
+            .replacingOccurrences(of: "epochs: 10,", with: "epochs: 2,")
+            .replacingOccurrences(of: "grid: {points: 21,", with: "grid: {points: 11,")
+        let recipe = try RecipeLoader.parse(text, file: "three.yaml")
+        let one = try makeTemporaryDirectory(self, prefix: "sbi-three-one-"), three = try makeTemporaryDirectory(self, prefix: "sbi-three-three-")
+        _ = try FitPipeline(recipe: recipe, folder: one).run()
+        _ = try FitPipeline(recipe: recipe, folder: three, pieces: 3).run()
+        XCTAssertEqual(FitPipeline(recipe: recipe, pieces: 3).shards(of: .limits).count, 3)
+        for name in ["pvalues.npy", "profiles/profiles.json", "profiles/theta2/contours.json", "profiles/theta1_vs_theta3/contours.json"] {
+            let a = FileManager.default.contents(atPath: one + "/limits/" + name)
+            XCTAssertNotNil(a, name)
+            XCTAssertEqual(a, FileManager.default.contents(atPath: three + "/limits/" + name), name)
+        }
+    }
 }
