@@ -36,7 +36,8 @@ public enum FitFigures {
     /// Writes the figures into `folder` from the limits results in `limits` (contours.json, q.npy, grid.npy,
     /// fisher.json) and the trained models in `train` (one model or ensemble folder per estimator; nil:
     /// none). Returns the names written, in order.
-    /// - Throws: `SBIError.io`/`.data` naming a result file that is missing (contours.json) or damaged.
+    /// - Throws: `SBIError.io`/`.data` naming a result file that is missing (contours.json, or the profiles' index with
+    ///   3 or more parameters) or damaged.
     public static func write(limits: String, train: String?, into folder: String) throws -> [String] {
         let results = try LimitsResultSet.read(limits)
         var written: [String] = []

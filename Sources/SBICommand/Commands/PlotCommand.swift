@@ -22,7 +22,9 @@ enum PlotCommand {
         (q, or q profiled over the other parameters) and loss_<estimator>.svg (training and
         validation loss per epoch), and report.html, the page with all of them (with the figures
         only sbi fit draws, observables_*, morphing_*, calibration and coverage, when they are in
-        the folder). They go into FOLDER/plot, or into DIR, which must be new, empty or hold only
+        the folder). A fit of three or more parameters has profiles instead: each profile's
+        contours.svg (in FOLDER/plot/profiles/), profiles.svg, fisher_<a>_vs_<b>.svg and q_<a>.svg.
+        They go into FOLDER/plot, or into DIR, which must be new, empty or hold only
         figures sbi drew.
         """,
         options: [

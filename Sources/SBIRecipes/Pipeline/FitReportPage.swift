@@ -31,7 +31,7 @@ public enum FitReportPage {
 
     /// Writes `plot/report.html` of the fit in `fit` (or into `plotFolder`), with `seconds` per stage for
     /// the stages of this run.
-    /// - Throws: `SBIError.io`/`.data` naming a missing or damaged contours.json, fisher.json or figure.
+    /// - Throws: `SBIError.io`/`.data` naming a missing or damaged contours.json (or profile), fisher.json or figure.
     public static func write(fit: String, plotFolder: String? = nil, seconds: [RecipeStage: Double] = [:]) throws {
         let plot = plotFolder ?? fit + "/plot"
         let limits = fit + "/" + RecipeStage.limits.rawValue
