@@ -22,7 +22,7 @@ final class RecipeCommandTests: XCTestCase, SBICommandTesting {
 
     func testValidate_shippedRecipes_exit0AndPrintOK() throws {
         let folder = try temporaryFolder()
-        for name in ["gaussian-quickstart", "drell-yan", "wbf-higgs", "gaussian-systematics", "wbf-higgs-systematics", "gaussian-3d"] {
+        for name in ["gaussian-quickstart", "drell-yan", "wbf-higgs", "gaussian-systematics", "wbf-higgs-systematics", "gaussian-3d", "wbf-higgs-quadratic"] {
             let path = recipesFolder + "/\(name).yaml"
             let r = try run(["validate", path], in: folder)
             XCTAssertEqual(r.status, 0, r.stderr)
