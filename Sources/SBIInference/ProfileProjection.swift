@@ -41,10 +41,11 @@ public enum ProfileProjection {
     /// Every parameter's 1-D profile and every pair's 2-D profile, in the order (0), (1), …, (0, 1), (0, 2), …
     /// - Throws: as `profile`.
     public static func all(_ scan: LikelihoodScanResult) throws -> [(kept: [Int], scan: LikelihoodScanResult)] {
-        let n = scan.grid.parameterCount
-        var out: [(kept: [Int], scan: LikelihoodScanResult)] = []
-        for i in 0..<n { out.append(([i], try profile(scan, keeping: [i]))) }
-        for i in 0..<n { for j in (i + 1)..<n { out.append(([i, j], try profile(scan, keeping: [i, j]))) } }
-        return out
+        try subsets(parameterCount: scan.grid.parameterCount).map { ($0, try profile(scan, keeping: $0)) }
+    }
+
+    /// The kept parameters of every 1-D and 2-D profile of `parameterCount` parameters, in the order (0), (1), …, (0, 1), (0, 2), …
+    public static func subsets(parameterCount n: Int) -> [[Int]] {
+        (0..<n).map { [$0] } + (0..<n).flatMap { i in ((i + 1)..<n).map { [i, $0] } }
     }
 }

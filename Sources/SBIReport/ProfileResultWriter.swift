@@ -66,8 +66,8 @@ public enum ProfileResultWriter {
             throw SBIError.data("profiles need results on a grid of at least 2 parameters with one description each; have \(results.count) results, "
                                 + "\(n) parameters and \(parameters.count) descriptions", field: "grid")
         }
-        var subsets: [[Int]] = (0..<n).map { [$0] }
-        if n >= 3 { for i in 0..<n { for j in (i + 1)..<n { subsets.append([i, j]) } } }
+        // With two parameters the pair's profile is the scan itself: only the single parameters.
+        let subsets = ProfileProjection.subsets(parameterCount: n).filter { n >= 3 || $0.count == 1 }
         let base = folder.hasSuffix("/") ? folder : folder + "/"
         var written: [Profile] = []
         for kept in subsets {
